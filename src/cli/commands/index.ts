@@ -1,0 +1,5 @@
+import type { CommandModule } from "yargs";
+
+// Every command module, in the order `spikec --help` lists them.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const commands: CommandModule<any, any>[] = [];

@@ -1,0 +1,41 @@
+/**
+ * The `spikec` command line. Each command lives in its own module under ./commands and is listed here;
+ * their names and flags are a contract that scripts rely on.
+ */
+import yargs from "yargs";
+import type { Argv } from "yargs";
+import { SpikecError } from "../util/errors.js";
+import { commands } from "./commands/index.js";
+
+export function buildCli(args: string[]): Argv {
+  let cli = yargs(args)
+    .scriptName("spikec")
+    .usage("$0 <command> [options]\n\nCompile trained ReLU networks (ONNX) into exact single-spike SNNs and fit them onto neuromorphic chips.")
+    .strict()
+    .demandCommand(1, "Name a command; `spikec --help` lists them.")
+    .recommendCommands()
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .exitProcess(false)
+    .fail((msg, err) => {
+      throw err ?? new SpikecError(msg, "run the command with --help to see its options and an example");
+    });
+  for (const command of commands) cli = cli.command(command);
+  return cli.help().version();
+}
+
+/** Runs the CLI and returns the exit code (0 success, 1 SNN mismatch, 2 bad input, 3 does not fit). */
+export async function main(args: string[]): Promise<number> {
+  process.exitCode = 0;
+  try {
+    await buildCli(args).parseAsync();
+    return Number(process.exitCode ?? 0);
+  } catch (e) {
+    if (e instanceof SpikecError) {
+      process.stderr.write(`spikec: ${e.describe()}\n`);
+      return e.exitCode;
+    }
+    const err = e as Error;
+    process.stderr.write(`spikec: internal error: ${err.stack ?? err.message}\nThis is a bug in spikec; please report it with the command you ran.\n`);
+    return 70;
+  }
+}
