@@ -1,0 +1,155 @@
+/**
+ * NumPy .npy files (format 1.0/2.0/3.0, little-endian, C order): the data format of calibration sets, inputs and
+ * logits. Everything is read into float64.
+ */
+import { readFileSync, statSync } from "node:fs";
+import { InputError } from "../util/errors.js";
+import { writeFileAtomic } from "./atomic.js";
+
+export interface NpyArray {
+  shape: number[];
+  /** NumPy dtype descr as stored, e.g. "<f4". */
+  dtype: string;
+  data: Float64Array;
+}
+
+const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
+
+/** Element readers by dtype descr; "|u1" and "<u1" are the same. */
+const READERS: Record<string, { size: number; read: (v: DataView, o: number) => number }> = {
+  "<f4": { size: 4, read: (v, o) => v.getFloat32(o, true) },
+  "<f8": { size: 8, read: (v, o) => v.getFloat64(o, true) },
+  "<f2": { size: 2, read: (v, o) => halfToFloat(v.getUint16(o, true)) },
+  "|u1": { size: 1, read: (v, o) => v.getUint8(o) },
+  "|i1": { size: 1, read: (v, o) => v.getInt8(o) },
+  "<i4": { size: 4, read: (v, o) => v.getInt32(o, true) },
+  "<i8": { size: 8, read: (v, o) => Number(v.getBigInt64(o, true)) },
+};
+
+export function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 31) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+function parseHeader(text: string, file: string): { descr: string; fortran: boolean; shape: number[] } {
+  const descr = /'descr'\s*:\s*'([^']+)'/.exec(text)?.[1];
+  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(text)?.[1];
+  const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(text)?.[1];
+  if (descr === undefined || fortran === undefined || shapeText === undefined) {
+    throw new InputError(`${file}: malformed .npy header: ${JSON.stringify(text.trim())}`, "re-save the array with numpy.save");
+  }
+  const shape = shapeText
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map(Number);
+  return { descr: descr.replace(/^=/, "<").replace(/^<u1$/, "|u1").replace(/^<i1$/, "|i1"), fortran: fortran === "True", shape };
+}
+
+/** Parses .npy bytes; `file` names the source in messages. */
+export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
+  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) {
+    throw new InputError(`${file} is not a .npy file (no \\x93NUMPY magic)`, "save the array with numpy.save(path, array)");
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const major = bytes[6]!;
+  const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+  const headerStart = major === 1 ? 10 : 12;
+  const dataStart = headerStart + headerLen;
+  if (dataStart > bytes.length) throw new InputError(`${file}: truncated .npy header`, "the file is incomplete; save it again");
+  const header = parseHeader(Buffer.from(bytes.subarray(headerStart, dataStart)).toString("latin1"), file);
+  const reader = READERS[header.descr];
+  if (!reader) {
+    throw new InputError(
+      `${file}: unsupported dtype '${header.descr}'`,
+      "save the data as float32, float64 or uint8 (e.g. x.astype(numpy.float32))",
+    );
+  }
+  if (header.fortran) {
+    throw new InputError(`${file}: Fortran-ordered array`, "save a C-ordered copy: numpy.save(path, numpy.ascontiguousarray(x))");
+  }
+  const count = header.shape.reduce((a, b) => a * b, 1);
+  const need = dataStart + count * reader.size;
+  if (bytes.length < need) {
+    throw new InputError(
+      `${file}: truncated data (${bytes.length - dataStart} bytes for shape [${header.shape.join(", ")}], ${count * reader.size} expected)`,
+      "the file is incomplete; save it again",
+    );
+  }
+  const data = new Float64Array(count);
+  if (header.descr === "<f8" && (bytes.byteOffset + dataStart) % 8 === 0) {
+    data.set(new Float64Array(bytes.buffer, bytes.byteOffset + dataStart, count));
+  } else if (header.descr === "<f4" && (bytes.byteOffset + dataStart) % 4 === 0) {
+    data.set(new Float32Array(bytes.buffer, bytes.byteOffset + dataStart, count));
+  } else {
+    for (let i = 0; i < count; i++) data[i] = reader.read(view, dataStart + i * reader.size);
+  }
+  return { shape: header.shape, dtype: header.descr, data };
+}
+
+export function readNpy(path: string): NpyArray {
+  let bytes: Uint8Array;
+  try {
+    if (statSync(path).isDirectory()) throw new InputError(`${path} is a folder, not a .npy file`, "pass the path of a .npy file");
+    bytes = readFileSync(path);
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw new InputError(`cannot read ${path}: ${(e as Error).message}`, "check the path");
+  }
+  return parseNpy(bytes, path);
+}
+
+/** Encodes a float64 (or int64) array as .npy 1.0 bytes. */
+export function encodeNpy(shape: readonly number[], data: ArrayLike<number>, dtype: "<f8" | "<i8" | "<f4" = "<f8"): Uint8Array {
+  const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
+  let header = `{'descr': '${dtype}', 'fortran_order': False, 'shape': ${shapeText}, }`;
+  const total = 10 + header.length + 1;
+  header += " ".repeat((64 - (total % 64)) % 64) + "\n";
+  const size = dtype === "<f4" ? 4 : 8;
+  const out = new Uint8Array(10 + header.length + data.length * size);
+  out.set(MAGIC, 0);
+  out[6] = 1;
+  out[7] = 0;
+  const view = new DataView(out.buffer);
+  view.setUint16(8, header.length, true);
+  out.set(Buffer.from(header, "latin1"), 10);
+  const base = 10 + header.length;
+  for (let i = 0; i < data.length; i++) {
+    if (dtype === "<f8") view.setFloat64(base + i * 8, data[i]!, true);
+    else if (dtype === "<f4") view.setFloat32(base + i * 4, data[i]!, true);
+    else view.setBigInt64(base + i * 8, BigInt(Math.round(data[i]!)), true);
+  }
+  return out;
+}
+
+export function writeNpy(path: string, shape: readonly number[], data: ArrayLike<number>, dtype: "<f8" | "<i8" | "<f4" = "<f8"): void {
+  writeFileAtomic(path, encodeNpy(shape, data, dtype));
+}
+
+/**
+ * Checks that an array holds samples of the model's input shape: [N, ...inputShape]. A single sample without the
+ * batch axis is accepted as N = 1. Returns N.
+ */
+export function checkSamples(arr: NpyArray, inputShape: readonly number[], file: string): number {
+  const size = inputShape.reduce((a, b) => a * b, 1);
+  const rest = arr.shape.slice(1);
+  if (arr.shape.length === inputShape.length + 1 && rest.every((d, i) => d === inputShape[i])) return arr.shape[0]!;
+  if (arr.shape.length === inputShape.length && arr.shape.every((d, i) => d === inputShape[i])) return 1;
+  throw new InputError(
+    `${file} has shape [${arr.shape.join(", ")}], but the model expects [N, ${inputShape.join(", ")}] (N samples of ${size} values)`,
+    `reshape the data to [N, ${inputShape.join(", ")}] before saving it`,
+  );
+}
+
+/** NaN or infinite values in data are refused. */
+export function checkFinite(arr: NpyArray, file: string): void {
+  for (let i = 0; i < arr.data.length; i++) {
+    if (!Number.isFinite(arr.data[i]!)) {
+      throw new InputError(`${file} contains a non-finite value (${arr.data[i]}) at flat index ${i}`, "clean the data (NaN/Inf) before compiling");
+    }
+  }
+}
