@@ -1,0 +1,214 @@
+/**
+ * The float64 reference: runs any ANN graph (imported or canonical kinds, or a mix) on a batch.
+ * Every pass and the SNN simulators are checked against what this returns.
+ */
+import { InputError } from "../util/errors.js";
+import { describeOrigin, product } from "./graph.js";
+import type { AnnGraph, AnnNode, LayerNode, Term } from "./graph.js";
+import { conv2dAccumulate } from "./kernels/conv2d.js";
+import { denseAccumulate } from "./kernels/dense.js";
+import { avgPool2dAccumulate, globalAvgPool, maxPool2d } from "./kernels/pool2d.js";
+
+export { conv2dOutputSize, conv2dOutputShape } from "./kernels/conv2d.js";
+export { pool2dOutputSize, pool2dOutputShape } from "./kernels/pool2d.js";
+
+export interface ExecuteOptions {
+  /** Which node values to return; default: only graph.output. Values not kept are freed after their last use. */
+  keep?: (id: string) => boolean;
+}
+
+/**
+ * Runs the graph on a batch. input is [batch, ...inputShape] flat C order.
+ * Returns the kept node values, each [batch, ...node.shape].
+ */
+export function execute(graph: AnnGraph, input: Float64Array, batch: number, options: ExecuteOptions = {}): Map<string, Float64Array> {
+  const keep = options.keep ?? ((id: string) => id === graph.output);
+  const shapes = new Map<string, number[]>(graph.nodes.map((n) => [n.id, n.shape]));
+  // Remaining uses of each value, so intermediates are dropped as soon as their last consumer has run.
+  const uses = new Map<string, number>();
+  for (const n of graph.nodes) for (const i of n.inputs) uses.set(i, (uses.get(i) ?? 0) + 1);
+  const values = new Map<string, Float64Array>();
+  const kept = new Map<string, Float64Array>();
+
+  for (const node of graph.nodes) {
+    const args = node.inputs.map((id) => {
+      const v = values.get(id);
+      if (!v) throw new Error(`execute: node '${node.id}' reads '${id}', which has not been computed (graph not in topological order?)`);
+      return v;
+    });
+    const inShapes = node.inputs.map((id) => shapes.get(id)!);
+    const out = runNode(node, args, inShapes, input, batch, graph.source);
+    const expected = batch * product(node.shape);
+    if (out.length !== expected)
+      throw new Error(`execute: node '${node.id}' (${node.kind}) produced ${out.length} values, expected ${expected} for shape [${node.shape}]`);
+    if (keep(node.id)) kept.set(node.id, out);
+    if ((uses.get(node.id) ?? 0) > 0) values.set(node.id, out);
+    for (const id of node.inputs) {
+      const left = uses.get(id)! - 1;
+      uses.set(id, left);
+      if (left === 0) values.delete(id);
+    }
+  }
+  return kept;
+}
+
+function runNode(node: AnnNode, args: Float64Array[], inShapes: number[][], input: Float64Array, batch: number, source: string): Float64Array {
+  const size = product(node.shape);
+  switch (node.kind) {
+    case "input": {
+      if (input.length !== batch * size)
+        throw new InputError(
+          `input data for ${source} has ${input.length} values; a batch of ${batch} of shape [${node.shape}] needs ${batch * size}`,
+          "check that the data file matches the model's input shape",
+        );
+      return input;
+    }
+    case "dense": {
+      const out = broadcastRows(node.bias, batch);
+      denseAccumulate(args[0], batch, product(inShapes[0]), node.weight, size, out);
+      return out;
+    }
+    case "conv": {
+      const [cout, oh, ow] = node.shape;
+      const out = broadcastChannels(node.bias, batch, cout, oh * ow);
+      const [cin, ih, iw] = inShapes[0];
+      conv2dAccumulate({ ...node, input: args[0], batch, inChannels: cin, inH: ih, inW: iw, outChannels: cout, output: out, outH: oh, outW: ow });
+      return out;
+    }
+    case "affine": {
+      const x = args[0];
+      const out = new Float64Array(x.length);
+      const inner = node.per === "channel" ? size / node.scale.length : 1;
+      for (let b = 0; b < batch; b++) {
+        const base = b * size;
+        for (let i = 0; i < size; i++) {
+          const p = node.per === "scalar" ? 0 : node.per === "channel" ? Math.floor(i / inner) : i;
+          out[base + i] = node.scale[p] * x[base + i] + node.shift[p];
+        }
+      }
+      return out;
+    }
+    case "relu":
+      return relu(args[0].slice());
+    case "maxpool": {
+      const out = new Float64Array(batch * size);
+      const [c, ih, iw] = inShapes[0];
+      maxPool2d({ ...node, input: args[0], batch, channels: c, inH: ih, inW: iw, output: out, outH: node.shape[1], outW: node.shape[2] }, node.channelSign);
+      return out;
+    }
+    case "avgpool": {
+      const out = new Float64Array(batch * size);
+      const [c, ih, iw] = inShapes[0];
+      avgPool2dAccumulate({ ...node, input: args[0], batch, channels: c, inH: ih, inW: iw, output: out, outH: node.shape[1], outW: node.shape[2] }, node.countIncludePad);
+      return out;
+    }
+    case "globalavgpool": {
+      const [c, h, w] = inShapes[0];
+      const out = new Float64Array(batch * c);
+      globalAvgPool(args[0], batch, c, h * w, out);
+      return out;
+    }
+    case "add": {
+      const out = args[0].slice();
+      for (const a of args.slice(1)) for (let i = 0; i < out.length; i++) out[i] += a[i];
+      return out;
+    }
+    case "concat": {
+      const out = new Float64Array(batch * size);
+      let dst = 0;
+      for (let b = 0; b < batch; b++)
+        for (let k = 0; k < args.length; k++) {
+          const n = product(inShapes[k]);
+          out.set(args[k].subarray(b * n, (b + 1) * n), dst);
+          dst += n;
+        }
+      return out;
+    }
+    case "flatten":
+      return args[0]; // same C-order data; values are never mutated, so sharing is safe
+    case "softmax":
+      return softmaxLastAxis(args[0], node.shape[node.shape.length - 1] ?? 1);
+    case "layer":
+      return runLayer(node, args, inShapes, batch);
+    default: {
+      const unknown: never = node;
+      throw new Error(`execute: unknown node kind in ${describeOrigin(unknown as AnnNode)}`);
+    }
+  }
+}
+
+/** Canonical layer: relu?(Σ terms + bias), bias a full per-neuron map. */
+function runLayer(node: LayerNode, args: Float64Array[], inShapes: number[][], batch: number): Float64Array {
+  const size = product(node.shape);
+  if (node.bias.length !== size) throw new Error(`execute: layer '${node.id}' has ${node.bias.length} biases for ${size} neurons`);
+  const out = broadcastRows(node.bias, batch);
+  node.terms.forEach((term, k) => addTerm(term, args[k], inShapes[k], node.shape, batch, out));
+  return node.relu ? relu(out) : out;
+}
+
+function addTerm(term: Term, x: Float64Array, inShape: number[], outShape: number[], batch: number, out: Float64Array): void {
+  switch (term.kind) {
+    case "dense":
+      denseAccumulate(x, batch, product(inShape), term.weight, product(outShape), out);
+      return;
+    case "conv": {
+      const [cin, ih, iw] = inShape;
+      const [cout, oh, ow] = outShape;
+      conv2dAccumulate({ ...term, input: x, batch, inChannels: cin, inH: ih, inW: iw, outChannels: cout, output: out, outH: oh, outW: ow });
+      return;
+    }
+    case "avgpool": {
+      const [c, ih, iw] = inShape;
+      avgPool2dAccumulate(
+        { ...term, input: x, batch, channels: c, inH: ih, inW: iw, output: out, outH: outShape[1], outW: outShape[2] },
+        term.countIncludePad,
+        term.weight,
+      );
+      return;
+    }
+    case "identity": {
+      const size = product(inShape);
+      const channels = term.weight.length;
+      const inner = size / channels;
+      for (let b = 0; b < batch; b++)
+        for (let c = 0; c < channels; c++) {
+          const w = term.weight[c];
+          const base = b * size + c * inner;
+          for (let i = 0; i < inner; i++) out[base + i] += w * x[base + i];
+        }
+      return;
+    }
+  }
+}
+
+/** [batch, n] with every row equal to v. */
+function broadcastRows(v: Float64Array, batch: number): Float64Array {
+  const out = new Float64Array(batch * v.length);
+  for (let b = 0; b < batch; b++) out.set(v, b * v.length);
+  return out;
+}
+
+/** [batch, channels, area] with out[b, c, :] = v[c]. */
+function broadcastChannels(v: Float64Array, batch: number, channels: number, area: number): Float64Array {
+  const out = new Float64Array(batch * channels * area);
+  for (let b = 0; b < batch; b++)
+    for (let c = 0; c < channels; c++) if (v[c] !== 0) out.fill(v[c], (b * channels + c) * area, (b * channels + c + 1) * area);
+  return out;
+}
+
+function relu(x: Float64Array): Float64Array {
+  for (let i = 0; i < x.length; i++) if (x[i] < 0) x[i] = 0;
+  return x;
+}
+
+function softmaxLastAxis(x: Float64Array, n: number): Float64Array {
+  const out = new Float64Array(x.length);
+  for (let r = 0; r < x.length; r += n) {
+    let max = -Infinity;
+    for (let i = 0; i < n; i++) max = Math.max(max, x[r + i]);
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += out[r + i] = Math.exp(x[r + i] - max);
+    for (let i = 0; i < n; i++) out[r + i] /= sum;
+  }
+  return out;
+}
