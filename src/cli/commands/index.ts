@@ -1,5 +1,6 @@
 import type { CommandModule } from "yargs";
+import { targetsCommand } from "./targets.js";
 
 // Every command module, in the order `spikec --help` lists them.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [];
+export const commands: CommandModule<any, any>[] = [targetsCommand];
