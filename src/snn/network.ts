@@ -85,6 +85,8 @@ export interface ReadoutPopulation extends PopulationBase {
   inputWindow: TimeWindow;
   /** Per-neuron bias current α_i = b_i / (readTime − t0), switched on at t0. */
   alpha: Float64Array;
+  /** The model's last layer has a ReLU: the readout reports max(V, 0). */
+  relu: boolean;
   projections: Projection[];
 }
 

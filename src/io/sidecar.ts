@@ -1,0 +1,139 @@
+/**
+ * JSON + binary sidecar: a plain-data IR whose large numeric arrays are typed arrays is written as a JSON document in
+ * which every typed array is replaced by a reference {"$array": dtype, "offset": bytes, "length": n} into one binary
+ * file (little-endian, each array 8-byte aligned). Deterministic: the same object gives byte-identical files.
+ */
+import { readFileSync } from "node:fs";
+import { InputError } from "../util/errors.js";
+import { writeFileAtomic } from "./atomic.js";
+
+type Typed = Float64Array | Float32Array | Int32Array | Int8Array | Uint8Array | Int16Array;
+
+const DTYPES = {
+  float64: Float64Array,
+  float32: Float32Array,
+  int32: Int32Array,
+  int16: Int16Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
+} as const;
+type Dtype = keyof typeof DTYPES;
+
+export interface ArrayRef {
+  $array: Dtype;
+  offset: number;
+  length: number;
+}
+
+function dtypeOf(a: Typed): Dtype {
+  if (a instanceof Float64Array) return "float64";
+  if (a instanceof Float32Array) return "float32";
+  if (a instanceof Int32Array) return "int32";
+  if (a instanceof Int16Array) return "int16";
+  if (a instanceof Int8Array) return "int8";
+  return "uint8";
+}
+
+const isTyped = (v: unknown): v is Typed => ArrayBuffer.isView(v) && !(v instanceof DataView);
+
+/** Splits an object into its JSON text and binary sidecar. */
+export function encodeWithSidecar(value: unknown, binName: string): { json: string; bin: Uint8Array } {
+  const chunks: Uint8Array[] = [];
+  let offset = 0;
+  const replace = (v: unknown): unknown => {
+    if (isTyped(v)) {
+      const bytes = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+      const ref: ArrayRef = { $array: dtypeOf(v), offset, length: v.length };
+      chunks.push(bytes.slice());
+      const pad = (8 - (bytes.length % 8)) % 8;
+      if (pad) chunks.push(new Uint8Array(pad));
+      offset += bytes.length + pad;
+      return ref;
+    }
+    if (Array.isArray(v)) return v.map(replace);
+    if (v !== null && typeof v === "object") {
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = replace(x);
+      return out;
+    }
+    if (typeof v === "number" && !Number.isFinite(v)) return { $number: String(v) };
+    return v;
+  };
+  const doc = replace(value) as Record<string, unknown>;
+  const json = JSON.stringify({ ...doc, sidecar: binName }, null, 1) + "\n";
+  const bin = new Uint8Array(offset);
+  let at = 0;
+  for (const c of chunks) {
+    bin.set(c, at);
+    at += c.length;
+  }
+  return { json, bin };
+}
+
+function parseJson(json: string, file: string): unknown {
+  try {
+    return JSON.parse(json);
+  } catch (e) {
+    throw new InputError(`${file} is not valid JSON (${(e as Error).message})`, "recompile the network with spikec compile");
+  }
+}
+
+/** Rebuilds the object from JSON text and sidecar bytes; `check` sees the raw JSON document first (schema validation). */
+export function decodeWithSidecar(json: string, bin: Uint8Array, file: string, check?: (doc: unknown) => void): unknown {
+  const doc = parseJson(json, file);
+  check?.(doc);
+  const revive = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(revive);
+    if (v !== null && typeof v === "object") {
+      const o = v as Record<string, unknown>;
+      if (typeof o.$array === "string") {
+        const Ctor = DTYPES[o.$array as Dtype];
+        const off = o.offset as number;
+        const len = o.length as number;
+        if (!Ctor || off + len * Ctor.BYTES_PER_ELEMENT > bin.length) {
+          throw new InputError(`${file}: array reference outside the sidecar (offset ${off}, ${len} × ${o.$array})`, "the sidecar file is truncated or belongs to another network; recompile");
+        }
+        // Copy into a fresh, aligned buffer (a Node Buffer's slice() is a view into a shared pool).
+        const copy = new Uint8Array(len * Ctor.BYTES_PER_ELEMENT);
+        copy.set(bin.subarray(off, off + copy.length));
+        return new Ctor(copy.buffer, 0, len);
+      }
+      if (typeof o.$number === "string") return Number(o.$number);
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(o)) out[k] = revive(x);
+      return out;
+    }
+    return v;
+  };
+  return revive(doc);
+}
+
+export function writeWithSidecar(jsonPath: string, value: unknown): void {
+  const binPath = jsonPath.replace(/\.json$/, "") + ".bin";
+  const { json, bin } = encodeWithSidecar(value, binPath.split("/").pop()!);
+  // The sidecar first: a crash between the two renames leaves the previous JSON, which never points into a newer bin
+  // of a different size without being rejected by the bounds check above.
+  writeFileAtomic(binPath, bin);
+  writeFileAtomic(jsonPath, json);
+}
+
+export function readWithSidecar(jsonPath: string, check?: (doc: unknown) => void): unknown {
+  let json: string;
+  try {
+    json = readFileSync(jsonPath, "utf8");
+  } catch (e) {
+    throw new InputError(`cannot read ${jsonPath}: ${(e as Error).message}`, "pass the output folder of spikec compile");
+  }
+  const sidecar = (parseJson(json, jsonPath) as { sidecar?: unknown }).sidecar;
+  if (typeof sidecar !== "string" || sidecar.includes("/")) {
+    throw new InputError(`${jsonPath} names no sidecar file`, "pass a network.json written by spikec compile");
+  }
+  const binPath = jsonPath.replace(/[^/]+$/, "") + sidecar;
+  let bin: Uint8Array;
+  try {
+    bin = readFileSync(binPath);
+  } catch (e) {
+    throw new InputError(`cannot read the sidecar ${binPath} of ${jsonPath}: ${(e as Error).message}`, "keep the .bin file next to the .json file");
+  }
+  return decodeWithSidecar(json, bin, jsonPath, check);
+}

@@ -1,0 +1,189 @@
+/**
+ * One population of the exact simulator, for a batch of samples, given its sources' spike times.
+ *
+ * Fast path (alpha model): when every input has arrived before the crossing, the spike time has the closed form
+ * t_i = (ϑ_i + α·t0 + Σ_j J_ij·t_j) / (α + Σ_j J_ij), whose input sum is the projection applied to the decoded
+ * activations (the ANN kernels do it). It is the first crossing unless the potential reached ϑ before t1 while
+ * inputs were still arriving (a premature crossing, possible only with late inhibitory inputs). Since the potential
+ * never exceeds its excitatory part, which only grows, V_exc(t1) = α·(t1 − t0) + Σ_j max(J_ij,0)·x_j < ϑ_i proves
+ * there was none (cheaper still: the same with max_j x_j for x_j). Neurons without that proof take the reference
+ * solver's sorted scan (scan.ts), so premature crossings are simulated, not assumed away.
+ */
+import { product } from "../../ann/graph.js";
+import { applyTerm } from "../../ann/term.js";
+import { maxPool2d } from "../../ann/kernels/pool2d.js";
+import type { GatePopulation, NeuronModel, Population } from "../../snn/network.js";
+import { forEachSynapse, VIRTUAL } from "../../snn/synapses.js";
+import { decodeTimes, NO_SPIKE } from "./encode.js";
+import type { PreparedReadout, PreparedSpiking } from "./prepare.js";
+import { firstCrossing, scanBuffers } from "./scan.js";
+
+export interface SpikingStats {
+  /** Neurons (over the batch) that took the sorted scan. */
+  scanned: number;
+  /** Neurons that spiked before their firing window (premature crossing or activation above the window). */
+  early: number;
+  /**
+   * Largest window extension (in time units) that would have prevented every early crossing seen, or −∞.
+   * Only the scanned neurons can need one: the others were proven safe.
+   */
+  widenBy: number;
+}
+
+type Times = (id: string) => Float64Array;
+
+/** Σ_k projection_k(decoded source activations), [batch, size]. */
+function inputDrive(
+  projections: PreparedSpiking["excitatory"],
+  sources: Population[],
+  shape: number[],
+  times: Times,
+  batch: number,
+): Float64Array {
+  const out = new Float64Array(batch * product(shape));
+  projections.forEach((proj, k) => {
+    const src = sources[k]!;
+    applyTerm(proj, decodeTimes(times(src.id), src.window.tMax), src.shape, shape, batch, out);
+  });
+  return out;
+}
+
+/** Largest decoded activation per sample over all sources. */
+function maxActivation(sources: Population[], times: Times, batch: number): Float64Array {
+  const out = new Float64Array(batch);
+  for (const src of sources) {
+    const t = times(src.id);
+    const n = t.length / batch;
+    for (let b = 0; b < batch; b++) {
+      let m = out[b]!;
+      for (let j = b * n; j < (b + 1) * n; j++) {
+        const x = src.window.tMax - t[j]!;
+        if (x > m) m = x;
+      }
+      out[b] = m;
+    }
+  }
+  return out;
+}
+
+export function simulateSpiking(
+  prep: PreparedSpiking,
+  model: NeuronModel,
+  times: Times,
+  batch: number,
+): { times: Float64Array; stats: SpikingStats } {
+  const { pop, sources } = prep;
+  const size = product(pop.shape);
+  const t1 = pop.window.tMin;
+  const t2 = pop.window.tMax;
+  const drive = inputDrive(pop.projections, sources, pop.shape, times, batch);
+  const out = new Float64Array(batch * size);
+  const stats: SpikingStats = { scanned: 0, early: 0, widenBy: Number.NEGATIVE_INFINITY };
+
+  if (model === "b1") {
+    // V(t1) = Σ J·x; then a unit ramp, compared only in the firing phase.
+    for (let b = 0; b < batch; b++)
+      for (let i = 0; i < size; i++) {
+        const rest = pop.threshold[i]! - drive[b * size + i]!;
+        let t = t1 + rest;
+        if (rest <= 0) {
+          t = t1;
+          stats.early++;
+        } else if (t >= t2) t = NO_SPIKE;
+        out[b * size + i] = t;
+      }
+    return { times: out, stats };
+  }
+
+  const rampBefore = pop.alpha * (t1 - pop.inputWindow.tMin);
+  const xMax = maxActivation(sources, times, batch);
+  let excitatory: Float64Array | undefined;
+  const pending: number[] = [];
+  for (let b = 0; b < batch; b++)
+    for (let i = 0; i < size; i++) {
+      const k = b * size + i;
+      const th = pop.threshold[i]!;
+      const t = (prep.offset[i]! - drive[k]!) / prep.slope[i]!;
+      if (!(t >= t1) || rampBefore + prep.excitatorySum[i]! * xMax[b]! >= th) {
+        pending.push(k);
+        continue;
+      }
+      out[k] = t < t2 ? t : t2;
+    }
+  // Second, tighter bound for the neurons the cheap one could not clear.
+  const scan: number[] = [];
+  if (pending.length > 0) {
+    excitatory = inputDrive(prep.excitatory, sources, pop.shape, times, batch);
+    for (const k of pending) {
+      const i = k % size;
+      const t = (prep.offset[i]! - drive[k]!) / prep.slope[i]!;
+      if (t >= t1 && rampBefore + excitatory[k]! < pop.threshold[i]!) out[k] = t < t2 ? t : t2;
+      else scan.push(k);
+    }
+  }
+  if (scan.length > 0) scanNeurons(prep, times, batch, scan, out, stats);
+  for (let k = 0; k < out.length; k++) if (out[k]! < t1) stats.early++;
+  return { times: out, stats };
+}
+
+/** The sorted scan for the listed neurons (flat batch indices). */
+function scanNeurons(prep: PreparedSpiking, times: Times, batch: number, list: number[], out: Float64Array, stats: SpikingStats): void {
+  const { pop, sources } = prep;
+  const size = product(pop.shape);
+  const t0 = pop.inputWindow.tMin;
+  const t1 = pop.window.tMin;
+  const buf = scanBuffers(prep.maxEvents);
+  const srcTimes = sources.map((s) => times(s.id));
+  for (const k of list) {
+    const b = Math.floor(k / size);
+    const i = k % size;
+    let n = 0;
+    buf.times[n] = t0;
+    buf.weights[n++] = pop.alpha;
+    pop.projections.forEach((proj, p) => {
+      const src = sources[p]!;
+      const srcSize = srcTimes[p]!.length / batch;
+      const base = b * srcSize;
+      const st = srcTimes[p]!;
+      forEachSynapse(proj, src.shape, pop.shape, i, (j, w) => {
+        const t = j === VIRTUAL ? t1 : st[base + j]! + proj.delay;
+        if (w === 0 || t === NO_SPIKE) return;
+        buf.times[n] = t;
+        buf.weights[n++] = w;
+      });
+    });
+    const r = firstCrossing(buf, n, pop.threshold[i]!, pop.window.tMax, t1);
+    out[k] = r.time;
+    stats.scanned++;
+    const need = (r.maxBefore - pop.threshold[i]!) / prep.slope[i]!;
+    if (need >= 0 && need > stats.widenBy) stats.widenBy = need;
+  }
+}
+
+/** Max-pool gate: the first spike wins (channelSign +1), or the last (−1). Padding never wins. */
+export function simulateGate(pop: GatePopulation, source: Population, sourceTimes: Float64Array, batch: number): Float64Array {
+  const [c, ih, iw] = source.shape as [number, number, number];
+  const [, oh, ow] = pop.shape as [number, number, number];
+  // min over t = −max over −t (and max over t = −min over −t for the latest-wins channels).
+  const neg = new Float64Array(sourceTimes.length);
+  for (let i = 0; i < neg.length; i++) neg[i] = -(sourceTimes[i]! + pop.projection.delay);
+  const out = new Float64Array(batch * c * oh * ow);
+  maxPool2d({ ...pop.projection, input: neg, batch, channels: c, inH: ih, inW: iw, output: out, outH: oh, outW: ow }, pop.channelSign);
+  for (let i = 0; i < out.length; i++) out[i] = -out[i]!;
+  return out;
+}
+
+/** Readout potentials at the read time: V_i = α_i·(tRead − t0) + Σ_j J_ij·x_j. */
+export function simulateReadout(prep: PreparedReadout, times: Times, batch: number): Float64Array {
+  const { pop, sources } = prep;
+  const size = product(pop.shape);
+  const v = inputDrive(pop.projections, sources, pop.shape, times, batch);
+  const ramp = pop.window.tMin - pop.inputWindow.tMin;
+  for (let b = 0; b < batch; b++)
+    for (let i = 0; i < size; i++) {
+      const k = b * size + i;
+      v[k]! += pop.alpha[i]! * ramp;
+      if (pop.relu && v[k]! < 0) v[k] = 0;
+    }
+  return v;
+}

@@ -1,0 +1,34 @@
+/**
+ * network.json + network.bin: the SNN IR on disk, validated against schemas/snn-ir.schema.json on load.
+ */
+import { join } from "node:path";
+import { existsSync, statSync } from "node:fs";
+import { readWithSidecar, writeWithSidecar } from "../io/sidecar.js";
+import { InputError } from "../util/errors.js";
+import { compileSchema, validateOrThrow } from "../util/schema.js";
+import type { SnnNetwork } from "./network.js";
+import { verifyNetwork } from "./verify.js";
+
+export const NETWORK_FILE = "network.json";
+
+export function saveNetwork(dir: string, net: SnnNetwork): string {
+  const path = join(dir, NETWORK_FILE);
+  writeWithSidecar(path, net);
+  return path;
+}
+
+/** Loads DIR/network.json (or a path to the JSON file itself), checks schema and invariants. */
+export function loadNetwork(dirOrFile: string): SnnNetwork {
+  const path = existsSync(dirOrFile) && statSync(dirOrFile).isDirectory() ? join(dirOrFile, NETWORK_FILE) : dirOrFile;
+  if (!existsSync(path)) throw new InputError(`${path} does not exist`, "pass the output folder of `spikec compile` (it holds network.json)");
+  const validate = compileSchema("snn-ir.schema.json");
+  const doc = readWithSidecar(path, (raw) => validateOrThrow(validate, raw, path, "recompile the network with spikec compile")) as Record<string, unknown>;
+  const { sidecar: _sidecar, ...net } = doc;
+  const network = net as unknown as SnnNetwork;
+  try {
+    verifyNetwork(network);
+  } catch (e) {
+    throw new InputError(`${path}: ${(e as Error).message}`, "recompile the network with spikec compile");
+  }
+  return network;
+}
