@@ -1,0 +1,143 @@
+/**
+ * The state of one ONNX import: the values bound to ONNX tensor names, the ANN nodes emitted so far, and the
+ * current ONNX node for error messages. Op handlers (./ops) read their inputs and bind their outputs through it.
+ */
+import type { AnnNode, Origin } from "../ann/graph.js";
+import { InputError } from "../util/errors.js";
+import { Attributes } from "./attributes.js";
+import type { ModelSource, NodeProto } from "./decode.js";
+import { supportedOpList } from "./supported.js";
+import { type ConstTensor, firstNonFinite } from "./tensor.js";
+
+/** What an ONNX tensor name is bound to. Activation shapes exclude the batch axis; constant dims are full. */
+export type Value =
+  | { kind: "activation"; id: string; shape: number[] }
+  | { kind: "constant"; tensor: ConstTensor }
+  /** Output of a node that could not be imported (only while inspecting). */
+  | { kind: "unknown"; from: string };
+
+export type Activation = Extract<Value, { kind: "activation" }>;
+
+/** Thrown when a node reads the output of an unsupported node (inspect mode): not the node's own fault. */
+export class DependsOnUnsupported extends Error {}
+
+export const nodeName = (node: NodeProto): string => node.name || node.output?.[0] || "(unnamed)";
+
+export class ImportContext {
+  readonly nodes: AnnNode[] = [];
+  readonly values = new Map<string, Value>();
+  readonly notes: string[] = [];
+  /** How many ONNX nodes (and graph outputs) read each tensor name. */
+  readonly consumers = new Map<string, number>();
+  /** ONNX nodes that produced Softmax nodes, checked at the end to be final. */
+  readonly softmaxNodes = new Map<string, NodeProto>();
+  private readonly byId = new Map<string, AnnNode>();
+
+  constructor(
+    readonly src: ModelSource,
+    readonly opset: number,
+    /** True when the batch axis is fixed at 1 (not symbolic). */
+    readonly batchFixed: boolean,
+  ) {}
+
+  emit<N extends AnnNode>(node: N): N {
+    this.nodes.push(node);
+    this.byId.set(node.id, node);
+    return node;
+  }
+
+  producer(id: string): AnnNode | undefined {
+    return this.byId.get(id);
+  }
+
+  /** Accessors for one ONNX node. */
+  at(node: NodeProto): NodeContext {
+    return new NodeContext(this, node);
+  }
+}
+
+export class NodeContext {
+  readonly attrs: Attributes;
+  readonly op: string;
+  readonly name: string;
+
+  constructor(
+    readonly ctx: ImportContext,
+    readonly node: NodeProto,
+  ) {
+    this.attrs = new Attributes(node);
+    this.op = node.opType ?? "";
+    this.name = nodeName(node);
+  }
+
+  get opset(): number {
+    return this.ctx.opset;
+  }
+
+  origin(): Origin[] {
+    return [{ name: this.name, op: this.op }];
+  }
+
+  /** An InputError naming the file and this node; the hint always lists the supported ops. */
+  error(why: string, hint = "change the model before export"): InputError {
+    return new InputError(`${this.ctx.src.file}: node '${this.name}' (${this.op}): ${why}`, `${hint}. Supported ops: ${supportedOpList()}`);
+  }
+
+  fail(why: string, hint?: string): never {
+    throw this.error(why, hint);
+  }
+
+  /** Number of inputs actually given (trailing empty names are omitted inputs). */
+  hasInput(i: number): boolean {
+    return !!this.node.input?.[i];
+  }
+
+  value(i: number): Value {
+    const name = this.node.input?.[i];
+    if (!name) this.fail(`input ${i} is missing`);
+    const v = this.ctx.values.get(name);
+    if (!v)
+      this.fail(
+        `input '${name}' is neither a graph input, an initializer nor the output of an earlier node`,
+        "the model is incomplete (a missing initializer?) or its nodes are not in topological order; export it again",
+      );
+    if (v.kind === "unknown") throw new DependsOnUnsupported(`not checked: reads '${name}' from unsupported node ${v.from}`);
+    return v;
+  }
+
+  activation(i: number, role = `input ${i}`): Activation {
+    const v = this.value(i);
+    if (v.kind !== "activation") this.fail(`${role} must be an activation (computed from the model input), but it is a constant`);
+    return v;
+  }
+
+  /** A constant input; float weights are checked for NaN/Inf. */
+  constant(i: number, role = `input ${i}`): ConstTensor {
+    const v = this.value(i);
+    if (v.kind !== "constant")
+      this.fail(`${role} must be a constant (initializer or Constant node), but it is computed from the model input`, "only constant weights are supported");
+    const bad = firstNonFinite(v.tensor.data);
+    if (bad >= 0)
+      this.fail(
+        `weights of node ${this.name} contain ${Number.isNaN(v.tensor.data[bad]) ? "NaN" : "Inf"} (${role} '${this.node.input![i]}', element ${bad})`,
+        "retrain or repair the model; spikec needs finite weights",
+      );
+    return v.tensor;
+  }
+
+  /** Binds output `i` (an empty output name means the output is not used). */
+  bind(i: number, value: Value): void {
+    const name = this.node.output?.[i];
+    if (name) this.ctx.values.set(name, value);
+  }
+
+  outputName(i = 0): string {
+    return this.node.output?.[i] ?? `${this.name}:${i}`;
+  }
+
+  /** True when output i exists and something reads it. */
+  outputUsed(i: number): boolean {
+    const name = this.node.output?.[i];
+    return !!name && (this.ctx.consumers.get(name) ?? 0) > 0;
+  }
+}

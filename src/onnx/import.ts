@@ -1,0 +1,194 @@
+/**
+ * ONNX → ANN graph: decode, bind initializers and the input, walk the nodes in order through the op handlers,
+ * then check the output (a single activation; a Softmax only at the very end) and drop unused nodes.
+ */
+import { readFileSync } from "node:fs";
+import { dirname } from "node:path";
+import type { AnnGraph, AnnNode, InputNode } from "../ann/graph.js";
+import { InputError } from "../util/errors.js";
+import { DependsOnUnsupported, ImportContext, nodeName, type Value } from "./context.js";
+import { decodeModel, decodeTensor, type ModelProto, type ModelSource, opsetVersion } from "./decode.js";
+import { OP_HANDLERS } from "./ops/index.js";
+import { supportedOpList } from "./supported.js";
+import { int64ToNumber, type Int64 } from "./tensor.js";
+
+const MIN_OPSET = 11;
+const MAX_TESTED_OPSET = 21;
+
+/** One row per ONNX node: what the importer saw and whether it can import it. */
+export interface NodeReport {
+  name: string;
+  op: string;
+  /** Input shapes, batch axis as "N" (constants show their full dims). */
+  inputShapes: string[];
+  outputShape: string;
+  supported: boolean;
+  /** Why not (or what the node becomes). */
+  reason: string;
+}
+
+export interface WalkResult {
+  graph: AnnGraph | null;
+  rows: NodeReport[];
+  opset: number;
+  inputShape: number[];
+  /** Model-level import error (inspect mode). */
+  error?: string;
+}
+
+export function importOnnx(path: string): AnnGraph {
+  return importOnnxBytes(readModelFile(path), path, dirname(path));
+}
+
+export function importOnnxBytes(bytes: Uint8Array, name: string, dir?: string): AnnGraph {
+  return walkModel(bytes, { file: name, dir }, false).graph!;
+}
+
+export function readModelFile(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new InputError(`cannot read model ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, "check the path");
+  }
+}
+
+const showShape = (v: Value | undefined): string =>
+  !v ? "?" : v.kind === "activation" ? `[N, ${v.shape.join(", ")}]` : v.kind === "constant" ? `[${v.tensor.dims.join(", ")}]` : "?";
+
+/**
+ * The import proper. With `inspect`, a node that cannot be imported is reported in its row and the walk goes on
+ * (its outputs become unknown); without, the first such node throws.
+ */
+export function walkModel(bytes: Uint8Array, src: ModelSource, inspect: boolean): WalkResult {
+  const model = decodeModel(bytes, src);
+  const graph = model.graph!;
+  const opset = opsetVersion(model);
+  if (opset < MIN_OPSET)
+    throw new InputError(`${src.file}: opset ${opset} is older than ${MIN_OPSET}, the oldest spikec reads`, "export again with opset_version between 11 and 21");
+
+  const initializerNames = new Set((graph.initializer ?? []).map((t) => t.name ?? ""));
+  const inputs = (graph.input ?? []).filter((i) => !initializerNames.has(i.name ?? ""));
+  if (inputs.length !== 1)
+    throw new InputError(
+      `${src.file}: the model has ${inputs.length} data inputs (${inputs.map((i) => i.name).join(", ")}); spikec needs exactly one`,
+      "export a model with a single image or vector input",
+    );
+  const { shape: inputShape, batchFixed } = inputShapeOf(model, src);
+  const ctx = new ImportContext(src, opset, batchFixed);
+  if (opset > MAX_TESTED_OPSET) ctx.notes.push(`opset ${opset} is newer than ${MAX_TESTED_OPSET}, the newest spikec was tested with`);
+
+  const inputName = inputs[0].name ?? "input";
+  const input = ctx.emit<InputNode>({ kind: "input", id: inputName, inputs: [], shape: inputShape, origin: [{ name: inputName, op: "input" }] });
+  ctx.values.set(inputName, { kind: "activation", id: input.id, shape: inputShape });
+
+  const used = new Set<string>();
+  for (const node of graph.node ?? []) for (const i of node.input ?? []) if (i) {
+    used.add(i);
+    ctx.consumers.set(i, (ctx.consumers.get(i) ?? 0) + 1);
+  }
+  const outputNames = (graph.output ?? []).map((o) => o.name ?? "");
+  for (const o of outputNames) ctx.consumers.set(o, (ctx.consumers.get(o) ?? 0) + 1);
+  for (const t of graph.initializer ?? [])
+    if (used.has(t.name ?? "") || outputNames.includes(t.name ?? ""))
+      ctx.values.set(t.name ?? "", { kind: "constant", tensor: decodeTensor(t, `initializer '${t.name}'`, src) });
+
+  const rows: NodeReport[] = [];
+  for (const node of graph.node ?? []) {
+    const n = ctx.at(node);
+    const row: NodeReport = {
+      name: n.name,
+      op: n.op,
+      inputShapes: (node.input ?? []).filter((i) => i).map((i) => showShape(ctx.values.get(i))),
+      outputShape: "?",
+      supported: true,
+      reason: "",
+    };
+    rows.push(row);
+    try {
+      const handler = node.domain && node.domain !== "ai.onnx" ? undefined : OP_HANDLERS[n.op];
+      if (!handler)
+        throw n.error(
+          `op ${node.domain ? `${node.domain}.` : ""}${n.op} is not supported`,
+          /^(Sigmoid|Tanh|LeakyRelu|PRelu|Elu|Selu|Gelu|HardSigmoid|HardSwish|Softplus|Clip|Mish|Swish)$/.test(n.op)
+            ? "the exact single-spike mapping needs ReLU activations; retrain with ReLU"
+            : "rewrite the model with supported ops",
+        );
+      handler(n);
+      row.outputShape = showShape(ctx.values.get(node.output?.[0] ?? ""));
+    } catch (e) {
+      if (!inspect) throw e;
+      const fromHere = !(e instanceof DependsOnUnsupported);
+      row.supported = !fromHere && n.op in OP_HANDLERS;
+      row.reason = e instanceof InputError ? e.message.replace(`${src.file}: node '${n.name}' (${n.op}): `, "") : (e as Error).message;
+      for (const o of node.output ?? []) if (o) ctx.values.set(o, { kind: "unknown", from: `'${n.name}' (${n.op})` });
+    }
+  }
+  if (inspect && rows.some((r) => !r.supported || r.reason)) return { graph: null, rows, opset, inputShape };
+  try {
+    const annGraph = finish(ctx, outputNames, src, inputName);
+    return { graph: annGraph, rows, opset, inputShape };
+  } catch (e) {
+    if (!inspect) throw e;
+    return { graph: null, rows, opset, inputShape, error: (e as Error).message };
+  }
+}
+
+/** Model-level checks once every node is imported: one activation output, Softmax only last; unused nodes dropped. */
+function finish(ctx: ImportContext, outputNames: string[], src: ModelSource, inputName: string): AnnGraph {
+  if (outputNames.length !== 1)
+    throw new InputError(`${src.file}: the model has ${outputNames.length} outputs (${outputNames.join(", ")}); spikec needs exactly one`, "export a model with a single output");
+  const out = ctx.values.get(outputNames[0]);
+  if (!out || out.kind !== "activation")
+    throw new InputError(`${src.file}: the output '${outputNames[0]}' is ${out ? "a constant" : "not produced by any node"}`, "export the model again");
+  for (const [id, node] of ctx.softmaxNodes)
+    if (id !== out.id)
+      throw ctx.at(node).error("Softmax is only supported as the last op (the readout ignores it)", "remove the Softmax or move it to the end");
+  if (ctx.softmaxNodes.size > 0) ctx.notes.push("the final Softmax is kept for the reference but ignored by the readout (it does not change the argmax)");
+
+  return { source: src.file, inputName, nodes: reachable(ctx.nodes, out.id), output: out.id, notes: ctx.notes };
+}
+
+/** The input and the nodes the output depends on, in their original (topological) order. */
+function reachable(nodes: AnnNode[], output: string): AnnNode[] {
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const live = new Set<string>();
+  const stack = [output];
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (live.has(id)) continue;
+    live.add(id);
+    stack.push(...(byId.get(id)?.inputs ?? []));
+  }
+  return nodes.filter((n) => live.has(n.id) || n.kind === "input");
+}
+
+/** Input shape without batch; the batch axis must be symbolic or 1. */
+function inputShapeOf(model: ModelProto, src: ModelSource): { shape: number[]; batchFixed: boolean } {
+  const graph = model.graph!;
+  const initializerNames = new Set((graph.initializer ?? []).map((t) => t.name ?? ""));
+  const info = (graph.input ?? []).find((i) => !initializerNames.has(i.name ?? ""))!;
+  const tensorType = info.type?.tensorType;
+  const dims = tensorType?.shape?.dim;
+  if (!tensorType || !dims)
+    throw new InputError(`${src.file}: input '${info.name}' has no tensor shape`, "export with a fixed input shape, e.g. torch.onnx.export(model, torch.zeros(1, C, H, W), ...)");
+  if (tensorType.elemType !== 1 && tensorType.elemType !== 11 && tensorType.elemType !== 10)
+    throw new InputError(`${src.file}: input '${info.name}' has element type ${tensorType.elemType}; spikec needs a float input`, "export with a float32 input");
+  if (dims.length < 2)
+    throw new InputError(`${src.file}: input '${info.name}' has rank ${dims.length}; spikec needs [batch, features...]`, "export with a batch axis first");
+  const value = (d: (typeof dims)[number]) => (d.dimValue !== undefined && d.dimValue !== null && !d.dimParam ? int64ToNumber(d.dimValue as Int64) : null);
+  const batch = value(dims[0]);
+  if (batch !== null && batch !== 1 && batch !== 0)
+    throw new InputError(
+      `${src.file}: input '${info.name}' has a batch dimension of ${batch}; spikec needs it symbolic or 1`,
+      "export with dynamic_axes={'input': {0: 'batch'}} or with a batch of 1",
+    );
+  const shape = dims.slice(1).map((d, i) => {
+    const v = value(d);
+    if (v === null || v < 1)
+      throw new InputError(`${src.file}: input '${info.name}' axis ${i + 1} is dynamic ('${d.dimParam ?? "?"}')`, "export with a fixed input size (only the batch axis may be dynamic)");
+    return v;
+  });
+  return { shape, batchFixed: batch === 1 };
+}
+
+export { supportedOpList, nodeName };

@@ -1,0 +1,34 @@
+/** The op registry: ONNX op type → handler. Keep in step with ../supported.ts. */
+import { constant } from "./constant.js";
+import { conv } from "./conv.js";
+import { add, div, mul, relu, sub } from "./elementwise.js";
+import { gemm, matmul } from "./linear.js";
+import { batchNormalization } from "./normalization.js";
+import { averagePool, globalAveragePool, maxPool } from "./pool.js";
+import { concat, dropout, flatten, identity, reshape, squeeze, unsqueeze } from "./shape.js";
+import { softmax } from "./softmax.js";
+import type { OpHandler } from "./types.js";
+
+export const OP_HANDLERS: Readonly<Record<string, OpHandler>> = {
+  Gemm: gemm,
+  MatMul: matmul,
+  Conv: conv,
+  BatchNormalization: batchNormalization,
+  Relu: relu,
+  MaxPool: maxPool,
+  AveragePool: averagePool,
+  GlobalAveragePool: globalAveragePool,
+  Flatten: flatten,
+  Reshape: reshape,
+  Squeeze: squeeze,
+  Unsqueeze: unsqueeze,
+  Add: add,
+  Sub: sub,
+  Mul: mul,
+  Div: div,
+  Concat: concat,
+  Identity: identity,
+  Dropout: dropout,
+  Constant: constant,
+  Softmax: softmax,
+};
