@@ -1,13 +1,20 @@
 /** onnxruntime-node as the reference: runs a model on float64 data (fed as float32) with one thread. */
 import * as ort from "onnxruntime-node";
 
-export async function runOrt(model: Uint8Array | string, inputName: string, shape: number[], data: Float64Array): Promise<Float64Array> {
+export async function runOrt(
+  model: Uint8Array | string,
+  inputName: string,
+  shape: number[],
+  data: Float64Array,
+  dtype: "float32" | "float64" = "float32",
+): Promise<Float64Array> {
   const session = await ort.InferenceSession.create(model as Uint8Array, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: "disabled" });
   try {
-    const feeds = { [inputName]: new ort.Tensor("float32", Float32Array.from(data), shape) };
+    const tensor = dtype === "float64" ? new ort.Tensor("float64", Float64Array.from(data), shape) : new ort.Tensor("float32", Float32Array.from(data), shape);
+    const feeds = { [inputName]: tensor };
     const out = await session.run(feeds);
     const first = out[session.outputNames[0]];
-    return Float64Array.from(first.data as Float32Array);
+    return Float64Array.from(first.data as Float32Array | Float64Array);
   } finally {
     await session.release();
   }
