@@ -42,12 +42,31 @@ export interface LayerMapping {
 
 export interface MappingResult {
   net: SnnNetwork;
+  /** Canonical ANN node id of every population (populations are named after their ONNX nodes). */
+  annNodeOf: Map<string, string>;
   /** The rescaled canonical ANN (the network the SNN is exact to; x_snn = scale · x_canonical). */
   rescaled: AnnGraph;
   layers: LayerMapping[];
 }
 
 const MAX_WIDENINGS = 8;
+
+/**
+ * Population names follow the ONNX layers they come from (the first ONNX node of the population, e.g. "/0/Conv"),
+ * falling back to the graph node id; repeated names get a suffix.
+ */
+function populationNames(graph: AnnGraph): Map<string, string> {
+  const names = new Map<string, string>();
+  const used = new Set<string>();
+  for (const node of graph.nodes) {
+    const onnx = node.kind === "input" ? graph.inputName : node.origin.find((o) => o.op !== "InputRange")?.name;
+    let name = onnx && onnx.length > 0 ? onnx : node.id;
+    for (let k = 2; used.has(name); k++) name = `${onnx ?? node.id}#${k}`;
+    used.add(name);
+    names.set(node.id, name);
+  }
+  return names;
+}
 
 /** Normalized input x̂ = (x − low)/(high − low), the canonical graph's input. */
 export function normalizeInput(x: Float64Array, range: { low: number; high: number }): Float64Array {
@@ -135,15 +154,28 @@ export function mapToSnn(canonical: AnnGraph, calib: Float64Array, samples: numb
   });
   options.onProgress?.("map", total, total);
 
+  const names = populationNames(canonical);
+  const rename = (id: string) => names.get(id)!;
+  const named = populations.map((p): Population => {
+    switch (p.kind) {
+      case "input":
+        return { ...p, id: rename(p.id) };
+      case "gate":
+        return { ...p, id: rename(p.id), projection: { ...p.projection, source: rename(p.projection.source) } };
+      default:
+        return { ...p, id: rename(p.id), projections: p.projections.map((q) => ({ ...q, source: rename(q.source) })) } as Population;
+    }
+  });
   const net: SnnNetwork = {
     format: "spikec.snn",
     version: 1,
     model,
     compiledFrom: { model: options.modelFile, margin, calibrationSamples: samples },
-    populations,
+    populations: named,
     notes,
   };
-  return { net, rescaled, layers };
+  const annNodeOf = new Map([...names].map(([id, name]) => [name, id]));
+  return { net, annNodeOf, rescaled, layers: layers.map((l) => ({ ...l, id: rename(l.id) })) };
 }
 
 /** Total neurons that spike (spiking populations and gates). */

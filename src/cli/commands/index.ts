@@ -1,7 +1,11 @@
 import type { CommandModule } from "yargs";
+import { compileCommand } from "./compile.js";
+import { inspectCommand } from "./inspect.js";
 import { nirCommand } from "./nir.js";
+import { simulateCommand } from "./simulate.js";
+import { verifyCommand } from "./verify.js";
 import { targetsCommand } from "./targets.js";
 
 // Every command module, in the order `spikec --help` lists them.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [targetsCommand, nirCommand];
+export const commands: CommandModule<any, any>[] = [compileCommand, simulateCommand, verifyCommand, targetsCommand, inspectCommand, nirCommand];

@@ -1,0 +1,50 @@
+/** `spikec compile MODEL.onnx --calib X.npy [-o DIR]`: ONNX → exact single-spike SNN, with its report. */
+import { basename, join } from "node:path";
+import type { CommandModule } from "yargs";
+import { compile } from "../../compile.js";
+import { writeFileAtomic } from "../../io/atomic.js";
+import { saveNetwork } from "../../snn/serialize.js";
+import { mappingOptions, parseRange, refuseOverwrite, type MappingArgs } from "../options.js";
+import { progressFor } from "../progress.js";
+import { printCompileReport } from "../print-report.js";
+
+interface CompileArgs extends MappingArgs {
+  model: string;
+  calib: string;
+  out?: string;
+  json: boolean;
+}
+
+export const compileCommand: CommandModule<object, CompileArgs> = {
+  command: "compile <model>",
+  describe: "Compile a trained ReLU network (ONNX) into an exact single-spike SNN",
+  builder: (y) =>
+    mappingOptions(
+      y
+        .positional("model", { type: "string", demandOption: true, describe: "The trained model (.onnx)" })
+        .option("calib", { type: "string", demandOption: true, describe: "Representative inputs (.npy, [N, …input shape]) for the per-layer maxima" })
+        .option("out", { alias: "o", type: "string", describe: "Output folder (default: MODEL-snn beside the current folder)" })
+        .option("json", { type: "boolean", default: false, describe: "Print only the report as JSON" }),
+    ).example("$0 compile lenet5.onnx --calib calib.npy -o out/lenet5", "writes out/lenet5/network.json, network.bin and report.json"),
+  handler: (args) => {
+    const dir = args.out ?? `${basename(args.model).replace(/\.onnx$/i, "")}-snn`;
+    const progress = progressFor(args.json);
+    const compiled = compile(args.model, args.calib, {
+      model: args.neuron,
+      margin: args.margin,
+      inputRange: parseRange(args["input-range"]),
+      onProgress: (stage, done, total) => progress.update(stage, done, total),
+    });
+    progress.done();
+    const files = [join(dir, "network.json"), join(dir, "network.bin"), join(dir, "report.json")];
+    for (const f of files) refuseOverwrite(f, [args.model, args.calib]);
+    saveNetwork(dir, compiled.net);
+    writeFileAtomic(join(dir, "report.json"), JSON.stringify(compiled.report, null, 1) + "\n");
+    if (args.json) {
+      process.stdout.write(JSON.stringify(compiled.report, null, 1) + "\n");
+      return;
+    }
+    printCompileReport(compiled.report);
+    process.stdout.write(`\nwrote ${files.join(", ")}\n`);
+  },
+};

@@ -1,0 +1,84 @@
+/**
+ * `spikec verify MODEL.onnx --calib C.npy --input X.npy [--labels Y.npy]`: compile in memory and check the SNN against
+ * the ANN on the inputs. Exit 0 when the SNN matches, 1 when it does not, 2 on bad input.
+ */
+import type { CommandModule } from "yargs";
+import { compile, loadSamples } from "../../compile.js";
+import { readNpy } from "../../io/npy.js";
+import { runOnnxRuntime } from "../../reference/onnxruntime.js";
+import { compareLogits } from "../../verify/compare.js";
+import { verifyCompiled } from "../../verify/verify.js";
+import { InputError } from "../../util/errors.js";
+import { mappingOptions, parseRange, type MappingArgs } from "../options.js";
+import { progressFor } from "../progress.js";
+import { formatNumber, table } from "../table.js";
+
+interface VerifyArgs extends MappingArgs {
+  model: string;
+  calib: string;
+  input: string;
+  labels?: string;
+  limit?: number;
+  onnxruntime: boolean;
+  json: boolean;
+}
+
+export const verifyCommand: CommandModule<object, VerifyArgs> = {
+  command: "verify <model>",
+  describe: "Compile in memory and check that the SNN computes what the ANN computes",
+  builder: (y) =>
+    mappingOptions(
+      y
+        .positional("model", { type: "string", demandOption: true, describe: "The trained model (.onnx)" })
+        .option("calib", { type: "string", demandOption: true, describe: "Calibration inputs (.npy)" })
+        .option("input", { type: "string", demandOption: true, describe: "Inputs to check on (.npy, [N, …input shape])" })
+        .option("labels", { type: "string", describe: "Class labels of the inputs (.npy, [N]) to report accuracy" })
+        .option("limit", { type: "number", describe: "Check only the first N inputs" })
+        .option("onnxruntime", { type: "boolean", default: true, describe: "Also compare the ANN with onnxruntime on the original model" })
+        .option("json", { type: "boolean", default: false, describe: "Print only JSON" }),
+    ).example("$0 verify lenet5.onnx --calib calib.npy --input test_x.npy --labels test_y.npy", "agreement, errors, spikes per neuron"),
+  handler: async (args) => {
+    const progress = progressFor(args.json);
+    const compiled = compile(args.model, args.calib, {
+      model: args.neuron,
+      margin: args.margin,
+      inputRange: parseRange(args["input-range"]),
+      onProgress: (stage, done, total) => progress.update(stage, done, total),
+    });
+    const inputShape = compiled.ann.nodes[0]!.shape;
+    const { array, count: all } = loadSamples(args.input, inputShape);
+    const n = args.limit !== undefined ? Math.max(0, Math.min(all, Math.floor(args.limit))) : all;
+    let labels: Float64Array | undefined;
+    if (args.labels) {
+      const l = readNpy(args.labels);
+      if (l.data.length < n) throw new InputError(`${args.labels} has ${l.data.length} labels for ${n} inputs`, "pass the labels that go with --input");
+      labels = l.data.subarray(0, n);
+    }
+    const size = inputShape.reduce((a, b) => a * b, 1);
+    const x = array.data.subarray(0, n * size);
+    const result = verifyCompiled(compiled, x, n, labels, (d, t) => progress.update("verify", d, t));
+    progress.done();
+    let onnxruntime: ReturnType<typeof compareLogits> | null = null;
+    if (args.onnxruntime) onnxruntime = compareLogits((await runOnnxRuntime(args.model, x, n, inputShape)).output, result.annLogits, n);
+    const { annLogits: _a, snnLogits: _s, ...summary } = result;
+    const doc = { model: args.model, neuronModel: args.neuron, ...summary, annVsOnnxruntime: onnxruntime };
+    if (args.json) process.stdout.write(JSON.stringify(doc, null, 1) + "\n");
+    else {
+      const a = result.snnVsAnn;
+      const out = (s: string) => process.stdout.write(s);
+      out(`${args.model} (${args.neuron}), ${n} inputs\n`);
+      out(`agreement (argmax SNN = argmax ANN): ${(100 * a.agreement).toFixed(2)} % (${a.agreeing}/${n})\n`);
+      out(`max |Δlogit| SNN vs ANN: ${formatNumber(a.maxAbsDelta)} (${formatNumber(a.maxAbsDelta / Math.max(a.maxAbsReference, 1e-300))} × max |logit|)\n`);
+      if (onnxruntime) out(`ANN (float64) vs onnxruntime (float32): agreement ${(100 * onnxruntime.agreement).toFixed(2)} %, max |Δ| ${formatNumber(onnxruntime.maxAbsDelta)}\n`);
+      if (result.annAccuracy !== null) out(`accuracy: ANN ${(100 * result.annAccuracy).toFixed(2)} %, SNN ${(100 * result.snnAccuracy!).toFixed(2)} %\n`);
+      out(`spikes per neuron: ${result.spikesPerNeuron.toFixed(4)}; latency ${formatNumber(result.latency)} input windows\n`);
+      if (result.clippedInputs) out(`${result.clippedInputs} input values were outside the input range and clipped\n`);
+      out("\n" + table(
+        ["population", "kind", "neurons", "spikes/neuron", "max |t − (t_max − x)|", "early", "scanned"],
+        result.layers.map((l) => [l.population, l.kind, l.neurons, l.spikesPerNeuron, l.maxTimeError, l.early, l.scanned]),
+      ) + "\n");
+      out(result.matches ? "\nthe SNN matches the ANN\n" : `\nthe SNN does NOT match the ANN (first disagreeing inputs: ${a.disagreements.join(", ") || "none; logits differ"})\n`);
+    }
+    process.exitCode = result.matches ? 0 : 1;
+  },
+};

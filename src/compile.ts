@@ -1,0 +1,96 @@
+/**
+ * The compiler driver: ONNX model + calibration data → SNN IR and its report. The library API mirrors
+ * `spikec compile` (the CLI only adds files and printing).
+ */
+import { basename } from "node:path";
+import type { AnnGraph } from "./ann/graph.js";
+import { product } from "./ann/graph.js";
+import { canonicalize } from "./ann/canonicalize.js";
+import { checkFinite, checkSamples, readNpy, type NpyArray } from "./io/npy.js";
+import { mapToSnn, type MappingResult } from "./mapping/map.js";
+import { importOnnx } from "./onnx/import.js";
+import type { NeuronModel, SnnNetwork } from "./snn/network.js";
+import { verifyNetwork } from "./snn/verify.js";
+import { buildReport, type CompileReport } from "./report/report.js";
+import { InputError } from "./util/errors.js";
+
+export interface CompileOptions {
+  model?: NeuronModel;
+  /** Window margin ζ (default 0.5). */
+  margin?: number;
+  /** Raw input range mapped to the input window; default derived from the calibration data (see inputRangeFor). */
+  inputRange?: { low: number; high: number };
+  onProgress?: (stage: string, done: number, total: number) => void;
+}
+
+export interface Compiled {
+  /** The graph as imported from ONNX (the float64 reference). */
+  ann: AnnGraph;
+  /** The canonical graph (input, layer, maxpool) the SNN maps; its input is x̂ ∈ [0, 1]. */
+  canonical: AnnGraph;
+  mapping: MappingResult;
+  net: SnnNetwork;
+  report: CompileReport;
+}
+
+/**
+ * The input range: [0, 1] for data inside it (images scaled by 1/255), [0, 255] for 8-bit pixel values, otherwise
+ * the calibration data's own [min(0, min), max].
+ */
+export function inputRangeFor(calib: NpyArray): { low: number; high: number; rule: string } {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of calib.data) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  const low = Math.min(0, lo);
+  if (low === 0 && hi <= 1) return { low: 0, high: 1, rule: "calibration data within [0, 1]" };
+  if (low === 0 && hi <= 255 && hi > 1) return { low: 0, high: 255, rule: "calibration data within [0, 255] (8-bit pixels)" };
+  return { low, high: hi > low ? hi : low + 1, rule: "minimum (or 0) and maximum of the calibration data" };
+}
+
+/** Reads and checks a sample file against the model's input shape. */
+export function loadSamples(path: string, inputShape: readonly number[]): { array: NpyArray; count: number } {
+  const array = readNpy(path);
+  checkFinite(array, path);
+  const count = checkSamples(array, inputShape, path);
+  if (count === 0) throw new InputError(`${path} holds no samples`, "pass a file with at least one sample");
+  return { array, count };
+}
+
+export function compileGraph(ann: AnnGraph, calib: NpyArray, calibCount: number, calibFile: string, options: CompileOptions = {}): Compiled {
+  const model = options.model ?? "alpha";
+  const margin = options.margin ?? 0.5;
+  if (!(margin > -1)) throw new InputError(`--margin ${margin} would make every window empty or negative`, "use a margin ζ > −1 (default 0.5)");
+  const derived = inputRangeFor(calib);
+  const range = options.inputRange ?? { low: derived.low, high: derived.high };
+  if (!(range.high > range.low)) throw new InputError(`input range [${range.low}, ${range.high}] is empty`, "pass --input-range LOW,HIGH with LOW < HIGH");
+  const { graph: canonical, log } = canonicalize(ann, { inputRange: range });
+  const mapping = mapToSnn(canonical, calib.data, calibCount, {
+    model,
+    margin,
+    inputRange: range,
+    modelFile: basename(ann.source),
+    onProgress: options.onProgress,
+  });
+  verifyNetwork(mapping.net);
+  const report = buildReport({
+    ann,
+    canonical,
+    mapping,
+    passLog: log,
+    calibration: { file: calibFile, samples: calibCount, inputRange: range, rangeRule: options.inputRange ? "given with --input-range" : derived.rule },
+  });
+  return { ann, canonical, mapping, net: mapping.net, report };
+}
+
+/** `spikec compile` without the files: import, canonicalize, calibrate, map. */
+export function compile(modelPath: string, calibPath: string, options: CompileOptions = {}): Compiled {
+  const ann = importOnnx(modelPath);
+  const inputShape = ann.nodes[0]!.shape;
+  const { array, count } = loadSamples(calibPath, inputShape);
+  return compileGraph(ann, array, count, calibPath, options);
+}
+
+export { product };
