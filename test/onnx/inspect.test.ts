@@ -1,0 +1,54 @@
+/** `spikec inspect`: a row per node, unsupported nodes listed without aborting. */
+import { describe, expect, it, vi } from "vitest";
+import { main } from "../../src/cli/main.js";
+import { inspectModel } from "../../src/onnx/index.js";
+import { OnnxBuilder } from "../helpers/onnx-builder.js";
+import { writeModel } from "../helpers/onnx-agree.js";
+
+async function run(args: string[]): Promise<{ code: number; out: string }> {
+  let out = "";
+  const spy = vi.spyOn(process.stdout, "write").mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
+  try {
+    const code = await main(args);
+    return { code, out };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+describe("inspect", () => {
+  it("lists every node of the LeNet fixture with shapes, all supported", () => {
+    const r = inspectModel("test/fixtures/lenet5_fmnist.onnx");
+    expect(r.importable).toBe(true);
+    expect(r.nodes.length).toBeGreaterThan(5);
+    expect(r.nodes.every((n) => n.supported && n.outputShape.startsWith("[N,"))).toBe(true);
+    expect(r.inputShape).toEqual([1, 28, 28]);
+  });
+
+  it("reports an unsupported node and keeps listing the nodes after it", async () => {
+    const b = new OnnxBuilder();
+    const x = b.input("x", [2, 6, 6]);
+    const y = b.node("Sigmoid", [b.conv(x, { weight: b.randn([3, 2, 3, 3]) })], {}, 1, "sig")[0];
+    b.output(b.gemm(b.flatten(y), { b: b.randn([48, 4]) }));
+    const path = writeModel(b);
+    const r = inspectModel(path);
+    expect(r.importable).toBe(false);
+    expect(r.nodes.map((n) => [n.op, n.supported])).toEqual([["Conv", true], ["Sigmoid", false], ["Flatten", true], ["Gemm", true]]);
+    expect(r.nodes[0]).toMatchObject({ inputShapes: ["[N, 2, 6, 6]", "[3, 2, 3, 3]"], outputShape: "[N, 3, 4, 4]" });
+    expect(r.nodes[1].reason).toBe("op Sigmoid is not supported");
+    expect(r.nodes[2].reason).toMatch(/not checked: reads .* from unsupported node 'sig' \(Sigmoid\)/);
+
+    const text = await run(["inspect", path]);
+    expect(text.code).toBe(2);
+    expect(text.out).toMatch(/sig\s+Sigmoid\s+\[N, 3, 4, 4\]\s+\?\s+NO\s+op Sigmoid is not supported/);
+    expect(text.out).toMatch(/1 node\(s\) not supported; spikec supports: Gemm, MatMul/);
+    const json = await run(["inspect", path, "--json"]);
+    expect(JSON.parse(json.out).nodes).toHaveLength(4);
+  });
+
+  it("exit 0 and a table for a supported model", async () => {
+    const r = await run(["inspect", "test/fixtures/mlp_digits.onnx"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/every node is supported: the model imports/);
+  });
+});
