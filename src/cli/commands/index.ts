@@ -1,7 +1,6 @@
 import type { CommandModule } from "yargs";
 import { compileCommand } from "./compile.js";
 import { inspectCommand } from "./inspect.js";
-import { inspectCommand } from "./inspect.js";
 import { nirCommand } from "./nir.js";
 import { simulateCommand } from "./simulate.js";
 import { verifyCommand } from "./verify.js";
