@@ -1,0 +1,3 @@
+export { arithmeticOf, compileCycle, runCycle, simulateCycle } from "./engine.js";
+export type { CycleArithmetic, CycleOptions, CycleProgram, CycleResult, CycleTrace } from "./engine.js";
+export { decayTowardZero, wrapSigned, saturateSigned, clip, weightContribution } from "./arithmetic.js";
