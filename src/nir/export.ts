@@ -1,0 +1,365 @@
+/**
+ * SNN IR → NIR graph (the spikec TTFS profile). Each population becomes standard NIR primitives whose
+ * continuous-time semantics (Dirac spikes, exact integration) reproduce the TTFS dynamics:
+ *
+ * - input population → `Input` (its spikes, at t = 1 − (x − low)/(high − low), are fed by the user);
+ * - projection q from S with delay d → [`Delay`(d)] → `I`(r = 1) (turns S's Dirac spikes into steps H(t − t_j))
+ *   → weights: `Linear` (dense, after a `Flatten` for an image source), `Conv2d`, `SumPool2d` + `Scale`
+ *   (average: gain/count per output position), or `Scale` (identity skip path); all projections of a population
+ *   sum into its membrane, so dV/dt = Σ_j J_j·H(t − t_j) + α;
+ * - the integration bias α (switched on at t0 in the SNN) enters as the constant bias of the first Conv2d /
+ *   Affine (a NIR signal is on from t = 0), and the threshold is raised by α·t0 to compensate: with ϑ > 0 the
+ *   membrane α·t stays below ϑ + α·t0 before t0, and from t0 on V_NIR = V + α·t0, so the crossing times agree;
+ * - spiking population → `IF`(r = 1, v_threshold = ϑ + α·t0, v_reset = −1e30): fires at the first crossing
+ *   (premature crossings included, like the exact simulator) and, reset far below threshold, only once;
+ * - max-pool gate (first spike wins) → [`Delay`] → `SumPool2d` → `IF`(θ = 0.5): the first Dirac in the window
+ *   lifts v to 1. A min-pool channel (last spike wins) gets θ = (taps inside the input) − 0.5;
+ * - readout → `I` membrane (dV/dt = Σ J·H + α), then `Affine`(identity, bias −α·t0) → `Output`: the logits are
+ *   the Output signal at the readout time (metadata `spikec/read_time`).
+ *
+ * What NIR cannot express, and how the file handles it (metadata `spikec/not_expressible` lists the cases that
+ * occur in the exported network; our importer restores the exact semantics from metadata):
+ * - the α-model's forced spike at t_max for a neuron that has not fired (NIR has no clock or timeout): the graph
+ *   leaves such neurons silent; metadata `forced_spike_at` on the IF node gives t_max;
+ * - padded taps of conv / count-include-pad average projections as virtual spikes at t1 (α-model): NIR's
+ *   padding reads 0; the missing J·[t − t1]_+ terms are left out of the graph;
+ * - the b1 model (input currents cut off at t1, threshold compared in [t1, t2) only): exported with the α-model
+ *   structure (α = 0) and marked approximate;
+ * - a readout ReLU (max(V, 0)) and the non-negative threshold assumption above (ϑ ≤ 0 would fire before t0).
+ * Geometry NIR primitives lack (asymmetric padding, pooling ceil mode that changes the output size, an average
+ * pool without a linear map to carry the bias) is refused with a SpikecError naming the population.
+ */
+import { product } from "../ann/graph.js";
+import type { GatePopulation, Population, Projection, ReadoutPopulation, SnnNetwork, SpikingPopulation } from "../snn/network.js";
+import { SpikecError } from "../util/errors.js";
+import { type NirEdge, type NirGraph, type NirNode, nirGraph } from "./graph.js";
+import type { NirMetadata } from "./metadata.js";
+import { affine } from "./nodes/affine.js";
+import { conv2d } from "./nodes/conv2d.js";
+import { delay } from "./nodes/delay.js";
+import { flatten } from "./nodes/flatten.js";
+import { ifNeuron } from "./nodes/if.js";
+import { input } from "./nodes/input.js";
+import { integrator } from "./nodes/integrator.js";
+import { linear } from "./nodes/linear.js";
+import { output } from "./nodes/output.js";
+import { scale } from "./nodes/scale.js";
+import { sumPool2d } from "./nodes/sumpool2d.js";
+import { f64, tensor } from "./tensor.js";
+import { FIRE_ONCE_V_RESET, TTFS_PROFILE, TTFS_PROFILE_VERSION, nodeBaseName } from "./ttfs-profile.js";
+import { convOutSize } from "./types.js";
+
+const full = (shape: readonly number[], value: number) => f64(new Float64Array(product(shape)).fill(value), shape);
+const int64s = (v: readonly number[]) => tensor(BigInt64Array.from(v, (x) => BigInt(x)), [v.length]);
+const originMeta = (p: Population): NirMetadata => ({ origin_names: p.origin.map((o) => o.name), origin_ops: p.origin.map((o) => o.op) });
+const windowMeta = (w: { tMin: number; tMax: number }) => f64([w.tMin, w.tMax], [2]);
+
+class Builder {
+  readonly nodes = new Map<string, NirNode>();
+  readonly edges: NirEdge[] = [];
+  readonly notExpressible = new Set<string>();
+  /** Population id → the node that emits its spikes. */
+  readonly spikeNode = new Map<string, string>();
+
+  unique(base: string): string {
+    let name = base;
+    for (let i = 1; this.nodes.has(name); i++) name = `${base}_${i}`;
+    return name;
+  }
+  add(base: string, node: NirNode): string {
+    const name = this.unique(base);
+    this.nodes.set(name, node);
+    return name;
+  }
+  edge(a: string, b: string): void {
+    this.edges.push([a, b]);
+  }
+}
+
+function fail(pop: Population, what: string): never {
+  throw new SpikecError(
+    `NIR export: population '${pop.id}' (${pop.origin.map((o) => `'${o.name}' (${o.op})`).join(" + ") || "no ONNX origin"}) ${what}`,
+    "export the network without this layer shape, or keep it in spikec's own format (network.json)",
+  );
+}
+
+function symmetricPads(pop: Population, pads: readonly number[]): number[] {
+  if (pads[0] !== pads[2] || pads[1] !== pads[3]) fail(pop, `has asymmetric padding [${pads.join(", ")}], which NIR's Conv2d/SumPool2d cannot express`);
+  return [pads[0]!, pads[1]!];
+}
+
+/** Emits the weights of one projection; returns [first node, last node] and whether it can carry a bias. */
+function projectionNodes(b: Builder, pop: SpikingPopulation | ReadoutPopulation, q: Projection, k: number, srcShape: number[], base: string, bias: Float64Array | null): { first: string; last: string; carriedBias: boolean } {
+  const name = `${base}_w${k}`;
+  switch (q.kind) {
+    case "dense": {
+      let first: string | undefined;
+      let from: string | undefined;
+      if (srcShape.length > 1) {
+        first = from = b.add(`${base}_flat${k}`, flatten({ start_dim: 0, end_dim: -1, input_type: srcShape }));
+      }
+      const w = tensor(Float64Array.from(q.weight), [product(pop.shape), product(srcShape)]);
+      const node = bias ? affine(w, f64(bias, [bias.length])) : linear(w);
+      const last = b.add(name, node);
+      if (from) b.edge(from, last);
+      return { first: first ?? last, last, carriedBias: bias !== null };
+    }
+    case "conv": {
+      const [cout] = pop.shape as [number, number, number];
+      const w = tensor(Float64Array.from(q.weight), [cout, srcShape[0]! / q.group, q.kernel[0], q.kernel[1]]);
+      const perChannel = new Float64Array(cout);
+      if (bias) perChannel.set(bias.subarray(0, cout));
+      const node = conv2d({
+        weight: w,
+        bias: f64(perChannel, [cout]),
+        stride: [...q.stride],
+        padding: symmetricPads(pop, q.pads),
+        dilation: [...q.dilation],
+        groups: q.group,
+        input_shape: srcShape.slice(1),
+      });
+      const last = b.add(name, node);
+      return { first: last, last, carriedBias: bias !== null };
+    }
+    case "avgpool": {
+      const [c, oh, ow] = pop.shape as [number, number, number];
+      const [, ih, iw] = srcShape as [number, number, number];
+      const pads = symmetricPads(pop, q.pads);
+      const outH = convOutSize(ih, pads[0]!, 1, q.kernel[0], q.stride[0]);
+      const outW = convOutSize(iw, pads[1]!, 1, q.kernel[1], q.stride[1]);
+      if (outH !== oh || outW !== ow) fail(pop, `uses pooling with ceil mode that changes the output size (${outH}×${outW} vs ${oh}×${ow}); NIR's SumPool2d has no ceil mode`);
+      const pool = b.add(`${base}_pool${k}`, sumPool2d({ kernel_size: [...q.kernel], stride: [...q.stride], padding: pads }));
+      // gain per channel / divisor per position (count_include_pad: the full window; else the taps inside)
+      const s = new Float64Array(c * oh * ow);
+      for (let ch = 0; ch < c; ch++)
+        for (let y = 0; y < oh; y++)
+          for (let x = 0; x < ow; x++) {
+            let count = q.kernel[0] * q.kernel[1];
+            if (!q.countIncludePad) {
+              const y0 = y * q.stride[0] - pads[0]!;
+              const x0 = x * q.stride[1] - pads[1]!;
+              const hy = Math.min(y0 + q.kernel[0], ih) - Math.max(y0, 0);
+              const hx = Math.min(x0 + q.kernel[1], iw) - Math.max(x0, 0);
+              count = hy * hx;
+            }
+            s[(ch * oh + y) * ow + x] = q.weight[ch]! / count;
+          }
+      const last = b.add(name, scale(f64(s, pop.shape)));
+      b.edge(pool, last);
+      return { first: pool, last, carriedBias: false };
+    }
+    case "identity": {
+      const inner = product(pop.shape) / q.weight.length;
+      const s = new Float64Array(product(pop.shape));
+      for (let i = 0; i < s.length; i++) s[i] = q.weight[Math.floor(i / inner)]!;
+      const last = b.add(name, scale(f64(s, pop.shape)));
+      return { first: last, last, carriedBias: false };
+    }
+  }
+}
+
+function projectionMeta(q: Projection, weightNode: string): NirMetadata {
+  const m: NirMetadata = { kind: q.kind, source: q.source, delay: q.delay, weight_node: weightNode };
+  if (q.kind === "conv" || q.kind === "avgpool") {
+    Object.assign(m, { kernel: int64s(q.kernel), stride: int64s(q.stride), pads: int64s(q.pads), dilation: int64s(q.dilation) });
+  }
+  if (q.kind === "conv") m.group = BigInt(q.group);
+  if (q.kind === "avgpool") Object.assign(m, { count_include_pad: BigInt(q.countIncludePad ? 1 : 0), ceil_mode: BigInt(q.ceilMode ? 1 : 0) });
+  if (q.kind === "avgpool" || q.kind === "identity") m.weight = f64(q.weight, [q.weight.length]);
+  return m;
+}
+
+/** Delay (if any) → integrator → weights of every projection, summed into `target`. */
+function wireProjections(b: Builder, pop: SpikingPopulation | ReadoutPopulation, byId: Map<string, Population>, base: string, target: string, bias: Float64Array | null): { meta: NirMetadata; carriedBias: boolean } {
+  const meta: NirMetadata = {};
+  let pendingBias = bias;
+  pop.projections.forEach((q, k) => {
+    const src = byId.get(q.source)!;
+    let from = b.spikeNode.get(q.source)!;
+    if (q.delay !== 0) {
+      const d = b.add(`${base}_delay${k}`, delay(full(src.shape, q.delay)));
+      b.edge(from, d);
+      from = d;
+    }
+    const syn = b.add(`${base}_syn${k}`, integrator({ r: full(src.shape, 1) }));
+    b.edge(from, syn);
+    const takesBias = pendingBias !== null && (q.kind === "dense" || q.kind === "conv") && (q.kind === "dense" || uniformPerChannel(pendingBias, pop.shape));
+    const { first, last, carriedBias } = projectionNodes(b, pop, q, k, src.shape, base, takesBias ? pendingBias : null);
+    if (carriedBias) pendingBias = null;
+    b.edge(syn, first);
+    b.edge(last, target);
+    meta[`p${k}`] = projectionMeta(q, last);
+  });
+  return { meta, carriedBias: pendingBias === null };
+}
+
+/** A conv bias is per channel: the bias map must be constant within each channel. */
+function uniformPerChannel(bias: Float64Array, shape: number[]): boolean {
+  const inner = product(shape.slice(1));
+  for (let i = 0; i < bias.length; i++) if (bias[i] !== bias[Math.floor(i / inner) * inner]) return false;
+  return true;
+}
+
+function exportSpiking(b: Builder, pop: SpikingPopulation, byId: Map<string, Population>, model: SnnNetwork["model"]): void {
+  const base = nodeBaseName(pop.origin, pop.id);
+  const name = b.unique(base);
+  const n = product(pop.shape);
+  const t0 = pop.inputWindow.tMin;
+  const theta = new Float64Array(n);
+  for (let i = 0; i < n; i++) theta[i] = pop.threshold[i]! + pop.alpha * t0;
+  if (pop.threshold.some((v) => v <= 0) && pop.alpha !== 0) b.notExpressible.add("non-positive thresholds: with the bias on from t = 0 such neurons may fire before t0");
+  b.nodes.set(name, ifNeuron({ r: full(pop.shape, 1), v_threshold: f64(theta, pop.shape), v_reset: full(pop.shape, FIRE_ONCE_V_RESET) }));
+  const bias = pop.alpha !== 0 ? new Float64Array(n).fill(pop.alpha) : null;
+  const { meta, carriedBias } = wireProjections(b, pop, byId, base, name, bias);
+  if (!carriedBias) fail(pop, "has an integration bias but no dense or conv projection to carry it in NIR");
+  if (model === "alpha") {
+    b.notExpressible.add("forced spike at t_max of neurons that did not fire (alpha model)");
+    if (pop.projections.some((q) => (q.kind === "conv" || (q.kind === "avgpool" && q.countIncludePad)) && q.pads.some((p) => p > 0))) {
+      b.notExpressible.add("padded taps as virtual input spikes at t1 (alpha model)");
+    }
+  } else b.notExpressible.add("b1 model: input currents cut off at t1 and threshold compared in [t1, t2) only (exported as the alpha structure, approximate)");
+  b.nodes.get(name)!.metadata = {
+    spikec_population: {
+      id: pop.id,
+      kind: "spiking",
+      ...originMeta(pop),
+      shape: int64s(pop.shape),
+      window: windowMeta(pop.window),
+      input_window: windowMeta(pop.inputWindow),
+      alpha: pop.alpha,
+      threshold: f64(pop.threshold, [n]),
+      max_activation: pop.maxActivation,
+      scale: f64(pop.scale, [pop.scale.length]),
+      projections: meta,
+    },
+    forced_spike_at: model === "alpha" ? pop.window.tMax : -1,
+  };
+  b.spikeNode.set(pop.id, name);
+}
+
+function exportGate(b: Builder, pop: GatePopulation, byId: Map<string, Population>): void {
+  const base = nodeBaseName(pop.origin, pop.id);
+  const q = pop.projection;
+  const src = byId.get(q.source)!;
+  const [c, oh, ow] = pop.shape as [number, number, number];
+  const [, ih, iw] = src.shape as [number, number, number];
+  const pads = symmetricPads(pop, q.pads);
+  if (q.dilation.some((d) => d !== 1)) fail(pop, "uses a dilated max pool, which NIR's SumPool2d cannot express");
+  const outH = convOutSize(ih, pads[0]!, 1, q.kernel[0], q.stride[0]);
+  const outW = convOutSize(iw, pads[1]!, 1, q.kernel[1], q.stride[1]);
+  if (outH !== oh || outW !== ow) fail(pop, `uses pooling with ceil mode that changes the output size (${outH}×${outW} vs ${oh}×${ow}); NIR's SumPool2d has no ceil mode`);
+  let from = b.spikeNode.get(q.source)!;
+  if (q.delay !== 0) {
+    const d = b.add(`${base}_delay`, delay(full(src.shape, q.delay)));
+    b.edge(from, d);
+    from = d;
+  }
+  const pool = b.add(`${base}_pool`, sumPool2d({ kernel_size: [...q.kernel], stride: [...q.stride], padding: pads }));
+  b.edge(from, pool);
+  const theta = new Float64Array(c * oh * ow);
+  for (let ch = 0; ch < c; ch++)
+    for (let y = 0; y < oh; y++)
+      for (let x = 0; x < ow; x++) {
+        const y0 = y * q.stride[0] - pads[0]!;
+        const x0 = x * q.stride[1] - pads[1]!;
+        const inside = (Math.min(y0 + q.kernel[0], ih) - Math.max(y0, 0)) * (Math.min(x0 + q.kernel[1], iw) - Math.max(x0, 0));
+        theta[(ch * oh + y) * ow + x] = pop.channelSign[ch]! > 0 ? 0.5 : inside - 0.5;
+      }
+  const name = b.add(base, ifNeuron({ r: full(pop.shape, 1), v_threshold: f64(theta, pop.shape), v_reset: full(pop.shape, FIRE_ONCE_V_RESET) }));
+  b.edge(pool, name);
+  b.nodes.get(name)!.metadata = {
+    spikec_population: {
+      id: pop.id,
+      kind: "gate",
+      ...originMeta(pop),
+      shape: int64s(pop.shape),
+      window: windowMeta(pop.window),
+      channel_sign: int64s(Array.from(pop.channelSign)),
+      scale: f64(pop.scale, [pop.scale.length]),
+      projection: { source: q.source, delay: q.delay, ceil_mode: BigInt(q.ceilMode ? 1 : 0), kernel: int64s(q.kernel), stride: int64s(q.stride), pads: int64s(q.pads), dilation: int64s(q.dilation) },
+    },
+  };
+  b.spikeNode.set(pop.id, name);
+}
+
+function exportReadout(b: Builder, pop: ReadoutPopulation, byId: Map<string, Population>): void {
+  const base = nodeBaseName(pop.origin, pop.id);
+  const n = product(pop.shape);
+  const t0 = pop.inputWindow.tMin;
+  const membrane = b.add(`${base}_membrane`, integrator({ r: full(pop.shape, 1) }));
+  const hasBias = pop.alpha.some((a) => a !== 0);
+  const { meta, carriedBias } = wireProjections(b, pop, byId, base, membrane, hasBias ? Float64Array.from(pop.alpha) : null);
+  if (!carriedBias) fail(pop, "has a bias but no dense or conv projection to carry it in NIR");
+  // the bias ran from t = 0 instead of t0: subtract α·t0 from the potential
+  const eye = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) eye[i * n + i] = 1;
+  const correction = new Float64Array(n);
+  for (let i = 0; i < n; i++) correction[i] = -pop.alpha[i]! * t0;
+  const logits = b.add(base, affine(f64(eye, [n, n]), f64(correction, [n])));
+  b.edge(membrane, logits);
+  const out = b.add("output", output(pop.shape));
+  b.edge(logits, out);
+  if (pop.relu) b.notExpressible.add("readout ReLU max(V, 0)");
+  b.nodes.get(logits)!.metadata = {
+    spikec_population: {
+      id: pop.id,
+      kind: "readout",
+      ...originMeta(pop),
+      shape: int64s(pop.shape),
+      window: windowMeta(pop.window),
+      input_window: windowMeta(pop.inputWindow),
+      alpha: f64(pop.alpha, [n]),
+      relu: BigInt(pop.relu ? 1 : 0),
+      projections: meta,
+    },
+  };
+  b.spikeNode.set(pop.id, logits);
+}
+
+/** The NIR graph of a compiled TTFS network (see the module comment for the representation). */
+export function exportNir(net: SnnNetwork): NirGraph {
+  const b = new Builder();
+  const byId = new Map(net.populations.map((p) => [p.id, p]));
+  for (const pop of net.populations) {
+    switch (pop.kind) {
+      case "input": {
+        const name = b.add("input", input(pop.shape));
+        b.nodes.get(name)!.metadata = {
+          spikec_population: { id: pop.id, kind: "input", ...originMeta(pop), shape: int64s(pop.shape), window: windowMeta(pop.window), range: f64([pop.range.low, pop.range.high], [2]) },
+        };
+        b.spikeNode.set(pop.id, name);
+        break;
+      }
+      case "spiking":
+        exportSpiking(b, pop, byId, net.model);
+        break;
+      case "gate":
+        exportGate(b, pop, byId);
+        break;
+      case "readout":
+        exportReadout(b, pop, byId);
+        break;
+    }
+  }
+  const readout = net.populations[net.populations.length - 1]!;
+  const metadata: NirMetadata = {
+    spikec: {
+      profile: TTFS_PROFILE,
+      profile_version: TTFS_PROFILE_VERSION,
+      model: net.model,
+      neuron_model: net.model === "alpha" ? "ttfs_alpha_nonleaky_double_integrator" : "ttfs_b1",
+      time_unit: "input window (the input population fires in [0, 1])",
+      spike_semantics: "dirac",
+      fire_once: 1n,
+      read_time: readout.window.tMin,
+      populations: net.populations.map((p) => p.id),
+      population_nodes: net.populations.map((p) => b.spikeNode.get(p.id)!),
+      compiled_from: { model: net.compiledFrom.model, margin: net.compiledFrom.margin, calibration_samples: BigInt(net.compiledFrom.calibrationSamples) },
+    },
+  };
+  // empty lists are left out (an empty string dataset is awkward in HDF5); the importer reads a missing list as []
+  const spikec = metadata.spikec as NirMetadata;
+  if (net.notes.length) spikec.notes = [...net.notes];
+  if (b.notExpressible.size) spikec.not_expressible = [...b.notExpressible];
+  return nirGraph(b.nodes, b.edges, metadata);
+}

@@ -1,0 +1,181 @@
+/**
+ * NIR graph (spikec TTFS profile, see export.ts) → SNN IR. The network-level parameters come from the graph
+ * metadata `spikec`, each population's from `spikec_population` on its spike-output node, and dense/conv weights
+ * from the Linear/Affine/Conv2d nodes (float64). Everything is copied, never recomputed, so export → write → read
+ * → import restores the network bit for bit. Graphs that do not follow the profile are refused with an InputError.
+ */
+import type { Origin } from "../ann/graph.js";
+import type { Population, Projection, SnnNetwork, TimeWindow } from "../snn/network.js";
+import { InputError } from "../util/errors.js";
+import type { NirGraph } from "./graph.js";
+import { type NirMetadata, type NirMetadataValue, isMetadataDict } from "./metadata.js";
+import { type NirTensor, toFloat64 } from "./tensor.js";
+import { TTFS_PROFILE } from "./ttfs-profile.js";
+
+const HINT = "import only files written by `spikec export nir` (other NIR files: `spikec nir check` them)";
+
+class Meta {
+  constructor(
+    readonly m: NirMetadata,
+    readonly where: string,
+  ) {}
+  private get(key: string): NirMetadataValue {
+    const v = this.m[key];
+    if (v === undefined) throw new InputError(`NIR import: ${this.where} has no metadata '${key}'`, HINT);
+    return v;
+  }
+  has(key: string): boolean {
+    return this.m[key] !== undefined;
+  }
+  str(key: string): string {
+    const v = this.get(key);
+    if (typeof v !== "string") throw new InputError(`NIR import: ${this.where} metadata '${key}' must be a string`, HINT);
+    return v;
+  }
+  num(key: string): number {
+    const v = this.get(key);
+    if (typeof v === "number") return v;
+    if (typeof v === "bigint") return Number(v);
+    throw new InputError(`NIR import: ${this.where} metadata '${key}' must be a number`, HINT);
+  }
+  strings(key: string): string[] {
+    if (!this.has(key)) return [];
+    const v = this.get(key);
+    if (typeof v === "string") return [v];
+    if (!Array.isArray(v)) throw new InputError(`NIR import: ${this.where} metadata '${key}' must be a list of strings`, HINT);
+    return v;
+  }
+  tensor(key: string): NirTensor {
+    const v = this.get(key);
+    if (typeof v !== "object" || Array.isArray(v) || isMetadataDict(v)) throw new InputError(`NIR import: ${this.where} metadata '${key}' must be an array`, HINT);
+    return v;
+  }
+  f64(key: string): Float64Array {
+    return Float64Array.from(toFloat64(this.tensor(key)));
+  }
+  ints(key: string): number[] {
+    return Array.from(toFloat64(this.tensor(key)));
+  }
+  window(key: string): TimeWindow {
+    const [tMin, tMax] = this.f64(key);
+    return { tMin: tMin!, tMax: tMax! };
+  }
+  dict(key: string): Meta {
+    const v = this.get(key);
+    if (typeof v !== "object" || Array.isArray(v) || !isMetadataDict(v)) throw new InputError(`NIR import: ${this.where} metadata '${key}' must be a group`, HINT);
+    return new Meta(v, `${this.where}/${key}`);
+  }
+}
+
+const pair = (v: number[]): [number, number] => [v[0]!, v[1]!];
+const quad = (v: number[]): [number, number, number, number] => [v[0]!, v[1]!, v[2]!, v[3]!];
+
+function origin(m: Meta): Origin[] {
+  const names = m.strings("origin_names");
+  const ops = m.strings("origin_ops");
+  return names.map((name, i) => ({ name, op: ops[i]! }));
+}
+
+function weightOf(graph: NirGraph, nodeName: string, where: string): Float64Array {
+  const node = graph.nodes.get(nodeName);
+  if (!node || (node.type !== "Linear" && node.type !== "Affine" && node.type !== "Conv2d")) {
+    throw new InputError(`NIR import: ${where} names weight node '${nodeName}', which is not a Linear/Affine/Conv2d node of the graph`, HINT);
+  }
+  return Float64Array.from(toFloat64(node.weight));
+}
+
+function projections(graph: NirGraph, m: Meta): Projection[] {
+  const out: Projection[] = [];
+  for (let k = 0; m.has(`p${k}`); k++) {
+    const p = m.dict(`p${k}`);
+    const kind = p.str("kind");
+    const common = { source: p.str("source"), delay: p.num("delay") };
+    const geometry = () => ({ kernel: pair(p.ints("kernel")), stride: pair(p.ints("stride")), pads: quad(p.ints("pads")), dilation: pair(p.ints("dilation")) });
+    switch (kind) {
+      case "dense":
+        out.push({ kind, ...common, weight: weightOf(graph, p.str("weight_node"), p.where) });
+        break;
+      case "conv":
+        out.push({ kind, ...common, ...geometry(), group: p.num("group"), weight: weightOf(graph, p.str("weight_node"), p.where) });
+        break;
+      case "avgpool":
+        out.push({ kind, ...common, ...geometry(), countIncludePad: p.num("count_include_pad") === 1, ceilMode: p.num("ceil_mode") === 1, weight: p.f64("weight") });
+        break;
+      case "identity":
+        out.push({ kind, ...common, weight: p.f64("weight") });
+        break;
+      default:
+        throw new InputError(`NIR import: ${p.where} has unknown projection kind '${kind}'`, HINT);
+    }
+  }
+  return out;
+}
+
+export function importNir(graph: NirGraph): SnnNetwork {
+  const top = graph.metadata.spikec;
+  if (!top || typeof top !== "object" || Array.isArray(top) || !isMetadataDict(top)) {
+    throw new InputError("NIR import: the graph has no 'spikec' metadata, so it was not written by spikec's TTFS export", HINT);
+  }
+  const net = new Meta(top, "graph metadata 'spikec'");
+  if (net.str("profile") !== TTFS_PROFILE) throw new InputError(`NIR import: unknown profile '${net.str("profile")}'`, HINT);
+  const model = net.str("model");
+  if (model !== "alpha" && model !== "b1") throw new InputError(`NIR import: unknown neuron model '${model}'`, HINT);
+  const ids = net.strings("populations");
+  const nodeNames = net.strings("population_nodes");
+  const populations: Population[] = ids.map((id, i) => {
+    const node = graph.nodes.get(nodeNames[i]!);
+    const raw = node?.metadata.spikec_population;
+    if (!node || !raw || typeof raw !== "object" || Array.isArray(raw) || !isMetadataDict(raw)) {
+      throw new InputError(`NIR import: population '${id}' should be described by node '${nodeNames[i]}', which has no 'spikec_population' metadata`, HINT);
+    }
+    const m = new Meta(raw, `node '${nodeNames[i]}'`);
+    const base = { id: m.str("id"), shape: m.ints("shape"), origin: origin(m), window: m.window("window") };
+    switch (m.str("kind")) {
+      case "input": {
+        const [low, high] = m.f64("range");
+        return { kind: "input", ...base, range: { low: low!, high: high! } };
+      }
+      case "spiking":
+        return {
+          kind: "spiking",
+          ...base,
+          inputWindow: m.window("input_window"),
+          alpha: m.num("alpha"),
+          threshold: m.f64("threshold"),
+          maxActivation: m.num("max_activation"),
+          scale: m.f64("scale"),
+          projections: projections(graph, m.dict("projections")),
+        };
+      case "gate": {
+        const q = m.dict("projection");
+        return {
+          kind: "gate",
+          ...base,
+          channelSign: Int8Array.from(m.ints("channel_sign")),
+          scale: m.f64("scale"),
+          projection: { kind: "pool", source: q.str("source"), delay: q.num("delay"), ceilMode: q.num("ceil_mode") === 1, kernel: pair(q.ints("kernel")), stride: pair(q.ints("stride")), pads: quad(q.ints("pads")), dilation: pair(q.ints("dilation")) },
+        };
+      }
+      case "readout":
+        return {
+          kind: "readout",
+          ...base,
+          inputWindow: m.window("input_window"),
+          alpha: m.f64("alpha"),
+          relu: m.num("relu") === 1,
+          projections: projections(graph, m.dict("projections")),
+        };
+      default:
+        throw new InputError(`NIR import: node '${nodeNames[i]}' has unknown population kind '${m.str("kind")}'`, HINT);
+    }
+  });
+  const from = net.dict("compiled_from");
+  return {
+    format: "spikec.snn",
+    version: 1,
+    model,
+    compiledFrom: { model: from.str("model"), margin: from.num("margin"), calibrationSamples: from.num("calibration_samples") },
+    populations,
+    notes: net.strings("notes"),
+  };
+}

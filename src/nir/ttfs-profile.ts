@@ -1,0 +1,24 @@
+/**
+ * The spikec TTFS profile of NIR: names and constants shared by export.ts and import.ts.
+ *
+ * Graph metadata `spikec` holds the network-level TTFS parameters; every population's spike-output node (its IF
+ * neuron, or the Input / readout node) holds `spikec_population` with the population's own parameters in float64,
+ * so that our importer restores the SNN IR bit for bit. Large weights live in the Linear/Conv2d nodes themselves,
+ * written as float64.
+ */
+export const TTFS_PROFILE = "spikec.ttfs";
+export const TTFS_PROFILE_VERSION = 1n;
+
+/**
+ * v_reset of the IF neurons: far below any threshold, so a neuron fires once over the simulated horizon
+ * (finite, not −∞: many simulators compute v·(1 − z) + z·v_reset, and 0·∞ is NaN). Exact as long as
+ * V_RESET + horizon·max|dV/dt| < θ, i.e. for any network whose currents stay below 1e25 per time unit.
+ */
+export const FIRE_ONCE_V_RESET = -1e30;
+
+/** A node name from a population's ONNX origin: letters, digits and '_' only (NIRTorch renames dots). */
+export function nodeBaseName(origin: { name: string }[], fallback: string): string {
+  const raw = origin.length ? origin[0]!.name : fallback;
+  const clean = raw.replace(/[^A-Za-z0-9_]+/g, "_").replace(/^_+|_+$/g, "");
+  return clean || fallback.replace(/[^A-Za-z0-9_]+/g, "_") || "population";
+}

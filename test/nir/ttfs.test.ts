@@ -1,0 +1,169 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { SnnNetwork } from "../../src/snn/network.js";
+import { checkNir } from "../../src/nir/check.js";
+import { exportNir } from "../../src/nir/export.js";
+import { importNir } from "../../src/nir/import.js";
+import { readNir } from "../../src/nir/read.js";
+import { writeNir } from "../../src/nir/write.js";
+import type { Conv2d, IF, NirGraph } from "../../src/nir/graph.js";
+import { SpikecError } from "../../src/util/errors.js";
+import { tempDir } from "./helpers.js";
+
+/** Deterministic pseudo-random values (no test depends on Math.random). */
+function values(n: number, seed: number, lo = -1, hi = 1): Float64Array {
+  const out = new Float64Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = lo + ((hi - lo) * s) / 2 ** 32;
+  }
+  return out;
+}
+
+/** Input [1,4,4] → conv (pads 1) → max-pool gate → dense → readout, plus a layer with conv + avgpool + identity terms. */
+function smallNetwork(model: "alpha" | "b1" = "alpha"): SnnNetwork {
+  const geometry = { stride: [1, 1] as [number, number], dilation: [1, 1] as [number, number] };
+  return {
+    format: "spikec.snn",
+    version: 1,
+    model,
+    compiledFrom: { model: "tiny.onnx", margin: 0.1, calibrationSamples: 32 },
+    notes: ["hand-built for the NIR tests"],
+    populations: [
+      { kind: "input", id: "x", shape: [1, 4, 4], origin: [], window: { tMin: 0, tMax: 1 }, range: { low: 0, high: 1 } },
+      {
+        kind: "spiking",
+        id: "c1",
+        shape: [2, 4, 4],
+        origin: [{ name: "/conv1/Conv", op: "Conv" }, { name: "/relu1/Relu", op: "Relu" }],
+        window: { tMin: 1, tMax: 2 },
+        inputWindow: { tMin: 0, tMax: 1 },
+        alpha: model === "alpha" ? 1 : 0,
+        threshold: values(32, 1, 0.2, 1.2),
+        maxActivation: 1.7,
+        scale: values(32, 2, 0.5, 2),
+        projections: [{ kind: "conv", source: "x", group: 1, weight: values(18, 3), kernel: [3, 3], pads: [1, 1, 1, 1], ...geometry, delay: 0 }],
+      },
+      {
+        kind: "gate",
+        id: "p1",
+        shape: [2, 2, 2],
+        origin: [{ name: "/pool1/MaxPool", op: "MaxPool" }],
+        window: { tMin: 1, tMax: 2 },
+        channelSign: Int8Array.of(1, -1),
+        scale: values(8, 4, 0.5, 2),
+        projection: { kind: "pool", source: "c1", delay: 0, ceilMode: false, kernel: [2, 2], stride: [2, 2], pads: [0, 0, 0, 0], dilation: [1, 1] },
+      },
+      {
+        kind: "spiking",
+        id: "s2",
+        shape: [2, 2, 2],
+        origin: [{ name: "/block/Add", op: "Add" }],
+        window: { tMin: 2, tMax: 3 },
+        inputWindow: { tMin: 1, tMax: 2 },
+        alpha: model === "alpha" ? 1 : 0,
+        threshold: values(8, 5, 0.2, 1.2),
+        maxActivation: 2.5,
+        scale: values(8, 6, 0.5, 2),
+        projections: [
+          { kind: "conv", source: "c1", group: 2, weight: values(8, 7), kernel: [2, 2], stride: [2, 2], pads: [0, 0, 0, 0], dilation: [1, 1], delay: 0 },
+          { kind: "avgpool", source: "c1", countIncludePad: false, ceilMode: false, weight: values(2, 8), kernel: [3, 3], stride: [2, 2], pads: [1, 1, 1, 1], dilation: [1, 1], delay: 0 },
+          { kind: "identity", source: "p1", weight: values(2, 9), delay: 0.25 },
+        ],
+      },
+      {
+        kind: "spiking",
+        id: "d1",
+        shape: [3],
+        origin: [{ name: "/fc1/Gemm", op: "Gemm" }],
+        window: { tMin: 3, tMax: 4 },
+        inputWindow: { tMin: 2, tMax: 3 },
+        alpha: model === "alpha" ? 1 : 0,
+        threshold: values(3, 10, 0.2, 1.2),
+        maxActivation: 3,
+        scale: values(3, 11, 0.5, 2),
+        projections: [{ kind: "dense", source: "s2", weight: values(24, 12), delay: 0 }],
+      },
+      {
+        kind: "readout",
+        id: "logits",
+        shape: [2],
+        origin: [{ name: "/fc2/Gemm", op: "Gemm" }],
+        window: { tMin: 5, tMax: 5 },
+        inputWindow: { tMin: 3, tMax: 4 },
+        alpha: Float64Array.of(0.1, -0.2),
+        relu: false,
+        projections: [
+          { kind: "dense", source: "d1", weight: values(6, 13), delay: 0 },
+          { kind: "dense", source: "p1", weight: values(16, 14), delay: 2 },
+        ],
+      },
+    ],
+  };
+}
+
+describe("TTFS export to NIR and import back", () => {
+  const dir = tempDir();
+
+  it.each(["alpha", "b1"] as const)("%s: export → write → read → import restores the network bit for bit", async (model) => {
+    const net = smallNetwork(model);
+    const file = join(dir, `small-${model}.nir`);
+    await writeNir(file, exportNir(net));
+    const back = importNir(await readNir(file));
+    expect(back).toStrictEqual(net);
+  });
+
+  it("the exported file is valid NIR with consistent types, and its nodes are named after the ONNX layers", async () => {
+    const file = join(dir, "small-check.nir");
+    const g = exportNir(smallNetwork());
+    await writeNir(file, g);
+    const r = await checkNir(file);
+    expect(r.errors).toEqual([]);
+    expect(r.summary.inputs).toEqual([{ name: "input", shape: [1, 4, 4] }]);
+    expect(r.summary.outputs).toEqual([{ name: "output", shape: [2] }]);
+    // the only warning: the grouped conv quirk of the reference package
+    expect(r.warnings.map((w) => [w.node, w.field])).toEqual([["block_Add_w0", "groups"]]);
+    for (const name of ["conv1_Conv", "pool1_MaxPool", "block_Add", "fc1_Gemm", "fc2_Gemm"]) expect(g.nodes.has(name)).toBe(true);
+    expect(r.summary.nodeList.find((n) => n.path === "conv1_Conv")).toMatchObject({ type: "IF", input: [2, 4, 4], output: [2, 4, 4], dtypes: ["float64"] });
+  });
+
+  it("represents each population with the profile's primitives and parameters", () => {
+    const net = smallNetwork();
+    const g = exportNir(net);
+    const c1 = net.populations[1]!;
+    if (c1.kind !== "spiking") throw new Error("fixture");
+    // IF: threshold raised by α·t0 (t0 = 0 here), fire-once reset
+    const neuron = g.nodes.get("conv1_Conv") as IF;
+    expect(Array.from(neuron.v_threshold.data)).toEqual(Array.from(c1.threshold));
+    expect(Array.from(new Set(neuron.v_reset.data))).toEqual([-1e30]);
+    // bias α carried by the conv
+    expect(Array.from((g.nodes.get("conv1_Conv_w0") as Conv2d).bias.data)).toEqual([1, 1]);
+    const d1 = g.nodes.get("fc1_Gemm") as IF;
+    expect(d1.v_threshold.data[0]).toBe((net.populations[4] as { threshold: Float64Array }).threshold[0]! + 1 * 2);
+    // edges: spikes → delay → integrator → weights → membrane
+    expect(g.edges).toContainEqual(["pool1_MaxPool", "fc2_Gemm_delay1"]);
+    expect(g.edges).toContainEqual(["fc2_Gemm_delay1", "fc2_Gemm_syn1"]);
+    expect(g.edges).toContainEqual(["fc2_Gemm_w1", "fc2_Gemm_membrane"]);
+    // gate thresholds: first spike (0.5) for channel 0, last of the 4 taps (3.5) for the min-pool channel 1
+    expect(Array.from((g.nodes.get("pool1_MaxPool") as IF).v_threshold.data)).toEqual([0.5, 0.5, 0.5, 0.5, 3.5, 3.5, 3.5, 3.5]);
+    const meta = g.metadata.spikec as Record<string, unknown>;
+    expect(meta.read_time).toBe(5);
+    expect(meta.not_expressible).toEqual(["forced spike at t_max of neurons that did not fire (alpha model)", "padded taps as virtual input spikes at t1 (alpha model)"]);
+    expect(meta.population_nodes).toEqual(["input", "conv1_Conv", "pool1_MaxPool", "block_Add", "fc1_Gemm", "fc2_Gemm"]);
+  });
+
+  it("refuses geometry NIR cannot express, naming the population and its ONNX node", () => {
+    const net = smallNetwork();
+    const c1 = net.populations[1]!;
+    if (c1.kind !== "spiking" || c1.projections[0]!.kind !== "conv") throw new Error("fixture");
+    c1.projections[0]!.pads = [0, 0, 1, 1];
+    expect(() => exportNir(net)).toThrow(SpikecError);
+    expect(() => exportNir(net)).toThrow(/population 'c1' \('\/conv1\/Conv' \(Conv\).*asymmetric padding \[0, 0, 1, 1\]/);
+  });
+
+  it("import refuses a NIR graph that is not from spikec", async () => {
+    const g: NirGraph = await readNir(join(import.meta.dirname, "..", "fixtures", "nir", "ffw_lif_cubalif.nir"));
+    expect(() => importNir(g)).toThrow(/no 'spikec' metadata/);
+  });
+});
