@@ -1,0 +1,140 @@
+/**
+ * compile / simulate / verify as a user runs them: outputs, exit codes, and one clear message (exit 2, no output file)
+ * for each kind of bad input.
+ */
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { encodeNpy, readNpy } from "../../src/io/npy.js";
+import { OnnxBuilder } from "../helpers/onnx-builder.js";
+import { execute } from "../../src/ann/execute.js";
+import { importOnnx } from "../../src/onnx/import.js";
+import { compareLogits } from "../../src/verify/compare.js";
+import { runCli } from "../helpers/cli.js";
+
+const FIX = "test/fixtures";
+const MLP = `${FIX}/mlp_digits.onnx`;
+const CALIB = `${FIX}/digits_calib_x.npy`;
+const TEST_X = `${FIX}/digits_test_x.npy`;
+const TEST_Y = `${FIX}/digits_test_y.npy`;
+
+let tmp: string;
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), "spikec-cli-"));
+});
+
+describe("compile → simulate", () => {
+  it("writes network.json, network.bin and report.json, simulate's logits equal the float64 ANN's", async () => {
+    const out = join(tmp, "mlp");
+    const c = await runCli(["compile", MLP, "--calib", CALIB, "-o", out]);
+    expect(c.code).toBe(0);
+    expect(c.stdout).toMatch(/\/0\/Gemm\s+spiking/);
+    expect(c.stdout).toMatch(/totals: 100 spiking neurons/);
+    for (const f of ["network.json", "network.bin", "report.json"]) expect(existsSync(join(out, f))).toBe(true);
+    const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8"));
+    expect(report.totals.synapses).toBe(64 * 100 + 100 * 10);
+    const logits = join(tmp, "logits.npy");
+    const s = await runCli(["simulate", out, "--input", TEST_X, "--output", logits]);
+    expect(s.code).toBe(0);
+    const v = await runCli(["verify", MLP, "--calib", CALIB, "--input", TEST_X, "--labels", TEST_Y, "--json"]);
+    expect(v.code).toBe(0);
+    const doc = JSON.parse(v.stdout);
+    expect(doc.snnVsAnn.agreement).toBe(1);
+    expect(doc.annVsOnnxruntime.agreement).toBe(1);
+    const l = readNpy(logits);
+    expect(l.shape).toEqual([597, 10]);
+    expect(l.dtype).toBe("<f8");
+    const ann = importOnnx(MLP);
+    const ref = execute(ann, readNpy(TEST_X).data, 597).get(ann.output)!;
+    const cmp = compareLogits(ref, l.data, 597);
+    expect(cmp.agreeing).toBe(597);
+    expect(cmp.maxAbsDelta).toBeLessThanOrEqual(1e-9 * cmp.maxAbsReference);
+  });
+
+  it("compiles byte-identical files twice (deterministic)", async () => {
+    const a = join(tmp, "det-a");
+    const b = join(tmp, "det-b");
+    expect((await runCli(["compile", MLP, "--calib", CALIB, "-o", a, "--json"])).code).toBe(0);
+    expect((await runCli(["compile", MLP, "--calib", CALIB, "-o", b, "--json"])).code).toBe(0);
+    for (const f of ["network.json", "network.bin", "report.json"]) expect(readFileSync(join(a, f))).toEqual(readFileSync(join(b, f)));
+  });
+
+  it("--json prints only JSON", async () => {
+    const r = await runCli(["compile", MLP, "--calib", CALIB, "-o", join(tmp, "json"), "--json"]);
+    expect(() => JSON.parse(r.stdout)).not.toThrow();
+  });
+});
+
+describe("bad inputs: one clear message, exit 2, no output", () => {
+  async function expectRefused(args: string[], message: RegExp, outDir?: string) {
+    const r = await runCli(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).toMatch(/try: /);
+    if (outDir) expect(existsSync(outDir)).toBe(false);
+  }
+
+  it("a truncated .onnx", async () => {
+    const bytes = readFileSync(MLP);
+    const path = join(tmp, "truncated.onnx");
+    writeFileSync(path, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    const out = join(tmp, "o-trunc");
+    await expectRefused(["compile", path, "--calib", CALIB, "-o", out], /truncated\.onnx/, out);
+  });
+
+  it("a file that is not ONNX", async () => {
+    const path = join(tmp, "notes.onnx");
+    writeFileSync(path, "these are my notes, not a model\n".repeat(10));
+    const out = join(tmp, "o-text");
+    await expectRefused(["compile", path, "--calib", CALIB, "-o", out], /notes\.onnx.*(not a valid ONNX|ONNX)/s, out);
+  });
+
+  it("an unsupported op names the node, the op and what is supported", async () => {
+    const b = new OnnxBuilder({ opset: 13 });
+    const x = b.input("x", [64]);
+    const h = b.gemm(x, { b: b.randn([16, 64]), transB: 1 });
+    const s = b.node("Sigmoid", [h], {}, 1, "my_sigmoid")[0]!;
+    b.output(b.gemm(s, { b: b.randn([10, 16]), transB: 1 }));
+    const path = join(tmp, "sigmoid.onnx");
+    writeFileSync(path, b.toBytes());
+    const out = join(tmp, "o-sig");
+    await expectRefused(["compile", path, "--calib", CALIB, "-o", out], /my_sigmoid.*Sigmoid/s, out);
+    const r = await runCli(["compile", path, "--calib", CALIB, "-o", out]);
+    expect(r.stderr).toMatch(/Relu/); // the supported list
+  });
+
+  it("NaN weights", async () => {
+    const b = new OnnxBuilder({ opset: 13 });
+    const x = b.input("x", [64]);
+    const w = b.randn([10, 64]);
+    (w.data as Float32Array)[5] = NaN;
+    b.output(b.gemm(x, { b: w, transB: 1 }));
+    const path = join(tmp, "nan.onnx");
+    writeFileSync(path, b.toBytes());
+    const out = join(tmp, "o-nan");
+    await expectRefused(["compile", path, "--calib", CALIB, "-o", out], /NaN/, out);
+  });
+
+  it("a wrong-shaped .npy names the file, its shape and the shape expected", async () => {
+    const path = join(tmp, "wrong.npy");
+    writeFileSync(path, encodeNpy([5, 63], new Float64Array(5 * 63)));
+    const out = join(tmp, "o-shape");
+    await expectRefused(["compile", MLP, "--calib", path, "-o", out], /wrong\.npy has shape \[5, 63\].*\[N, 64\]/s, out);
+    await expectRefused(["simulate", join(tmp, "mlp"), "--input", path, "--output", join(tmp, "never.npy")], /wrong\.npy has shape/);
+    expect(existsSync(join(tmp, "never.npy"))).toBe(false);
+  });
+
+  it("a .npy that is not one, and a missing file", async () => {
+    const path = join(tmp, "fake.npy");
+    writeFileSync(path, "not numpy");
+    await expectRefused(["compile", MLP, "--calib", path, "-o", join(tmp, "o-fake")], /fake\.npy is not a \.npy file/);
+    await expectRefused(["compile", MLP, "--calib", join(tmp, "absent.npy"), "-o", join(tmp, "o-abs")], /absent\.npy/);
+  });
+
+  it("refuses to overwrite an input", async () => {
+    const r = await runCli(["simulate", join(tmp, "mlp"), "--input", TEST_X, "--output", TEST_X]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/also an input/);
+  });
+});
