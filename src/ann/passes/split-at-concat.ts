@@ -4,11 +4,14 @@
  * average pool or identity), by another Concat, or by dense/conv terms of a layer.
  * Rewrites: per-channel ops are applied to each part, followed by one Concat of the results (a max pool after a
  * concat becomes one max pool per part); nested concats are flattened; a dense or conv term reading a concat becomes
- * one term per part, with the weights split along its input channels (a grouped conv is ungrouped first).
+ * one term per part, with the weights split along its input channels (a grouped conv is ungrouped first); an
+ * identity or average-pool term over a concat in a layer with other terms (an Add) first becomes the equivalent
+ * 1×1 / depthwise convolution (a diagonal dense term for vectors), which then splits the same way.
  * Why: the canonical form has no Concat node: each part becomes a separate source of the consuming layer.
  */
 import { describeOrigin, product, type AnnNode, type ConcatNode, type Term } from "../graph.js";
 import { defineAnnPass, untilFixedPoint } from "./ann-pass.js";
+import { asConv, convObstacle } from "./term-algebra.js";
 import type { GraphEditor } from "./editor.js";
 
 export const splitAtConcat = defineAnnPass({
@@ -20,8 +23,8 @@ export const splitAtConcat = defineAnnPass({
     for (const n of graph.nodes) {
       if (distributes(n) && byId.get(n.inputs[0])?.kind === "concat") throw new Error(`'${n.id}' (${n.kind}) still reads a concat`);
       if (n.kind === "concat" && n.inputs.some((i) => byId.get(i)?.kind === "concat")) throw new Error(`concat '${n.id}' reads a concat`);
-      if (n.kind === "layer" && n.terms.some((t) => (t.kind === "dense" || t.kind === "conv") && byId.get(t.source)?.kind === "concat"))
-        throw new Error(`layer '${n.id}' has a dense/conv term reading a concat`);
+      if (n.kind === "layer" && n.terms.some((t) => (t.kind === "dense" || t.kind === "conv" || t.kind === "identity") && byId.get(t.source)?.kind === "concat"))
+        throw new Error(`layer '${n.id}' has a dense/conv/identity term reading a concat`);
     }
   },
 });
@@ -50,8 +53,23 @@ function step(ed: GraphEditor): string | null {
       return `${describeOrigin(n)} applied to each part of ${describeOrigin(c)}`;
     }
     if (n.kind === "layer") {
-      const k = n.terms.findIndex((t) => (t.kind === "dense" || t.kind === "conv") && ed.get(t.source).kind === "concat");
+      const k = n.terms.findIndex((t) => ed.get(t.source).kind === "concat");
       if (k < 0) continue;
+      const t = n.terms[k];
+      if (t.kind === "identity" || t.kind === "avgpool") {
+        // A skip path or pool over a concat, in a layer with other terms: as a convolution its weights can split.
+        const src = ed.get(t.source).shape;
+        const conv: Term | null =
+          t.kind === "identity" && src.length === 1
+            ? { kind: "dense", source: t.source, weight: diagonal(t.weight) }
+            : convObstacle(t, src, n.shape) === null
+              ? asConv(t, src, n.shape)
+              : null;
+        if (conv === null) continue;
+        const terms = n.terms.map((x, i) => (i === k ? conv : x));
+        ed.set({ ...n, terms });
+        return `${describeOrigin(n)}: its ${t.kind} term over a concat became a ${conv.kind} term`;
+      }
       const c = ed.get(n.terms[k].source) as ConcatNode;
       const parts = splitTerm(n.terms[k], c.inputs, c.inputs.map((i) => ed.get(i).shape), c.shape, n.shape);
       const terms = [...n.terms.slice(0, k), ...parts, ...n.terms.slice(k + 1)];
@@ -138,4 +156,11 @@ function splitTerm(term: Term, ids: string[], parts: number[][], cshape: number[
     c0 += c;
     return { ...term, source: ids[k], group: 1, weight: w };
   });
+}
+
+function diagonal(d: Float64Array): Float64Array {
+  const n = d.length;
+  const w = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) w[i * n + i] = d[i];
+  return w;
 }

@@ -151,8 +151,8 @@ export function compositionObstacle(outer: Term, inner: Term, s0: readonly numbe
 }
 
 /** Why a conv-like term has no plain-convolution form, or null. */
-function convObstacle(t: Term, src: readonly number[], out: readonly number[]): string | null {
-  if (t.kind === "conv") return null;
+export function convObstacle(t: Term, src: readonly number[], out: readonly number[]): string | null {
+  if (t.kind === "conv" || (t.kind === "identity" && src.length === 3)) return null;
   if (t.kind !== "avgpool") return `a ${t.kind} term is not a convolution`;
   if (!sameShape(conv2dOutputShape(src, src[0], t), out)) return "its average pool uses ceil mode, which keeps a partial window no convolution has";
   const { rows, cols } = avgPoolDivisors(t, src[1], src[2], out[1], out[2]);
@@ -162,9 +162,14 @@ function convObstacle(t: Term, src: readonly number[], out: readonly number[]): 
 }
 
 /** A conv-like term (convObstacle says null) as a plain convolution with group 1: weight [Cout, Cin, kh, kw]. */
-function asConv(t: Term, src: readonly number[], out: readonly number[]): ConvTerm {
+export function asConv(t: Term, src: readonly number[], out: readonly number[]): ConvTerm {
   const cin = src[0];
   if (t.kind === "conv") return ungroup(t, cin, out[0]);
+  if (t.kind === "identity") {
+    const w = new Float64Array(cin * cin);
+    for (let c = 0; c < cin; c++) w[c * cin + c] = t.weight[c];
+    return { kind: "conv", source: t.source, group: 1, weight: w, kernel: [1, 1], stride: [1, 1], pads: [0, 0, 0, 0], dilation: [1, 1] };
+  }
   if (t.kind !== "avgpool") throw new Error(`term-algebra: a ${t.kind} term is not a convolution`);
   const { rows, cols } = avgPoolDivisors(t, src[1], src[2], out[1], out[2]);
   const [kh, kw] = t.kernel;
