@@ -320,17 +320,46 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
   const qHalf = arith.qBits === null ? Infinity : 2 ** (arith.qBits - 1);
   const unity = arith.decayUnity;
   const decay = arith.decayTowardZero ? decayTowardZero : decayFloor;
+  const { biasIntoU, compareGe } = arith;
 
+  // Outgoing groups with their target populations resolved once per run.
+  const fanout = outgoing.map((gs) => gs.map((g) => ({ g, dst: groups[prog.index.get(g.target)!]! })));
   const route = (pop: number, neuron: number, t: number): void => {
-    for (const g of outgoing[pop]!) {
-      const dst = groups[prog.index.get(g.target)!]!;
-      const { offsets, post, contribution, delays, delay } = g;
-      for (let k = offsets[neuron]!; k < offsets[neuron + 1]!; k++) {
-        const arrival = t + L + (delays ? delays[k]! : delay);
-        if (arrival >= T) continue;
-        dst.deliver(post[k]!, arrival, contribution[k]!);
-        stats.synapticEvents++;
+    const outs = fanout[pop]!;
+    for (let gi = 0; gi < outs.length; gi++) {
+      const { g, dst } = outs[gi]!;
+      const { offsets, post, contribution, delays } = g;
+      const k0 = offsets[neuron]!;
+      const k1 = offsets[neuron + 1]!;
+      if (delays !== null) {
+        for (let k = k0; k < k1; k++) {
+          const arrival = t + L + delays[k]!;
+          if (arrival >= T) continue;
+          dst.deliver(post[k]!, arrival, contribution[k]!);
+          stats.synapticEvents++;
+        }
+        continue;
       }
+      // One delay for the whole group: all synapses land in the same ring slot (the hot path, inlined).
+      const arrival = t + L + g.delay;
+      if (arrival >= T) continue;
+      const n = dst.n;
+      const s = arrival % dst.slots;
+      const base = s * n;
+      const { ring, touchedFlag, touched } = dst;
+      const before = dst.touchedCount[s]!;
+      let count = before;
+      for (let k = k0; k < k1; k++) {
+        const i = post[k]!;
+        ring[base + i] += contribution[k]!;
+        if (touchedFlag[base + i] === 0) {
+          touchedFlag[base + i] = 1;
+          touched[base + count++] = i;
+        }
+      }
+      dst.touchedCount[s] = count;
+      dst.pending += count - before;
+      stats.synapticEvents += k1 - k0;
     }
   };
   const wrapU = (x: number): number => {
@@ -362,17 +391,21 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
       const { u, v, ring, counter, latched, bias, vth, vmin, vmax, decayU, decayV, refractory, awake, awakeList } = c;
       const base = (t % c.slots) * c.n;
       let kept = 0;
+      stats.neuronUpdates += c.awakeCount;
       for (let k = 0; k < c.awakeCount; k++) {
         const i = awakeList[k]!;
-        const q = limitQ(ring[base + i]!);
+        let q = ring[base + i]!;
+        if (q >= qHalf || q < -qHalf) q = limitQ(q);
         ring[base + i] = 0;
-        stats.neuronUpdates++;
         let spike = false;
         let asleep: boolean;
         if (!c.b1) {
           // cuba-lif, targets.md §1.4 steps 2–6
-          const un = wrapU(decay(u[i]!, decayU[i]!, unity) + q + (arith.biasIntoU ? bias[i]! : 0));
-          let vn = decay(v[i]!, decayV[i]!, unity) + un + (arith.biasIntoU ? 0 : bias[i]!);
+          const du = decayU[i]!;
+          const dv = decayV[i]!;
+          let un = (du === 0 ? u[i]! : decay(u[i]!, du, unity)) + q + (biasIntoU ? bias[i]! : 0);
+          if (un >= uHalf || un < -uHalf) un = wrapU(un);
+          let vn = (dv === 0 ? v[i]! : decay(v[i]!, dv, unity)) + un + (biasIntoU ? 0 : bias[i]!);
           if (vn > vmax[i]!) {
             vn = vmax[i]!;
             overflow.vmax++;
@@ -383,14 +416,14 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
           if (counter[i]! > 0) {
             vn = 0;
             counter[i]!--;
-          } else if (arith.compareGe ? vn >= vth[i]! : vn > vth[i]!) {
+          } else if (compareGe ? vn >= vth[i]! : vn > vth[i]!) {
             spike = true;
             vn = 0;
             counter[i] = refractory[i]!;
           }
           u[i] = un;
           v[i] = vn;
-          asleep = un === 0 && bias[i] === 0 && counter[i] === 0 && (vn === 0 || decayV[i] === 0);
+          asleep = un === 0 && bias[i] === 0 && counter[i] === 0 && (vn === 0 || dv === 0);
         } else {
           // two-phase b1: integrate inputs, then ramp and fire once
           if (latched[i]) {
