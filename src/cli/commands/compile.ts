@@ -7,8 +7,10 @@ import { saveNetwork } from "../../snn/serialize.js";
 import { mappingOptions, parseRange, refuseOverwrite, type MappingArgs } from "../options.js";
 import { progressFor } from "../progress.js";
 import { printCompileReport } from "../print-report.js";
+import { reportOptions, type ReportArgs } from "../report-options.js";
+import { collectReport, writeReportData } from "../../report/write.js";
 
-interface CompileArgs extends MappingArgs {
+interface CompileArgs extends MappingArgs, ReportArgs {
   model: string;
   calib: string;
   out?: string;
@@ -19,13 +21,13 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
   command: "compile <model>",
   describe: "Compile a trained ReLU network (ONNX) into an exact single-spike SNN",
   builder: (y) =>
-    mappingOptions(
+    reportOptions(mappingOptions(
       y
         .positional("model", { type: "string", demandOption: true, describe: "The trained model (.onnx)" })
         .option("calib", { type: "string", demandOption: true, describe: "Representative inputs (.npy, [N, …input shape]) for the per-layer maxima" })
         .option("out", { alias: "o", type: "string", describe: "Output folder (default: MODEL-snn beside the current folder)" })
         .option("json", { type: "boolean", default: false, describe: "Print only the report as JSON" }),
-    ).example("$0 compile lenet5.onnx --calib calib.npy -o out/lenet5", "writes out/lenet5/network.json, network.bin and report.json"),
+    )).example("$0 compile lenet5.onnx --calib calib.npy -o out/lenet5", "writes out/lenet5/network.json, network.bin, report.json and report.html"),
   handler: (args) => {
     const dir = args.out ?? `${basename(args.model).replace(/\.onnx$/i, "")}-snn`;
     const progress = progressFor(args.json);
@@ -35,11 +37,14 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
       inputRange: parseRange(args["input-range"]),
       onProgress: (stage, done, total) => progress.update(stage, done, total),
     });
+    // The HTML report's pictures: a few inputs simulated once more (written as report-data.json and report.html).
+    const reportData = collectReport(compiled, { input: args["report-input"] ?? args.calib, sample: args["report-sample"] });
     progress.done();
     const files = [join(dir, "network.json"), join(dir, "network.bin"), join(dir, "report.json")];
     for (const f of files) refuseOverwrite(f, [args.model, args.calib]);
     saveNetwork(dir, compiled.net);
     writeFileAtomic(join(dir, "report.json"), JSON.stringify(compiled.report, null, 1) + "\n");
+    files.push(...writeReportData(dir, reportData, { html: args.html }));
     if (args.json) {
       process.stdout.write(JSON.stringify(compiled.report, null, 1) + "\n");
       return;

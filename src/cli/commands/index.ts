@@ -5,7 +5,8 @@ import { nirCommand } from "./nir.js";
 import { simulateCommand } from "./simulate.js";
 import { verifyCommand } from "./verify.js";
 import { targetsCommand } from "./targets.js";
+import { reportCommand } from "./report.js";
 
 // Every command module, in the order `spikec --help` lists them.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [compileCommand, simulateCommand, verifyCommand, targetsCommand, inspectCommand, nirCommand];
+export const commands: CommandModule<any, any>[] = [compileCommand, simulateCommand, verifyCommand, targetsCommand, inspectCommand, nirCommand, reportCommand];

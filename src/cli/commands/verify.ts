@@ -12,8 +12,11 @@ import { InputError } from "../../util/errors.js";
 import { mappingOptions, parseRange, type MappingArgs } from "../options.js";
 import { progressFor } from "../progress.js";
 import { formatNumber, table } from "../table.js";
+import { reportOptions, type ReportArgs } from "../report-options.js";
+import { writeVerifyReport } from "../../report/write.js";
 
-interface VerifyArgs extends MappingArgs {
+interface VerifyArgs extends MappingArgs, ReportArgs {
+  out?: string;
   model: string;
   calib: string;
   input: string;
@@ -27,7 +30,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
   command: "verify <model>",
   describe: "Compile in memory and check that the SNN computes what the ANN computes",
   builder: (y) =>
-    mappingOptions(
+    reportOptions(mappingOptions(
       y
         .positional("model", { type: "string", demandOption: true, describe: "The trained model (.onnx)" })
         .option("calib", { type: "string", demandOption: true, describe: "Calibration inputs (.npy)" })
@@ -35,8 +38,11 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
         .option("labels", { type: "string", describe: "Class labels of the inputs (.npy, [N]) to report accuracy" })
         .option("limit", { type: "number", describe: "Check only the first N inputs" })
         .option("onnxruntime", { type: "boolean", default: true, describe: "Also compare the ANN with onnxruntime on the original model" })
-        .option("json", { type: "boolean", default: false, describe: "Print only JSON" }),
-    ).example("$0 verify lenet5.onnx --calib calib.npy --input test_x.npy --labels test_y.npy", "agreement, errors, spikes per neuron"),
+        .option("json", { type: "boolean", default: false, describe: "Print only JSON" })
+        .option("out", { alias: "o", type: "string", describe: "Write report.json, report-data.json and report.html (with the verification) to this folder" }),
+    ))
+      .example("$0 verify lenet5.onnx --calib calib.npy --input test_x.npy --labels test_y.npy", "agreement, errors, spikes per neuron")
+      .example("$0 verify lenet5.onnx --calib calib.npy --input test_x.npy -o out/lenet5", "also writes out/lenet5/report.html"),
   handler: async (args) => {
     const progress = progressFor(args.json);
     const compiled = compile(args.model, args.calib, {
@@ -60,6 +66,10 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
     progress.done();
     let onnxruntime: ReturnType<typeof compareLogits> | null = null;
     if (args.onnxruntime) onnxruntime = compareLogits((await runOnnxRuntime(args.model, x, n, inputShape)).output, result.annLogits, n);
+    if (args.out) {
+      const files = writeVerifyReport(args.out, compiled, result, { input: args["report-input"] ?? args.input, labels: args["report-input"] ? undefined : args.labels, sample: args["report-sample"], html: args.html, verifiedInput: !args["report-input"] });
+      if (!args.json) process.stderr.write(`wrote ${files.join(", ")}\n`);
+    }
     const { annLogits: _a, snnLogits: _s, ...summary } = result;
     const doc = { model: args.model, neuronModel: args.neuron, ...summary, annVsOnnxruntime: onnxruntime };
     if (args.json) process.stdout.write(JSON.stringify(doc, null, 1) + "\n");

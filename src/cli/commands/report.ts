@@ -1,0 +1,32 @@
+/** `spikec report DIR`: redraw DIR/report.html from DIR/report.json and DIR/report-data.json. */
+import { join } from "node:path";
+import type { CommandModule } from "yargs";
+import { writeFileAtomic } from "../../io/atomic.js";
+import { loadReportData, REPORT_HTML_FILE } from "../../report/files.js";
+import { renderReportHtml } from "../../report/html/render.js";
+
+interface ReportCommandArgs {
+  dir: string;
+  output?: string;
+  json: boolean;
+}
+
+export const reportCommand: CommandModule<object, ReportCommandArgs> = {
+  command: "report <dir>",
+  describe: "Redraw the HTML report of a compiled network from its report.json and report-data.json",
+  builder: (y) =>
+    y
+      .positional("dir", { type: "string", demandOption: true, describe: "Output folder of spikec compile (or spikec verify -o)" })
+      .option("output", { alias: "o", type: "string", describe: "Where to write the HTML (default: DIR/report.html)" })
+      .option("json", { type: "boolean", default: false, describe: "Print a JSON summary" })
+      .example("$0 report out/lenet5", "rewrites out/lenet5/report.html"),
+  handler: (args) => {
+    const data = loadReportData(args.dir);
+    const html = renderReportHtml(data);
+    const path = args.output ?? join(args.dir, REPORT_HTML_FILE);
+    writeFileAtomic(path, html);
+    const bytes = Buffer.byteLength(html, "utf8");
+    if (args.json) process.stdout.write(JSON.stringify({ output: path, bytes }) + "\n");
+    else process.stdout.write(`wrote ${path} (${bytes.toLocaleString("en-US")} bytes)\n`);
+  },
+};

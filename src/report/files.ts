@@ -1,0 +1,47 @@
+/**
+ * The report on disk: DIR/report.json (CompileReport, compact), DIR/report-data.json (the rest of ReportData) and
+ * DIR/report.html (drawn from both). `spikec report DIR` redraws the HTML from the two JSON files.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { writeFileAtomic } from "../io/atomic.js";
+import { InputError } from "../util/errors.js";
+import { REPORT_DATA_FORMAT, type ReportData, type StoredReportData } from "./data.js";
+import { renderReportHtml } from "./html/render.js";
+import type { CompileReport } from "./report.js";
+
+export const REPORT_FILE = "report.json";
+export const REPORT_DATA_FILE = "report-data.json";
+export const REPORT_HTML_FILE = "report.html";
+
+/** Writes report-data.json (and report.html unless html is false); returns the paths written. report.json is the caller's. */
+export function writeReportData(dir: string, data: ReportData, options: { html?: boolean } = {}): string[] {
+  const { report: _report, ...stored } = data;
+  const written = [join(dir, REPORT_DATA_FILE)];
+  writeFileAtomic(written[0]!, JSON.stringify(stored) + "\n");
+  if (options.html !== false) {
+    written.push(join(dir, REPORT_HTML_FILE));
+    writeFileAtomic(written[1]!, renderReportHtml(data));
+  }
+  return written;
+}
+
+function readJson(path: string, what: string): unknown {
+  if (!existsSync(path)) throw new InputError(`${path} does not exist`, `pass the output folder of \`spikec compile\` (it holds ${what}), or compile again`);
+  try {
+    return JSON.parse(readFileSync(path, "utf8"));
+  } catch (e) {
+    throw new InputError(`${path} is not valid JSON (${(e as Error).message})`, "compile again to rewrite it");
+  }
+}
+
+/** Reads DIR/report.json and DIR/report-data.json back into ReportData. */
+export function loadReportData(dir: string): ReportData {
+  const report = readJson(join(dir, REPORT_FILE), REPORT_FILE) as CompileReport;
+  if (report?.format !== "spikec.report") throw new InputError(`${join(dir, REPORT_FILE)} is not a spikec report (format '${String(report?.format)}')`, "compile again to rewrite it");
+  const stored = readJson(join(dir, REPORT_DATA_FILE), REPORT_DATA_FILE) as StoredReportData;
+  if (stored?.format !== REPORT_DATA_FORMAT) {
+    throw new InputError(`${join(dir, REPORT_DATA_FILE)} is not spikec report data (format '${String(stored?.format)}')`, "compile again to rewrite it");
+  }
+  return { ...stored, report };
+}
