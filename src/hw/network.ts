@@ -37,6 +37,23 @@ export interface HwSourcePopulation {
   role: "input" | "clock";
   /** Clocks: the fixed schedule. Inputs: null (their spikes come with each sample, see HwInputSpikes). */
   schedule: SpikeSchedule | null;
+  /** Inputs: how raw values become spike ticks (src/hw/io.ts encodeInputTicks). Absent on clocks. */
+  encoding?: HwInputEncoding;
+}
+
+/**
+ * TTFS input encoding on the tick grid: x̂ = clip((x − low)/(high − low), 0, 1) spikes at tick
+ * firstTick + R((1 − x̂) · ticksPerWindow), R = `rounding`; with `silentAtLow`, x̂ = 0 does not spike (b1).
+ * So x = high fires at firstTick and x = low at firstTick + ticksPerWindow.
+ */
+export interface HwInputEncoding {
+  low: number;
+  high: number;
+  firstTick: number;
+  ticksPerWindow: number;
+  /** "nearest": half-ticks round up (Math.round); "floor": toward earlier ticks (larger values). */
+  rounding: "nearest" | "floor";
+  silentAtLow: boolean;
 }
 
 /** Parameters a Loihi core holds in its compartment and threshold profile tables. */

@@ -1,0 +1,46 @@
+/**
+ * hw.json + hw.bin: the HW IR on disk (JSON with a binary sidecar, src/io/sidecar.ts), validated against
+ * schemas/hw-ir.schema.json and the structural invariants on load; the target's ranges when a target is given.
+ */
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { readWithSidecar, writeWithSidecar } from "../io/sidecar.js";
+import { InputError } from "../util/errors.js";
+import { compileSchema, validateOrThrow } from "../util/schema.js";
+import type { HwNetwork } from "./network.js";
+import type { Target } from "./target/target.js";
+import { hwIssues, hwStructureIssues, describeIssue } from "./verify.js";
+
+export const HW_FILE = "hw.json";
+
+/** Writes DIR/hw.json and DIR/hw.bin; returns the JSON path. Deterministic: the same network gives the same bytes. */
+export function saveHwNetwork(dir: string, net: HwNetwork): string {
+  const path = join(dir, HW_FILE);
+  writeWithSidecar(path, net);
+  return path;
+}
+
+/** The hw.json a directory or file argument names (DIR/hw.json for a directory). */
+export function hwPathOf(dirOrFile: string): string {
+  return existsSync(dirOrFile) && statSync(dirOrFile).isDirectory() ? join(dirOrFile, HW_FILE) : dirOrFile;
+}
+
+/**
+ * Loads DIR/hw.json (or the JSON file itself): schema, structure, and — with `target` — every integer against
+ * the target's ranges. Errors name the file.
+ */
+export function loadHwNetwork(dirOrFile: string, target?: Target): HwNetwork {
+  const path = hwPathOf(dirOrFile);
+  if (!existsSync(path))
+    throw new InputError(`${path} does not exist`, "compile for a chip first: spikec compile MODEL.onnx --calib X.npy -o DIR --target loihi2 (it writes DIR/hw.json)");
+  const validate = compileSchema("hw-ir.schema.json");
+  const doc = readWithSidecar(path, (raw) => validateOrThrow(validate, raw, path, "recompile with spikec compile … --target ID")) as Record<string, unknown>;
+  const { sidecar: _sidecar, ...rest } = doc;
+  const net = rest as unknown as HwNetwork;
+  const issues = target ? hwIssues(net, target) : hwStructureIssues(net);
+  if (issues.length) {
+    const lines = issues.slice(0, 12).map((i) => `  ${describeIssue(i)}`);
+    throw new InputError(`${path} is not a valid HW IR${target ? ` for ${target.name}` : ""}:\n${lines.join("\n")}`, "recompile with spikec compile … --target ID");
+  }
+  return net;
+}
