@@ -12,6 +12,7 @@ import { describeOrigin, isCanonical, type AffineNode, type AnnGraph, type AnnNo
 import { addReadout } from "./passes/add-readout.js";
 import type { AnnPass, PassLog } from "./passes/ann-pass.js";
 import { dropSoftmax } from "./passes/drop-softmax.js";
+import { factorNonNegative } from "./passes/factor-nonnegative.js";
 import { GraphEditor } from "./passes/editor.js";
 import { foldAffineBackward } from "./passes/fold-affine-backward.js";
 import { foldAffineForward } from "./passes/fold-affine-forward.js";
@@ -55,7 +56,8 @@ export function canonicalize(graph: AnnGraph, options: CanonicalizeOptions = {})
     g = r.graph;
     log.push({ pass: "input-range", rewrites: [r.line] });
   }
-  const fallbacks: AnnPass[] = [materializeRelu, rectifyNonNegative({ inputNonNegative: options.inputRange !== undefined }), addReadout];
+  const inputNonNegative = options.inputRange !== undefined;
+  const fallbacks: AnnPass[] = [materializeRelu, rectifyNonNegative({ inputNonNegative }), factorNonNegative({ inputNonNegative }), addReadout];
   const run = (pass: AnnPass): boolean => {
     const { graph: next, rewrites } = pass.rewrite(g);
     if (rewrites.length === 0) return false;

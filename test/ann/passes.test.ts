@@ -221,6 +221,28 @@ describe("fold-affine-forward (BN after ReLU, zero-padding border correction)", 
     expect(() => run(e.build(), toLayers, foldAffineForward)).toThrow(/'\/mul1' \(Mul\).*'\/conv2' \(Conv\)/);
   });
 
+  test("an element-wise affine whose scale is constant per channel folds into a padded conv; a varying one names both nodes and the fix", () => {
+    const b = new AnnBuilder([2, 4, 4]);
+    const scale = Float64Array.from({ length: 32 }, (_, i) => (i < 16 ? 0.5 : -2));
+    b.conv(b.affine(b.input, "element", scale), 3, { pads: 1 });
+    const g = b.build();
+    const r = run(g, toLayers, foldAffineForward, removeDead);
+    expect(kinds(r.graph)).toEqual(["input", "layer"]);
+    expectSameFunction(g, r.graph);
+    const e = new AnnBuilder([2, 4, 4]);
+    const varying = Float64Array.from({ length: 32 }, (_, i) => 1 + (i === 21 ? 1 : 0));
+    e.avgpool(e.affine(e.input, "element", varying), { kernel: 2 });
+    expect(() => run(e.build(), toLayers, foldAffineForward)).toThrow(
+      /'\/mul1' \(Mul\) scales its input \[2,4,4\] .*in channel 1 it is 1 at \(y 0, x 0\) but 2 at \(y 1, x 1\).*'\/averagepool2' \(AveragePool\) reads it through an average pool/,
+    );
+    expect(() => run(e.build(), toLayers, foldAffineForward)).toThrow(InputError);
+    try {
+      run(e.build(), toLayers, foldAffineForward);
+    } catch (err) {
+      expect((err as InputError).hint).toMatch(/one scale per channel \(a constant of shape \[1, 2, 1, 1\]\)/);
+    }
+  });
+
   test("two affines in a row compose", () => {
     const b = new AnnBuilder([2, 4, 4]);
     b.conv(b.affine(b.affine(b.input, "scalar"), "channel"), 2, { pads: 1 });

@@ -128,7 +128,7 @@ const specArb: fc.Arbitrary<Spec> = fc.record({
   seed: fc.integer({ min: 1, max: 1_000_000 }),
   channels: fc.integer({ min: 1, max: 3 }),
   size: fc.integer({ min: 5, max: 9 }),
-  normalize: fc.constant(false),
+  normalize: fc.boolean(),
   blocks: fc.array(fc.constantFrom(...BLOCKS), { minLength: 1, maxLength: 4 }),
   head: fc.constantFrom("gap" as const, "flatten" as const),
   classes: fc.integer({ min: 2, max: 6 }),

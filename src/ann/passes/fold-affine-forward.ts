@@ -6,11 +6,12 @@
  * the shift becomes T applied to the constant image β, with T's own zero padding. That bias is a full map over the
  * output positions: the paper's zero-padding border correction (Eqs. 9–11, and 14 for the input range), for any
  * kernel, stride, dilation and padding. An affine read by an affine composes into it.
- * A per-element scale folds only into dense terms; into a conv, pool or identity term it is an InputError.
+ * A per-element scale folds only into dense terms (a scale constant within each channel counts as per channel); into a
+ * conv, pool or identity term it is an InputError showing where the scale varies and what to change.
  * Why: BatchNorm after a ReLU (and the input normalization) has no layer before it to fold into.
  */
 import { InputError } from "../../util/errors.js";
-import { describeOrigin, type AffineNode, type LayerNode } from "../graph.js";
+import { describeOrigin, product, type AffineNode, type LayerNode } from "../graph.js";
 import { affineMaps, channelScale, composeAffines } from "./affine.js";
 import { defineAnnPass, mergeOrigins, untilFixedPoint } from "./ann-pass.js";
 import type { GraphEditor } from "./editor.js";
@@ -53,12 +54,7 @@ function foldIntoTerm(a: AffineNode, layer: LayerNode, k: number, ed: GraphEdito
   const { scale, shift } = affineMaps(a);
   let gain = channelScale(a);
   if (gain === null) {
-    if (t.kind !== "dense")
-      throw new InputError(
-        `${ed.graph.source}: ${describeOrigin(a)} scales every element of its input differently, and ${describeOrigin(layer)} reads it through a ${t.kind}; ` +
-          `a per-element scale can only fold into a dense (fully connected) layer`,
-        "use one scale per channel (e.g. per-channel input normalization), or fold the scale into the model before exporting",
-      );
+    if (t.kind !== "dense") throw elementScaleError(a, layer, t.kind, ed.graph.source);
     gain = scale;
   }
   const bias = applyToImage(t, shift, a.shape, layer.shape);
@@ -71,4 +67,33 @@ function foldIntoTerm(a: AffineNode, layer: LayerNode, k: number, ed: GraphEdito
     bias: layer.bias.map((b, i) => b + bias[i]),
     origin: mergeOrigins(layer.origin, a.origin),
   };
+}
+
+const TERM_OPS: Record<string, string> = { conv: "a convolution", avgpool: "an average pool", identity: "an Add (skip path)" };
+
+/**
+ * Why a per-element scale cannot fold into a conv, pool or identity term: those share one weight per (channel) tap
+ * over all positions, so a scale that varies within a channel has nowhere to go (only a dense layer has one weight
+ * per input element). The message shows where the scale varies and what to change.
+ */
+function elementScaleError(a: AffineNode, layer: LayerNode, termKind: string, source: string): InputError {
+  const { scale } = affineMaps(a);
+  const c = a.shape[0];
+  const inner = product(a.shape) / c;
+  const width = a.shape[a.shape.length - 1];
+  const at = (i: number) => (a.shape.length === 3 ? `(y ${Math.floor(i / width)}, x ${i % width})` : `element ${i}`);
+  let where = "";
+  for (let ch = 0; ch < c && where === ""; ch++)
+    for (let i = 1; i < inner; i++)
+      if (scale[ch * inner + i] !== scale[ch * inner]) {
+        where = `in channel ${ch} it is ${scale[ch * inner]} at ${at(0)} but ${scale[ch * inner + i]} at ${at(i)}`;
+        break;
+      }
+  return new InputError(
+    `${source}: ${describeOrigin(a)} scales its input [${a.shape}] with a different factor per position (${where}), and ` +
+      `${describeOrigin(layer)} reads it through ${TERM_OPS[termKind] ?? `a ${termKind}`}, which applies the same weights at every position; ` +
+      `a per-position scale folds only into a dense (Gemm/MatMul) layer, and an SNN layer of its own cannot apply it either`,
+    `give ${describeOrigin(a)} one scale per channel (a constant of shape [1, ${c}, 1, 1]); a per-position shift is fine. ` +
+      `Or apply the per-position scale to the data before it reaches the model (and calibrate on the scaled data)`,
+  );
 }
