@@ -160,12 +160,23 @@ describe("engine vs naive reference on random networks", () => {
     );
   });
 
-  it("idle ticks are skipped: a long delay costs no updates while nothing is pending", () => {
-    // 1 input → 1 neuron, delay 60, 100 ticks: the neuron sleeps after tick 0 until its input arrives at 61
+  it("idle ticks are skipped and a ramping neuron is jumped over: a long delay and a long ramp cost no updates", () => {
+    // 1 input → 1 neuron, delay 60, 100 ticks: the neuron sleeps after tick 0 until its input arrives at 61, then
+    // ramps with u = 640 without reaching vth; it is jumped from 61 to the readout at 99.
     const c: RandomCase = { nIn: 1, ticks: 100, inputTicks: [0], layers: [{ n: 1, decayU: 0, decayV: 0, vthMant: 131071, refractory: 0, bias: [0], w: [10], wexp: 0, delay: [60] }] };
     const r = simulateCycle(toNetwork(c), loihi1, [ttfsInput("in", Int32Array.of(0))]);
-    expect(r.stats.ticksSkipped).toBe(60); // ticks 1..60
-    expect(r.stats.neuronUpdates).toBe(1 + 39); // tick 0, then 61..99
+    expect(r.stats.ticksSkipped).toBe(60 + 37); // ticks 1..60 and 62..98
+    expect(r.stats.neuronUpdates).toBe(2); // tick 0 and tick 61 (input)
+    expect(r.stats.jumps).toBe(2); // 0 → 60 before the input, 61 → 99 at the readout
     expect(Array.from(r.readouts[0]!.v)).toEqual([39 * 640]); // u = 640 from tick 61: v(99) = 39·640
+  });
+
+  it("a leaky neuron is stepped every tick while awake (no closed form)", () => {
+    const c: RandomCase = { nIn: 1, ticks: 100, inputTicks: [0], layers: [{ n: 1, decayU: 0, decayV: 1, vthMant: 131071, refractory: 0, bias: [0], w: [10], wexp: 0, delay: [60] }] };
+    const r = simulateCycle(toNetwork(c), loihi1, [ttfsInput("in", Int32Array.of(0))]);
+    expect(r.stats.ticksSkipped).toBe(60);
+    expect(r.stats.neuronUpdates).toBe(1 + 39);
+    expect(r.stats.jumps).toBe(0);
+    expect(Array.from(r.readouts[0]!.v)).toEqual(reference(c).v[0]);
   });
 });

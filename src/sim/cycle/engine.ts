@@ -2,18 +2,25 @@
  * Bit-accurate, tick-by-tick simulation of an HW IR network with a target's integer arithmetic
  * (the update rules are stated in src/hw/network.ts; Loihi's in shared/spec/targets.md §1.4).
  *
- * Fast where the arithmetic allows it: only "awake" compartments are updated. A cuba-lif compartment sleeps
- * when the next tick cannot change it without input (u = 0, no bias, not refractory, and v = 0 or no v decay);
- * a b1 compartment sleeps in its input phase while u = 0, after it fired, and after its firing phase.
- * Arriving input, and the start of a b1 firing phase, wake it. Ticks at which nothing is awake and nothing
- * arrives are skipped. Spikes are routed when emitted, into per-population delay rings (one slot per tick of
- * latency + delay), so the order in which compartments are visited never changes a result.
+ * Fast by touching a neuron only when something non-linear can happen to it:
+ * - "Linear" neurons — non-leaky cuba-lif whose bias enters v, and every two-phase b1 neuron — sleep between
+ *   events. Between inputs their u is constant, so v moves by a constant step per tick and the next threshold
+ *   crossing (or b1 phase change) is computed in closed form (./linear.ts). A neuron is updated with the exact
+ *   tick rule only at ticks where input arrives or its predicted spike falls; in between it is jumped over, lazily,
+ *   when it is next touched or read out. Predicted ticks sit in a per-population calendar (one list per tick).
+ * - Leaky neurons are stepped every tick while awake; they sleep when the next tick cannot change them without
+ *   input (u = 0, no bias, not refractory, and v = 0 or no v decay).
+ * Spikes are routed when emitted, into per-population delay rings (one slot per tick of latency + delay), so the
+ * order in which neurons are visited never changes a result. A compiled program keeps its buffers across runs:
+ * no allocation per tick, little per sample.
  */
 import { InputError } from "../../util/errors.js";
 import type { Target } from "../../hw/target/target.js";
 import type { B1Profile, CubaProfile, HwCompartmentPopulation, HwInputSpikes, HwNetwork, HwPopulation } from "../../hw/network.js";
 import { populationSize } from "../../hw/network.js";
+import { decodeReadout } from "../../hw/io.js";
 import { decayFloor, decayTowardZero } from "./arithmetic.js";
+import { firstCrossing, rampClip, type RampResult } from "./linear.js";
 import { compileSynapses } from "./synapses.js";
 import type { CompiledSynapses } from "./synapses.js";
 
@@ -48,7 +55,7 @@ export function arithmeticOf(t: Target): CycleArithmetic {
 }
 
 export interface CycleOptions {
-  /** Record u, v and spikes of every neuron of this population at every tick (disables tick skipping). */
+  /** Record u, v and spikes of every neuron of this population at every tick. */
   trace?: string;
   /** Record every spike (tick, neuron) per population. */
   raster?: boolean;
@@ -67,20 +74,26 @@ export interface CycleResult {
   /** Per compartment population: tick of each neuron's first spike, −1 if none. */
   firstSpike: Record<string, Int32Array>;
   spikeCount: Record<string, number>;
+  /** Every spike per population (sources included), in order of emission. */
   raster?: Record<string, { tick: Int32Array; neuron: Int32Array }>;
   trace?: CycleTrace;
   /** Register events: wraps of q and u, clips of v (a proven-in-range network has none). */
   overflow: { q: number; u: number; vmax: number; vmin: number };
-  stats: { synapticEvents: number; neuronUpdates: number; ticksSimulated: number; ticksSkipped: number };
+  /**
+   * neuronUpdates: tick updates by the exact rule; jumps: closed-form advances over ≥ 1 tick;
+   * ticksSimulated/ticksSkipped: ticks at which something was / nothing was processed.
+   */
+  stats: { synapticEvents: number; neuronUpdates: number; jumps: number; ticksSimulated: number; ticksSkipped: number };
 }
 
 // -------------------------------------------------------------------------------------------------------------
 
-/** Per-neuron parameters and state of one compartment population. */
+/** Parameters, state and buffers of one compartment population (reused across runs of a program). */
 class Compartments {
   readonly n: number;
   readonly b1: boolean;
   // parameters per neuron
+  readonly lazy: Uint8Array;
   readonly decayU: Int32Array;
   readonly decayV: Int32Array;
   readonly vth: Float64Array;
@@ -91,31 +104,42 @@ class Compartments {
   readonly phase2Start: Int32Array;
   readonly phase2End: Int32Array;
   readonly ramp: Float64Array;
-  // state
-  readonly u: Int32Array;
-  readonly v: Int32Array;
+  readonly uInit: Float64Array;
+  readonly vInit: Float64Array;
+  readonly hasLeaky: boolean;
+  // state (after the update of tick last[i])
+  readonly u: Float64Array;
+  readonly v: Float64Array;
   readonly counter: Int32Array;
   readonly latched: Uint8Array;
+  readonly last: Int32Array;
+  /** Tick of the neuron's pending calendar entry, −1 if none (older entries are stale). */
+  readonly nextEvent: Int32Array;
+  /** Last tick at which the neuron was updated (dedupes input, calendar and awake list). */
+  readonly stamp: Int32Array;
   readonly firstSpike: Int32Array;
   spikes = 0;
-  // activity
+  // leaky neurons stepped every tick while awake
   readonly awake: Uint8Array;
   readonly awakeList: Int32Array;
   awakeCount = 0;
+  // calendar: per tick a linked list of (neuron) entries in a growing pool
+  readonly head: Int32Array;
+  poolNeuron = new Int32Array(1024);
+  poolNext = new Int32Array(1024);
+  poolLen = 0;
   // delay ring: slot s holds the input that arrives at ticks ≡ s (mod slots)
   slots = 1;
   ring = new Float64Array(0);
   touched = new Int32Array(0);
   touchedFlag = new Uint8Array(0);
   touchedCount = new Int32Array(0);
-  pending = 0;
-  /** tick → neurons a b1 firing phase wakes at that tick. */
-  readonly wakeAt = new Map<number, Int32Array>();
 
   constructor(
     readonly pop: HwCompartmentPopulation,
     readonly index: number,
     arith: CycleArithmetic,
+    ticks: number,
   ) {
     const n = (this.n = populationSize(pop));
     this.b1 = pop.neuron === "two-phase-b1";
@@ -127,6 +151,7 @@ class Compartments {
     const lengthOk = (a: ArrayLike<number> | null | number) => a === null || typeof a === "number" || a.length === n;
     if (!lengthOk(pop.profileOf) || !lengthOk(pop.biasMant) || !lengthOk(pop.biasExp) || !lengthOk(pop.uInit) || !lengthOk(pop.vInit))
       fail(`per-neuron arrays must have ${n} entries`);
+    this.lazy = new Uint8Array(n);
     this.decayU = new Int32Array(n);
     this.decayV = new Int32Array(n);
     this.vth = new Float64Array(n);
@@ -137,7 +162,7 @@ class Compartments {
     this.phase2Start = new Int32Array(n);
     this.phase2End = new Int32Array(n);
     this.ramp = new Float64Array(n);
-    const wake = new Map<number, number[]>();
+    let leaky = false;
     for (let i = 0; i < n; i++) {
       const pi = pop.profileOf ? pop.profileOf[i]! : 0;
       const p = pop.profiles[pi];
@@ -150,29 +175,33 @@ class Compartments {
         this.decayU[i] = c.decayU;
         this.decayV[i] = c.decayV;
         this.refractory[i] = c.refractory;
+        // Closed form needs u constant between inputs (no u decay, no bias into u) and v linear (no v decay).
+        this.lazy[i] = c.decayU === 0 && c.decayV === 0 && !arith.biasIntoU ? 1 : 0;
       } else {
         const b = p as B1Profile;
         this.phase2Start[i] = b.phase2Start;
         this.phase2End[i] = b.phase2End;
         this.ramp[i] = b.ramp;
-        const list = wake.get(b.phase2Start) ?? [];
-        list.push(i);
-        wake.set(b.phase2Start, list);
+        this.lazy[i] = 1;
       }
+      if (!this.lazy[i]) leaky = true;
       const exp = typeof pop.biasExp === "number" ? pop.biasExp : pop.biasExp[i]!;
       this.bias[i] = pop.biasMant ? pop.biasMant[i]! * 2 ** exp : 0;
     }
-    for (const [t, list] of wake) this.wakeAt.set(t, Int32Array.from(list));
-    this.u = pop.uInit ? Int32Array.from(pop.uInit) : new Int32Array(n);
-    this.v = pop.vInit ? Int32Array.from(pop.vInit) : new Int32Array(n);
+    this.hasLeaky = leaky;
+    this.uInit = pop.uInit ? Float64Array.from(pop.uInit) : new Float64Array(n);
+    this.vInit = pop.vInit ? Float64Array.from(pop.vInit) : new Float64Array(n);
+    this.u = new Float64Array(n);
+    this.v = new Float64Array(n);
     this.counter = new Int32Array(n);
     this.latched = new Uint8Array(n);
-    this.firstSpike = new Int32Array(n).fill(-1);
-    // Everyone is awake at tick 0; the first update puts the quiescent ones to sleep.
-    this.awake = new Uint8Array(n).fill(1);
+    this.last = new Int32Array(n);
+    this.nextEvent = new Int32Array(n);
+    this.stamp = new Int32Array(n);
+    this.firstSpike = new Int32Array(n);
+    this.awake = new Uint8Array(n);
     this.awakeList = new Int32Array(n);
-    for (let i = 0; i < n; i++) this.awakeList[i] = i;
-    this.awakeCount = n;
+    this.head = new Int32Array(ticks + 1);
   }
 
   /** Allocates the delay ring once the longest incoming latency + delay is known. */
@@ -184,6 +213,44 @@ class Compartments {
     this.touchedCount = new Int32Array(slots);
   }
 
+  /** State before tick 0: initial values; every neuron is updated at tick 0 (from last = −1). */
+  reset(): void {
+    this.u.set(this.uInit);
+    this.v.set(this.vInit);
+    this.counter.fill(0);
+    this.latched.fill(0);
+    this.last.fill(-1);
+    this.nextEvent.fill(-1);
+    this.stamp.fill(-1);
+    this.firstSpike.fill(-1);
+    this.spikes = 0;
+    this.awake.fill(0);
+    this.awakeCount = 0;
+    this.head.fill(-1);
+    this.poolLen = 0;
+    this.ring.fill(0);
+    this.touchedFlag.fill(0);
+    this.touchedCount.fill(0);
+  }
+
+  /** Puts neuron i's next event at tick t (a previous pending entry becomes stale). */
+  schedule(i: number, t: number): void {
+    this.nextEvent[i] = t;
+    if (this.poolLen === this.poolNeuron.length) {
+      const grow = (a: Int32Array) => {
+        const b = new Int32Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.poolNeuron = grow(this.poolNeuron);
+      this.poolNext = grow(this.poolNext);
+    }
+    const k = this.poolLen++;
+    this.poolNeuron[k] = i;
+    this.poolNext[k] = this.head[t]!;
+    this.head[t] = k;
+  }
+
   /** Adds a contribution arriving at `tick`. */
   deliver(i: number, tick: number, c: number): void {
     const s = tick % this.slots;
@@ -192,42 +259,16 @@ class Compartments {
     if (this.touchedFlag[k] === 0) {
       this.touchedFlag[k] = 1;
       this.touched[s * this.n + this.touchedCount[s]!++] = i;
-      this.pending++;
     }
   }
 
-  /** Earliest tick > t with input waiting, or Infinity. */
-  nextArrival(t: number): number {
-    if (this.pending === 0) return Infinity;
-    for (let s = 1; s < this.slots; s++) if (this.touchedCount[(t + s) % this.slots]! > 0) return t + s;
-    return Infinity;
-  }
-
-  /** Neurons with input at tick t and b1 neurons entering their firing phase join the awake list. */
-  wake(t: number): void {
-    const s = t % this.slots;
-    const base = s * this.n;
-    const count = this.touchedCount[s]!;
-    for (let k = 0; k < count; k++) {
-      const i = this.touched[base + k]!;
-      this.touchedFlag[base + i] = 0;
-      this.add(i);
-    }
-    this.pending -= count;
-    this.touchedCount[s] = 0;
-    const phase = this.wakeAt.get(t);
-    if (phase) for (const i of phase) if (this.latched[i] === 0) this.add(i);
-  }
-
-  private add(i: number): void {
-    if (this.awake[i] === 0) {
-      this.awake[i] = 1;
-      this.awakeList[this.awakeCount++] = i;
-    }
+  /** Anything to do at tick t? */
+  busy(t: number): boolean {
+    return this.awakeCount > 0 || this.touchedCount[t % this.slots]! > 0 || this.head[t]! >= 0;
   }
 }
 
-/** A network prepared for repeated runs: synapses in CSR form, sources resolved. */
+/** A network prepared for repeated runs: synapses in CSR form, sources resolved, buffers allocated. */
 export interface CycleProgram {
   net: HwNetwork;
   arith: CycleArithmetic;
@@ -237,6 +278,12 @@ export interface CycleProgram {
   outgoing: CompiledSynapses[][];
   /** Longest latency + delay into each population (ring size − 1). */
   maxArrival: number[];
+  /** Compartment state per population index (null for sources); reused by every run. */
+  groups: (Compartments | null)[];
+  /** Clock spikes by tick, CSR: (population, neuron) pairs at [clockOffsets[t], clockOffsets[t+1]). */
+  clockOffsets: Int32Array;
+  clockPop: Int32Array;
+  clockNeuron: Int32Array;
 }
 
 export function compileCycle(net: HwNetwork, target: Target): CycleProgram {
@@ -264,24 +311,32 @@ export function compileCycle(net: HwNetwork, target: Target): CycleProgram {
     const p = pops.get(r.population);
     if (!p || p.kind !== "compartments") throw new InputError(`HW IR readout of '${r.population}': no such compartment population`, "re-run the lowering");
   }
-  return { net, arith, populations: net.populations, index, outgoing, maxArrival };
-}
-
-interface SourceEvent {
-  tick: number;
-  pop: number;
-  neuron: number;
-}
-
-function sourceEvents(prog: CycleProgram, inputs: HwInputSpikes[]): SourceEvent[] {
-  const events: SourceEvent[] = [];
-  const T = prog.net.ticks;
-  prog.populations.forEach((p, pi) => {
+  const groups = net.populations.map((p, i) => (p.kind === "compartments" ? new Compartments(p, i, arith, net.ticks) : null));
+  groups.forEach((g, i) => g?.allocateRing(maxArrival[i]! + 1));
+  // Clock schedules are fixed: bucket them by tick once.
+  const T = net.ticks;
+  const clockOffsets = new Int32Array(T + 1);
+  const entries: [number, number, number][] = [];
+  net.populations.forEach((p, pi) => {
     if (p.kind !== "source" || !p.schedule) return;
     const { offsets, ticks } = p.schedule;
-    for (let i = 0; i < offsets.length - 1; i++) for (let k = offsets[i]!; k < offsets[i + 1]!; k++) if (ticks[k]! < T) events.push({ tick: ticks[k]!, pop: pi, neuron: i });
+    for (let i = 0; i < offsets.length - 1; i++) for (let k = offsets[i]!; k < offsets[i + 1]!; k++) if (ticks[k]! < T && ticks[k]! >= 0) entries.push([ticks[k]!, pi, i]);
   });
-  for (const inp of inputs) {
+  entries.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]);
+  for (const [t] of entries) clockOffsets[t + 1]!++;
+  for (let t = 0; t < T; t++) clockOffsets[t + 1]! += clockOffsets[t]!;
+  return {
+    net, arith, populations: net.populations, index, outgoing, maxArrival, groups, clockOffsets,
+    clockPop: Int32Array.from(entries.map((e) => e[1])), clockNeuron: Int32Array.from(entries.map((e) => e[2])),
+  };
+}
+
+/** Input spikes bucketed by tick (CSR over ticks), validated. */
+function bucketInputs(prog: CycleProgram, inputs: HwInputSpikes[]): { offsets: Int32Array; pop: Int32Array; neuron: Int32Array } {
+  const T = prog.net.ticks;
+  const offsets = new Int32Array(T + 1);
+  let total = 0;
+  const resolved = inputs.map((inp) => {
     const pi = prog.index.get(inp.population);
     const p = pi === undefined ? undefined : prog.populations[pi];
     if (!p || p.kind !== "source" || p.role !== "input")
@@ -290,28 +345,43 @@ function sourceEvents(prog: CycleProgram, inputs: HwInputSpikes[]): SourceEvent[
     for (let k = 0; k < inp.neuron.length; k++) {
       const i = inp.neuron[k]!;
       const t = inp.tick[k]!;
-      if (i < 0 || i >= n || t < 0) throw new InputError(`input spike ${k} of '${inp.population}' (neuron ${i}, tick ${t}) is out of range`, "check the encoding");
-      if (t < T) events.push({ tick: t, pop: pi!, neuron: i });
+      if (i < 0 || i >= n || t < 0 || !Number.isInteger(t)) throw new InputError(`input spike ${k} of '${inp.population}' (neuron ${i}, tick ${t}) is out of range`, "check the encoding");
+      if (t < T) {
+        offsets[t + 1]!++;
+        total++;
+      }
     }
-  }
-  return events.sort((a, b) => a.tick - b.tick || a.pop - b.pop || a.neuron - b.neuron);
+    return pi!;
+  });
+  for (let t = 0; t < T; t++) offsets[t + 1]! += offsets[t]!;
+  const fill = offsets.slice(0, T);
+  const pop = new Int32Array(total);
+  const neuron = new Int32Array(total);
+  inputs.forEach((inp, j) => {
+    for (let k = 0; k < inp.neuron.length; k++) {
+      const t = inp.tick[k]!;
+      if (t >= T) continue;
+      const at = fill[t]!++;
+      pop[at] = resolved[j]!;
+      neuron[at] = inp.neuron[k]!;
+    }
+  });
+  return { offsets, pop, neuron };
 }
 
-/** Runs one sample from reset: ticks 0 .. net.ticks − 1. */
+/** Runs one sample from reset: ticks 0 .. net.ticks − 1. Reuses the program's buffers (not reentrant). */
 export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: CycleOptions = {}): CycleResult {
-  const { net, arith, outgoing } = prog;
+  const { net, arith, outgoing, groups } = prog;
   const T = net.ticks;
   const L = arith.latency;
-  const groups: (Compartments | null)[] = prog.populations.map((p, i) => (p.kind === "compartments" ? new Compartments(p, i, arith) : null));
-  groups.forEach((g, i) => g?.allocateRing(prog.maxArrival[i]! + 1));
+  for (const g of groups) g?.reset();
   const comps = groups.filter((g): g is Compartments => g !== null);
-  const events = sourceEvents(prog, inputs);
+  const input = bucketInputs(prog, inputs);
   const overflow = { q: 0, u: 0, vmax: 0, vmin: 0 };
-  const stats = { synapticEvents: 0, neuronUpdates: 0, ticksSimulated: 0, ticksSkipped: 0 };
+  const stats = { synapticEvents: 0, neuronUpdates: 0, jumps: 0, ticksSimulated: 0, ticksSkipped: 0 };
   const raster = options.raster ? new Map<string, { tick: number[]; neuron: number[] }>() : null;
   const readoutsAt = new Map<number, number[]>();
   net.readouts.forEach((r, k) => readoutsAt.set(r.tick, [...(readoutsAt.get(r.tick) ?? []), k]));
-  const readoutTicks = [...readoutsAt.keys()].filter((t) => t >= 0 && t < T).sort((a, b) => a - b);
   const readouts: CycleResult["readouts"] = [];
   const traced = options.trace === undefined ? null : groups[prog.index.get(options.trace) ?? -1] ?? null;
   if (options.trace !== undefined && !traced) throw new InputError(`cannot trace '${options.trace}': not a compartment population`, "name a compartment population");
@@ -321,6 +391,7 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
   const unity = arith.decayUnity;
   const decay = arith.decayTowardZero ? decayTowardZero : decayFloor;
   const { biasIntoU, compareGe } = arith;
+  const ramp: RampResult = { v: 0, clipsHigh: 0, clipsLow: 0 };
 
   // Outgoing groups with their target populations resolved once per run.
   const fanout = outgoing.map((gs) => gs.map((g) => ({ g, dst: groups[prog.index.get(g.target)!]! })));
@@ -344,11 +415,10 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
       const arrival = t + L + g.delay;
       if (arrival >= T) continue;
       const n = dst.n;
-      const s = arrival % dst.slots;
-      const base = s * n;
+      const base = (arrival % dst.slots) * n;
       const { ring, touchedFlag, touched } = dst;
-      const before = dst.touchedCount[s]!;
-      let count = before;
+      const s = arrival % dst.slots;
+      let count = dst.touchedCount[s]!;
       for (let k = k0; k < k1; k++) {
         const i = post[k]!;
         ring[base + i] += contribution[k]!;
@@ -358,7 +428,6 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
         }
       }
       dst.touchedCount[s] = count;
-      dst.pending += count - before;
       stats.synapticEvents += k1 - k0;
     }
   };
@@ -374,129 +443,238 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
     if (!arith.qWrap) return x < 0 ? -qHalf : qHalf - 1;
     return x - Math.floor((x + qHalf) / (2 * qHalf)) * 2 * qHalf;
   };
-  let tickSpikes: Uint8Array | null = null;
+  const countClips = (r: RampResult): void => {
+    overflow.vmax += r.clipsHigh;
+    overflow.vmin += r.clipsLow;
+  };
 
-  let next = 0; // next source event
+  /** Jumps a linear neuron from its last update to the end of tick t, with no input and no spike in between. */
+  const advance = (c: Compartments, i: number, t: number): void => {
+    const from = c.last[i]!;
+    if (t <= from) return;
+    c.last[i] = t;
+    stats.jumps++;
+    const vmin = c.vmin[i]!;
+    const vmax = c.vmax[i]!;
+    if (!c.b1) {
+      const s = c.u[i]! + c.bias[i]!;
+      let k = t - from;
+      const cnt = c.counter[i]!;
+      if (cnt > 0) {
+        // Refractory ticks: v is computed from 0 (clips counted), then forced to 0.
+        const r = cnt < k ? cnt : k;
+        if (s > vmax) overflow.vmax += r;
+        else if (s < vmin) overflow.vmin += r;
+        c.counter[i] = cnt - r;
+        k -= r;
+      }
+      if (k > 0) {
+        countClips(rampClip(c.v[i]!, s, k, vmin, vmax, ramp));
+        c.v[i] = ramp.v;
+      }
+      return;
+    }
+    if (c.latched[i]) return;
+    const p2s = c.phase2Start[i]!;
+    const p2e = c.phase2End[i]!;
+    const k1 = Math.min(t, p2s - 1) - from; // phase-1 ticks: v += u
+    if (k1 > 0) {
+      countClips(rampClip(c.v[i]!, c.u[i]!, k1, vmin, vmax, ramp));
+      c.v[i] = ramp.v;
+    }
+    const k2 = Math.min(t, p2e) - Math.max(from, p2s - 1); // phase-2 ticks: v += ramp
+    if (k2 > 0) {
+      countClips(rampClip(c.v[i]!, c.ramp[i]!, k2, vmin, vmax, ramp));
+      c.v[i] = ramp.v;
+    }
+  };
+
+  /** After an update at tick t: the tick of a linear neuron's next spike if no input comes, put in the calendar. */
+  const predict = (c: Compartments, i: number, t: number): void => {
+    const vth = c.vth[i]!;
+    const vmin = c.vmin[i]!;
+    const vmax = c.vmax[i]!;
+    let at = -1;
+    if (!c.b1) {
+      const cnt = c.counter[i]!;
+      const k = firstCrossing(cnt > 0 ? 0 : c.v[i]!, c.u[i]! + c.bias[i]!, vth, vmin, vmax, compareGe);
+      if (k > 0) at = t + cnt + k;
+    } else if (!c.latched[i]) {
+      const p2s = c.phase2Start[i]!;
+      const p2e = c.phase2End[i]!;
+      let base = t;
+      let v = c.v[i]!;
+      if (t < p2s - 1) {
+        v = rampClip(v, c.u[i]!, p2s - 1 - t, vmin, vmax, ramp).v; // v at the end of phase 1
+        base = p2s - 1;
+      }
+      if (base < p2e) {
+        const k = firstCrossing(v, c.ramp[i]!, vth, vmin, vmax, compareGe);
+        if (k > 0 && base + k <= p2e) at = base + k;
+      }
+    }
+    if (at > t && at < T) c.schedule(i, at);
+    else c.nextEvent[i] = -1;
+  };
+
+  const spikeOut = (c: Compartments, i: number, t: number): void => {
+    c.spikes++;
+    if (c.firstSpike[i] === -1) c.firstSpike[i] = t;
+    route(c.index, i, t);
+    if (raster) record(raster, c.pop.id, t, i);
+    if (tickSpikes && c === traced) tickSpikes[i] = 1;
+  };
+
+  /** The exact rule for neuron i at tick t (input q from the ring). Linear neurons are caught up first. */
+  const update = (c: Compartments, i: number, t: number, base: number): void => {
+    c.stamp[i] = t;
+    stats.neuronUpdates++;
+    let q = c.ring[base + i]!;
+    c.ring[base + i] = 0;
+    if (q >= qHalf || q < -qHalf) q = limitQ(q);
+    const lazy = c.lazy[i] === 1;
+    if (lazy) advance(c, i, t - 1);
+    c.last[i] = t;
+    const vmin = c.vmin[i]!;
+    const vmax = c.vmax[i]!;
+    const vth = c.vth[i]!;
+    if (!c.b1) {
+      // cuba-lif, targets.md §1.4 steps 2–6
+      const du = c.decayU[i]!;
+      const dv = c.decayV[i]!;
+      const bias = c.bias[i]!;
+      let un = (du === 0 ? c.u[i]! : decay(c.u[i]!, du, unity)) + q + (biasIntoU ? bias : 0);
+      if (un >= uHalf || un < -uHalf) un = wrapU(un);
+      let vn = (dv === 0 ? c.v[i]! : decay(c.v[i]!, dv, unity)) + un + (biasIntoU ? 0 : bias);
+      if (vn > vmax) {
+        vn = vmax;
+        overflow.vmax++;
+      } else if (vn < vmin) {
+        vn = vmin;
+        overflow.vmin++;
+      }
+      let spike = false;
+      if (c.counter[i]! > 0) {
+        vn = 0;
+        c.counter[i]!--;
+      } else if (compareGe ? vn >= vth : vn > vth) {
+        spike = true;
+        vn = 0;
+        c.counter[i] = c.refractory[i]!;
+      }
+      c.u[i] = un;
+      c.v[i] = vn;
+      if (spike) spikeOut(c, i, t);
+      if (lazy) predict(c, i, t);
+      else if (!(un === 0 && bias === 0 && c.counter[i] === 0 && (vn === 0 || dv === 0)) && c.awake[i] === 0) {
+        c.awake[i] = 1;
+        c.awakeList[c.awakeCount++] = i;
+      }
+      return;
+    }
+    // two-phase b1: integrate inputs, then ramp and fire once
+    if (c.latched[i]) return;
+    if (t < c.phase2Start[i]!) {
+      const un = wrapU(c.u[i]! + q);
+      let vn = c.v[i]! + un;
+      if (vn > vmax) (vn = vmax), overflow.vmax++;
+      else if (vn < vmin) (vn = vmin), overflow.vmin++;
+      c.u[i] = un;
+      c.v[i] = vn;
+    } else if (t <= c.phase2End[i]!) {
+      let vn = c.v[i]! + c.ramp[i]!;
+      if (vn > vmax) (vn = vmax), overflow.vmax++;
+      else if (vn < vmin) (vn = vmin), overflow.vmin++;
+      if (compareGe ? vn >= vth : vn > vth) {
+        vn = 0;
+        c.latched[i] = 1;
+        c.v[i] = vn;
+        spikeOut(c, i, t);
+        c.nextEvent[i] = -1;
+        return;
+      }
+      c.v[i] = vn;
+    }
+    predict(c, i, t);
+  };
+
+  let tickSpikes: Uint8Array | null = null;
+  const { clockOffsets, clockPop, clockNeuron } = prog;
   for (let t = 0; t < T; t++) {
+    const c0 = clockOffsets[t]!;
+    const c1 = clockOffsets[t + 1]!;
+    const i0 = input.offsets[t]!;
+    const i1 = input.offsets[t + 1]!;
+    const readNow = readoutsAt.get(t);
+    let busy = t === 0 || c0 < c1 || i0 < i1 || readNow !== undefined || traced !== null;
+    for (let k = 0; k < comps.length && !busy; k++) busy = comps[k]!.busy(t);
+    if (!busy) {
+      stats.ticksSkipped++;
+      continue;
+    }
     stats.ticksSimulated++;
-    while (next < events.length && events[next]!.tick === t) {
-      const e = events[next++]!;
-      route(e.pop, e.neuron, t);
-      if (raster) record(raster, prog.populations[e.pop]!.id, t, e.neuron);
+    for (let k = c0; k < c1; k++) {
+      route(clockPop[k]!, clockNeuron[k]!, t);
+      if (raster) record(raster, prog.populations[clockPop[k]!]!.id, t, clockNeuron[k]!);
+    }
+    for (let k = i0; k < i1; k++) {
+      route(input.pop[k]!, input.neuron[k]!, t);
+      if (raster) record(raster, prog.populations[input.pop[k]!]!.id, t, input.neuron[k]!);
     }
     if (traced) tickSpikes = new Uint8Array(traced.n);
-    for (const c of comps) {
-      c.wake(t);
-      if (c.awakeCount === 0) continue;
-      const { u, v, ring, counter, latched, bias, vth, vmin, vmax, decayU, decayV, refractory, awake, awakeList } = c;
-      const base = (t % c.slots) * c.n;
-      let kept = 0;
-      stats.neuronUpdates += c.awakeCount;
-      for (let k = 0; k < c.awakeCount; k++) {
-        const i = awakeList[k]!;
-        let q = ring[base + i]!;
-        if (q >= qHalf || q < -qHalf) q = limitQ(q);
-        ring[base + i] = 0;
-        let spike = false;
-        let asleep: boolean;
-        if (!c.b1) {
-          // cuba-lif, targets.md §1.4 steps 2–6
-          const du = decayU[i]!;
-          const dv = decayV[i]!;
-          let un = (du === 0 ? u[i]! : decay(u[i]!, du, unity)) + q + (biasIntoU ? bias[i]! : 0);
-          if (un >= uHalf || un < -uHalf) un = wrapU(un);
-          let vn = (dv === 0 ? v[i]! : decay(v[i]!, dv, unity)) + un + (biasIntoU ? 0 : bias[i]!);
-          if (vn > vmax[i]!) {
-            vn = vmax[i]!;
-            overflow.vmax++;
-          } else if (vn < vmin[i]!) {
-            vn = vmin[i]!;
-            overflow.vmin++;
-          }
-          if (counter[i]! > 0) {
-            vn = 0;
-            counter[i]!--;
-          } else if (compareGe ? vn >= vth[i]! : vn > vth[i]!) {
-            spike = true;
-            vn = 0;
-            counter[i] = refractory[i]!;
-          }
-          u[i] = un;
-          v[i] = vn;
-          asleep = un === 0 && bias[i] === 0 && counter[i] === 0 && (vn === 0 || dv === 0);
-        } else {
-          // two-phase b1: integrate inputs, then ramp and fire once
-          if (latched[i]) {
-            asleep = true;
-          } else if (t < c.phase2Start[i]!) {
-            const un = wrapU(u[i]! + q);
-            let vn = v[i]! + un;
-            if (vn > vmax[i]!) (vn = vmax[i]!), overflow.vmax++;
-            else if (vn < vmin[i]!) (vn = vmin[i]!), overflow.vmin++;
-            u[i] = un;
-            v[i] = vn;
-            asleep = un === 0;
-          } else if (t <= c.phase2End[i]!) {
-            let vn = v[i]! + c.ramp[i]!;
-            if (vn > vmax[i]!) (vn = vmax[i]!), overflow.vmax++;
-            else if (vn < vmin[i]!) (vn = vmin[i]!), overflow.vmin++;
-            if (arith.compareGe ? vn >= vth[i]! : vn > vth[i]!) {
-              spike = true;
-              vn = 0;
-              latched[i] = 1;
-            }
-            v[i] = vn;
-            asleep = latched[i] === 1 || t === c.phase2End[i];
-          } else {
-            asleep = true;
+    for (let ci = 0; ci < comps.length; ci++) {
+      const c = comps[ci]!;
+      const s = t % c.slots;
+      const base = s * c.n;
+      const { stamp, touched, touchedFlag } = c;
+      if (t === 0) {
+        for (let i = 0; i < c.n; i++) update(c, i, 0, base);
+      } else {
+        // Leaky neurons awake from earlier ticks (the list is rebuilt as they are updated).
+        const awakeNow = c.awakeCount;
+        if (awakeNow > 0) {
+          c.awakeCount = 0;
+          for (let k = 0; k < awakeNow; k++) {
+            const i = c.awakeList[k]!;
+            c.awake[i] = 0;
+            if (stamp[i] !== t) update(c, i, t, base);
           }
         }
-        if (spike) {
-          c.spikes++;
-          if (c.firstSpike[i] === -1) c.firstSpike[i] = t;
-          route(c.index, i, t);
-          if (raster) record(raster, c.pop.id, t, i);
-          if (tickSpikes && c === traced) tickSpikes[i] = 1;
+        // Neurons with input arriving now.
+        const count = c.touchedCount[s]!;
+        for (let k = 0; k < count; k++) {
+          const i = touched[base + k]!;
+          if (stamp[i] !== t) update(c, i, t, base);
         }
-        if (asleep) awake[i] = 0;
-        else awakeList[kept++] = i;
+        // Linear neurons whose predicted spike (or b1 threshold crossing) falls now.
+        for (let e = c.head[t]!; e >= 0; e = c.poolNext[e]!) {
+          const i = c.poolNeuron[e]!;
+          if (c.nextEvent[i] === t && stamp[i] !== t) update(c, i, t, base);
+        }
       }
-      c.awakeCount = kept;
+      // Clear this slot's input flags (every touched neuron was updated and its ring entry zeroed).
+      const count = c.touchedCount[s]!;
+      for (let k = 0; k < count; k++) touchedFlag[base + touched[base + k]!] = 0;
+      c.touchedCount[s] = 0;
     }
     if (trace && traced) {
+      for (let i = 0; i < traced.n; i++) if (traced.lazy[i]) advance(traced, i, t);
       trace.u.push(Int32Array.from(traced.u));
       trace.v.push(Int32Array.from(traced.v));
       trace.spike.push(tickSpikes!);
     }
-    for (const k of readoutsAt.get(t) ?? []) {
+    for (const k of readNow ?? []) {
       const r = net.readouts[k]!;
       const c = groups[prog.index.get(r.population)!]!;
+      for (let i = 0; i < c.n; i++) if (c.lazy[i]) advance(c, i, t);
       const vr = Int32Array.from(c.v);
-      const logits = new Float64Array(vr.length);
-      for (let i = 0; i < vr.length; i++) logits[i] = r.scale * vr[i]! + (r.offset ? r.offset[i]! : 0);
-      readouts.push({ population: r.population, tick: t, v: vr, logits });
-    }
-    // Skip ticks at which nothing can change: no one awake, no input arriving, no source event, no readout.
-    if (!trace && comps.every((c) => c.awakeCount === 0)) {
-      let until = next < events.length ? events[next]!.tick : T;
-      for (const c of comps) {
-        until = Math.min(until, c.nextArrival(t));
-        for (const w of c.wakeAt.keys()) if (w > t) until = Math.min(until, w);
-      }
-      for (const rt of readoutTicks) if (rt > t) {
-        until = Math.min(until, rt);
-        break;
-      }
-      if (until > t + 1) {
-        stats.ticksSkipped += Math.min(until, T) - t - 1;
-        t = Math.min(until, T) - 1;
-      }
+      readouts.push({ population: r.population, tick: t, v: vr, logits: decodeReadout(r, vr) });
     }
   }
 
   const result: CycleResult = {
     readouts,
-    firstSpike: Object.fromEntries(comps.map((c) => [c.pop.id, c.firstSpike])),
+    firstSpike: Object.fromEntries(comps.map((c) => [c.pop.id, Int32Array.from(c.firstSpike)])),
     spikeCount: Object.fromEntries(comps.map((c) => [c.pop.id, c.spikes])),
     overflow,
     stats,
