@@ -65,7 +65,7 @@ describe("renderReportHtml", () => {
   it("quantization panel: bars per population, errors in ticks, half-tick reference", () => {
     const html = renderReportHtml(syntheticData());
     const section = html.slice(html.indexOf('data-panel="quantization"'), html.indexOf('data-panel="fit"'));
-    expect(section).toContain("½ tick");
+    expect(section).toContain("half a tick");
     expect(section).toContain("one tick = 0.125 input windows");
     // 0.25 windows = 2 ticks, 0.0625 = 0.5 ticks.
     expect(section).toMatch(/<td class="n">2<\/td>/);

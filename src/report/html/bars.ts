@@ -53,14 +53,18 @@ export function renderBars(c: BarChart): string {
     });
     return el("g", {}, ...parts);
   });
-  const legend = c.series.map((s, k) => el("g", {}, el("rect", { x: LABEL + k * 170, y: 8, width: 12, height: 10, fill: s.color }), text(LABEL + k * 170 + 18, 17, s.name, { class: "legend" })));
+  const legend = c.series.map((s, k) => el("g", {}, el("rect", { x: LABEL + k * 210, y: 8, width: 12, height: 10, fill: s.color }), text(LABEL + k * 210 + 18, 17, s.name, { class: "legend" })));
   const ref = c.reference
     ? el(
         "g",
         {},
         el("line", { x1: x(c.reference.value), x2: x(c.reference.value), y1: top - 4, y2: top + c.rows.length * rowH, stroke: BAD_COLOR, class: "ref-line" }),
-        text(x(c.reference.value) + 3, top + c.rows.length * rowH - 4, c.reference.label, { class: "hist-note" }),
       )
     : "";
+  // The reference line's legend entry sits after the series', so its label never overlaps a bar.
+  if (c.reference) {
+    const lx = LABEL + c.series.length * 210;
+    legend.push(el("g", {}, el("line", { x1: lx, x2: lx + 18, y1: 13, y2: 13, stroke: BAD_COLOR, class: "ref-line" }), text(lx + 24, 17, c.reference.label, { class: "legend" })));
+  }
   return svg(WIDTH, height, c.title, axisBottom(x, top + c.rows.length * rowH, c.axisLabel, { gridTop: top, ticks: 5 }), ...legend, ...rows, ref);
 }

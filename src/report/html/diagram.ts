@@ -45,7 +45,8 @@ export function renderDiagram(network: ReportData["network"]): string {
       class: delayed ? "edge edge-delayed" : "edge",
       "marker-end": "url(#dg-arrow)",
     }, el("title", {}, `${e.source} → ${e.target} (${e.kind}${delayed ? `, delay ${fmt(e.delay)}` : ""})`));
-    return delayed ? path + text((x1 + x2) / 2 + 4, ym - 3, `delay ${fmt(e.delay)}`, { class: "edge-label" }) : path;
+    // The label sits just above the arrowhead, clear of the source rows the curve crosses.
+    return delayed ? path + text(x2 - 8, y2 - 3, `delay ${fmt(e.delay)}`, { class: "edge-label", "text-anchor": "end" }) : path;
   });
   const rows = pops.map((p, i) => {
     const y = yMid(i);

@@ -6,7 +6,7 @@ import type { FitSection } from "../data.js";
 import { BAD_COLOR } from "./layout.js";
 import { el, esc, fmt, num, pct, svg, text } from "./svg.js";
 
-const LABEL = 150;
+const LABEL = 200;
 const MAX_WIDTH = 960;
 
 /** White → blue by fraction used; over budget is red. */
@@ -21,7 +21,8 @@ export function renderHeatmap(fit: FitSection): string {
   const cell = Math.max(3, Math.min(28, Math.floor((MAX_WIDTH - LABEL - 20) / Math.max(1, n))));
   const rowH = 24;
   const top = 26;
-  const width = LABEL + n * cell + 20;
+  // Wide enough for the color legend even with few cores.
+  const width = Math.max(LABEL + n * cell + 20, LABEL + 6 * 52 + 40);
   const height = top + fit.resources.length * rowH + 30;
   const rows = fit.resources.map((r, k) => {
     const y = top + k * rowH;

@@ -61,7 +61,7 @@ export function renderReportHtml(d: ReportData): string {
     panel(
       "diagram",
       "Network",
-      `Each layer fires in its own window on one time axis (in input windows: the input fires in [0, 1]); a layer integrates while its source fires (pale bar) and fires next. ${delayed ? `${delayed} delayed projection${delayed > 1 ? "s" : ""} (skip paths) are dashed, labeled with their delay.` : "No delayed projections (no skip paths)."}`,
+      `Each layer fires in its own window on one time axis (in input windows: the input fires in [0, 1]); a layer integrates while its source fires (pale bar) and fires next. ${delayed ? `Delayed projections (skip paths, ${delayed} here) are dashed and labeled with their delay.` : "No delayed projections (no skip paths)."}`,
       renderDiagram(d.network),
     ),
   );
@@ -119,7 +119,7 @@ export function renderReportHtml(d: ReportData): string {
         { name: "mean |Δt|", color: KIND_COLOR.spiking! },
       ],
       axisLabel: "|t_cycle − t_exact| (input windows)",
-      reference: { value: q.tickWindows / 2, label: "½ tick" },
+      reference: { value: q.tickWindows / 2, label: "half a tick (rounding one time step)" },
     });
     parts.push(
       panel(
@@ -138,7 +138,7 @@ export function renderReportHtml(d: ReportData): string {
       rows: peak,
       series: [{ name: "fullest core (fraction of budget)", color: KIND_COLOR.spiking! }],
       axisLabel: "fraction of the core's budget",
-      reference: { value: 1, label: "budget" },
+      reference: { value: 1, label: "100 % of the budget" },
       highlight: [f.binding],
       max: Math.max(1, ...peak.map((p) => p.values[0]!)),
       format: pct,

@@ -36,7 +36,7 @@ footer { color: var(--muted); font-size: 12px; text-align: center; padding: 8px;
 .win-label { fill: var(--muted); font-size: 10.5px; font-variant-numeric: tabular-nums; }
 .integration { fill: #c9d6e6; }
 .edge { fill: none; stroke: #7d8897; stroke-width: 1.2; } .edge-delayed { stroke: #d07b1a; stroke-dasharray: 4 3; stroke-width: 1.6; }
-.edge-head { fill: #7d8897; } .edge-label { fill: #b0620f; font-size: 10.5px; font-weight: 600; }
+.edge-head { fill: #7d8897; } .edge-label { fill: #b0620f; font-size: 10.5px; font-weight: 600; paint-order: stroke; stroke: #fff; stroke-width: 3px; }
 .raster-window { fill: #eaf1f9; } .raster-frame { fill: none; stroke: #e1e5eb; }
 .spikes { fill: none; stroke-width: 1; } .spikes-cycle { stroke-width: 1.2; opacity: 0.8; }
 .hist-window { fill: #eaf1f9; } .win-edge { stroke: #2f6fb0; stroke-width: 1; stroke-dasharray: 3 2; }
