@@ -24,6 +24,7 @@ import { rectifyNonNegative } from "./passes/rectify-nonnegative.js";
 import { removeDead } from "./passes/remove-dead.js";
 import { reorderMaxpoolRelu } from "./passes/reorder-maxpool-relu.js";
 import { splitAtConcat } from "./passes/split-at-concat.js";
+import { splitSigned } from "./passes/split-signed.js";
 import { toLayers } from "./passes/to-layers.js";
 import { verifyGraph } from "./verify.js";
 
@@ -57,7 +58,7 @@ export function canonicalize(graph: AnnGraph, options: CanonicalizeOptions = {})
     log.push({ pass: "input-range", rewrites: [r.line] });
   }
   const inputNonNegative = options.inputRange !== undefined;
-  const fallbacks: AnnPass[] = [materializeRelu, rectifyNonNegative({ inputNonNegative }), factorNonNegative({ inputNonNegative }), addReadout];
+  const fallbacks: AnnPass[] = [materializeRelu, rectifyNonNegative({ inputNonNegative }), factorNonNegative({ inputNonNegative }), splitSigned({ inputNonNegative }), addReadout];
   const run = (pass: AnnPass): boolean => {
     const { graph: next, rewrites } = pass.rewrite(g);
     if (rewrites.length === 0) return false;

@@ -5,7 +5,10 @@
  * linear layer, an average pool read by the next dense layer — the ResNet head W' = W/(H·W) tiled).
  * Rewrites: the term is replaced by its composition with each of the inner layer's terms, and the outer bias gains
  * the term applied to the inner bias map (zero padding included). Only exact compositions are made (term-algebra.ts
- * says which); the others are left for the non-negativity rule or reported as errors at the end.
+ * says which); the others are left for the non-negativity rule or reported as errors at the end. A merge that would
+ * give the outer layer more than MAX_MERGED_TERMS terms is not made when the inner layer has more than two terms:
+ * otherwise a chain of Adds without ReLU (the residual stream of a pre-activation ResNet) inlines every earlier Add,
+ * and the term count grows with depth; split-signed materializes such a layer instead.
  * Why: the SNN encodes only non-negative activations, so a layer without ReLU can only be the readout.
  */
 import { describeOrigin, type AnnNode, type LayerNode, type Term } from "../graph.js";
@@ -23,7 +26,7 @@ export const mergeLinear = defineAnnPass({
       if (n.kind !== "layer") continue;
       for (const t of n.terms) {
         const inner = byId.get(t.source)!;
-        if (mergeable(inner, n) && mergeObstacle(t, inner, n, (id) => byId.get(id)!.shape) === null)
+        if (mergeable(inner, n) && withinTermBudget(inner, n) && mergeObstacle(t, inner, n, (id) => byId.get(id)!.shape) === null)
           throw new Error(`layer '${inner.id}' could still merge into '${n.id}'`);
       }
     }
@@ -31,6 +34,16 @@ export const mergeLinear = defineAnnPass({
 });
 
 const mergeable = (inner: AnnNode, outer: LayerNode): inner is LayerNode => inner.kind === "layer" && !inner.relu && inner.id !== outer.id;
+
+/** The most terms a merge may leave in one layer when the inner layer has more than two terms. */
+export const MAX_MERGED_TERMS = 4;
+
+/**
+ * False when merging `inner` into one term of `outer` would exceed MAX_MERGED_TERMS. An inner layer with at most two
+ * terms always merges (the ± pair split-signed leaves behind must, or splitting would never end).
+ */
+export const withinTermBudget = (inner: LayerNode, outer: LayerNode): boolean =>
+  inner.terms.length <= 2 || outer.terms.length - 1 + inner.terms.length <= MAX_MERGED_TERMS;
 
 /** Why `outer`'s term `t` cannot absorb the layer `inner` it reads, or null when it can. */
 export function mergeObstacle(t: Term, inner: LayerNode, outer: LayerNode, shapeOf: (id: string) => number[]): string | null {
@@ -47,7 +60,7 @@ function step(ed: GraphEditor): string | null {
     for (let k = 0; k < outer.terms.length; k++) {
       const t = outer.terms[k];
       const inner = ed.get(t.source);
-      if (!mergeable(inner, outer) || mergeObstacle(t, inner, outer, (id) => ed.get(id).shape) !== null) continue;
+      if (!mergeable(inner, outer) || !withinTermBudget(inner, outer) || mergeObstacle(t, inner, outer, (id) => ed.get(id).shape) !== null) continue;
       const composed = inner.terms.map((u) => {
         const c = composeTerms(t, u, ed.get(u.source).shape, inner.shape, outer.shape);
         if (!c.ok) throw new Error(`merge-linear: ${c.reason}`);
