@@ -107,6 +107,15 @@ class Compartments {
   readonly uInit: Float64Array;
   readonly vInit: Float64Array;
   readonly hasLeaky: boolean;
+  readonly uniform: boolean;
+  readonly vth0: number;
+  readonly vmin0: number;
+  readonly vmax0: number;
+  readonly refractory0: number;
+  /** Every neuron is a non-leaky cuba-lif: the engine's inlined fast path applies. */
+  readonly allLazyCuba: boolean;
+  /** Scratch: neurons whose calendar entry falls at the current tick. */
+  readonly due: Int32Array;
   // state (after the update of tick last[i])
   readonly u: Float64Array;
   readonly v: Float64Array;
@@ -189,6 +198,13 @@ class Compartments {
       this.bias[i] = pop.biasMant ? pop.biasMant[i]! * 2 ** exp : 0;
     }
     this.hasLeaky = leaky;
+    // One profile and no per-neuron bias: the hot path reads these scalars instead of per-neuron arrays.
+    this.uniform = pop.profiles.length === 1 && pop.biasMant === null;
+    this.vth0 = this.vth[0] ?? 0;
+    this.vmin0 = this.vmin[0] ?? 0;
+    this.vmax0 = this.vmax[0] ?? 0;
+    this.refractory0 = this.refractory[0] ?? 0;
+    this.allLazyCuba = !leaky && !this.b1;
     this.uInit = pop.uInit ? Float64Array.from(pop.uInit) : new Float64Array(n);
     this.vInit = pop.vInit ? Float64Array.from(pop.vInit) : new Float64Array(n);
     this.u = new Float64Array(n);
@@ -202,6 +218,7 @@ class Compartments {
     this.awake = new Uint8Array(n);
     this.awakeList = new Int32Array(n);
     this.head = new Int32Array(ticks + 1);
+    this.due = new Int32Array(n);
   }
 
   /** Allocates the delay ring once the longest incoming latency + delay is known. */
@@ -598,6 +615,100 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
     predict(c, i, t);
   };
 
+  /**
+   * The hot path, for populations of non-leaky cuba-lif neurons: `update` + `advance` + `predict` inlined over a
+   * list of neurons (those with input at t, or due in the calendar). Same arithmetic, no per-neuron calls.
+   */
+  const updateLazyCuba = (c: Compartments, list: Int32Array, start: number, end: number, t: number, base: number): void => {
+    const { u, v, ring, counter, last, stamp, bias, vth, vmin, vmax, refractory, nextEvent, uniform } = c;
+    let updates = 0;
+    let jumps = 0;
+    let clipHi = 0;
+    let clipLo = 0;
+    for (let k = start; k < end; k++) {
+      const i = list[k]!;
+      if (stamp[i] === t) continue;
+      stamp[i] = t;
+      updates++;
+      let q = ring[base + i]!;
+      ring[base + i] = 0;
+      if (q >= qHalf || q < -qHalf) q = limitQ(q);
+      const lo = uniform ? c.vmin0 : vmin[i]!;
+      const hi = uniform ? c.vmax0 : vmax[i]!;
+      const b = uniform ? 0 : bias[i]!;
+      let vi = v[i]!;
+      let cnt = counter[i]!;
+      // Jump over ticks last+1 .. t−1: no input, no spike (a spike would have been due in the calendar).
+      let K = t - 1 - last[i]!;
+      if (K > 0) {
+        jumps++;
+        const s = u[i]! + b;
+        if (cnt > 0) {
+          const r = cnt < K ? cnt : K;
+          if (s > hi) clipHi += r;
+          else if (s < lo) clipLo += r;
+          cnt -= r;
+          K -= r;
+        }
+        if (K > 0 && s !== 0) {
+          if (s > 0) {
+            const k1 = Math.floor((hi - vi) / s) + 1;
+            if (K >= k1) {
+              vi = hi;
+              clipHi += K - k1 + 1;
+            } else vi += K * s;
+          } else {
+            const k1 = Math.floor((vi - lo) / -s) + 1;
+            if (K >= k1) {
+              vi = lo;
+              clipLo += K - k1 + 1;
+            } else vi += K * s;
+          }
+        }
+      }
+      // Tick t by the exact rule.
+      let un = u[i]! + q;
+      if (un >= uHalf || un < -uHalf) un = wrapU(un);
+      let vn = vi + un + b;
+      if (vn > hi) {
+        vn = hi;
+        clipHi++;
+      } else if (vn < lo) {
+        vn = lo;
+        clipLo++;
+      }
+      const th = uniform ? c.vth0 : vth[i]!;
+      let spike = false;
+      if (cnt > 0) {
+        vn = 0;
+        cnt--;
+      } else if (compareGe ? vn >= th : vn > th) {
+        spike = true;
+        vn = 0;
+        cnt = uniform ? c.refractory0 : refractory[i]!;
+      }
+      u[i] = un;
+      v[i] = vn;
+      counter[i] = cnt;
+      last[i] = t;
+      // Next spike without further input (firstCrossing from v after the refractory ticks).
+      const s = un + b;
+      let at = -1;
+      if (s > 0 && (compareGe ? hi >= th : hi > th)) {
+        const v0 = cnt > 0 ? 0 : vn;
+        const kk = compareGe ? Math.max(1, Math.ceil((th - v0) / s)) : Math.floor((th - v0) / s) + 1;
+        at = t + cnt + kk;
+      }
+      if (at > t && at < T) c.schedule(i, at);
+      else nextEvent[i] = -1;
+      if (spike) spikeOut(c, i, t);
+    }
+    stats.neuronUpdates += updates;
+    stats.jumps += jumps;
+    overflow.vmax += clipHi;
+    overflow.vmin += clipLo;
+  };
+
   let tickSpikes: Uint8Array | null = null;
   const { clockOffsets, clockPop, clockNeuron } = prog;
   for (let t = 0; t < T; t++) {
@@ -640,16 +751,26 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
             if (stamp[i] !== t) update(c, i, t, base);
           }
         }
-        // Neurons with input arriving now.
-        const count = c.touchedCount[s]!;
-        for (let k = 0; k < count; k++) {
-          const i = touched[base + k]!;
-          if (stamp[i] !== t) update(c, i, t, base);
-        }
-        // Linear neurons whose predicted spike (or b1 threshold crossing) falls now.
+        // Linear neurons whose predicted spike (or b1 threshold crossing) falls now, and neurons with input now.
+        const { due, nextEvent } = c;
+        let nDue = 0;
         for (let e = c.head[t]!; e >= 0; e = c.poolNext[e]!) {
           const i = c.poolNeuron[e]!;
-          if (c.nextEvent[i] === t && stamp[i] !== t) update(c, i, t, base);
+          if (nextEvent[i] === t) {
+            nextEvent[i] = -1; // taken (later entries for i at t are duplicates)
+            due[nDue++] = i;
+          }
+        }
+        const count = c.touchedCount[s]!;
+        if (c.allLazyCuba) {
+          updateLazyCuba(c, touched, base, base + count, t, base);
+          updateLazyCuba(c, due, 0, nDue, t, base);
+        } else {
+          for (let k = 0; k < count; k++) {
+            const i = touched[base + k]!;
+            if (stamp[i] !== t) update(c, i, t, base);
+          }
+          for (let k = 0; k < nDue; k++) if (stamp[due[k]!] !== t) update(c, due[k]!, t, base);
         }
       }
       // Clear this slot's input flags (every touched neuron was updated and its ring entry zeroed).
