@@ -1,38 +1,50 @@
 /**
  * SNN IR → NIR graph (the spikec TTFS profile). Each population becomes standard NIR primitives whose
- * continuous-time semantics (Dirac spikes, exact integration) reproduce the TTFS dynamics:
+ * continuous-time semantics (Dirac spikes, exact integration, nodes at rest at t = 0, fan-in summed) reproduce the
+ * exact simulator's spike times and logits (src/nir/interpret.ts runs the graph to show it):
  *
  * - input population → `Input` (its spikes, at t = 1 − (x − low)/(high − low), are fed by the user);
  * - projection q from S with delay d → [`Delay`(d)] → `I`(r = 1) (turns S's Dirac spikes into steps H(t − t_j))
  *   → weights: `Linear` (dense, after a `Flatten` for an image source), `Conv2d`, `SumPool2d` + `Scale`
  *   (average: gain/count per output position), or `Scale` (identity skip path); all projections of a population
- *   sum into its membrane, so dV/dt = Σ_j J_j·H(t − t_j) + α;
- * - the integration bias α (switched on at t0 in the SNN) enters as the constant bias of the first Conv2d /
- *   Affine (a NIR signal is on from t = 0), and the threshold is raised by α·t0 to compensate: with ϑ > 0 the
- *   membrane α·t stays below ϑ + α·t0 before t0, and from t0 on V_NIR = V + α·t0, so the crossing times agree;
- * - spiking population → `IF`(r = 1, v_threshold = ϑ + α·t0, v_reset = −1e30): fires at the first crossing
+ *   sum into its membrane, so dV/dt = Σ_j J_j·H(t − t_j) + clock terms;
+ * - clock terms (clocks.ts: an IF driven by a constant 1 fires once at exactly t; its spike, weighted per neuron
+ *   by a Conv2d/Linear, either enters the membrane as a Dirac jump or, through an `I`, as a step current):
+ *   · alpha: the integration bias α·[t − t0]_+ (a step at t0, weight α); the padded taps of conv / count-include-
+ *     pad average projections, virtual inputs at t1 (a step at t1, weight Σ of the neuron's padded taps' J); the
+ *     forced spike at t2 (a jump at t2 bigger than ϑ − min V(t2), so a neuron that has not fired fires at t2; one
+ *     that has, sits at v_reset = −1e30 and stays silent);
+ *   · b1: the threshold is raised by B_i > max V before t1 and a jump of +B_i at t1 opens the firing phase; a unit
+ *     step at t1 gives the ramp [t − t1]_+; a jump of −1e30 at t2 closes it (no spike after t2 = silent); each
+ *     source's step current is ended at t1 by a latch IF (threshold 1.5: its arrival + a clock spike at t1) whose
+ *     spike, negated by a `Scale`(−1), enters the same `I` — so V(t) = Σ J·([min(t, t1) − t_j]_+) + [t − t1]_+;
+ * - spiking population → `IF`(r = 1, v_threshold = ϑ (b1: ϑ + B), v_reset = −1e30): fires at the first crossing
  *   (premature crossings included, like the exact simulator) and, reset far below threshold, only once;
  * - max-pool gate (first spike wins) → [`Delay`] → `SumPool2d` → `IF`(θ = 0.5): the first Dirac in the window
  *   lifts v to 1. A min-pool channel (last spike wins) gets θ = (taps inside the input) − 0.5;
- * - readout → `I` membrane (dV/dt = Σ J·H + α), then `Affine`(identity, bias −α·t0) → `Output`: the logits are
- *   the Output signal at the readout time (metadata `spikec/read_time`).
+ * - readout → `I` membrane (dV/dt = Σ J·H + α from t = 0), then `Affine`(identity, bias −α·t0) → `Output`: the
+ *   logits are the Output signal at the readout time t_read = t1 (metadata `spikec/read_time`).
+ * Spike thresholds are strict in NIR (v > θ) and non-strict in the simulator (V ≥ ϑ); with piecewise-linear
+ * membranes both give the same crossing time. The graph needs no metadata to run; the metadata (TTFS parameters
+ * in float64: windows, model, thresholds, time unit, read time) lets our importer restore the SNN IR bit for bit.
  *
- * What NIR cannot express, and how the file handles it (metadata `spikec/not_expressible` lists the cases that
- * occur in the exported network; our importer restores the exact semantics from metadata):
- * - the α-model's forced spike at t_max for a neuron that has not fired (NIR has no clock or timeout): the graph
- *   leaves such neurons silent; metadata `forced_spike_at` on the IF node gives t_max;
- * - padded taps of conv / count-include-pad average projections as virtual spikes at t1 (α-model): NIR's
- *   padding reads 0; the missing J·[t − t1]_+ terms are left out of the graph;
- * - the b1 model (input currents cut off at t1, threshold compared in [t1, t2) only): exported with the α-model
- *   structure (α = 0) and marked approximate;
- * - a readout ReLU (max(V, 0)) and the non-negative threshold assumption above (ϑ ≤ 0 would fire before t0).
+ * Not expressible (metadata `spikec/not_expressible` lists the cases that occur in the exported network):
+ * - a readout ReLU max(V, 0) (no NIR primitive clips an analog output): the Output carries V;
+ * - negative thresholds in the alpha model (the simulator's crossing lies before t0; the NIR neuron fires at 0);
+ * - a readout read after its input window ends (never produced by the compiler).
  * Geometry NIR primitives lack (asymmetric padding, pooling ceil mode that changes the output size, an average
- * pool without a linear map to carry the bias) is refused with a SpikecError naming the population.
+ * pool without a linear map to carry a readout bias, a [C,H,W] population under a vector input) is refused with
+ * a SpikecError naming the population. Non-square feature maps give non-square clock kernels, which the reference
+ * package's type inference gets wrong (our checker warns; PyTorch semantics are what the file means).
  */
 import { product } from "../ann/graph.js";
+import { withWeights } from "../ann/term.js";
 import type { GatePopulation, Population, Projection, ReadoutPopulation, SnnNetwork, SpikingPopulation } from "../snn/network.js";
+import { VIRTUAL, forEachSynapse, weightSums } from "../snn/synapses.js";
 import { SpikecError } from "../util/errors.js";
-import { type NirEdge, type NirGraph, type NirNode, nirGraph } from "./graph.js";
+import { Clocks } from "./clocks.js";
+import { ExportBuilder, full, int64s } from "./export-builder.js";
+import { type NirGraph, nirGraph } from "./graph.js";
 import type { NirMetadata } from "./metadata.js";
 import { affine } from "./nodes/affine.js";
 import { conv2d } from "./nodes/conv2d.js";
@@ -49,32 +61,10 @@ import { f64, tensor } from "./tensor.js";
 import { FIRE_ONCE_V_RESET, TTFS_PROFILE, TTFS_PROFILE_VERSION, nodeBaseName } from "./ttfs-profile.js";
 import { convOutSize } from "./types.js";
 
-const full = (shape: readonly number[], value: number) => f64(new Float64Array(product(shape)).fill(value), shape);
-const int64s = (v: readonly number[]) => tensor(BigInt64Array.from(v, (x) => BigInt(x)), [v.length]);
 const originMeta = (p: Population): NirMetadata => ({ origin_names: p.origin.map((o) => o.name), origin_ops: p.origin.map((o) => o.op) });
 const windowMeta = (w: { tMin: number; tMax: number }) => f64([w.tMin, w.tMax], [2]);
 
-class Builder {
-  readonly nodes = new Map<string, NirNode>();
-  readonly edges: NirEdge[] = [];
-  readonly notExpressible = new Set<string>();
-  /** Population id → the node that emits its spikes. */
-  readonly spikeNode = new Map<string, string>();
-
-  unique(base: string): string {
-    let name = base;
-    for (let i = 1; this.nodes.has(name); i++) name = `${base}_${i}`;
-    return name;
-  }
-  add(base: string, node: NirNode): string {
-    const name = this.unique(base);
-    this.nodes.set(name, node);
-    return name;
-  }
-  edge(a: string, b: string): void {
-    this.edges.push([a, b]);
-  }
-}
+type Builder = ExportBuilder;
 
 function fail(pop: Population, what: string): never {
   throw new SpikecError(
@@ -169,8 +159,19 @@ function projectionMeta(q: Projection, weightNode: string): NirMetadata {
   return m;
 }
 
-/** Delay (if any) → integrator → weights of every projection, summed into `target`. */
-function wireProjections(b: Builder, pop: SpikingPopulation | ReadoutPopulation, byId: Map<string, Population>, base: string, target: string, bias: Float64Array | null): { meta: NirMetadata; carriedBias: boolean } {
+/**
+ * Delay (if any) → integrator → weights of every projection, summed into `target`. `cancel` (b1) adds, per
+ * projection, a node whose spikes are subtracted at the integrator (see cancelAtT1).
+ */
+function wireProjections(
+  b: Builder,
+  pop: SpikingPopulation | ReadoutPopulation,
+  byId: Map<string, Population>,
+  base: string,
+  target: string,
+  bias: Float64Array | null,
+  cancel?: (arrival: string, srcShape: number[], k: number) => string,
+): { meta: NirMetadata; carriedBias: boolean } {
   const meta: NirMetadata = {};
   let pendingBias = bias;
   pop.projections.forEach((q, k) => {
@@ -183,6 +184,7 @@ function wireProjections(b: Builder, pop: SpikingPopulation | ReadoutPopulation,
     }
     const syn = b.add(`${base}_syn${k}`, integrator({ r: full(src.shape, 1) }));
     b.edge(from, syn);
+    if (cancel) b.edge(cancel(from, src.shape, k), syn);
     const takesBias = pendingBias !== null && (q.kind === "dense" || q.kind === "conv") && (q.kind === "dense" || uniformPerChannel(pendingBias, pop.shape));
     const { first, last, carriedBias } = projectionNodes(b, pop, q, k, src.shape, base, takesBias ? pendingBias : null);
     if (carriedBias) pendingBias = null;
@@ -200,24 +202,104 @@ function uniformPerChannel(bias: Float64Array, shape: number[]): boolean {
   return true;
 }
 
-function exportSpiking(b: Builder, pop: SpikingPopulation, byId: Map<string, Population>, model: SnnNetwork["model"]): void {
+/** Σ_j f(J_ij) over every synapse of each neuron (virtual taps included), for f = max(±J, 0). */
+function signedWeightSums(pop: SpikingPopulation, sign: 1 | -1): Float64Array {
+  const out = new Float64Array(product(pop.shape));
+  for (const q of pop.projections) {
+    const part = q.weight.map((w) => Math.max(sign * w, 0));
+    const s = weightSums(withWeights(q, part), pop.shape);
+    for (let i = 0; i < out.length; i++) out[i]! += s[i]!;
+  }
+  return out;
+}
+
+/**
+ * Σ of the padded taps' weights per neuron (the alpha model's virtual inputs at t1), or null when there are none.
+ * Conv: per filter, the kernel sums over input channels at each tap, added up over the taps a position's window
+ * puts outside the image (no per-synapse enumeration: ResNet-sized layers stay fast).
+ */
+function paddedTapSums(pop: SpikingPopulation, byId: Map<string, Population>): Float64Array | null {
+  const n = product(pop.shape);
+  const sums = new Float64Array(n);
+  let any = false;
+  for (const q of pop.projections) {
+    if (!(q.kind === "conv" || (q.kind === "avgpool" && q.countIncludePad)) || !q.pads.some((p) => p > 0)) continue;
+    any = true;
+    const [, ih, iw] = byId.get(q.source)!.shape as [number, number, number];
+    const [cout, oh, ow] = pop.shape as [number, number, number];
+    const [kh, kw] = q.kernel;
+    if (q.kind === "avgpool") {
+      for (let i = 0; i < n; i++)
+        forEachSynapse(q, byId.get(q.source)!.shape, pop.shape, i, (j, w) => {
+          if (j === VIRTUAL) sums[i]! += w;
+        });
+      continue;
+    }
+    const cpg = q.weight.length / (cout * kh * kw);
+    const tapSum = new Float64Array(cout * kh * kw);
+    for (let o = 0; o < cout; o++)
+      for (let c = 0; c < cpg; c++)
+        for (let t = 0; t < kh * kw; t++) tapSum[o * kh * kw + t]! += q.weight[(o * cpg + c) * kh * kw + t]!;
+    const outside = (pos: number, k: number, axis: 0 | 1, size: number) => {
+      const p = pos * q.stride[axis] - q.pads[axis] + k * q.dilation[axis];
+      return p < 0 || p >= size;
+    };
+    for (let o = 0; o < cout; o++)
+      for (let y = 0; y < oh; y++)
+        for (let x = 0; x < ow; x++) {
+          let s = 0;
+          for (let ky = 0; ky < kh; ky++) {
+            const rowOut = outside(y, ky, 0, ih);
+            for (let kx = 0; kx < kw; kx++) if (rowOut || outside(x, kx, 1, iw)) s += tapSum[(o * kh + ky) * kw + kx]!;
+          }
+          sums[(o * oh + y) * ow + x]! += s;
+        }
+  }
+  return any ? sums : null;
+}
+
+/**
+ * b1 cuts input currents off at t1: a latch IF per source neuron (threshold 1.5) counts the neuron's arrival
+ * (+1) and a clock spike at t1 (+1), so it fires at t1 exactly when the source spiked; its spike, negated into the
+ * same integrator, ends that source's step current: H(t − t_j) − H(t − t1) = 0 after t1.
+ */
+function cancelAtT1(b: Builder, clocks: Clocks, t1: number, base: string) {
+  return (arrival: string, srcShape: number[], k: number): string => {
+    const latch = b.add(`${base}_latch${k}`, ifNeuron({ r: full(srcShape, 1), v_threshold: full(srcShape, 1.5), v_reset: full(srcShape, FIRE_ONCE_V_RESET) }));
+    b.edge(arrival, latch);
+    clocks.dirac(t1, new Float64Array(product(srcShape)).fill(1), srcShape, latch, `${latch}_clock`);
+    const negate = b.add(`${base}_cancel${k}`, scale(full(srcShape, -1)));
+    b.edge(latch, negate);
+    return negate;
+  };
+}
+
+function exportSpiking(b: Builder, clocks: Clocks, pop: SpikingPopulation, byId: Map<string, Population>, model: SnnNetwork["model"]): void {
   const base = nodeBaseName(pop.origin, pop.id);
   const name = b.unique(base);
   const n = product(pop.shape);
   const t0 = pop.inputWindow.tMin;
-  const theta = new Float64Array(n);
-  for (let i = 0; i < n; i++) theta[i] = pop.threshold[i]! + pop.alpha * t0;
-  if (pop.threshold.some((v) => v <= 0) && pop.alpha !== 0) b.notExpressible.add("non-positive thresholds: with the bias on from t = 0 such neurons may fire before t0");
+  const t1 = pop.window.tMin;
+  const t2 = pop.window.tMax;
+  const theta = Float64Array.from(pop.threshold);
+  // b1: membrane held B below threshold until t1 (B bounds the pre-t1 potential), released by a jump of +B at t1
+  const hold = model === "b1" ? Float64Array.from(signedWeightSums(pop, 1), (pos, i) => Math.max(0, pos * t1 - pop.threshold[i]!) + 1) : null;
+  if (hold) for (let i = 0; i < n; i++) theta[i]! += hold[i]!;
   b.nodes.set(name, ifNeuron({ r: full(pop.shape, 1), v_threshold: f64(theta, pop.shape), v_reset: full(pop.shape, FIRE_ONCE_V_RESET) }));
-  const bias = pop.alpha !== 0 ? new Float64Array(n).fill(pop.alpha) : null;
-  const { meta, carriedBias } = wireProjections(b, pop, byId, base, name, bias);
-  if (!carriedBias) fail(pop, "has an integration bias but no dense or conv projection to carry it in NIR");
+  const { meta } = wireProjections(b, pop, byId, base, name, null, model === "b1" ? cancelAtT1(b, clocks, t1, base) : undefined);
   if (model === "alpha") {
-    b.notExpressible.add("forced spike at t_max of neurons that did not fire (alpha model)");
-    if (pop.projections.some((q) => (q.kind === "conv" || (q.kind === "avgpool" && q.countIncludePad)) && q.pads.some((p) => p > 0))) {
-      b.notExpressible.add("padded taps as virtual input spikes at t1 (alpha model)");
-    }
-  } else b.notExpressible.add("b1 model: input currents cut off at t1 and threshold compared in [t1, t2) only (exported as the alpha structure, approximate)");
+    if (pop.alpha !== 0) clocks.ramp(t0, new Float64Array(n).fill(pop.alpha), pop.shape, name, `${base}_bias`);
+    const padded = paddedTapSums(pop, byId);
+    if (padded) clocks.ramp(t1, padded, pop.shape, name, `${base}_padding`);
+    // forced spike at t2: a jump past threshold from any potential the inputs allow (arrivals are at t ≥ 0)
+    const neg = signedWeightSums(pop, -1);
+    clocks.dirac(t2, Float64Array.from(neg, (s, i) => Math.max(pop.threshold[i]!, 0) + s * t2 + 1), pop.shape, name, `${base}_force`);
+    if (pop.threshold.some((v) => v < 0)) b.notExpressible.add("negative thresholds (alpha model): the exact simulator extrapolates the crossing before t0, the NIR neuron fires at t = 0");
+  } else {
+    clocks.ramp(t1, new Float64Array(n).fill(1), pop.shape, name, `${base}_ramp`);
+    clocks.dirac(t1, hold!, pop.shape, name, `${base}_open`);
+    clocks.dirac(t2, new Float64Array(n).fill(FIRE_ONCE_V_RESET), pop.shape, name, `${base}_close`);
+  }
   b.nodes.get(name)!.metadata = {
     spikec_population: {
       id: pop.id,
@@ -232,7 +314,6 @@ function exportSpiking(b: Builder, pop: SpikingPopulation, byId: Map<string, Pop
       scale: f64(pop.scale, [pop.scale.length]),
       projections: meta,
     },
-    forced_spike_at: model === "alpha" ? pop.window.tMax : -1,
   };
   b.spikeNode.set(pop.id, name);
 }
@@ -300,6 +381,8 @@ function exportReadout(b: Builder, pop: ReadoutPopulation, byId: Map<string, Pop
   const out = b.add("output", output(pop.shape));
   b.edge(logits, out);
   if (pop.relu) b.notExpressible.add("readout ReLU max(V, 0)");
+  // the membrane equals the simulator's Σ J·x + α·(t_read − t0) only when read where the inputs' window ends
+  if (pop.window.tMin !== pop.inputWindow.tMax) b.notExpressible.add("readout read after its input window ends (the membrane would add Σ J·(t_read − t1))");
   b.nodes.get(logits)!.metadata = {
     spikec_population: {
       id: pop.id,
@@ -318,7 +401,9 @@ function exportReadout(b: Builder, pop: ReadoutPopulation, byId: Map<string, Pop
 
 /** The NIR graph of a compiled TTFS network (see the module comment for the representation). */
 export function exportNir(net: SnnNetwork): NirGraph {
-  const b = new Builder();
+  const b = new ExportBuilder();
+  const first = net.populations[0]!;
+  const clocks = new Clocks(b, "input", first.shape);
   const byId = new Map(net.populations.map((p) => [p.id, p]));
   for (const pop of net.populations) {
     switch (pop.kind) {
@@ -331,7 +416,7 @@ export function exportNir(net: SnnNetwork): NirGraph {
         break;
       }
       case "spiking":
-        exportSpiking(b, pop, byId, net.model);
+        exportSpiking(b, clocks, pop, byId, net.model);
         break;
       case "gate":
         exportGate(b, pop, byId);

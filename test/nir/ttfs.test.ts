@@ -8,6 +8,10 @@ import { readNir } from "../../src/nir/read.js";
 import { writeNir } from "../../src/nir/write.js";
 import type { Conv2d, IF, NirGraph } from "../../src/nir/graph.js";
 import { SpikecError } from "../../src/util/errors.js";
+import { interpretTtfs } from "../../src/nir/interpret.js";
+import { encodeInput } from "../../src/sim/exact/encode.js";
+import { simulateExact } from "../../src/sim/exact/simulate.js";
+import { inputOf } from "../../src/snn/network.js";
 import { tempDir } from "./helpers.js";
 
 /** Deterministic pseudo-random values (no test depends on Math.random). */
@@ -133,14 +137,25 @@ describe("TTFS export to NIR and import back", () => {
     const g = exportNir(net);
     const c1 = net.populations[1]!;
     if (c1.kind !== "spiking") throw new Error("fixture");
-    // IF: threshold raised by α·t0 (t0 = 0 here), fire-once reset
+    // IF: threshold ϑ, fire-once reset; the conv carries no bias (the bias is a clock step at t0)
     const neuron = g.nodes.get("conv1_Conv") as IF;
     expect(Array.from(neuron.v_threshold.data)).toEqual(Array.from(c1.threshold));
     expect(Array.from(new Set(neuron.v_reset.data))).toEqual([-1e30]);
-    // bias α carried by the conv
-    expect(Array.from((g.nodes.get("conv1_Conv_w0") as Conv2d).bias.data)).toEqual([1, 1]);
-    const d1 = g.nodes.get("fc1_Gemm") as IF;
-    expect(d1.v_threshold.data[0]).toBe((net.populations[4] as { threshold: Float64Array }).threshold[0]! + 1 * 2);
+    expect(Array.from((g.nodes.get("conv1_Conv_w0") as Conv2d).bias.data)).toEqual([0, 0]);
+    // clocks: one IF per distinct time, threshold = its firing time, driven by the constant 1
+    const clocks = [...g.nodes].filter(([n, node]) => /^clock_\d+$/.test(n) && node.type === "IF") as [string, IF][];
+    expect(clocks.map(([, c]) => c.v_threshold.data[0]).sort()).toEqual([0, 1, 2, 3, 4]);
+    expect(g.edges).toContainEqual(["input", "clock_drive"]);
+    // bias α = 1 from t0 = 0: step at 0 with weight 1 into every neuron (a [2,1,4,4] kernel over the 1×1 clock)
+    const bias = g.nodes.get("conv1_Conv_bias") as Conv2d;
+    expect(bias.weight.shape).toEqual([2, 1, 4, 4]);
+    expect(Array.from(new Set(bias.weight.data))).toEqual([1]);
+    expect(g.edges).toContainEqual(["conv1_Conv_bias", "conv1_Conv"]);
+    // padded taps at t1: the corner neuron (0,0) of filter 0 misses kernel row 0 and column 0
+    const pad = g.nodes.get("conv1_Conv_padding") as Conv2d;
+    const w = (c1.projections[0] as { weight: Float64Array }).weight;
+    const corner = w[0]! + w[1]! + w[2]! + w[3]! + w[6]!;
+    expect(pad.weight.data[15]).toBeCloseTo(corner, 14); // output (0,0) reads kernel tap (3,3)
     // edges: spikes → delay → integrator → weights → membrane
     expect(g.edges).toContainEqual(["pool1_MaxPool", "fc2_Gemm_delay1"]);
     expect(g.edges).toContainEqual(["fc2_Gemm_delay1", "fc2_Gemm_syn1"]);
@@ -149,8 +164,44 @@ describe("TTFS export to NIR and import back", () => {
     expect(Array.from((g.nodes.get("pool1_MaxPool") as IF).v_threshold.data)).toEqual([0.5, 0.5, 0.5, 0.5, 3.5, 3.5, 3.5, 3.5]);
     const meta = g.metadata.spikec as Record<string, unknown>;
     expect(meta.read_time).toBe(5);
-    expect(meta.not_expressible).toEqual(["forced spike at t_max of neurons that did not fire (alpha model)", "padded taps as virtual input spikes at t1 (alpha model)"]);
+    // the hand-built readout is read at 5, after its input window [3, 4]
+    expect(meta.not_expressible).toEqual(["readout read after its input window ends (the membrane would add Σ J·(t_read − t1))"]);
     expect(meta.population_nodes).toEqual(["input", "conv1_Conv", "pool1_MaxPool", "block_Add", "fc1_Gemm", "fc2_Gemm"]);
+  });
+
+  it("b1: latches end the input currents at t1; the firing phase is opened at t1 and closed at t2", () => {
+    const net = smallNetwork("b1");
+    const g = exportNir(net);
+    expect(g.edges).toContainEqual(["input", "conv1_Conv_latch0"]);
+    expect(g.edges).toContainEqual(["conv1_Conv_latch0", "conv1_Conv_cancel0"]);
+    expect(g.edges).toContainEqual(["conv1_Conv_cancel0", "conv1_Conv_syn0"]);
+    expect(Array.from(new Set((g.nodes.get("conv1_Conv_cancel0") as unknown as { scale: { data: Float64Array } }).scale.data))).toEqual([-1]);
+    const open = g.nodes.get("conv1_Conv_open") as Conv2d;
+    const neuron = g.nodes.get("conv1_Conv") as IF;
+    const c1 = net.populations[1] as { threshold: Float64Array };
+    // threshold raised by B (the kernel is flipped: neuron (0,0) reads tap (3,3))
+    expect(neuron.v_threshold.data[0]! - c1.threshold[0]!).toBeCloseTo(open.weight.data[15]!, 12);
+    expect(open.weight.data[15]!).toBeGreaterThanOrEqual(1);
+    expect(Array.from(new Set((g.nodes.get("conv1_Conv_close") as Conv2d).weight.data))).toEqual([-1e30]);
+  });
+
+  it.each(["alpha", "b1"] as const)("%s: the interpreter runs the exported graph like the exact simulator (random inputs)", (model) => {
+    // aligned windows (the compiler's invariant): every source's window, delay included, ends at t1
+    const net = smallNetwork(model);
+    const s2 = net.populations[3]!;
+    const readout = net.populations[5]!;
+    if (s2.kind !== "spiking" || readout.kind !== "readout") throw new Error("fixture");
+    s2.projections[2]!.delay = 0;
+    readout.window = { tMin: 4, tMax: 4 };
+    const g = exportNir(net);
+    expect((g.metadata.spikec as Record<string, unknown>).not_expressible).toBeUndefined();
+    const batch = 40;
+    const x = values(16 * batch, 77, -0.1, 1);
+    const exact = simulateExact(net, x, batch).logits;
+    const nir = interpretTtfs(g, encodeInput(inputOf(net), model, x).times, batch);
+    let maxDiff = 0;
+    for (let i = 0; i < exact.length; i++) maxDiff = Math.max(maxDiff, Math.abs(exact[i]! - nir[i]!));
+    expect(maxDiff).toBeLessThan(1e-12);
   });
 
   it("refuses geometry NIR cannot express, naming the population and its ONNX node", () => {
