@@ -1,4 +1,9 @@
-/** `spikec simulate DIR --input X.npy --output LOGITS.npy`: run a compiled network on inputs. */
+/**
+ * `spikec simulate DIR --input X.npy --output LOGITS.npy [--engine exact|cycle] [--raster FILE]`: run a compiled
+ * network on inputs. The cycle engine runs DIR/hw.json (written by `spikec compile … --target ID`) tick by tick with
+ * the target's integer arithmetic; --raster dumps every spike (layout in src/sim/raster.ts).
+ */
+import { existsSync } from "node:fs";
 import type { CommandModule } from "yargs";
 import { loadSamples } from "../../compile.js";
 import { writeNpy } from "../../io/npy.js";
@@ -9,12 +14,22 @@ import { simulateExact } from "../../sim/exact/simulate.js";
 import { product } from "../../ann/graph.js";
 import { refuseOverwrite } from "../options.js";
 import { progressFor } from "../progress.js";
+import { InputError } from "../../util/errors.js";
+import { hwPathOf, loadHwNetwork } from "../../hw/serialize.js";
+import { inputPopulations } from "../../hw/io.js";
+import { loadTarget } from "../../hw/target/load.js";
+import { verifyHwNetwork } from "../../hw/verify.js";
+import { compileCycle } from "../../sim/cycle/engine.js";
+import { simulateCycleBatch } from "../../sim/cycle/batch.js";
+import { addSpikes, emptyRaster, writeRaster, type Raster } from "../../sim/raster.js";
 
 interface SimulateArgs {
   dir: string;
   input: string;
   output: string;
-  engine: "exact";
+  engine: "exact" | "cycle";
+  raster?: string;
+  target?: string;
   json: boolean;
 }
 
@@ -26,11 +41,20 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
       .positional("dir", { type: "string", demandOption: true, describe: "Output folder of spikec compile" })
       .option("input", { type: "string", demandOption: true, describe: "Inputs (.npy, [N, …input shape])" })
       .option("output", { type: "string", demandOption: true, describe: "Where to write the logits (.npy, float64 [N, classes])" })
-      .option("engine", { choices: ["exact"] as const, default: "exact" as const, describe: "Simulator: exact (continuous time, float64)" })
+      .option("engine", {
+        choices: ["exact", "cycle"] as const,
+        default: "exact" as const,
+        describe: "Simulator: exact (continuous time, float64, network.json) or cycle (the chip's integer arithmetic tick by tick, hw.json)",
+      })
+      .option("raster", { type: "string", describe: "Also write every spike per population (.npy [spikes, 4] rows of sample, population, neuron, tick/time; or .json)" })
+      .option("target", { type: "string", describe: "Cycle engine: target id or XML path (default: the one hw.json was lowered for)" })
       .option("json", { type: "boolean", default: false, describe: "Print a JSON summary" })
-      .example("$0 simulate out/lenet5 --input test_x.npy --output logits.npy", "writes logits.npy"),
+      .example("$0 simulate out/lenet5 --input test_x.npy --output logits.npy", "writes logits.npy")
+      .example("$0 simulate out/lenet5 --engine cycle --input test_x.npy --output logits.npy --raster spikes.npy", "runs hw.json tick by tick and dumps the spike ticks"),
   handler: (args) => {
     refuseOverwrite(args.output, [args.input]);
+    if (args.raster) refuseOverwrite(args.raster, [args.input, args.output]);
+    if (args.engine === "cycle") return simulateCycleCommand(args);
     const net = loadNetwork(args.dir);
     const { array, count } = loadSamples(args.input, inputOf(net).shape);
     const progress = progressFor(args.json);
@@ -40,17 +64,108 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
     const logits = new Float64Array(count * classes);
     const step = 128;
     let clipped = 0;
+    const raster = args.raster ? emptyRaster("exact", net.populations.filter((p) => p.kind !== "readout")) : null;
     for (let b0 = 0; b0 < count; b0 += step) {
       const nb = Math.min(step, count - b0);
-      const r = simulateExact(net, array.data.subarray(b0 * size, (b0 + nb) * size), nb, { prepared });
+      const r = simulateExact(net, array.data.subarray(b0 * size, (b0 + nb) * size), nb, { prepared, keep: raster ? () => true : undefined });
+      if (raster) addExactSpikes(raster, r.times, b0, nb);
       logits.set(r.logits, b0 * classes);
       clipped += r.clippedInputs;
       progress.update("simulate", b0 + nb, count);
     }
     progress.done();
     writeNpy(args.output, [count, classes], logits);
-    const summary = { samples: count, classes, output: args.output, engine: args.engine, clippedInputs: clipped };
+    if (raster && args.raster) {
+      raster.samples = count;
+      writeRaster(args.raster, raster);
+    }
+    const summary = { samples: count, classes, output: args.output, engine: args.engine, clippedInputs: clipped, ...rasterSummary(args.raster, raster) };
     if (args.json) process.stdout.write(JSON.stringify(summary) + "\n");
-    else process.stdout.write(`simulated ${count} samples (${args.engine}); wrote ${args.output} [${count}, ${classes}]${clipped ? `; ${clipped} input values outside the input range were clipped` : ""}\n`);
+    else process.stdout.write(`simulated ${count} samples (${args.engine}); wrote ${args.output} [${count}, ${classes}]${clipped ? `; ${clipped} input values outside the input range were clipped` : ""}\n${rasterLine(args.raster, raster)}`);
   },
 };
+
+/** Spike times of every kept population, [nb, …shape] per population (+∞ = no spike), into the raster. */
+function addExactSpikes(raster: Raster, times: Map<string, Float64Array>, b0: number, nb: number): void {
+  raster.populations.forEach((p, pi) => {
+    const t = times.get(p.id);
+    if (!t) return;
+    const n = product(p.shape);
+    for (let b = 0; b < nb; b++) {
+      const neuron: number[] = [];
+      const time: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const x = t[b * n + i]!;
+        if (Number.isFinite(x)) {
+          neuron.push(i);
+          time.push(x);
+        }
+      }
+      addSpikes(raster, pi, b0 + b, neuron, time);
+    }
+  });
+}
+
+const rasterSummary = (file: string | undefined, r: Raster | null) =>
+  file && r ? { raster: { file, unit: r.unit, populations: r.populations.map((p) => ({ id: p.id, spikes: p.sample.length })) } } : {};
+
+const rasterLine = (file: string | undefined, r: Raster | null): string =>
+  file && r
+    ? `wrote ${file}: ${r.populations.reduce((a, p) => a + p.sample.length, 0)} spikes (${r.unit}s); populations ${r.populations.map((p, i) => `${i}=${p.id}`).join(", ")}\n`
+    : "";
+
+/** --engine cycle: DIR/hw.json on the target's integer arithmetic. */
+function simulateCycleCommand(args: SimulateArgs): void {
+  const path = hwPathOf(args.dir);
+  if (!existsSync(path))
+    throw new InputError(
+      `${path} does not exist: the cycle engine runs the network lowered for a chip (hw.json), which this folder does not hold`,
+      `compile for a target first: spikec compile MODEL.onnx --calib CALIB.npy -o ${args.dir} --target loihi2 (or use --engine exact)`,
+    );
+  const net = loadHwNetwork(path);
+  const target = loadTarget(args.target ?? net.target);
+  verifyHwNetwork(net, target);
+  const inputs = inputPopulations(net);
+  if (inputs.length !== 1) throw new InputError(`${path} has ${inputs.length} input populations; spikec simulate feeds one`, "recompile the network");
+  const { array, count } = loadSamples(args.input, inputs[0]!.shape);
+  const prog = compileCycle(net, target);
+  const progress = progressFor(args.json);
+  const raster = args.raster ? emptyRaster("cycle", net.populations) : null;
+  const index = new Map(net.populations.map((p, i) => [p.id, i]));
+  const size = product(inputs[0]!.shape);
+  const step = 64;
+  let logits = new Float64Array(0);
+  let classes = 0;
+  let clipped = 0;
+  const overflow = { q: 0, u: 0, vmax: 0, vmin: 0 };
+  for (let b0 = 0; b0 < count; b0 += step) {
+    const nb = Math.min(step, count - b0);
+    const r = simulateCycleBatch(prog, array.data.subarray(b0 * size, (b0 + nb) * size), nb, { raster: raster !== null }, (b, one) => {
+      if (!raster || !one.raster) return;
+      for (const [id, s] of Object.entries(one.raster)) addSpikes(raster, index.get(id)!, b0 + b, s.neuron, s.tick);
+    });
+    if (logits.length === 0) {
+      classes = r.classes;
+      logits = new Float64Array(count * classes);
+    }
+    logits.set(r.logits, b0 * classes);
+    clipped += r.clippedInputs;
+    for (const k of Object.keys(overflow) as (keyof typeof overflow)[]) overflow[k] += r.overflow[k];
+    progress.update("simulate", b0 + nb, count);
+  }
+  progress.done();
+  writeNpy(args.output, [count, classes], logits);
+  if (raster && args.raster) {
+    raster.samples = count;
+    writeRaster(args.raster, raster);
+  }
+  const summary = { samples: count, classes, output: args.output, engine: "cycle", target: target.id, ticks: net.ticks, clippedInputs: clipped, overflow, ...rasterSummary(args.raster, raster) };
+  if (args.json) process.stdout.write(JSON.stringify(summary) + "\n");
+  else {
+    const events = overflow.q + overflow.u + overflow.vmax + overflow.vmin;
+    process.stdout.write(
+      `simulated ${count} samples (cycle, ${target.id}, ${net.ticks} ticks each); wrote ${args.output} [${count}, ${classes}]` +
+        `${clipped ? `; ${clipped} input values outside the input range were clipped` : ""}${events ? `; register events: ${JSON.stringify(overflow)}` : ""}\n${rasterLine(args.raster, raster)}`,
+    );
+  }
+}
