@@ -1,0 +1,28 @@
+/** Terminal view of report.json's `hardware` section (compile --target). */
+import type { HardwareReport } from "../hw/report.js";
+import { formatNumber, table } from "./table.js";
+
+export function printHardware(h: HardwareReport): void {
+  const out = (s: string) => process.stdout.write(s);
+  const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
+  out(`\nhardware: ${h.target}, ${h.ticksPerWindow} ticks per window, readout at tick ${h.latencyTicks} (${h.ticks} ticks per sample)\n`);
+  out(`tick search (goal ${pct(h.agreementGoal)} on the calibration data): ` + h.curve.map((p) => `${p.ticks} → ${p.error ? "does not fit" : `${p.stopped ? "<" : ""}${pct(p.agreement)}`}`).join(", ") + (h.reached ? "" : "  (goal NOT reached)") + "\n");
+  out(`cycle simulation on ${h.calibration.samples} calibration samples: agreement with the ANN ${pct(h.calibration.agreement)}, ${h.calibration.spikesPerNeuron.toFixed(3)} spikes per neuron, ${formatNumber(h.calibration.msPerSample)} ms per sample\n`);
+  out(`extra: ${h.totals.clockNeurons} clock neurons, ${h.totals.relayNeurons} relay neurons, ${h.totals.extraSynapses} clock/latch synapses\n\n`);
+  out(
+    table(
+      ["population", "ticks", "window", "weights (mode exp)", "slope", "vth mant", "u bound", "v bound", "extra syn"],
+      h.layers.map((l) => [
+        l.population,
+        l.ticks,
+        `${l.window[0]}..${l.window[1]}`,
+        l.weights.map((w) => `${w.mode[0]} ${w.exponents[0]}..${w.exponents[1]}`).join(", "),
+        l.slope === null ? "" : formatNumber(l.slope),
+        l.thresholdMantissa ?? "",
+        l.bounds ? `${l.bounds.u[0]}..${l.bounds.u[1]}` : "",
+        l.bounds ? `${l.bounds.v[0]}..${l.bounds.v[1]}` : "",
+        l.extraSynapses,
+      ]),
+    ) + "\n",
+  );
+}

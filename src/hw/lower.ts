@@ -1,0 +1,64 @@
+/**
+ * SNN IR (+ target + ticks per window) → HW IR, in integers only: the hardware lowering passes of src/hw/passes/
+ * run in order (time, quantize, ranges, spiking rules, delays), then the HW IR verifier checks every integer
+ * against the target. A layer whose proven register bounds exceed a limit is re-quantized at half its slope
+ * (up to 4 times) before the lowering gives up with an error naming the layer, register, bound and limit.
+ */
+import type { SnnNetwork } from "../snn/network.js";
+import { runPasses } from "../util/pass.js";
+import type { HwNetwork } from "./network.js";
+import { delaysPass } from "./passes/delays.js";
+import { RangeError_, type Lowering } from "./passes/lowering.js";
+import { quantizePass } from "./passes/quantize.js";
+import { rangesPass } from "./passes/ranges.js";
+import { requireNeuronModel, spikingPass } from "./passes/spiking.js";
+import { timePass } from "./passes/time.js";
+import type { Target } from "./target/target.js";
+import { verifyHwNetwork } from "./verify.js";
+
+export const HW_PASSES = [timePass, quantizePass, rangesPass, spikingPass, delaysPass] as const;
+
+export interface Lowered {
+  hw: HwNetwork;
+  /** Everything the passes decided (timing, designs, bounds, counts), for the report. */
+  lowering: Lowering;
+}
+
+const RETRIES = 4;
+/**
+ * Hidden windows on the chip default to the calibrated maximum X_n (no margin): the SNN's margin ζ protects the
+ * continuous-time mapping, but on the tick grid it costs a third of the levels; activations above X_n fire a little
+ * before t1 instead, and the measured agreement (ticks.ts) decides.
+ */
+export const DEFAULT_WINDOW_MARGIN = 0;
+
+export interface LowerOptions {
+  /** Hidden windows on the chip as (1 + windowMargin)·X_n (default 0: the calibrated maximum); null = the SNN's windows. */
+  windowMargin?: number | null;
+}
+
+export function lowerToHw(snn: SnnNetwork, target: Target, ticksPerWindow: number, options: LowerOptions = {}): Lowered {
+  requireNeuronModel(snn, target);
+  const slopeFactor = new Map<string, number>();
+  for (let attempt = 0; ; attempt++) {
+    const start: Lowering = {
+      snn, target, ticksPerWindow, slopeFactor, windowMargin: options.windowMargin === undefined ? DEFAULT_WINDOW_MARGIN : options.windowMargin,
+      stats: { extraNeurons: 0, extraSynapses: 0, relayNeurons: 0, clockNeurons: 0 },
+      notes: [],
+    };
+    try {
+      const ir = runPasses(HW_PASSES, start);
+      const notes = [...ir.notes];
+      for (const [id, f] of slopeFactor) notes.push(`ranges: layer '${id}' re-quantized at ${f} × its first slope to keep its registers in range`);
+      const hw: HwNetwork = { ...ir.hw!, notes };
+      verifyHwNetwork(hw, target);
+      return { hw, lowering: { ...ir, hw, notes } };
+    } catch (e) {
+      if (e instanceof RangeError_ && e.retryable && attempt < RETRIES) {
+        slopeFactor.set(e.population, (slopeFactor.get(e.population) ?? 1) / 2);
+        continue;
+      }
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * The state the hardware lowering passes hand to each other: the SNN IR and target going in, and what each pass
+ * adds (tick windows, integer neuron designs, register bounds, the HW IR). Each pass fills one field and its
+ * verifier checks that field; src/hw/lower.ts runs them in order.
+ */
+import type { Population, SnnNetwork } from "../../snn/network.js";
+import type { Target } from "../target/target.js";
+import type { HwNetwork, HwSynapseGroup } from "../network.js";
+import { SpikecError } from "../../util/errors.js";
+
+/** Where a population sits on the tick grid. */
+export interface PopulationTiming {
+  id: string;
+  kind: Population["kind"];
+  /**
+   * Spike window [w1, w2] in ticks: a spike at tick s encodes the activation x = (w2 − s) · delta (spiking, gate,
+   * input). For spiking layers and readouts w1 = t1, the first tick at which every input has arrived.
+   */
+  w1: number;
+  w2: number;
+  /** Activation units (of the SNN IR) per tick. */
+  delta: number;
+  /** Per projection (SNN order): delay in ticks beyond the target's synaptic latency. */
+  delays: number[];
+  /** Spiking: the tick after which the integration current α starts (τ_a = t1 − K, the input window's start). */
+  alphaStart: number;
+}
+
+export interface Timing {
+  /** Ticks per window, the same for every layer (each layer's activation is rescaled to it). */
+  ticksPerWindow: number;
+  latency: number;
+  populations: Map<string, PopulationTiming>;
+  /** The readout tick and the ticks simulated per sample (readTick + 1). */
+  readTick: number;
+  ticks: number;
+}
+
+/** One SNN projection as a HW synapse group (id/target filled by the spiking pass), plus its quantization error. */
+export interface QuantizedGroup {
+  source: string;
+  group: DistributiveOmit<HwSynapseGroup, "id" | "target" | "source">;
+  /** max |contribution − ideal| / max |ideal| over the group's rows (relative error of the weights). */
+  maxRelError: number;
+  /** The weight exponents used (min, max). */
+  expRange: [number, number];
+  mode: "mixed" | "excitatory" | "inhibitory";
+  /** Which weights of the projection: its positive or negative ones (one sign mode each, a bit more precision). */
+  part: "exc" | "inh";
+}
+
+type DistributiveOmit<T, K extends keyof never> = T extends unknown ? Omit<T, K> : never;
+
+/** Integer design of a spiking layer (see src/hw/passes/quantize.ts for the equations). */
+export interface SpikingDesign {
+  kind: "spiking";
+  id: string;
+  model: "alpha" | "b1";
+  /** Slope of v in the firing phase (v units per tick), the same for every neuron; one tick = S/… */
+  slope: number;
+  groups: QuantizedGroup[];
+  /** Per neuron, integer sums of the real synapses' contributions: positive, negative. */
+  exc: Float64Array;
+  inh: Float64Array;
+  /** alpha: integration currents from the clock (integers): c0 from alphaStart, c1 from t1 (folds padded taps). */
+  c0: Float64Array;
+  c1: Float64Array;
+  /** Per-neuron threshold θ_i (real) realized as the shared threshold minus vInit_i. */
+  theta: Float64Array;
+  vthMant: number;
+  vInit: Int32Array;
+  /** alpha: the clock push that forces the spike at t2, and the extra latch depth (integers ≥ 0). */
+  push: Float64Array;
+  latchDepth: Float64Array;
+}
+
+export interface ReadoutDesign {
+  kind: "readout";
+  id: string;
+  /** v units per logit unit: logit = v / gain + offset. */
+  gain: number;
+  groups: QuantizedGroup[];
+  exc: Float64Array;
+  inh: Float64Array;
+  offset: Float64Array;
+  relu: boolean;
+}
+
+/** First-spike (or last-spike) gate of a max pool; fixed integers (see spiking.ts). */
+export interface GateDesign {
+  kind: "gate";
+  id: string;
+  /** Real taps per gate neuron, and the largest. */
+  taps: Int32Array;
+  sign: Int8Array;
+}
+
+export type LayerDesign = SpikingDesign | ReadoutDesign | GateDesign;
+
+/** Proven register bounds of one layer over the whole window, and the limits they were checked against. */
+export interface RegisterBounds {
+  population: string;
+  u: [number, number];
+  v: [number, number];
+  q: [number, number] | null;
+  limits: { u: [number, number]; v: [number, number]; q: [number, number] | null };
+  /** "worst case": any input in range; "calibrated": the calibration data's range (stated in the notes). */
+  basis: "worst case";
+}
+
+export interface LoweringStats {
+  /** Neurons and synapses the spiking rules add (clocks, latches, gates' self-inhibition, relays). */
+  extraNeurons: number;
+  extraSynapses: number;
+  relayNeurons: number;
+  clockNeurons: number;
+}
+
+export interface Lowering {
+  snn: SnnNetwork;
+  target: Target;
+  /** Requested ticks per window. */
+  ticksPerWindow: number;
+  /** Hidden windows on the chip: (1 + windowMargin)·X_n, or null for the SNN's own windows. */
+  windowMargin: number | null;
+  /** Per-layer factor on the slope the quantizer picks (< 1 after a range retry). */
+  slopeFactor: Map<string, number>;
+  timing?: Timing;
+  designs?: Map<string, LayerDesign>;
+  bounds?: Map<string, RegisterBounds>;
+  hw?: HwNetwork;
+  stats: LoweringStats;
+  notes: string[];
+}
+
+/** A layer whose registers cannot hold its values at any usable scale. */
+export class RangeError_ extends SpikecError {
+  constructor(
+    message: string,
+    hint: string,
+    readonly population: string,
+    /** True when a smaller slope may fit (a proven bound over the limit), false when even the smallest cannot. */
+    readonly retryable = false,
+  ) {
+    super(message, hint, 3);
+    this.name = "HwRangeError";
+  }
+}
+
+export const describePopulation = (p: Population): string =>
+  `layer '${p.id}' (ONNX ${p.origin.map((o) => `${o.name} (${o.op})`).join(", ") || "?"})`;

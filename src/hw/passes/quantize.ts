@@ -1,0 +1,395 @@
+/**
+ * Pass 2, weights, thresholds, biases: the integer design of every layer.
+ *
+ * A neuron of layer n integrates, on the tick grid, v(t) = Σ_j w_j·(t − τ_j)_+ + c0·(t − τ_a)_+ + c1·(t − t1)_+
+ * (τ_j = arrival − 1, see time.ts). Once every input has arrived (t ≥ t1) v rises with the slope
+ * S = c0 + c1 + Σ_j w_j, the same integer S for every neuron of the layer, so
+ *   v(t) = S·(t − t1) + c0·(t1 − τ_a) + (S/δ_n)·Σ_j W_j x̂_j      with w_j = S·W_j·δ_src/δ_n,
+ * where W, b are the layer's ANN weights and biases (recovered from the SNN IR: W = J/(α + ΣJ) for alpha) and
+ * x̂_j = (w2_src − s_j)·δ_src the source's activation. With the threshold
+ *   θ_i = S·(K − ½ − b_i/δ_n) + c0_i·(t1 − τ_a)
+ * the crossing lies at t2 − (Σ W x̂ + b)/δ_n − ½, half a tick early: firing at the first tick with v > θ then
+ * rounds the activation to the NEAREST tick instead of flooring it (shared/spec/ttfs-mapping.md §8).
+ * c0 = max(0, S − Σ w_all) is the integration bias α (on from the input window's start, as in the SNN), and c1
+ * takes the rest: the padded conv taps (virtual inputs at t1) and a negative α, both from t1 on.
+ *
+ * b1: inputs integrate until t1, then the neuron program ramps v by S per tick; θ_i = S·(K − ½ − b_i/δ_n).
+ * Readout: w_j = G·W_j·δ_src, read at t1: v = G·Σ W x̂, logit = v/G + b (b in the readout offset, exact).
+ *
+ * Weights are mantissas with one exponent per target neuron (dense) or output channel (conv), chosen to keep the
+ * most bits; S (G) is the largest slope for which every register bound (ranges.ts) fits with 10 % headroom.
+ */
+import { product } from "../../ann/graph.js";
+import type { Term } from "../../ann/graph.js";
+import type { Population, Projection, ReadoutPopulation, SpikingPopulation } from "../../snn/network.js";
+import { forEachSynapse, VIRTUAL, weightSums } from "../../snn/synapses.js";
+import type { Pass } from "../../util/pass.js";
+import { chooseExp, maxContribution, quantizeMantissa, rangeOf, roundUpTerm, termValue, weightFormat, type WeightFormat } from "./fixed-point.js";
+import type { GateDesign, LayerDesign, Lowering, PopulationTiming, QuantizedGroup, ReadoutDesign, SpikingDesign } from "./lowering.js";
+import { RangeError_, describePopulation } from "./lowering.js";
+import { registerLimits, unitBounds, type UnitNeuron } from "./ranges.js";
+
+/** Below this slope a tick has fewer than 64 threshold levels: the layer is rejected instead. */
+export const MIN_SLOPE = 64;
+const HEADROOM = 0.9;
+
+/** A projection's ANN-domain weights in one of three layouts, per unit slope (w = r·W). */
+interface RealGroup {
+  source: string;
+  layout: "dense" | "conv" | "sparse";
+  proj: Projection;
+  /** dense/conv: same layout as the SNN term; sparse: per synapse. */
+  w: Float64Array;
+  /** Row (exponent index) of each weight: dense target neuron, conv output channel, sparse post neuron. */
+  rows: number;
+  rowOf: (k: number) => number;
+  pre?: Int32Array;
+  post?: Int32Array;
+  /** sparse: virtual taps as (post, weight). */
+  virtualPost?: Int32Array;
+  virtualW?: Float64Array;
+}
+
+function realGroups(pop: SpikingPopulation | ReadoutPopulation, byId: Map<string, Population>, gain: Float64Array, ratio: (source: string) => number): RealGroup[] {
+  const size = product(pop.shape);
+  return pop.projections.map((proj, index) => {
+    projIndex.set(proj, index);
+    const src = byId.get(proj.source)!;
+    const r = ratio(proj.source);
+    if (proj.kind === "dense") {
+      const m = proj.weight.length / size;
+      const w = proj.weight.map((x, k) => (r * x) / gain[Math.floor(k / m)]!);
+      return { source: proj.source, layout: "dense", proj, w, rows: size, rowOf: (k: number) => Math.floor(k / m) };
+    }
+    if (proj.kind === "conv") {
+      const cout = pop.shape[0]!;
+      const per = proj.weight.length / cout;
+      const area = size / cout;
+      const w = proj.weight.map((x, k) => (r * x) / gain[Math.floor(k / per) * area]!);
+      return { source: proj.source, layout: "conv", proj, w, rows: cout, rowOf: (k: number) => Math.floor(k / per) };
+    }
+    // identity, avgpool: explicit synapses
+    const pre: number[] = [];
+    const post: number[] = [];
+    const w: number[] = [];
+    const vPost: number[] = [];
+    const vW: number[] = [];
+    for (let i = 0; i < size; i++)
+      forEachSynapse(proj, src.shape, pop.shape, i, (j, x) => {
+        if (x === 0) return;
+        if (j === VIRTUAL) {
+          vPost.push(i);
+          vW.push((r * x) / gain[i]!);
+        } else {
+          pre.push(j);
+          post.push(i);
+          w.push((r * x) / gain[i]!);
+        }
+      });
+    const postA = Int32Array.from(post);
+    return {
+      source: proj.source, layout: "sparse", proj, w: Float64Array.from(w), rows: size, rowOf: (k: number) => postA[k]!,
+      pre: Int32Array.from(pre), post: postA, virtualPost: Int32Array.from(vPost), virtualW: Float64Array.from(vW),
+    };
+  });
+}
+
+/**
+ * Each projection becomes two groups, its positive and its negative weights: one sign mode each gives every weight
+ * the full 8-bit magnitude (steps of 1 instead of the mixed mode's 2) and its own exponent per row.
+ */
+function splitBySign(groups: RealGroup[]): (RealGroup & { part: "exc" | "inh" })[] {
+  const out: (RealGroup & { part: "exc" | "inh" })[] = [];
+  for (const g of groups)
+    for (const part of ["exc", "inh"] as const) {
+      const keep = (x: number) => (part === "exc" ? Math.max(x, 0) : Math.min(x, 0));
+      const w = g.w.map(keep);
+      const virtualW = g.virtualW?.map(keep);
+      if (!w.some((x) => x !== 0) && !virtualW?.some((x) => x !== 0) && !(g.layout === "conv" && part === "exc")) continue;
+      out.push({ ...g, w, virtualW, part });
+    }
+  return out;
+}
+
+/** Per neuron: Σ positive, Σ negative real contributions and Σ virtual-tap contributions of a set of groups. */
+function neuronSums(groups: RealGroup[], values: Float64Array[], pop: Population, byId: Map<string, Population>) {
+  const size = product(pop.shape);
+  const exc = new Float64Array(size);
+  const inh = new Float64Array(size);
+  const virt = new Float64Array(size);
+  groups.forEach((g, gi) => {
+    const v = values[gi]!;
+    if (g.layout === "dense") {
+      const m = v.length / size;
+      for (let i = 0; i < size; i++)
+        for (let j = 0; j < m; j++) {
+          const x = v[i * m + j]!;
+          if (x > 0) exc[i]! += x;
+          else inh[i]! += x;
+        }
+    } else if (g.layout === "conv") {
+      const term = { ...(g.proj as Term & { kind: "conv" }), weight: v, delay: 0 };
+      const srcShape = byId.get(g.source)!.shape;
+      for (let i = 0; i < size; i++)
+        forEachSynapse(term, srcShape, pop.shape, i, (j, x) => {
+          if (j === VIRTUAL) virt[i]! += x;
+          else if (x > 0) exc[i]! += x;
+          else inh[i]! += x;
+        });
+    } else {
+      for (let k = 0; k < v.length; k++) {
+        const i = g.post![k]!;
+        const x = v[k]!;
+        if (x > 0) exc[i]! += x;
+        else inh[i]! += x;
+      }
+    }
+  });
+  return { exc, inh, virt };
+}
+
+/** Virtual-tap sums of sparse groups (scaled). */
+function sparseVirtual(groups: RealGroup[], scale: number, virt: Float64Array, quantize: (x: number, row: number, gi: number) => number): void {
+  groups.forEach((g, gi) => {
+    if (g.layout !== "sparse") return;
+    for (let k = 0; k < g.virtualPost!.length; k++) virt[g.virtualPost![k]!]! += quantize(scale * g.virtualW![k]!, g.virtualPost![k]!, gi);
+  });
+}
+
+/** Quantizes a group at slope S: one exponent per row, the sign mode from the weights' signs. */
+function quantizeGroup(f: WeightFormat, g: RealGroup & { part: "exc" | "inh" }, S: number, delay: number): { q: QuantizedGroup; contrib: Float64Array; exps: Int8Array } {
+  const mode = g.part === "exc" && f.excitatory ? "excitatory" : g.part === "inh" && f.inhibitory ? "inhibitory" : "mixed";
+  const range = rangeOf(f, mode);
+  const rowMax = new Float64Array(g.rows);
+  for (let k = 0; k < g.w.length; k++) rowMax[g.rowOf(k)] = Math.max(rowMax[g.rowOf(k)]!, Math.abs(S * g.w[k]!));
+  if (g.layout === "sparse") for (let k = 0; k < g.virtualW!.length; k++) rowMax[g.virtualPost![k]!] = Math.max(rowMax[g.virtualPost![k]!]!, Math.abs(S * g.virtualW![k]!));
+  const exps = new Int8Array(g.rows);
+  for (let r = 0; r < g.rows; r++) exps[r] = Math.min(chooseExp(f, range, rowMax[r]!), f.expMax);
+  const mant = new Int16Array(g.w.length);
+  const contrib = new Float64Array(g.w.length);
+  let maxErr = 0;
+  let maxAbs = 0;
+  for (let k = 0; k < g.w.length; k++) {
+    const e = exps[g.rowOf(k)]!;
+    const ideal = S * g.w[k]!;
+    mant[k] = quantizeMantissa(range, f, ideal, e);
+    contrib[k] = termValue(f, { mant: mant[k]!, exp: e });
+    maxErr = Math.max(maxErr, Math.abs(contrib[k]! - ideal));
+    maxAbs = Math.max(maxAbs, Math.abs(ideal));
+  }
+  let expLo = 127;
+  let expHi = -128;
+  for (const e of exps) (expLo = Math.min(expLo, e)), (expHi = Math.max(expHi, e));
+  let group: QuantizedGroup["group"];
+  if (g.layout === "dense") group = { kind: "dense", weight: mant, weightExp: exps, delay };
+  else if (g.layout === "conv") {
+    const p = g.proj as Projection & { kind: "conv" };
+    group = { kind: "conv", group: p.group, weight: mant, weightExp: exps, delay, kernel: p.kernel, stride: p.stride, pads: p.pads, dilation: p.dilation };
+  } else group = { kind: "sparse", pre: g.pre!, post: g.post!, weight: mant, weightExp: Int8Array.from(g.post!, (i) => exps[i]!), delay };
+  return { q: { source: g.source, group, maxRelError: maxAbs > 0 ? maxErr / maxAbs : 0, expRange: [expLo, expHi], mode, part: g.part }, contrib, exps };
+}
+
+const delayOf = (pt: PopulationTiming, proj: Projection): number => pt.delays[projIndex.get(proj)!]!;
+/** Index of each projection in its population (set while building real groups). */
+const projIndex = new WeakMap<Projection, number>();
+
+/** The ANN-domain gain g_i (W = J/g) and bias b_i of a spiking population, from its SNN parameters. */
+function annParameters(pop: SpikingPopulation, model: "alpha" | "b1"): { gain: Float64Array; bias: Float64Array } {
+  const size = product(pop.shape);
+  const gain = new Float64Array(size).fill(1);
+  const bias = new Float64Array(size);
+  const t0 = pop.inputWindow.tMin;
+  const t1 = pop.inputWindow.tMax;
+  const t2 = pop.window.tMax;
+  if (model === "b1") {
+    for (let i = 0; i < size; i++) bias[i] = t2 - t1 - pop.threshold[i]!;
+    return { gain, bias };
+  }
+  const sumJ = new Float64Array(size);
+  for (const p of pop.projections) {
+    const s = weightSums(p, pop.shape);
+    for (let i = 0; i < size; i++) sumJ[i]! += s[i]!;
+  }
+  for (let i = 0; i < size; i++) {
+    gain[i] = pop.alpha + sumJ[i]!;
+    bias[i] = t2 - (pop.threshold[i]! + pop.alpha * t0 + sumJ[i]! * t1) / gain[i]!;
+  }
+  return { gain, bias };
+}
+
+/** The largest slope with every register bound within its limit (with headroom), or the binding register. */
+function largestSlope(ir: Lowering, pop: Population, unit: UnitNeuron[], model: "alpha" | "b1" | "readout"): number {
+  const limits = registerLimits(ir.target, model === "readout");
+  const K = ir.ticksPerWindow;
+  let best = Infinity;
+  let binding = "";
+  let need = 0;
+  let limit = 0;
+  for (const n of unit) {
+    const b = unitBounds(n, K, model);
+    const checks: [string, number, number][] = [
+      ["u", Math.max(b.u[1], -b.u[0]), limits.u[1]],
+      ["v (upper)", b.v[1], limits.v[1]],
+      ["v (lower)", -b.v[0], -limits.v[0]],
+      ["threshold", b.theta, limits.theta],
+      ["one synapse's weight", b.synapse, limits.synapse],
+    ];
+    if (limits.q) checks.push(["q (per-tick dendritic sum)", Math.max(b.q[1], -b.q[0]), limits.q[1]]);
+    for (const [name, per, lim] of checks) {
+      if (!(per > 0)) continue;
+      const s = lim / per;
+      if (s < best) [best, binding, need, limit] = [s, name, per, lim];
+    }
+  }
+  const S = Math.floor(best * HEADROOM * (ir.slopeFactor.get(pop.id) ?? 1));
+  if (!(S >= MIN_SLOPE) && pop.kind !== "readout") {
+    throw new RangeError_(
+      `${describePopulation(pop)} does not fit ${ir.target.name}: register ${binding} would reach ${(need * MIN_SLOPE).toExponential(3)} ` +
+        `(${need.toExponential(3)} × the slope) at the smallest usable slope ${MIN_SLOPE} per tick (${K} ticks per window), beyond the limit ${limit}`,
+      "lower --ticks, or retrain/regularize the layer so its weights have a smaller negative (inhibitory) sum",
+      pop.id,
+    );
+  }
+  if (!(S >= 1)) {
+    throw new RangeError_(
+      `${describePopulation(pop)} does not fit ${ir.target.name}: readout register ${binding} would reach ${need.toExponential(3)} per logit unit, beyond the limit ${limit}`,
+      "lower --ticks, or scale down the last layer's weights",
+      pop.id,
+    );
+  }
+  return S;
+}
+
+function designSpiking(ir: Lowering, pop: SpikingPopulation, byId: Map<string, Population>): SpikingDesign {
+  const f = weightFormat(ir.target);
+  const t = ir.timing!;
+  const pt = t.populations.get(pop.id)!;
+  const K = t.ticksPerWindow;
+  const model = ir.snn.model;
+  const size = product(pop.shape);
+  const { gain, bias } = annParameters(pop, model);
+  const groups = splitBySign(realGroups(pop, byId, gain, (s) => t.populations.get(s)!.delta / pt.delta));
+  // Unit design (S = 1) for the slope choice.
+  const unitSums = neuronSums(groups, groups.map((g) => g.w), pop, byId);
+  sparseVirtual(groups, 1, unitSums.virt, (x) => x);
+  const unit: UnitNeuron[] = [];
+  const thetaUnit = new Float64Array(size);
+  for (let i = 0; i < size; i++) {
+    const a = 1 - (unitSums.exc[i]! + unitSums.inh[i]! + (model === "alpha" ? unitSums.virt[i]! : 0));
+    const c0 = model === "alpha" ? Math.max(a, 0) : 0;
+    const c1 = model === "alpha" ? unitSums.virt[i]! + Math.min(a, 0) : 0;
+    thetaUnit[i] = K - 0.5 - bias[i]! / pt.delta + c0 * K;
+    unit.push({ exc: unitSums.exc[i]!, inh: unitSums.inh[i]!, c0, c1, theta: thetaUnit[i]!, thetaMax: 0, slope: 1, maxWeight: 0 });
+  }
+  const thetaMaxUnit = Math.max(...thetaUnit, 1e-9);
+  let maxW = 0;
+  for (const g of groups) for (const x of g.w) maxW = Math.max(maxW, Math.abs(x));
+  for (const n of unit) (n.thetaMax = thetaMaxUnit), (n.maxWeight = maxW);
+  const S = largestSlope(ir, pop, unit, model);
+
+  // Integer design at S.
+  const qs = groups.map((g) => quantizeGroup(f, g, S, delayOf(pt, g.proj)));
+  const sums = neuronSums(groups, qs.map((q) => q.contrib), pop, byId);
+  sparseVirtual(groups, S, sums.virt, (x, row, gi) => termValue(f, { mant: quantizeMantissa(rangeOf(f, qs[gi]!.q.mode), f, x, qs[gi]!.exps[row]!), exp: qs[gi]!.exps[row]! }));
+  const c0 = new Float64Array(size);
+  const c1 = new Float64Array(size);
+  const theta = new Float64Array(size);
+  for (let i = 0; i < size; i++) {
+    if (model === "alpha") {
+      const a = S - (sums.exc[i]! + sums.inh[i]! + sums.virt[i]!);
+      c0[i] = Math.max(Math.round(a), 0);
+      c1[i] = S - (sums.exc[i]! + sums.inh[i]!) - c0[i]!; // exact: the slope after t1 is S for every neuron
+    }
+    theta[i] = S * (K - 0.5 - bias[i]! / pt.delta) + c0[i]! * K;
+  }
+  const shift = ir.target.neuron.threshold.shift;
+  const th = ir.target.neuron.threshold;
+  const vthMant = Math.min(th.mantissaMax, Math.max(th.mantissaMin, Math.ceil(Math.max(...theta) / 2 ** shift)));
+  const Theta = vthMant * 2 ** shift;
+  const vInit = Int32Array.from(theta, (x) => Math.round(Theta - x));
+  const push = new Float64Array(size);
+  const latchDepth = new Float64Array(size);
+  if (model === "alpha") {
+    for (let i = 0; i < size; i++) {
+      // Lowest v an unfired neuron can have at t2 − 1 (any input in range); the push at t2 must lift it over Θ.
+      const vForceLo = vInit[i]! + K * sums.inh[i]! + c0[i]! * K + (K - 1) * S;
+      push[i] = termValue(f, roundUpTerm(f, Math.max(1, Theta - vForceLo - S + 1)));
+      // A neuron latched before t2 sits at −depth when the push arrives: it must stay ≤ Θ.
+      const depth = push[i]! - Theta;
+      latchDepth[i] = depth > 0 ? termValue(f, roundUpTerm(f, depth)) : 0;
+    }
+  }
+  return { kind: "spiking", id: pop.id, model, slope: S, groups: qs.map((q) => q.q), exc: sums.exc, inh: sums.inh, c0, c1, theta, vthMant, vInit, push, latchDepth };
+}
+
+function designReadout(ir: Lowering, pop: ReadoutPopulation, byId: Map<string, Population>): ReadoutDesign {
+  const f = weightFormat(ir.target);
+  const t = ir.timing!;
+  const pt = t.populations.get(pop.id)!;
+  const size = product(pop.shape);
+  const groups = splitBySign(realGroups(pop, byId, new Float64Array(size).fill(1), (s) => t.populations.get(s)!.delta));
+  const unitSums = neuronSums(groups, groups.map((g) => g.w), pop, byId);
+  let maxW = 0;
+  for (const g of groups) for (const x of g.w) maxW = Math.max(maxW, Math.abs(x));
+  const unit: UnitNeuron[] = Array.from({ length: size }, (_, i) => ({ exc: unitSums.exc[i]!, inh: unitSums.inh[i]!, c0: 0, c1: 0, theta: 0, thetaMax: 0, slope: 0, maxWeight: maxW }));
+  const G = largestSlope(ir, pop, unit, "readout");
+  const qs = groups.map((g) => quantizeGroup(f, g, G, delayOf(pt, g.proj)));
+  const sums = neuronSums(groups, qs.map((q) => q.contrib), pop, byId);
+  const ramp = pop.window.tMin - pop.inputWindow.tMin;
+  const offset = Float64Array.from(pop.alpha, (a) => a * ramp);
+  return { kind: "readout", id: pop.id, gain: G, groups: qs.map((q) => q.q), exc: sums.exc, inh: sums.inh, offset, relu: pop.relu };
+}
+
+function designGate(pop: Population & { kind: "gate" }, byId: Map<string, Population>): GateDesign {
+  const size = product(pop.shape);
+  const src = byId.get(pop.projection.source)!;
+  const taps = new Int32Array(size);
+  for (let i = 0; i < size; i++) forEachSynapse(pop.projection, src.shape, pop.shape, i, (j) => void (j !== VIRTUAL && taps[i]!++));
+  const area = size / pop.shape[0]!;
+  return { kind: "gate", id: pop.id, taps, sign: Int8Array.from({ length: size }, (_, i) => pop.channelSign[Math.floor(i / area)]!) };
+}
+
+export const quantizePass: Pass<Lowering, Lowering> = {
+  name: "hw-quantize",
+  description: "weights as mantissa/exponent per neuron or channel, slopes, thresholds and integration currents in integers",
+  run(ir) {
+    const byId = new Map(ir.snn.populations.map((p) => [p.id, p]));
+    const designs = new Map<string, LayerDesign>();
+    for (const p of ir.snn.populations) {
+      if (p.kind === "spiking") designs.set(p.id, designSpiking(ir, p, byId));
+      else if (p.kind === "readout") designs.set(p.id, designReadout(ir, p, byId));
+      else if (p.kind === "gate") designs.set(p.id, designGate(p, byId));
+    }
+    const worst = [...designs.values()].flatMap((d) => (d.kind === "gate" ? [] : d.groups.map((g) => g.maxRelError)));
+    return {
+      ...ir,
+      designs,
+      notes: [
+        ...ir.notes,
+        `quantize: weights as ${ir.target.synapse.weightBits}-bit mantissas with one exponent per target neuron (dense) or output channel (conv); ` +
+          `largest weight error ${(100 * Math.max(0, ...worst)).toPrecision(3)} % of the group's largest weight; per-layer slope S chosen as large as the registers allow`,
+      ],
+    };
+  },
+  verify(ir) {
+    if (!ir.designs) throw new Error("no designs");
+    const f = weightFormat(ir.target);
+    for (const d of ir.designs.values()) {
+      if (d.kind === "gate") continue;
+      for (const g of d.groups) {
+        const r = rangeOf(f, g.mode);
+        for (const m of g.group.weight) if (m < r.min || m > r.max || (m - r.min) % r.step !== 0) throw new Error(`${d.id}: mantissa ${m} outside ${r.min}..${r.max}/${r.step}`);
+        if (g.expRange[0] < f.expMin || g.expRange[1] > f.expMax) throw new Error(`${d.id}: exponents ${g.expRange} outside ${f.expMin}..${f.expMax}`);
+      }
+      if (d.kind === "spiking") {
+        if (!Number.isInteger(d.slope) || d.slope < 1) throw new Error(`${d.id}: slope ${d.slope}`);
+        for (let i = 0; i < d.c0.length; i++) {
+          if (!Number.isInteger(d.c0[i]!) || !Number.isInteger(d.c1[i]!)) throw new Error(`${d.id}: clock currents must be integers`);
+          if (d.model === "alpha" && d.c0[i]! + d.c1[i]! + d.exc[i]! + d.inh[i]! !== d.slope) throw new Error(`${d.id}: neuron ${i} slope is not S`);
+        }
+      }
+    }
+  },
+};
+
+export { maxContribution };

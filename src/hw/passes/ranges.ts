@@ -1,0 +1,175 @@
+/**
+ * Pass 3, ranges: proves, per neuron, that the current (u), voltage (v) and per-tick dendritic sum (q) registers
+ * can neither wrap nor clip during the whole window, for any input whose spikes lie in their windows (every input
+ * value in range; hidden layers inside [t1, t2], the exact mapping's own condition x ≤ B). Bounds are interval
+ * arithmetic on the tick grid (see quantize.ts for the neuron's equations):
+ *   before t1:  u ∈ [Σw⁻, Σw⁺ + c0] (all inhibitory inputs at their earliest, excitatory at their latest),
+ *               v ≥ vInit + K·Σw⁻ (K = the longest an input can have been integrating at t1);
+ *   after t1:   u = S (the slope), v ≤ Θ until the spike; at t2 the forcing push P: u = S + P, v ≤ Θ + S + P;
+ *   latched:    u ∈ {−D, 0}, v ∈ [−D, P − D].
+ * A bound beyond a register's limit makes the lowering retry the layer at half the slope; if that cannot help the
+ * layer is rejected with an error naming it, the register, the bound and the limit.
+ */
+import { product } from "../../ann/graph.js";
+import type { Pass } from "../../util/pass.js";
+import type { Target } from "../target/target.js";
+import { maxContribution, weightFormat } from "./fixed-point.js";
+import type { GateDesign, LayerDesign, Lowering, ReadoutDesign, RegisterBounds, SpikingDesign } from "./lowering.js";
+import { RangeError_, describePopulation } from "./lowering.js";
+
+export interface Limits {
+  u: [number, number];
+  v: [number, number];
+  q: [number, number] | null;
+  theta: number;
+  synapse: number;
+}
+
+export function registerLimits(t: Target, readout = false): Limits {
+  const uHalf = 2 ** (t.neuron.state.uBits - 1);
+  const qBits = t.neuron.state.qBits;
+  const thetaMax = t.neuron.threshold.mantissaMax * 2 ** t.neuron.threshold.shift;
+  const vmax = Math.max(...t.neuron.vmaxChoices);
+  const vmin = Math.min(...t.neuron.vminChoices);
+  const f = weightFormat(t);
+  const clip = t.synapse.perSynapseClip ?? Infinity;
+  return {
+    u: [-uHalf, uHalf - 1],
+    // A readout must never reach its (largest) threshold.
+    v: [vmin, readout ? Math.min(vmax, thetaMax - 1) : vmax],
+    q: qBits === null ? null : [-(2 ** (qBits - 1)), 2 ** (qBits - 1) - 1],
+    theta: thetaMax,
+    synapse: Math.min(clip, maxContribution(f, f.mixed)),
+  };
+}
+
+/** One neuron's design per unit slope (S = 1), for choosing S. */
+export interface UnitNeuron {
+  exc: number;
+  inh: number;
+  c0: number;
+  c1: number;
+  theta: number;
+  thetaMax: number;
+  slope: number;
+  maxWeight: number;
+}
+
+export interface UnitBounds {
+  u: [number, number];
+  v: [number, number];
+  q: [number, number];
+  theta: number;
+  synapse: number;
+}
+
+/** Register bounds per unit slope; the same formulas as `designBounds` with S = 1. */
+export function unitBounds(n: UnitNeuron, K: number, model: "alpha" | "b1" | "readout"): UnitBounds {
+  const { exc, inh, c0, c1 } = n;
+  if (model === "readout") return { u: [inh, exc], v: [K * inh, K * exc], q: [inh, exc], theta: 0, synapse: n.maxWeight };
+  const Theta = n.thetaMax;
+  const vInit = Theta - n.theta;
+  if (model === "b1") return { u: [inh, exc], v: [vInit + K * inh, Math.max(vInit + K * exc, Theta) + 1], q: [inh, exc], theta: Theta, synapse: n.maxWeight };
+  const vForceLo = vInit + K * inh + c0 * K + (K - 1);
+  const P = Math.max(0, Theta - vForceLo - 1);
+  const D = Math.max(0, P - Theta);
+  const c1p = Math.max(c1, 0);
+  const c1n = Math.min(c1, 0);
+  return {
+    u: [Math.min(inh + c1n, -D, 0), Math.max(exc + c0 + c1p, 1 + P)],
+    v: [Math.min(vInit + K * inh, -D), Math.max(Theta + exc + c0 + c1p, Theta + 1 + P)],
+    q: [Math.min(inh + c1n, -(P + 1 + D)), Math.max(exc + c0 + c1p, P)],
+    theta: Theta,
+    synapse: Math.max(n.maxWeight, P, D),
+  };
+}
+
+const GATE_WEIGHT = 128;
+
+/** Integer bounds of one designed layer (per layer: the extremes over its neurons). */
+export function designBounds(d: LayerDesign, K: number, t: Target): { u: [number, number]; v: [number, number]; q: [number, number] } {
+  const shift = t.neuron.threshold.shift;
+  const u: [number, number] = [0, 0];
+  const v: [number, number] = [0, 0];
+  const q: [number, number] = [0, 0];
+  const widen = (r: [number, number], lo: number, hi: number) => ((r[0] = Math.min(r[0], lo)), (r[1] = Math.max(r[1], hi)));
+  if (d.kind === "gate") {
+    const kMax = Math.max(1, ...d.taps);
+    widen(u, -GATE_WEIGHT * kMax, GATE_WEIGHT * kMax);
+    widen(v, GATE_WEIGHT * (1 - 2 * kMax), GATE_WEIGHT * kMax);
+    widen(q, -GATE_WEIGHT * kMax, GATE_WEIGHT * kMax);
+  } else if (d.kind === "readout") {
+    for (let i = 0; i < d.exc.length; i++) {
+      widen(u, d.inh[i]!, d.exc[i]!);
+      widen(v, K * d.inh[i]!, K * d.exc[i]!);
+      widen(q, d.inh[i]!, d.exc[i]!);
+    }
+  } else {
+    const Theta = d.vthMant * 2 ** shift;
+    const S = d.slope;
+    for (let i = 0; i < d.exc.length; i++) {
+      const exc = d.exc[i]!;
+      const inh = d.inh[i]!;
+      const vInit = d.vInit[i]!;
+      if (d.model === "b1") {
+        widen(u, inh, exc);
+        widen(v, vInit + K * inh, Math.max(vInit + K * exc, Theta) + S);
+        widen(q, inh, exc);
+        continue;
+      }
+      const c0 = d.c0[i]!;
+      const c1p = Math.max(d.c1[i]!, 0);
+      const c1n = Math.min(d.c1[i]!, 0);
+      const P = d.push[i]!;
+      const D = d.latchDepth[i]!;
+      widen(u, Math.min(inh + c1n, -D, 0), Math.max(exc + c0 + c1p, S + P));
+      widen(v, Math.min(vInit + K * inh, -D, vInit), Math.max(Theta + exc + c0 + c1p, Theta + S + P));
+      widen(q, Math.min(inh + c1n, -(P + S + D)), Math.max(exc + c0 + c1p, P, D));
+    }
+  }
+  return { u, v, q };
+}
+
+export const rangesPass: Pass<Lowering, Lowering> = {
+  name: "hw-ranges",
+  description: "proves u, v and q stay inside their registers over the whole window for any input in range",
+  run(ir) {
+    const K = ir.timing!.ticksPerWindow;
+    const bounds = new Map<string, RegisterBounds>();
+    const byId = new Map(ir.snn.populations.map((p) => [p.id, p]));
+    for (const d of ir.designs!.values()) {
+      const limits = registerLimits(ir.target, d.kind === "readout");
+      const b = designBounds(d, K, ir.target);
+      const pop = byId.get(d.id)!;
+      const fail = (register: string, bound: number, limit: number): never => {
+        throw new RangeError_(
+          `${describePopulation(pop)}: register ${register} can reach ${bound} for inputs in range, beyond the ${ir.target.name} limit ${limit}`,
+          "lower --ticks, or retrain/regularize the layer so its weights have a smaller negative (inhibitory) sum",
+          d.id,
+          true,
+        );
+      };
+      if (b.u[0] < limits.u[0]) fail("u (lower bound)", b.u[0], limits.u[0]);
+      if (b.u[1] > limits.u[1]) fail("u (upper bound)", b.u[1], limits.u[1]);
+      if (b.v[0] < limits.v[0]) fail("v (lower bound)", b.v[0], limits.v[0]);
+      if (b.v[1] > limits.v[1]) fail(d.kind === "readout" ? "v (upper bound, must stay below the readout's threshold)" : "v (upper bound)", b.v[1], limits.v[1]);
+      if (limits.q && b.q[0] < limits.q[0]) fail("q (lower bound)", b.q[0], limits.q[0]);
+      if (limits.q && b.q[1] > limits.q[1]) fail("q (upper bound)", b.q[1], limits.q[1]);
+      bounds.set(d.id, { population: d.id, u: b.u, v: b.v, q: limits.q ? b.q : null, limits: { u: limits.u, v: limits.v, q: limits.q }, basis: "worst case" });
+    }
+    return {
+      ...ir,
+      bounds,
+      notes: [...ir.notes, "ranges: u, v and q proven inside their registers for every input in range (hidden spikes inside their windows), no wrap and no clip"],
+    };
+  },
+  verify(ir) {
+    if (!ir.bounds) throw new Error("no bounds");
+    for (const b of ir.bounds.values()) {
+      if (b.u[0] < b.limits.u[0] || b.u[1] > b.limits.u[1] || b.v[0] < b.limits.v[0] || b.v[1] > b.limits.v[1]) throw new Error(`${b.population}: bounds outside limits`);
+    }
+  },
+};
+
+export { GATE_WEIGHT, product };
+export type { GateDesign, ReadoutDesign, SpikingDesign };

@@ -1,0 +1,209 @@
+/**
+ * Pass 4, spiking rules: builds the HW IR from the integer designs with what the target has.
+ *
+ * alpha (cuba-lif, du = dv = 0: v integrates u, a sum of step currents):
+ * - Integration bias α and padded conv taps: a clock neuron per layer (a spike source with a fixed schedule)
+ *   whose spikes switch on per-neuron currents c0 (at the input window's start) and c1 (at t1); each is an exact
+ *   integer, so it takes 1–3 synapses of different exponents.
+ * - Per-neuron thresholds: one shared threshold Θ per layer (one threshold profile: Loihi 1 has ≤ 7 per core,
+ *   Lava's LIF one per process) plus per-neuron initial voltages vInit_i = Θ − θ_i.
+ * - Forced spike at t2: the clock pushes u by P_i at t2 (enough to lift the lowest possible v over Θ) and takes it
+ *   back at t2 + 1.
+ * - Latch (at most one spike): a self-inhibiting synapse −(S + D_i) cancels the slope S (u is not reset by a
+ *   spike), and +D_i one tick later, so a latched neuron sits at v = −D_i when the push arrives and never reaches
+ *   Θ again. A refractory period cannot do it: Loihi 1's is ≤ 63 ticks, Lava's bit-accurate LIF has none.
+ * b1 (two-phase neuron program, Loihi 2 only): inputs integrate until t1, then v ramps by S per tick and the program
+ *   fires once (its own latch); no clock, no forced spike. Refused on targets without a programmable neuron.
+ * Max-pool gates: one compartment per pooled output with full voltage decay (v = u + bias each tick, |v| < 4096),
+ *   inputs of weight 128 and threshold 64: it fires at the tick its first input arrives; a channel whose folded
+ *   BN sign is −1 (the LAST spike wins) gets a bias −128·(k − 1), so it fires when all its k inputs have arrived.
+ *   A self-inhibiting synapse −128·k latches it.
+ */
+import { product } from "../../ann/graph.js";
+import type { SnnNetwork } from "../../snn/network.js";
+import { SpikecError } from "../../util/errors.js";
+import type { Pass } from "../../util/pass.js";
+import type { CubaProfile, HwNetwork, HwPopulation, HwSynapseGroup, SpikeSchedule } from "../network.js";
+import { HW_FORMAT } from "../network.js";
+import type { Target } from "../target/target.js";
+import { roundUpTerm, splitExact, weightFormat, type Term } from "./fixed-point.js";
+import type { Lowering, LoweringStats } from "./lowering.js";
+import { GATE_WEIGHT } from "./ranges.js";
+
+/** Refuses a neuron model the target cannot run. */
+export function requireNeuronModel(snn: SnnNetwork, target: Target): void {
+  if (snn.model === "b1" && !target.neuron.models.includes("two-phase-b1"))
+    throw new SpikecError(
+      `${snn.compiledFrom.model}: the b1 neuron model needs a two-phase neuron (inputs until t1, then a ramp that fires once), ` +
+        `which ${target.name} cannot run (its neurons: ${target.neuron.models.join(", ")}; no programmable neuron)`,
+      "compile with --neuron alpha for this target, or use a target with programmable neurons such as --target loihi2",
+      3,
+    );
+}
+
+function schedule(ticks: number[][]): SpikeSchedule {
+  const offsets = new Int32Array(ticks.length + 1);
+  ticks.forEach((t, i) => (offsets[i + 1] = offsets[i]! + t.length));
+  return { offsets, ticks: Int32Array.from(ticks.flat()) };
+}
+
+/** Synapse list builder for clock and latch groups (per-synapse exponents and delays). */
+class SparseList {
+  pre: number[] = [];
+  post: number[] = [];
+  weight: number[] = [];
+  exp: number[] = [];
+  delay: number[] = [];
+  add(pre: number, post: number, terms: Term[], delay = 0): void {
+    for (const t of terms) {
+      this.pre.push(pre);
+      this.post.push(post);
+      this.weight.push(t.mant);
+      this.exp.push(t.exp);
+      this.delay.push(delay);
+    }
+  }
+  group(id: string, source: string, target: string): HwSynapseGroup {
+    const uniform = this.delay.every((d) => d === this.delay[0]);
+    return {
+      kind: "sparse", id, source, target,
+      pre: Int32Array.from(this.pre), post: Int32Array.from(this.post), weight: Int16Array.from(this.weight),
+      weightExp: Int8Array.from(this.exp), delay: uniform ? (this.delay[0] ?? 0) : Uint8Array.from(this.delay),
+    };
+  }
+  get size(): number {
+    return this.pre.length;
+  }
+}
+
+export const spikingPass: Pass<Lowering, Lowering> = {
+  name: "hw-spiking",
+  description: "clock neurons, latches, shared thresholds with voltage offsets, max-pool gates: the HW IR",
+  run(ir) {
+    const { target, snn } = ir;
+    requireNeuronModel(snn, target);
+    if (target.timing.synapticLatency !== 1)
+      throw new SpikecError(`${target.name} has a synaptic latency of ${target.timing.synapticLatency} ticks; the latch and forced-spike design assumes 1`, "use a target with one tick of latency");
+    const f = weightFormat(target);
+    const t = ir.timing!;
+    const L = t.latency;
+    const vmax = Math.max(...target.neuron.vmaxChoices);
+    const vmin = Math.min(...target.neuron.vminChoices);
+    const shift = target.neuron.threshold.shift;
+    const dvFull = Math.min(target.neuron.decay.unity, 2 ** target.neuron.decay.bits - 1 + target.neuron.decay.offsetV);
+    const cuba = (vthMant: number, decayV = 0): CubaProfile => ({ neuron: "cuba-lif", decayU: 0, decayV, vthMant, refractory: 0, vmin, vmax });
+    const populations: HwPopulation[] = [];
+    const synapses: HwSynapseGroup[] = [];
+    const readouts: HwNetwork["readouts"] = [];
+    const stats: LoweringStats = { extraNeurons: 0, extraSynapses: 0, relayNeurons: 0, clockNeurons: 0 };
+    const ids = new Set<string>();
+    const uniqueId = (base: string) => {
+      let id = base;
+      for (let k = 2; ids.has(id); k++) id = `${base}#${k}`;
+      ids.add(id);
+      return id;
+    };
+    for (const p of snn.populations) {
+      const pt = t.populations.get(p.id)!;
+      const d = ir.designs!.get(p.id);
+      const n = product(p.shape);
+      if (p.kind === "input") {
+        populations.push({
+          kind: "source", id: p.id, shape: p.shape, role: "input", schedule: null,
+          encoding: { low: p.range.low, high: p.range.high, firstTick: 0, ticksPerWindow: t.ticksPerWindow, rounding: "nearest", silentAtLow: snn.model === "b1" },
+        });
+        continue;
+      }
+      if (!d) throw new Error(`no design for ${p.id}`);
+      if (d.kind === "gate") {
+        const kMax = Math.max(1, ...d.taps);
+        if (2 * GATE_WEIGHT * kMax >= target.neuron.decay.unity) throw new SpikecError(`max pool ${p.id} has ${kMax} inputs per output; the gate design holds at most ${Math.floor(target.neuron.decay.unity / (2 * GATE_WEIGHT)) - 1}`, "use smaller pooling windows");
+        const bias = Int32Array.from(d.taps, (k, i) => (d.sign[i]! < 0 ? -(k - 1) : 0));
+        const anyBias = bias.some((b) => b !== 0);
+        populations.push({
+          kind: "compartments", id: p.id, shape: p.shape, neuron: "cuba-lif", profiles: [cuba(1, dvFull)], profileOf: null,
+          biasMant: anyBias ? bias : null, biasExp: anyBias ? 7 : 0, uInit: null, vInit: null,
+        });
+        if (p.kind !== "gate") throw new Error("gate design on a non-gate");
+        const src = snn.populations.find((q) => q.id === p.projection.source)!;
+        const pool = new SparseList();
+        const latch = new SparseList();
+        for (let i = 0; i < n; i++) {
+          forEachPoolTap(p, src.shape, i, (j) => pool.add(j, i, [{ mant: 2, exp: 0 }]));
+          if (d.taps[i]! > 0) latch.add(i, i, [{ mant: -2 * d.taps[i]!, exp: 0 }]);
+        }
+        synapses.push(pool.group(uniqueId(`${src.id}->${p.id}`), src.id, p.id));
+        synapses.push(latch.group(uniqueId(`${p.id}/latch`), p.id, p.id));
+        stats.extraSynapses += latch.size;
+        continue;
+      }
+      d.groups.forEach((g) => synapses.push({ ...g.group, id: uniqueId(`${g.source}->${p.id}/${g.part}`), source: g.source, target: p.id } as HwSynapseGroup));
+      if (d.kind === "readout") {
+        populations.push({
+          kind: "compartments", id: p.id, shape: p.shape, neuron: "cuba-lif", profiles: [cuba(target.neuron.threshold.mantissaMax)], profileOf: null,
+          biasMant: null, biasExp: 0, uInit: null, vInit: null,
+        });
+        readouts.push({ population: p.id, tick: t.readTick, scale: 1 / d.gain, offset: d.offset });
+        continue;
+      }
+      if (d.model === "b1") {
+        populations.push({
+          kind: "compartments", id: p.id, shape: p.shape, neuron: "two-phase-b1",
+          profiles: [{ neuron: "two-phase-b1", phase2Start: pt.w1 + 1, phase2End: pt.w2 - 1, ramp: d.slope, vthMant: d.vthMant, vmin, vmax }],
+          profileOf: null, biasMant: null, biasExp: 0, uInit: null, vInit: d.vInit,
+        });
+        continue;
+      }
+      populations.push({
+        kind: "compartments", id: p.id, shape: p.shape, neuron: "cuba-lif", profiles: [cuba(d.vthMant)], profileOf: null,
+        biasMant: null, biasExp: 0, uInit: null, vInit: d.vInit,
+      });
+      // Clock: 0 switches on c0 after alphaStart, 1 switches on c1 after t1, 2 pushes at t2, 3 releases at t2 + 1.
+      const clockId = uniqueId(`${p.id}/clock`);
+      const at = (arrival: number) => arrival - L; // emission tick for a first change of u at `arrival`
+      populations.push({ kind: "source", id: clockId, shape: [4], role: "clock", schedule: schedule([[at(pt.alphaStart + 1)], [at(pt.w1 + 1)], [at(pt.w2)], [at(pt.w2 + 1)]]) });
+      stats.clockNeurons += 4;
+      const clock = new SparseList();
+      const latch = new SparseList();
+      for (let i = 0; i < n; i++) {
+        clock.add(0, i, splitExact(f, d.c0[i]!));
+        clock.add(1, i, splitExact(f, d.c1[i]!));
+        const push = roundUpTerm(f, d.push[i]!);
+        clock.add(2, i, [push]);
+        clock.add(3, i, [{ mant: -push.mant, exp: push.exp }]);
+        latch.add(i, i, splitExact(f, -(d.slope + d.latchDepth[i]!)));
+        if (d.latchDepth[i]! > 0) latch.add(i, i, splitExact(f, d.latchDepth[i]!), 1);
+      }
+      synapses.push(clock.group(uniqueId(`${clockId}->${p.id}`), clockId, p.id));
+      synapses.push(latch.group(uniqueId(`${p.id}/latch`), p.id, p.id));
+      stats.extraSynapses += clock.size + latch.size;
+    }
+    stats.extraNeurons = stats.clockNeurons;
+    const hw: HwNetwork = { format: HW_FORMAT, version: 1, target: target.id, ticks: t.ticks, populations, synapses, readouts, notes: [] };
+    const notes = [
+      ...ir.notes,
+      snn.model === "alpha"
+        ? `spiking rules (alpha on cuba-lif, du = dv = 0): per layer one clock source of 4 neurons switches on the integration currents (α from the input window's start; ` +
+          `padded conv taps and negative α from t1) and forces the spike at t2 (push, released one tick later); a self-inhibiting synapse −(S + D) then +D latches each neuron ` +
+          `(no refractory period is long enough on Loihi 1, and Lava's LIF has none); per-neuron thresholds are one shared threshold per layer plus per-neuron initial voltages`
+        : `spiking rules (b1 on the two-phase neuron program): inputs integrate until t1, then v ramps by S per tick and fires once; per-neuron thresholds are one shared threshold plus per-neuron initial voltages`,
+      `max-pool gates: full voltage decay (v = u + bias), inputs of weight ${GATE_WEIGHT} and threshold 64 fire on the first arrival (last arrival with a bias for BN-sign −1 channels), self-inhibition latches them`,
+      `extra: ${stats.clockNeurons} clock neurons, ${stats.extraSynapses} clock/latch synapses; shifts: threshold 2^${shift}`,
+    ];
+    return { ...ir, hw, stats, notes };
+  },
+  verify(ir) {
+    const hw = ir.hw;
+    if (!hw) throw new Error("no HW IR");
+    if (hw.readouts.length !== 1) throw new Error("expected one readout");
+  },
+};
+
+import { forEachSynapse, VIRTUAL } from "../../snn/synapses.js";
+import type { GatePopulation } from "../../snn/network.js";
+
+function forEachPoolTap(p: GatePopulation, srcShape: readonly number[], i: number, visit: (j: number) => void): void {
+  forEachSynapse(p.projection, srcShape, p.shape, i, (j) => {
+    if (j !== VIRTUAL) visit(j);
+  });
+}

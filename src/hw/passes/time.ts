@@ -1,0 +1,82 @@
+/**
+ * Pass 1, time: every window gets the same number of ticks K (a positive per-layer rescaling of the activations
+ * keeps the network's function, so each layer's window [t1, t2] of length B_n maps onto K ticks: one tick is
+ * delta_n = B_n / K activation units). Input pixels x̂ ∈ [0, 1] spike at tick round(K·(1 − x̂)) (nearest, no bias).
+ *
+ * Latency: a spike emitted at tick s first changes u at s + L (L = the target's synaptic latency), so on the tick
+ * grid its ramp w·(t − τ) starts at τ = s + L − 1. A layer's firing phase therefore starts at
+ * t1 = max over sources (w2_src + L − 1): each hop costs L − 1 ticks plus one tick, absorbed by shifting windows.
+ * Sources that end earlier (skip paths) get synaptic delays t1 − (w2_src + L − 1). Gates fire on arrival, so a
+ * gate's window is its source's shifted by L. The readout is read at its t1.
+ *
+ * The systematic late rounding of threshold detection (a neuron fires at the first tick after its crossing, i.e.
+ * it floors its activation) is compensated in the thresholds (quantize.ts: crossing placed half a tick early).
+ */
+import { SpikecError } from "../../util/errors.js";
+import type { Pass } from "../../util/pass.js";
+import { sourcesOf } from "../../snn/network.js";
+import type { Lowering, PopulationTiming, Timing } from "./lowering.js";
+
+export const timePass: Pass<Lowering, Lowering> = {
+  name: "hw-time",
+  description: "ticks per window, input encoding, synaptic latency and alignment delays on the tick grid",
+  run(ir) {
+    const K = ir.ticksPerWindow;
+    if (!Number.isInteger(K) || K < 2)
+      throw new SpikecError(`--ticks ${K}: a window needs at least 2 ticks`, "use --ticks 4 or more (or let the compiler choose)");
+    const L = ir.target.timing.synapticLatency;
+    const pops = new Map<string, PopulationTiming>();
+    let readTick = -1;
+    for (const p of ir.snn.populations) {
+      const length = p.window.tMax - p.window.tMin;
+      switch (p.kind) {
+        case "input":
+          pops.set(p.id, { id: p.id, kind: p.kind, w1: 0, w2: K, delta: length / K, delays: [], alphaStart: 0 });
+          break;
+        case "gate": {
+          const s = pops.get(p.projection.source)!;
+          pops.set(p.id, { id: p.id, kind: p.kind, w1: s.w1 + L, w2: s.w2 + L, delta: s.delta, delays: [0], alphaStart: 0 });
+          break;
+        }
+        case "spiking":
+        case "readout": {
+          const ends = sourcesOf(p).map((id) => pops.get(id)!.w2 + L - 1);
+          const t1 = Math.max(...ends);
+          const delays = ends.map((e) => t1 - e);
+          // The readout has no window of its own: its delta is unused (logits are read as values).
+          // The hardware window: (1 + margin)·X_n when a margin is given (finer ticks; larger activations fire
+          // before t1, slightly early), else the SNN's window.
+          const hwLength = p.kind === "spiking" && ir.windowMargin !== null && p.maxActivation > 0 ? p.maxActivation * (1 + ir.windowMargin) : length;
+          const delta = p.kind === "spiking" ? (hwLength > 0 ? hwLength / K : 1 / K) : 1;
+          pops.set(p.id, { id: p.id, kind: p.kind, w1: t1, w2: p.kind === "spiking" ? t1 + K : t1, delta, delays, alphaStart: t1 - K });
+          if (p.kind === "readout") readTick = t1;
+          break;
+        }
+      }
+    }
+    const timing: Timing = { ticksPerWindow: K, latency: L, populations: pops, readTick, ticks: readTick + 1 };
+    return {
+      ...ir,
+      timing,
+      notes: [
+        ...ir.notes,
+        (ir.windowMargin !== null ? `time: hidden windows set to (1 + ${ir.windowMargin})·X_n of the calibration data (the SNN's use ζ = ${ir.snn.compiledFrom.margin}); ` : "") +
+        `time: ${K} ticks per window for every layer (layer n's tick is its window B_n / ${K} in activation units); input x̂ spikes at tick round(${K}·(1 − x̂)); ` +
+          `synaptic latency ${L} tick(s) per hop absorbed by starting each firing phase at t1 = source's last tick + ${L - 1}; readout at tick ${readTick}`,
+      ],
+    };
+  },
+  verify(ir) {
+    const t = ir.timing;
+    if (!t) throw new Error("no timing");
+    if (t.readTick < 1) throw new Error("no readout tick");
+    for (const p of ir.snn.populations) {
+      const pt = t.populations.get(p.id);
+      if (!pt) throw new Error(`population ${p.id} has no tick window`);
+      if (!(pt.delta > 0)) throw new Error(`population ${p.id}: tick length ${pt.delta} must be > 0`);
+      if (pt.delays.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`population ${p.id}: delays ${pt.delays} must be integers ≥ 0`);
+      if (p.kind === "spiking" && pt.alphaStart + 1 - t.latency < 0) throw new Error(`population ${p.id}: integration starts before tick 0`);
+      for (const s of sourcesOf(p)) if (t.populations.get(s)!.w2 + t.latency - 1 > pt.w1 && p.kind !== "gate") throw new Error(`population ${p.id} fires before source ${s}'s window ends`);
+    }
+  },
+};

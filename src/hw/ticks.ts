@@ -1,0 +1,72 @@
+/**
+ * Choosing the tick budget: the smallest ticks per window (4, 8, 16, 32, …) whose bit-accurate cycle simulation
+ * agrees with the reference (the ANN) on at least `agreement` of the calibration samples. A budget is abandoned as
+ * soon as its disagreements exceed what the goal allows, so failing budgets cost little. The searched curve is
+ * returned for the report. `ticks` fixes the budget instead (the curve then has that one point).
+ */
+import type { SnnNetwork } from "../snn/network.js";
+import { SpikecError } from "../util/errors.js";
+import { evaluateCycle, type CycleEvaluation } from "./evaluate.js";
+import { lowerToHw, type LowerOptions, type Lowered } from "./lower.js";
+import type { Target } from "./target/target.js";
+
+export const TICK_CANDIDATES = [4, 8, 16, 32, 64, 128, 256, 512] as const;
+
+export interface TickPoint {
+  ticks: number;
+  /** Agreement over the samples run (a lower bound when `stopped`). */
+  agreement: number;
+  samples: number;
+  stopped: boolean;
+  /** Why this budget could not be lowered, if it could not. */
+  error?: string;
+}
+
+export interface TickChoice {
+  ticks: number;
+  lowered: Lowered;
+  /** The evaluation at the chosen budget, on the calibration samples used. */
+  evaluation: CycleEvaluation;
+  curve: TickPoint[];
+  goal: number;
+  reached: boolean;
+}
+
+export interface TickOptions extends LowerOptions {
+  /** Fixed ticks per window (no search). */
+  ticks?: number;
+  /** Goal for the search (default 0.99). */
+  agreement?: number;
+  candidates?: readonly number[];
+  onProgress?: (stage: string, done: number, total: number) => void;
+}
+
+export function chooseTicks(snn: SnnNetwork, target: Target, x: Float64Array, n: number, reference: Float64Array, options: TickOptions = {}): TickChoice {
+  const goal = options.agreement ?? 0.99;
+  if (!(goal > 0 && goal <= 1)) throw new SpikecError(`--agreement ${goal} must be in (0, 1]`, "e.g. --agreement 0.99");
+  const candidates = options.ticks !== undefined ? [options.ticks] : (options.candidates ?? TICK_CANDIDATES);
+  const curve: TickPoint[] = [];
+  let last: TickChoice | null = null;
+  for (const ticks of candidates) {
+    let lowered: Lowered;
+    try {
+      lowered = lowerToHw(snn, target, ticks, options);
+    } catch (e) {
+      if (options.ticks !== undefined || !(e instanceof SpikecError) || curve.length === 0) throw e;
+      curve.push({ ticks, agreement: 0, samples: 0, stopped: true, error: e.message });
+      break;
+    }
+    const fixed = options.ticks !== undefined;
+    const evaluation = evaluateCycle(snn, lowered.hw, target, x, n, {
+      reference,
+      maxDisagreements: fixed ? undefined : Math.floor((1 - goal) * n),
+      onProgress: (d, t) => options.onProgress?.(`cycle ${ticks} ticks`, d, t),
+    });
+    const point = { ticks, agreement: evaluation.agreement!, samples: evaluation.samples, stopped: evaluation.stopped };
+    curve.push(point);
+    last = { ticks, lowered, evaluation, curve, goal, reached: !evaluation.stopped && evaluation.agreement! >= goal };
+    if (last.reached || fixed) return last;
+  }
+  if (!last) throw new SpikecError(`no tick budget could be lowered for ${target.name}`, "try --ticks N");
+  return last;
+}
