@@ -148,39 +148,37 @@ function runIF(name: string, node: IF, x: Signal, until: number): Signal {
   for (let i = 0; i < n; i++) {
     const ri = r[i]!;
     const theta = th[i]!;
+    const vReset = reset[i]!;
     let v = 0;
     let slope = ri * x.c0[i]!;
     let now = 0;
-    /** Spikes on [now, end) from crossings of the linear membrane; leaves v at `end`. */
-    const advance = (end: number) => {
-      while (slope > 0 && now <= until) {
-        const tc = v > theta ? now : now + (theta - v) / slope;
-        if (!(tc < end) || tc > until) break;
-        spikes.push(tc, i, 1, DIRAC);
-        v = reset[i]!;
-        now = tc;
-      }
-      if (end !== Number.POSITIVE_INFINITY) v += slope * (end - now);
-      now = end;
-    };
     if (v > theta && 0 <= until) {
       spikes.push(0, i, 1, DIRAC);
-      v = reset[i]!;
+      v = vReset;
     }
-    for (let a = start[i]!; a < start[i + 1]!; ) {
-      const t = ev.t[order[a]!]!;
-      advance(t);
-      for (; a < start[i + 1]! && ev.t[order[a]!] === t; a++) {
+    for (let a = start[i]!, end = start[i + 1]!; ; ) {
+      const next = a < end ? ev.t[order[a]!]! : Number.POSITIVE_INFINITY;
+      // crossings of the linear membrane on [now, next), then v at `next`
+      while (slope > 0) {
+        const tc = now + (theta - v) / slope;
+        if (!(tc < next) || tc > until) break;
+        spikes.push(tc, i, 1, DIRAC);
+        v = vReset;
+        now = tc;
+      }
+      if (a >= end) break;
+      v += slope * (next - now);
+      now = next;
+      for (; a < end && ev.t[order[a]!] === next; a++) {
         const e = order[a]!;
         if (ev.k[e] === DIRAC) v += ri * ev.w[e]!;
         else slope += ri * ev.w[e]!;
       }
-      if ((v > theta || (v === theta && slope > 0)) && t <= until) {
-        spikes.push(t, i, 1, DIRAC);
-        v = reset[i]!;
+      if ((v > theta || (v === theta && slope > 0)) && next <= until) {
+        spikes.push(next, i, 1, DIRAC);
+        v = vReset;
       }
     }
-    advance(Number.POSITIVE_INFINITY);
   }
   const out = emptySignal(x.shape);
   out.events = spikes.sorted();

@@ -7,6 +7,8 @@
  * reference since 1.0.8.dev (optional: the reader accepts either). No HDF5 attributes.
  * One difference that no reader sees: h5wasm pads vlen UTF-8 strings with "space pad" where h5py says "null term".
  */
+import { mkdirSync, renameSync, rmSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import type { NirGraph, NirNode } from "./graph.js";
 import { type DatasetSpec, type GroupSpec, writeHdf5Tree } from "./h5tree.js";
 import { NODE_FIELDS } from "./fields.js";
@@ -111,4 +113,19 @@ export function encodeNirTree(graph: NirGraph, options: WriteOptions = {}): Grou
 
 export async function writeNir(path: string, graph: NirGraph, options: WriteOptions = {}): Promise<void> {
   await writeHdf5Tree(path, encodeNirTree(graph, options));
+}
+
+/**
+ * writeNir, atomically: HDF5 goes to a temporary file in the target's folder, renamed over the target when
+ * complete (a crash or a failed write leaves the old file or none, never half a file).
+ */
+export async function writeNirFile(path: string, graph: NirGraph, options: WriteOptions = {}): Promise<void> {
+  mkdirSync(dirname(path) || ".", { recursive: true });
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  try {
+    await writeNir(tmp, graph, options);
+    renameSync(tmp, path);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
 }

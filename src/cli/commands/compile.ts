@@ -9,12 +9,14 @@ import { progressFor } from "../progress.js";
 import { printCompileReport } from "../print-report.js";
 import { reportOptions, type ReportArgs } from "../report-options.js";
 import { collectReport, writeReportData } from "../../report/write.js";
+import { EMIT_FORMATS, emitAll } from "../emit.js";
 
 interface CompileArgs extends MappingArgs, ReportArgs {
   model: string;
   calib: string;
   out?: string;
   json: boolean;
+  emit: string[];
 }
 
 export const compileCommand: CommandModule<object, CompileArgs> = {
@@ -26,9 +28,10 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
         .positional("model", { type: "string", demandOption: true, describe: "The trained model (.onnx)" })
         .option("calib", { type: "string", demandOption: true, describe: "Representative inputs (.npy, [N, …input shape]) for the per-layer maxima" })
         .option("out", { alias: "o", type: "string", describe: "Output folder (default: MODEL-snn beside the current folder)" })
-        .option("json", { type: "boolean", default: false, describe: "Print only the report as JSON" }),
+        .option("json", { type: "boolean", default: false, describe: "Print only the report as JSON" })
+        .option("emit", { type: "string", array: true, choices: EMIT_FORMATS, default: [] as string[], describe: "Also write these formats into the output folder (nir: model.nir)" }),
     )).example("$0 compile lenet5.onnx --calib calib.npy -o out/lenet5", "writes out/lenet5/network.json, network.bin, report.json and report.html"),
-  handler: (args) => {
+  handler: async (args) => {
     const dir = args.out ?? `${basename(args.model).replace(/\.onnx$/i, "")}-snn`;
     const progress = progressFor(args.json);
     const compiled = compile(args.model, args.calib, {
@@ -45,6 +48,7 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
     saveNetwork(dir, compiled.net);
     writeFileAtomic(join(dir, "report.json"), JSON.stringify(compiled.report, null, 1) + "\n");
     files.push(...writeReportData(dir, reportData, { html: args.html }));
+    files.push(...(await emitAll(args.emit, dir, compiled)));
     if (args.json) {
       process.stdout.write(JSON.stringify(compiled.report, null, 1) + "\n");
       return;

@@ -6,7 +6,9 @@ import { simulateCommand } from "./simulate.js";
 import { verifyCommand } from "./verify.js";
 import { targetsCommand } from "./targets.js";
 import { reportCommand } from "./report.js";
+import { exportCommand } from "./export.js";
+import { importCommand } from "./import.js";
 
 // Every command module, in the order `spikec --help` lists them.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [compileCommand, simulateCommand, verifyCommand, targetsCommand, inspectCommand, nirCommand, reportCommand];
+export const commands: CommandModule<any, any>[] = [compileCommand, simulateCommand, verifyCommand, targetsCommand, inspectCommand, nirCommand, reportCommand, exportCommand, importCommand];

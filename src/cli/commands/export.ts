@@ -1,0 +1,38 @@
+/** `spikec export nir DIR -o model.nir`: a compiled network (network.json) as a NIR graph file. */
+import type { Argv, CommandModule } from "yargs";
+import { exportNir } from "../../nir/export.js";
+import { writeNirFile } from "../../nir/write.js";
+import { NETWORK_FILE, loadNetwork } from "../../snn/serialize.js";
+import { refuseOverwrite } from "../options.js";
+import { join } from "node:path";
+
+interface ExportNirArgs {
+  dir: string;
+  out: string;
+}
+
+const exportNirCommand: CommandModule<object, ExportNirArgs> = {
+  command: "nir <dir>",
+  describe: "Write a compiled network as NIR (HDF5): standard primitives whose continuous-time dynamics are the TTFS network's",
+  builder: (y) =>
+    (y as Argv<object>)
+      .positional("dir", { type: "string", demandOption: true, describe: "Output folder of `spikec compile` (holds network.json)" })
+      .option("out", { alias: "o", type: "string", demandOption: true, describe: "The .nir file to write" })
+      .example("$0 export nir out/lenet5 -o lenet5.nir", "then `spikec nir check lenet5.nir`, or nir.read in Python") as Argv<ExportNirArgs>,
+  handler: async (args) => {
+    refuseOverwrite(args.out, [args.dir, join(args.dir, NETWORK_FILE)]);
+    const net = loadNetwork(args.dir);
+    const graph = exportNir(net);
+    await writeNirFile(args.out, graph);
+    const spikec = graph.metadata.spikec as { not_expressible?: string[] };
+    process.stdout.write(`wrote ${args.out}: ${graph.nodes.size} nodes, ${graph.edges.length} edges (${net.model} model)\n`);
+    for (const n of spikec.not_expressible ?? []) process.stdout.write(`  not expressible in NIR (recorded in metadata): ${n}\n`);
+  },
+};
+
+export const exportCommand: CommandModule<object, object> = {
+  command: "export <format>",
+  describe: "Write a compiled network in another format (nir)",
+  builder: (y) => y.command(exportNirCommand).demandCommand(1, "Name a format: nir"),
+  handler: () => {},
+};

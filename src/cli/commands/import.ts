@@ -1,0 +1,45 @@
+/** `spikec import nir model.nir -o DIR`: a NIR file written by `spikec export nir` back into network.json. */
+import { join } from "node:path";
+import type { Argv, CommandModule } from "yargs";
+import { importNir } from "../../nir/import.js";
+import { readNir } from "../../nir/read.js";
+import { NETWORK_FILE, saveNetwork } from "../../snn/serialize.js";
+import { verifyNetwork } from "../../snn/verify.js";
+import { InputError } from "../../util/errors.js";
+import { refuseOverwrite } from "../options.js";
+
+interface ImportNirArgs {
+  file: string;
+  out: string;
+}
+
+const importNirCommand: CommandModule<object, ImportNirArgs> = {
+  command: "nir <file>",
+  describe: "Read a NIR file of spikec's TTFS profile back into the SNN IR (network.json + network.bin)",
+  builder: (y) =>
+    (y as Argv<object>)
+      .positional("file", { type: "string", demandOption: true, describe: "The .nir file (written by `spikec export nir`)" })
+      .option("out", { alias: "o", type: "string", demandOption: true, describe: "Output folder" })
+      .example("$0 import nir lenet5.nir -o out/lenet5-back", "then `spikec simulate out/lenet5-back …`") as Argv<ImportNirArgs>,
+  handler: async (args) => {
+    refuseOverwrite(join(args.out, NETWORK_FILE), [args.file]);
+    const graph = await readNir(args.file);
+    let net;
+    try {
+      net = importNir(graph);
+      verifyNetwork(net);
+    } catch (e) {
+      if (e instanceof InputError) throw new InputError(`${args.file}: ${e.message}`, e.hint);
+      throw new InputError(`${args.file}: the network in its metadata is inconsistent (${(e as Error).message})`, "export the network again with `spikec export nir`");
+    }
+    const path = saveNetwork(args.out, net);
+    process.stdout.write(`wrote ${path} (${net.populations.length} populations, ${net.model} model)\n`);
+  },
+};
+
+export const importCommand: CommandModule<object, object> = {
+  command: "import <format>",
+  describe: "Read a network written in another format (nir) into spikec's SNN IR",
+  builder: (y) => y.command(importNirCommand).demandCommand(1, "Name a format: nir"),
+  handler: () => {},
+};
