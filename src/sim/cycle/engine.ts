@@ -230,7 +230,7 @@ class Compartments {
     this.touchedCount = new Int32Array(slots);
   }
 
-  /** State before tick 0: initial values; every neuron is updated at tick 0 (from last = −1). */
+  /** State before tick 0: initial values, as if after a tick −1 (runCycle then seeds the calendar and awake list). */
   reset(): void {
     this.u.set(this.uInit);
     this.v.set(this.vInit);
@@ -519,12 +519,14 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
     } else if (!c.latched[i]) {
       const p2s = c.phase2Start[i]!;
       const p2e = c.phase2End[i]!;
-      let base = t;
-      let v = c.v[i]!;
       if (t < p2s - 1) {
-        v = rampClip(v, c.u[i]!, p2s - 1 - t, vmin, vmax, ramp).v; // v at the end of phase 1
-        base = p2s - 1;
+        // Still integrating: nothing can happen before the firing phase, and more input may come. Wake at its
+        // first tick (once), where the update re-predicts with the final u.
+        if (c.nextEvent[i] !== p2s && p2s < T) c.schedule(i, p2s);
+        return;
       }
+      const base = t;
+      const v = c.v[i]!;
       if (base < p2e) {
         const k = firstCrossing(v, c.ramp[i]!, vth, vmin, vmax, compareGe);
         if (k > 0 && base + k <= p2e) at = base + k;
@@ -710,6 +712,22 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
   };
 
   let tickSpikes: Uint8Array | null = null;
+  // Start from the initial state as if it were the state after tick −1: linear neurons get their first predicted
+  // event (no update at tick 0 unless one falls there); leaky neurons that are not at rest start awake; a v outside
+  // its clip range is stepped at tick 0 (the closed forms start inside it).
+  for (const c of comps) {
+    for (let i = 0; i < c.n; i++) {
+      const v = c.v[i]!;
+      const inside = v >= c.vmin[i]! && v <= c.vmax[i]!;
+      if (c.lazy[i]) {
+        if (!inside) c.schedule(i, 0);
+        else predict(c, i, -1);
+      } else if (!(inside && c.u[i] === 0 && c.bias[i] === 0 && (v === 0 || c.decayV[i] === 0) && (compareGe ? v < c.vth[i]! : v <= c.vth[i]!))) {
+        c.awake[i] = 1;
+        c.awakeList[c.awakeCount++] = i;
+      }
+    }
+  }
   const { clockOffsets, clockPop, clockNeuron } = prog;
   for (let t = 0; t < T; t++) {
     const c0 = clockOffsets[t]!;
@@ -738,9 +756,7 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
       const s = t % c.slots;
       const base = s * c.n;
       const { stamp, touched, touchedFlag } = c;
-      if (t === 0) {
-        for (let i = 0; i < c.n; i++) update(c, i, 0, base);
-      } else {
+      {
         // Leaky neurons awake from earlier ticks (the list is rebuilt as they are updated).
         const awakeNow = c.awakeCount;
         if (awakeNow > 0) {
