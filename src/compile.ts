@@ -13,6 +13,13 @@ import type { NeuronModel, SnnNetwork } from "./snn/network.js";
 import { verifyNetwork } from "./snn/verify.js";
 import { buildReport, type CompileReport } from "./report/report.js";
 import { InputError } from "./util/errors.js";
+import { execute } from "./ann/execute.js";
+import { loadTarget } from "./hw/target/load.js";
+import type { Target } from "./hw/target/target.js";
+import { chooseTicks, type TickChoice } from "./hw/ticks.js";
+import { buildHardwareReport } from "./hw/report.js";
+import { activationMeans as activationMeansOf } from "./hw/calibration.js";
+import type { HwNetwork } from "./hw/network.js";
 
 export interface CompileOptions {
   model?: NeuronModel;
@@ -21,6 +28,21 @@ export interface CompileOptions {
   /** Raw input range mapped to the input window; default derived from the calibration data (see inputRangeFor). */
   inputRange?: { low: number; high: number };
   onProgress?: (stage: string, done: number, total: number) => void;
+  /** Lower to a chip (id or XML path, or a loaded Target): adds `hw` and the report's `hardware` section. */
+  target?: string | Target;
+  /** Fixed ticks per window (default: the smallest reaching `agreement` on the calibration data). */
+  ticks?: number;
+  /** Goal of the tick search: cycle-simulation agreement with the ANN on the calibration data (default 0.99). */
+  agreement?: number;
+  /** Calibration samples the tick search simulates (default 500). */
+  hardwareSamples?: number;
+}
+
+/** The network lowered to a target, with the tick search that chose its budget. */
+export interface CompiledHardware {
+  target: Target;
+  net: HwNetwork;
+  choice: TickChoice;
 }
 
 export interface Compiled {
@@ -31,6 +53,7 @@ export interface Compiled {
   mapping: MappingResult;
   net: SnnNetwork;
   report: CompileReport;
+  hw?: CompiledHardware;
 }
 
 /**
@@ -82,7 +105,22 @@ export function compileGraph(ann: AnnGraph, calib: NpyArray, calibCount: number,
     passLog: log,
     calibration: { file: calibFile, samples: calibCount, inputRange: range, rangeRule: options.inputRange ? "given with --input-range" : derived.rule },
   });
-  return { ann, canonical, mapping, net: mapping.net, report };
+  const compiled: Compiled = { ann, canonical, mapping, net: mapping.net, report };
+  if (options.target !== undefined) compiled.hw = compileHardware(compiled, calib, calibCount, options);
+  return compiled;
+}
+
+/** Lowers a compiled SNN to the target, choosing the tick budget on the calibration data, and fills report.hardware. */
+export function compileHardware(compiled: Compiled, calib: NpyArray, calibCount: number, options: CompileOptions): CompiledHardware {
+  const target = typeof options.target === "string" ? loadTarget(options.target) : options.target!;
+  const n = Math.min(calibCount, options.hardwareSamples ?? 500);
+  const size = product(compiled.ann.nodes[0]!.shape);
+  const x = calib.data.subarray(0, n * size);
+  const reference = execute(compiled.ann, x, n).get(compiled.ann.output)!;
+  const activationMeans = activationMeansOf(compiled.net, x, n);
+  const choice = chooseTicks(compiled.net, target, x, n, reference, { ticks: options.ticks, agreement: options.agreement, onProgress: options.onProgress, activationMeans });
+  compiled.report.hardware = buildHardwareReport(compiled.net, choice.lowered.hw, choice.lowered.lowering, choice.evaluation, choice.curve, choice.goal, choice.reached);
+  return { target, net: choice.lowered.hw, choice };
 }
 
 /** `spikec compile` without the files: import, canonicalize, calibrate, map. */

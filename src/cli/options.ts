@@ -41,3 +41,17 @@ export function refuseOverwrite(output: string, inputs: (string | undefined)[]):
     }
   }
 }
+
+export interface HardwareArgs {
+  target?: string;
+  ticks?: number;
+  agreement: number;
+}
+
+/** --target, --ticks, --agreement: lowering to a chip (compile, verify). */
+export function hardwareOptions<T>(y: Argv<T>): Argv<T & HardwareArgs> {
+  return y
+    .option("target", { type: "string", describe: "Also lower to a chip: a bundled target id (loihi2, loihi1) or a target XML file" })
+    .option("ticks", { type: "number", describe: "Ticks per window on the chip (default: the smallest reaching --agreement on the calibration data)" })
+    .option("agreement", { type: "number", default: 0.99, describe: "Tick search goal: cycle-simulation agreement with the ANN on the calibration data" }) as Argv<T & HardwareArgs>;
+}

@@ -35,6 +35,10 @@ export const DEFAULT_WINDOW_MARGIN = 0;
 export interface LowerOptions {
   /** Hidden windows on the chip as (1 + windowMargin)·X_n (default 0: the calibrated maximum); null = the SNN's windows. */
   windowMargin?: number | null;
+  /** Mean activations on the calibration data per population, for the bias correction of weight rounding. */
+  activationMeans?: Map<string, Float64Array> | null;
+  /** Synapses per connection: 1 (default, 8-bit weights) or 2 (coarse + residual, ~15-bit weights). */
+  weightTerms?: 1 | 2;
 }
 
 export function lowerToHw(snn: SnnNetwork, target: Target, ticksPerWindow: number, options: LowerOptions = {}): Lowered {
@@ -43,6 +47,8 @@ export function lowerToHw(snn: SnnNetwork, target: Target, ticksPerWindow: numbe
   for (let attempt = 0; ; attempt++) {
     const start: Lowering = {
       snn, target, ticksPerWindow, slopeFactor, windowMargin: options.windowMargin === undefined ? DEFAULT_WINDOW_MARGIN : options.windowMargin,
+      activationMeans: options.activationMeans ?? null,
+      weightTerms: options.weightTerms ?? 1,
       stats: { extraNeurons: 0, extraSynapses: 0, relayNeurons: 0, clockNeurons: 0 },
       notes: [],
     };

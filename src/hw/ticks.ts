@@ -1,6 +1,8 @@
 /**
  * Choosing the tick budget: the smallest ticks per window (4, 8, 16, 32, …) whose bit-accurate cycle simulation
- * agrees with the reference (the ANN) on at least `agreement` of the calibration samples. A budget is abandoned as
+ * agrees with the reference (the ANN) on at least `agreement` of the calibration samples — judged by the one-sigma
+ * lower confidence bound (Wilson) of the measured agreement, so that a budget that only just reaches the goal on
+ * the calibration samples is not taken (it would likely miss it on unseen data). A budget is abandoned as
  * soon as its disagreements exceed what the goal allows, so failing budgets cost little. The searched curve is
  * returned for the report. `ticks` fixes the budget instead (the curve then has that one point).
  */
@@ -10,12 +12,22 @@ import { evaluateCycle, type CycleEvaluation } from "./evaluate.js";
 import { lowerToHw, type LowerOptions, type Lowered } from "./lower.js";
 import type { Target } from "./target/target.js";
 
+/** Wilson score lower bound of a proportion at z standard deviations. */
+export function agreementLowerBound(agreeing: number, n: number, z = 1): number {
+  if (n === 0) return 0;
+  const p = agreeing / n;
+  const z2 = (z * z) / n;
+  return (p + z2 / 2 - z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n))) / (1 + z2);
+}
+
 export const TICK_CANDIDATES = [4, 8, 16, 32, 64, 128, 256, 512] as const;
 
 export interface TickPoint {
   ticks: number;
   /** Agreement over the samples run (a lower bound when `stopped`). */
   agreement: number;
+  /** Its one-sigma lower confidence bound (what the search compares with the goal). */
+  lowerBound: number;
   samples: number;
   stopped: boolean;
   /** Why this budget could not be lowered, if it could not. */
@@ -53,7 +65,7 @@ export function chooseTicks(snn: SnnNetwork, target: Target, x: Float64Array, n:
       lowered = lowerToHw(snn, target, ticks, options);
     } catch (e) {
       if (options.ticks !== undefined || !(e instanceof SpikecError) || curve.length === 0) throw e;
-      curve.push({ ticks, agreement: 0, samples: 0, stopped: true, error: e.message });
+      curve.push({ ticks, agreement: 0, lowerBound: 0, samples: 0, stopped: true, error: e.message });
       break;
     }
     const fixed = options.ticks !== undefined;
@@ -62,9 +74,10 @@ export function chooseTicks(snn: SnnNetwork, target: Target, x: Float64Array, n:
       maxDisagreements: fixed ? undefined : Math.floor((1 - goal) * n),
       onProgress: (d, t) => options.onProgress?.(`cycle ${ticks} ticks`, d, t),
     });
-    const point = { ticks, agreement: evaluation.agreement!, samples: evaluation.samples, stopped: evaluation.stopped };
+    const lowerBound = agreementLowerBound(evaluation.samples - evaluation.disagreeing, evaluation.samples);
+    const point = { ticks, agreement: evaluation.agreement!, lowerBound, samples: evaluation.samples, stopped: evaluation.stopped };
     curve.push(point);
-    last = { ticks, lowered, evaluation, curve, goal, reached: !evaluation.stopped && evaluation.agreement! >= goal };
+    last = { ticks, lowered, evaluation, curve, goal, reached: !evaluation.stopped && lowerBound >= goal };
     if (last.reached || fixed) return last;
   }
   if (!last) throw new SpikecError(`no tick budget could be lowered for ${target.name}`, "try --ticks N");

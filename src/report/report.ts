@@ -8,6 +8,7 @@ import type { PassLog } from "../ann/passes/ann-pass.js";
 import type { MappingResult } from "../mapping/map.js";
 import type { Population } from "../snn/network.js";
 import { synapseCount } from "../snn/synapses.js";
+import type { HardwareReport } from "../hw/report.js";
 
 export interface LayerRow {
   population: string;
@@ -50,6 +51,8 @@ export interface CompileReport {
   notes: string[];
   /** Filled by `spikec verify` (and by compile when given test data). */
   verification?: unknown;
+  /** Filled by compile --target: the hardware lowering (src/hw/report.ts). */
+  hardware?: HardwareReport;
 }
 
 export interface ReportInput {

@@ -47,6 +47,8 @@ export interface QuantizedGroup {
   mode: "mixed" | "excitatory" | "inhibitory";
   /** Which weights of the projection: its positive or negative ones (one sign mode each, a bit more precision). */
   part: "exc" | "inh";
+  /** A residual group: the rounding error of the coarse group at a finer exponent (weightTerms = 2). */
+  fine: boolean;
 }
 
 type DistributiveOmit<T, K extends keyof never> = T extends unknown ? Omit<T, K> : never;
@@ -123,6 +125,13 @@ export interface Lowering {
   ticksPerWindow: number;
   /** Hidden windows on the chip: (1 + windowMargin)·X_n, or null for the SNN's own windows. */
   windowMargin: number | null;
+  /**
+   * Mean activation per neuron of each spiking/gate/input population on the calibration data (SNN units), for the
+   * bias correction of weight rounding (quantize.ts); absent = no correction.
+   */
+  activationMeans: Map<string, Float64Array> | null;
+  /** Synapses per connection: 1 (8-bit weights) or 2 (a coarse and a residual term, ~15-bit weights). */
+  weightTerms: 1 | 2;
   /** Per-layer factor on the slope the quantizer picks (< 1 after a range retry). */
   slopeFactor: Map<string, number>;
   timing?: Timing;

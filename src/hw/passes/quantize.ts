@@ -148,17 +148,51 @@ function neuronSums(groups: RealGroup[], values: Float64Array[], pop: Population
   return { exc, inh, virt };
 }
 
-/** Virtual-tap sums of sparse groups (scaled). */
-function sparseVirtual(groups: RealGroup[], scale: number, virt: Float64Array, quantize: (x: number, row: number, gi: number) => number): void {
+/**
+ * Bias correction of weight rounding: per neuron, the mean over the calibration data of what the rounded weights add
+ * to v at t1, Σ_j (w_q − w)·mean(x_j)/δ_src. The threshold (readout: offset) absorbs it, so rounding errors no longer
+ * shift spikes systematically; what remains is their variation around the mean.
+ */
+function roundingBias(ir: Lowering, groups: RealGroup[], qs: { contrib: Float64Array }[], S: number, pop: Population, byId: Map<string, Population>): Float64Array {
+  const size = product(pop.shape);
+  const out = new Float64Array(size);
+  const means = ir.activationMeans;
+  if (!means) return out;
   groups.forEach((g, gi) => {
+    const mean = means.get(g.source);
+    if (!mean) return;
+    const scale = 1 / ir.timing!.populations.get(g.source)!.delta;
+    const diff = qs[gi]!.contrib.map((c, k) => c - S * g.w[k]!);
+    if (g.layout === "dense") {
+      const m = diff.length / size;
+      for (let i = 0; i < size; i++) {
+        let e = 0;
+        for (let j = 0; j < m; j++) e += diff[i * m + j]! * mean[j]!;
+        out[i]! += e * scale;
+      }
+    } else if (g.layout === "conv") {
+      const term = { ...(g.proj as Term & { kind: "conv" }), weight: diff, delay: 0 };
+      const srcShape = byId.get(g.source)!.shape;
+      for (let i = 0; i < size; i++)
+        forEachSynapse(term, srcShape, pop.shape, i, (j, x) => {
+          if (j !== VIRTUAL) out[i]! += x * mean[j]! * scale;
+        });
+    } else for (let k = 0; k < diff.length; k++) out[g.post![k]!]! += diff[k]! * mean[g.pre![k]!]! * scale;
+  });
+  return out;
+}
+
+/** Virtual-tap sums of sparse groups (scaled). */
+function sparseVirtual(groups: RealGroup[], scale: number, virt: Float64Array, quantize: (x: number, row: number) => number): void {
+  groups.forEach((g) => {
     if (g.layout !== "sparse") return;
-    for (let k = 0; k < g.virtualPost!.length; k++) virt[g.virtualPost![k]!]! += quantize(scale * g.virtualW![k]!, g.virtualPost![k]!, gi);
+    for (let k = 0; k < g.virtualPost!.length; k++) virt[g.virtualPost![k]!]! += quantize(scale * g.virtualW![k]!, g.virtualPost![k]!);
   });
 }
 
 /** Quantizes a group at slope S: one exponent per row, the sign mode from the weights' signs. */
-function quantizeGroup(f: WeightFormat, g: RealGroup & { part: "exc" | "inh" }, S: number, delay: number): { q: QuantizedGroup; contrib: Float64Array; exps: Int8Array } {
-  const mode = g.part === "exc" && f.excitatory ? "excitatory" : g.part === "inh" && f.inhibitory ? "inhibitory" : "mixed";
+function quantizeGroup(f: WeightFormat, g: RealGroup & { part: "exc" | "inh" }, S: number, delay: number, fine = false): { q: QuantizedGroup; contrib: Float64Array; exps: Int8Array } {
+  const mode = fine ? "mixed" : g.part === "exc" && f.excitatory ? "excitatory" : g.part === "inh" && f.inhibitory ? "inhibitory" : "mixed";
   const range = rangeOf(f, mode);
   const rowMax = new Float64Array(g.rows);
   for (let k = 0; k < g.w.length; k++) rowMax[g.rowOf(k)] = Math.max(rowMax[g.rowOf(k)]!, Math.abs(S * g.w[k]!));
@@ -186,12 +220,40 @@ function quantizeGroup(f: WeightFormat, g: RealGroup & { part: "exc" | "inh" }, 
     const p = g.proj as Projection & { kind: "conv" };
     group = { kind: "conv", group: p.group, weight: mant, weightExp: exps, delay, kernel: p.kernel, stride: p.stride, pads: p.pads, dilation: p.dilation };
   } else group = { kind: "sparse", pre: g.pre!, post: g.post!, weight: mant, weightExp: Int8Array.from(g.post!, (i) => exps[i]!), delay };
-  return { q: { source: g.source, group, maxRelError: maxAbs > 0 ? maxErr / maxAbs : 0, expRange: [expLo, expHi], mode, part: g.part }, contrib, exps };
+  return { q: { source: g.source, group, maxRelError: maxAbs > 0 ? maxErr / maxAbs : 0, expRange: [expLo, expHi], mode, part: g.part, fine }, contrib, exps };
 }
 
 const delayOf = (pt: PopulationTiming, proj: Projection): number => pt.delays[projIndex.get(proj)!]!;
 /** Index of each projection in its population (set while building real groups). */
 const projIndex = new WeakMap<Projection, number>();
+
+/**
+ * Weights at S, one group per sign; with weightTerms = 2 also a residual group per sign (the coarse rounding error
+ * at its own finer exponents). Returns the groups and each real group's total integer contributions.
+ */
+function quantizeAll(ir: Lowering, f: WeightFormat, groups: (RealGroup & { part: "exc" | "inh" })[], S: number, pt: PopulationTiming) {
+  const coarse = groups.map((g) => quantizeGroup(f, g, S, delayOf(pt, g.proj)));
+  const out: QuantizedGroup[] = coarse.map((q) => q.q);
+  const total = coarse.map((q) => ({ contrib: Float64Array.from(q.contrib), exps: q.exps }));
+  if (ir.weightTerms === 2)
+    groups.forEach((g, gi) => {
+      const residual = { ...g, w: g.w.map((x, k) => x - coarse[gi]!.contrib[k]! / S), virtualW: g.virtualW?.map(() => 0) };
+      if (!residual.w.some((x) => x !== 0)) return;
+      const r = quantizeGroup(f, residual, S, delayOf(pt, g.proj), true);
+      r.q.maxRelError = 0;
+      out.push(r.q);
+      const t = total[gi]!.contrib;
+      for (let k = 0; k < t.length; k++) t[k]! += r.contrib[k]!;
+    });
+  // Relative error of the total weight per group (coarse + residual).
+  groups.forEach((g, gi) => {
+    let err = 0;
+    let max = 0;
+    for (let k = 0; k < g.w.length; k++) (err = Math.max(err, Math.abs(total[gi]!.contrib[k]! - S * g.w[k]!))), (max = Math.max(max, Math.abs(S * g.w[k]!)));
+    out[gi]!.maxRelError = max > 0 ? err / max : 0;
+  });
+  return { groups: out, total };
+}
 
 /** The ANN-domain gain g_i (W = J/g) and bias b_i of a spiking population, from its SNN parameters. */
 function annParameters(pop: SpikingPopulation, model: "alpha" | "b1"): { gain: Float64Array; bias: Float64Array } {
@@ -288,19 +350,20 @@ function designSpiking(ir: Lowering, pop: SpikingPopulation, byId: Map<string, P
   const S = largestSlope(ir, pop, unit, model);
 
   // Integer design at S.
-  const qs = groups.map((g) => quantizeGroup(f, g, S, delayOf(pt, g.proj)));
+  const { groups: quantized, total: qs } = quantizeAll(ir, f, groups, S, pt);
   const sums = neuronSums(groups, qs.map((q) => q.contrib), pop, byId);
-  sparseVirtual(groups, S, sums.virt, (x, row, gi) => termValue(f, { mant: quantizeMantissa(rangeOf(f, qs[gi]!.q.mode), f, x, qs[gi]!.exps[row]!), exp: qs[gi]!.exps[row]! }));
+  sparseVirtual(groups, S, sums.virt, (x) => x); // only shapes c0 vs c1; the slope is exact either way
   const c0 = new Float64Array(size);
   const c1 = new Float64Array(size);
   const theta = new Float64Array(size);
+  const bias0 = roundingBias(ir, groups, qs, S, pop, byId);
   for (let i = 0; i < size; i++) {
     if (model === "alpha") {
       const a = S - (sums.exc[i]! + sums.inh[i]! + sums.virt[i]!);
       c0[i] = Math.max(Math.round(a), 0);
       c1[i] = S - (sums.exc[i]! + sums.inh[i]!) - c0[i]!; // exact: the slope after t1 is S for every neuron
     }
-    theta[i] = S * (K - 0.5 - bias[i]! / pt.delta) + c0[i]! * K;
+    theta[i] = S * (K - 0.5 - bias[i]! / pt.delta) + c0[i]! * K + bias0[i]!;
   }
   const shift = ir.target.neuron.threshold.shift;
   const th = ir.target.neuron.threshold;
@@ -319,7 +382,7 @@ function designSpiking(ir: Lowering, pop: SpikingPopulation, byId: Map<string, P
       latchDepth[i] = depth > 0 ? termValue(f, roundUpTerm(f, depth)) : 0;
     }
   }
-  return { kind: "spiking", id: pop.id, model, slope: S, groups: qs.map((q) => q.q), exc: sums.exc, inh: sums.inh, c0, c1, theta, vthMant, vInit, push, latchDepth };
+  return { kind: "spiking", id: pop.id, model, slope: S, groups: quantized, exc: sums.exc, inh: sums.inh, c0, c1, theta, vthMant, vInit, push, latchDepth };
 }
 
 function designReadout(ir: Lowering, pop: ReadoutPopulation, byId: Map<string, Population>): ReadoutDesign {
@@ -333,11 +396,12 @@ function designReadout(ir: Lowering, pop: ReadoutPopulation, byId: Map<string, P
   for (const g of groups) for (const x of g.w) maxW = Math.max(maxW, Math.abs(x));
   const unit: UnitNeuron[] = Array.from({ length: size }, (_, i) => ({ exc: unitSums.exc[i]!, inh: unitSums.inh[i]!, c0: 0, c1: 0, theta: 0, thetaMax: 0, slope: 0, maxWeight: maxW }));
   const G = largestSlope(ir, pop, unit, "readout");
-  const qs = groups.map((g) => quantizeGroup(f, g, G, delayOf(pt, g.proj)));
+  const { groups: quantized, total: qs } = quantizeAll(ir, f, groups, G, pt);
   const sums = neuronSums(groups, qs.map((q) => q.contrib), pop, byId);
   const ramp = pop.window.tMin - pop.inputWindow.tMin;
-  const offset = Float64Array.from(pop.alpha, (a) => a * ramp);
-  return { kind: "readout", id: pop.id, gain: G, groups: qs.map((q) => q.q), exc: sums.exc, inh: sums.inh, offset, relu: pop.relu };
+  const bias0 = roundingBias(ir, groups, qs, G, pop, byId);
+  const offset = Float64Array.from(pop.alpha, (a, i) => a * ramp - bias0[i]! / G);
+  return { kind: "readout", id: pop.id, gain: G, groups: quantized, exc: sums.exc, inh: sums.inh, offset, relu: pop.relu };
 }
 
 function designGate(pop: Population & { kind: "gate" }, byId: Map<string, Population>): GateDesign {

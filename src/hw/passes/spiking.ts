@@ -137,7 +137,7 @@ export const spikingPass: Pass<Lowering, Lowering> = {
         stats.extraSynapses += latch.size;
         continue;
       }
-      d.groups.forEach((g) => synapses.push({ ...g.group, id: uniqueId(`${g.source}->${p.id}/${g.part}`), source: g.source, target: p.id } as HwSynapseGroup));
+      d.groups.forEach((g) => synapses.push({ ...g.group, id: uniqueId(`${g.source}->${p.id}/${g.part}${g.fine ? ".fine" : ""}`), source: g.source, target: p.id } as HwSynapseGroup));
       if (d.kind === "readout") {
         populations.push({
           kind: "compartments", id: p.id, shape: p.shape, neuron: "cuba-lif", profiles: [cuba(target.neuron.threshold.mantissaMax)], profileOf: null,

@@ -1,0 +1,112 @@
+/**
+ * Hardware lowering (src/hw/passes, src/hw/lower.ts): every integer of the HW IR lies in the target's ranges
+ * (fixtures and random networks), the cycle simulation has no register wrap or clip, a network built to overflow is
+ * rejected naming the layer, register, bound and limit, b1 is refused on Loihi 1, and the mechanisms (forced spike,
+ * latch, gates) give exactly one spike per neuron.
+ */
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { compile } from "../../src/compile.js";
+import { execute } from "../../src/ann/execute.js";
+import { readNpy } from "../../src/io/npy.js";
+import { loadTarget } from "../../src/hw/target/load.js";
+import { lowerToHw } from "../../src/hw/lower.js";
+import { evaluateCycle } from "../../src/hw/evaluate.js";
+import { hwIssues } from "../../src/hw/verify.js";
+import { activationMeans } from "../../src/hw/calibration.js";
+import { mapToSnn } from "../../src/mapping/map.js";
+import { SpikecError } from "../../src/util/errors.js";
+import type { SnnNetwork } from "../../src/snn/network.js";
+import { randomConvNet, randomMlp, rng } from "../helpers/random-canonical.js";
+
+const FIX = "test/fixtures";
+const loihi1 = loadTarget("loihi1");
+const loihi2 = loadTarget("loihi2");
+const mlp = compile(`${FIX}/mlp_digits.onnx`, `${FIX}/digits_calib_x.npy`);
+const mlpB1 = compile(`${FIX}/mlp_digits.onnx`, `${FIX}/digits_calib_x.npy`, { model: "b1" });
+const testX = readNpy(`${FIX}/digits_test_x.npy`).data;
+const N = 200;
+const x = testX.subarray(0, N * 64);
+const reference = execute(mlp.ann, x, N).get(mlp.ann.output)!;
+
+describe("mlp_digits", () => {
+  it.each([
+    ["loihi2", loihi2],
+    ["loihi1", loihi1],
+  ] as const)("%s: every integer in range, no register event, one spike per neuron, agreement at 16 ticks", (_, target) => {
+    const { hw, lowering } = lowerToHw(mlp.net, target, 16, { activationMeans: activationMeans(mlp.net, x, N) });
+    expect(hwIssues(hw, target)).toEqual([]);
+    const ev = evaluateCycle(mlp.net, hw, target, x, N, { reference });
+    expect(ev.overflow).toEqual({ q: 0, u: 0, vmax: 0, vmin: 0 });
+    expect(ev.spikesPerNeuron).toBe(1);
+    expect(ev.agreement!).toBeGreaterThanOrEqual(0.97);
+    // 4 clock neurons for the one hidden layer; readout at t1 of the readout = 2 windows + 1 hop.
+    expect(lowering.stats.clockNeurons).toBe(4);
+    expect(hw.readouts[0]!.tick).toBe(16 + 16);
+    console.log(`mlp_digits ${target.id} 16 ticks: agreement ${ev.agreement} on ${N}, extra synapses ${lowering.stats.extraSynapses}`);
+  });
+
+  it("b1 is refused on loihi1 with the reason, and runs on loihi2's two-phase neuron", () => {
+    expect(() => lowerToHw(mlpB1.net, loihi1, 16)).toThrow(/b1 neuron model needs a two-phase neuron.*Intel Loihi \(N2\) cannot run/);
+    try {
+      lowerToHw(mlpB1.net, loihi1, 16);
+    } catch (e) {
+      expect(e).toBeInstanceOf(SpikecError);
+      expect((e as SpikecError).hint).toMatch(/--neuron alpha|loihi2/);
+    }
+    const { hw } = lowerToHw(mlpB1.net, loihi2, 32);
+    expect(hwIssues(hw, loihi2)).toEqual([]);
+    const ev = evaluateCycle(mlpB1.net, hw, loihi2, x, N, { reference });
+    expect(ev.overflow).toEqual({ q: 0, u: 0, vmax: 0, vmin: 0 });
+    expect(ev.agreement!).toBeGreaterThanOrEqual(0.97);
+    expect(ev.spikesPerNeuron).toBeLessThan(1); // silent neurons encode 0
+  });
+
+  it("a layer built to overflow is rejected naming the layer, the ONNX node, the register, the bound and the limit", () => {
+    const net = structuredClone(mlp.net) as SnnNetwork;
+    const hidden = net.populations[1]!;
+    if (hidden.kind !== "spiking") throw new Error("fixture changed");
+    const w = hidden.projections[0]!.weight;
+    for (let j = 0; j < 64; j++) w[j] = j % 2 === 0 ? 3e7 : -3e7; // row 0: huge excitation and inhibition, sum 0
+    let error: unknown;
+    try {
+      lowerToHw(net, loihi1, 16);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SpikecError);
+    const msg = (error as Error).message;
+    expect(msg).toContain("layer '/0/Gemm'");
+    expect(msg).toContain("(Gemm)");
+    expect(msg).toMatch(/register (u|v|q|one synapse)/);
+    expect(msg).toMatch(/beyond the limit \d+/);
+  });
+});
+
+describe("random networks (property)", () => {
+  it("every HW IR integer is within the target's ranges and the cycle simulation never wraps or clips", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1e6 }),
+        fc.constantFrom(4, 8, 16, 32),
+        fc.constantFrom("loihi1", "loihi2"),
+        fc.boolean(),
+        (seed, ticks, targetId, conv) => {
+          const target = targetId === "loihi1" ? loihi1 : loihi2;
+          const graph = conv ? randomConvNet(seed, 2, 8, 8, 4) : randomMlp(seed, 12, [10, 8], 5);
+          const size = graph.nodes[0]!.shape.reduce((a, b) => a * b, 1);
+          const r = rng(seed + 1);
+          const calib = Float64Array.from({ length: 40 * size }, () => r());
+          const { net } = mapToSnn(graph, calib, 40, { model: "alpha", margin: 0.5, inputRange: { low: 0, high: 1 }, modelFile: `random-${seed}` });
+          const { hw } = lowerToHw(net, target, ticks);
+          expect(hwIssues(hw, target)).toEqual([]);
+          const inputs = Float64Array.from({ length: 5 * size }, () => r());
+          const ev = evaluateCycle(net, hw, target, inputs, 5);
+          expect(ev.overflow).toEqual({ q: 0, u: 0, vmax: 0, vmin: 0 });
+          expect(ev.spikesPerNeuron).toBe(1);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
