@@ -140,9 +140,15 @@ class Compartments {
   // delay ring: slot s holds the input that arrives at ticks ≡ s (mod slots)
   slots = 1;
   ring = new Float64Array(0);
-  touched = new Int32Array(0);
-  touchedFlag = new Uint8Array(0);
-  touchedCount = new Int32Array(0);
+  /**
+   * Per slot, a flag per block of 32 neurons that may have input (set without a branch when routing), and a flag
+   * per slot. Neurons whose input sums to 0 are skipped: for a sleeping neuron an update with q = 0 changes nothing.
+   */
+  blocks = 0;
+  blockFlag = new Uint8Array(0);
+  slotFlag = new Uint8Array(0);
+  /** Scratch: neurons with input at the current tick. */
+  arrived = new Int32Array(0);
 
   constructor(
     readonly pop: HwCompartmentPopulation,
@@ -225,9 +231,10 @@ class Compartments {
   allocateRing(slots: number): void {
     this.slots = slots;
     this.ring = new Float64Array(slots * this.n);
-    this.touched = new Int32Array(slots * this.n);
-    this.touchedFlag = new Uint8Array(slots * this.n);
-    this.touchedCount = new Int32Array(slots);
+    this.blocks = (this.n + 31) >> 5;
+    this.blockFlag = new Uint8Array(slots * this.blocks);
+    this.slotFlag = new Uint8Array(slots);
+    this.arrived = new Int32Array(this.n);
   }
 
   /** State before tick 0: initial values, as if after a tick −1 (runCycle then seeds the calendar and awake list). */
@@ -246,8 +253,8 @@ class Compartments {
     this.head.fill(-1);
     this.poolLen = 0;
     this.ring.fill(0);
-    this.touchedFlag.fill(0);
-    this.touchedCount.fill(0);
+    this.blockFlag.fill(0);
+    this.slotFlag.fill(0);
   }
 
   /** Puts neuron i's next event at tick t (a previous pending entry becomes stale). */
@@ -271,17 +278,14 @@ class Compartments {
   /** Adds a contribution arriving at `tick`. */
   deliver(i: number, tick: number, c: number): void {
     const s = tick % this.slots;
-    const k = s * this.n + i;
-    this.ring[k] += c;
-    if (this.touchedFlag[k] === 0) {
-      this.touchedFlag[k] = 1;
-      this.touched[s * this.n + this.touchedCount[s]!++] = i;
-    }
+    this.ring[s * this.n + i] += c;
+    this.blockFlag[s * this.blocks + (i >> 5)] = 1;
+    this.slotFlag[s] = 1;
   }
 
   /** Anything to do at tick t? */
   busy(t: number): boolean {
-    return this.awakeCount > 0 || this.touchedCount[t % this.slots]! > 0 || this.head[t]! >= 0;
+    return this.awakeCount > 0 || this.slotFlag[t % this.slots] === 1 || this.head[t]! >= 0;
   }
 }
 
@@ -433,18 +437,15 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
       if (arrival >= T) continue;
       const n = dst.n;
       const base = (arrival % dst.slots) * n;
-      const { ring, touchedFlag, touched } = dst;
+      const { ring, blockFlag } = dst;
       const s = arrival % dst.slots;
-      let count = dst.touchedCount[s]!;
+      const blockBase = s * dst.blocks;
       for (let k = k0; k < k1; k++) {
         const i = post[k]!;
         ring[base + i] += contribution[k]!;
-        if (touchedFlag[base + i] === 0) {
-          touchedFlag[base + i] = 1;
-          touched[base + count++] = i;
-        }
+        blockFlag[blockBase + (i >> 5)] = 1;
       }
-      dst.touchedCount[s] = count;
+      if (k1 > k0) dst.slotFlag[s] = 1;
       stats.synapticEvents += k1 - k0;
     }
   };
@@ -755,7 +756,7 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
       const c = comps[ci]!;
       const s = t % c.slots;
       const base = s * c.n;
-      const { stamp, touched, touchedFlag } = c;
+      const { stamp, ring, blockFlag, arrived } = c;
       {
         // Leaky neurons awake from earlier ticks (the list is rebuilt as they are updated).
         const awakeNow = c.awakeCount;
@@ -777,22 +778,26 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
             due[nDue++] = i;
           }
         }
-        const count = c.touchedCount[s]!;
+        // Neurons with nonzero input now, from the flagged blocks of this slot.
+        let count = 0;
+        if (c.slotFlag[s] === 1) {
+          c.slotFlag[s] = 0;
+          const blockBase = s * c.blocks;
+          for (let b = 0; b < c.blocks; b++) {
+            if (blockFlag[blockBase + b] === 0) continue;
+            blockFlag[blockBase + b] = 0;
+            const end = Math.min(c.n, (b + 1) << 5);
+            for (let i = b << 5; i < end; i++) if (ring[base + i] !== 0) arrived[count++] = i;
+          }
+        }
         if (c.allLazyCuba) {
-          updateLazyCuba(c, touched, base, base + count, t, base);
+          updateLazyCuba(c, arrived, 0, count, t, base);
           updateLazyCuba(c, due, 0, nDue, t, base);
         } else {
-          for (let k = 0; k < count; k++) {
-            const i = touched[base + k]!;
-            if (stamp[i] !== t) update(c, i, t, base);
-          }
+          for (let k = 0; k < count; k++) if (stamp[arrived[k]!] !== t) update(c, arrived[k]!, t, base);
           for (let k = 0; k < nDue; k++) if (stamp[due[k]!] !== t) update(c, due[k]!, t, base);
         }
       }
-      // Clear this slot's input flags (every touched neuron was updated and its ring entry zeroed).
-      const count = c.touchedCount[s]!;
-      for (let k = 0; k < count; k++) touchedFlag[base + touched[base + k]!] = 0;
-      c.touchedCount[s] = 0;
     }
     if (trace && traced) {
       for (let i = 0; i < traced.n; i++) if (traced.lazy[i]) advance(traced, i, t);
