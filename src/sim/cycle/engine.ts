@@ -712,6 +712,83 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
     overflow.vmin += clipLo;
   };
 
+  /** The hot path for two-phase b1 populations: `update` + `advance` + `predict` inlined over a list of neurons. */
+  const updateB1 = (c: Compartments, list: Int32Array, start: number, end: number, t: number, base: number): void => {
+    const { u, v, ring, last, stamp, latched, vth, vmin, vmax, phase2Start, phase2End, nextEvent, uniform } = c;
+    let updates = 0;
+    let jumps = 0;
+    for (let k = start; k < end; k++) {
+      const i = list[k]!;
+      if (stamp[i] === t) continue;
+      stamp[i] = t;
+      updates++;
+      let q = ring[base + i]!;
+      ring[base + i] = 0;
+      if (q >= qHalf || q < -qHalf) q = limitQ(q);
+      const from = last[i]!;
+      last[i] = t;
+      if (latched[i]) continue; // fired: frozen, inputs ignored
+      const lo = uniform ? c.vmin0 : vmin[i]!;
+      const hi = uniform ? c.vmax0 : vmax[i]!;
+      const th = uniform ? c.vth0 : vth[i]!;
+      const p2s = phase2Start[i]!;
+      const p2e = phase2End[i]!;
+      const rmp = c.ramp[i]!;
+      let vi = v[i]!;
+      // Jump over ticks from+1 .. t−1 (no input, no spike): phase-1 ticks add u, phase-2 ticks add the ramp.
+      if (t - 1 > from) {
+        jumps++;
+        const k1 = Math.min(t - 1, p2s - 1) - from;
+        if (k1 > 0) {
+          countClips(rampClip(vi, u[i]!, k1, lo, hi, ramp));
+          vi = ramp.v;
+        }
+        const k2 = Math.min(t - 1, p2e) - Math.max(from, p2s - 1);
+        if (k2 > 0) {
+          countClips(rampClip(vi, rmp, k2, lo, hi, ramp));
+          vi = ramp.v;
+        }
+      }
+      // Tick t by the exact rule.
+      let spike = false;
+      if (t < p2s) {
+        let un = u[i]! + q;
+        if (un >= uHalf || un < -uHalf) un = wrapU(un);
+        u[i] = un;
+        vi += un;
+        if (vi > hi) (vi = hi), overflow.vmax++;
+        else if (vi < lo) (vi = lo), overflow.vmin++;
+      } else if (t <= p2e) {
+        vi += rmp;
+        if (vi > hi) (vi = hi), overflow.vmax++;
+        else if (vi < lo) (vi = lo), overflow.vmin++;
+        if (compareGe ? vi >= th : vi > th) {
+          spike = true;
+          vi = 0;
+          latched[i] = 1;
+        }
+      }
+      v[i] = vi;
+      // Next event: the firing phase's first tick while integrating, else the ramp's crossing within the phase.
+      if (spike) {
+        nextEvent[i] = -1;
+        spikeOut(c, i, t);
+      } else if (t < p2s - 1) {
+        if (nextEvent[i] !== p2s && p2s < T) c.schedule(i, p2s);
+      } else {
+        let at = -1;
+        if (t < p2e) {
+          const kk = firstCrossing(vi, rmp, th, lo, hi, compareGe);
+          if (kk > 0 && t + kk <= p2e) at = t + kk;
+        }
+        if (at > t && at < T) c.schedule(i, at);
+        else nextEvent[i] = -1;
+      }
+    }
+    stats.neuronUpdates += updates;
+    stats.jumps += jumps;
+  };
+
   let tickSpikes: Uint8Array | null = null;
   // Start from the initial state as if it were the state after tick −1: linear neurons get their first predicted
   // event (no update at tick 0 unless one falls there); leaky neurons that are not at rest start awake; a v outside
@@ -793,6 +870,9 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
         if (c.allLazyCuba) {
           updateLazyCuba(c, arrived, 0, count, t, base);
           updateLazyCuba(c, due, 0, nDue, t, base);
+        } else if (c.b1) {
+          updateB1(c, arrived, 0, count, t, base);
+          updateB1(c, due, 0, nDue, t, base);
         } else {
           for (let k = 0; k < count; k++) if (stamp[arrived[k]!] !== t) update(c, arrived[k]!, t, base);
           for (let k = 0; k < nDue; k++) if (stamp[due[k]!] !== t) update(c, due[k]!, t, base);
