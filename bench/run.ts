@@ -1,0 +1,21 @@
+/** `npm run bench`: every benchmark section, printed as tables. Goals live here, never in unit tests. */
+import os from "node:os";
+import { compileResnet18 } from "./compile-resnet18.js";
+import { cycleVsExact } from "./cycle-vs-exact.js";
+import { exactVsOnnxruntime } from "./exact-vs-ort.js";
+import { agreementVsTicks } from "./agreement-vs-ticks.js";
+import { printTable, type BenchTable } from "./table.js";
+
+const sections: [string, () => Promise<BenchTable>][] = [
+  ["exact-vs-ort", exactVsOnnxruntime],
+  ["compile-resnet18", compileResnet18],
+  ["cycle-vs-exact", cycleVsExact],
+  ["agreement-vs-ticks", agreementVsTicks],
+];
+
+const only = process.argv.slice(2);
+process.stdout.write(`spikec benchmarks — node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}\n`);
+for (const [name, run] of sections) {
+  if (only.length && !only.includes(name)) continue;
+  printTable(await run());
+}
