@@ -52,3 +52,54 @@ describe("SNN IR on disk", () => {
     expect(readFileSync(join(dir2, "network.bin"))).toEqual(readFileSync(join(dir, "network.bin")));
   });
 });
+
+describe("premature crossings", () => {
+  // V rises on an early excitatory input (t = 0), falls after an inhibitory one (t = 0.5) and rises again after a late
+  // excitatory one (t = 0.9): with ζ = 0 its early peak V(0.5) = 3 exceeds ϑ = 2.8, so the neuron would fire before its
+  // window and encode a wrong value. J = [5, −7, 3] comes from W = J/(α + ΣJ) = [2.5, −3.5, 1.5].
+  const graph: AnnGraph = {
+    source: "premature",
+    inputName: "x",
+    output: "out",
+    notes: [],
+    nodes: [
+      { kind: "input", id: "x", inputs: [], shape: [3], origin: [] },
+      { kind: "layer", id: "h", inputs: ["x"], shape: [1], origin: [{ name: "h", op: "Gemm" }], terms: [{ kind: "dense", source: "x", weight: Float64Array.from([2.5, -3.5, 1.5]) }], bias: new Float64Array(1), relu: true },
+      { kind: "layer", id: "out", inputs: ["h"], shape: [1], origin: [{ name: "out", op: "Gemm" }], terms: [{ kind: "dense", source: "h", weight: Float64Array.from([1]) }], bias: new Float64Array(1), relu: false },
+    ],
+  };
+  const x = Float64Array.from([1, 0.5, 0.1]);
+
+  it("are detected on the calibration data and the window is widened until there are none", () => {
+    const m = mapToSnn(graph, x, 1, { model: "alpha", margin: 0, inputRange: { low: 0, high: 1 }, modelFile: "premature" });
+    const layer = m.layers.find((l) => l.id === "h")!;
+    expect(layer.earlyBeforeWidening).toBe(1);
+    expect(layer.windowPlanned).toBeCloseTo(0.9, 12);
+    // Widened just enough: ϑ(B) = 1 + 2B must exceed the early peak 3, so B > 1.
+    expect(layer.window).toBeGreaterThan(1);
+    expect(layer.window).toBeLessThan(1.02);
+    expect(m.net.notes.join("\n")).toMatch(/h: 1 calibration neuron\(s\) crossed threshold before their window.*widened from 0\.900000 to 1\.0/);
+    const sim = simulateExact(m.net, x, 1);
+    expect(sim.stats.get("h")!.early).toBe(0);
+    expect(sim.logits[0]).toBeCloseTo(0.9, 12);
+  });
+
+  it("without the check the same neuron fires early and the readout is wrong", async () => {
+    const { spikingPopulation } = await import("../../src/mapping/populations.js");
+    const { alignSources } = await import("../../src/mapping/windows.js");
+    const m = mapToSnn(graph, x, 1, { model: "alpha", margin: 0, inputRange: { low: 0, high: 1 }, modelFile: "premature" });
+    const input = m.net.populations[0]!;
+    const layer = m.rescaled.nodes[1]!;
+    if (layer.kind !== "layer") throw new Error("unexpected");
+    const unwidened = spikingPopulation(layer, "alpha", alignSources([input]), 0.9, 0.9, new Float64Array(1).fill(1));
+    const net = { ...m.net, populations: m.net.populations.map((p) => (p.id === "h" ? unwidened : p)) };
+    // Keep the readout aligned with the shorter window.
+    const readout = net.populations[2]!;
+    if (readout.kind !== "readout") throw new Error("unexpected");
+    const shift = readout.window.tMin - unwidened.window.tMax;
+    net.populations[2] = { ...readout, window: { tMin: unwidened.window.tMax, tMax: unwidened.window.tMax }, inputWindow: { tMin: readout.inputWindow.tMin - shift, tMax: unwidened.window.tMax } };
+    const sim = simulateExact(net, x, 1);
+    expect(sim.stats.get("h")!.early).toBe(1);
+    expect(Math.abs(sim.logits[0]! - 0.9)).toBeGreaterThan(0.05);
+  });
+});

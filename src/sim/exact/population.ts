@@ -16,10 +16,10 @@ import type { GatePopulation, NeuronModel, Population } from "../../snn/network.
 import { forEachSynapse, VIRTUAL } from "../../snn/synapses.js";
 import { decodeTimes, NO_SPIKE } from "./encode.js";
 import type { PreparedReadout, PreparedSpiking } from "./prepare.js";
-import { firstCrossing, scanBuffers } from "./scan.js";
+import { binnedBoundBelow, firstCrossing, scanBuffers } from "./scan.js";
 
 export interface SpikingStats {
-  /** Neurons (over the batch) that took the sorted scan. */
+  /** Neurons (over the batch) inspected input by input (binned bound, then the sorted scan if needed). */
   scanned: number;
   /** Neurons that spiked before their firing window (premature crossing or activation above the window). */
   early: number;
@@ -121,13 +121,21 @@ export function simulateSpiking(
       else scan.push(k);
     }
   }
-  if (scan.length > 0) scanNeurons(prep, times, batch, scan, out, stats);
+  if (scan.length > 0) scanNeurons(prep, times, batch, scan, drive, out, stats);
   for (let k = 0; k < out.length; k++) if (out[k]! < t1) stats.early++;
   return { times: out, stats };
 }
 
 /** The sorted scan for the listed neurons (flat batch indices). */
-function scanNeurons(prep: PreparedSpiking, times: Times, batch: number, list: number[], out: Float64Array, stats: SpikingStats): void {
+function scanNeurons(
+  prep: PreparedSpiking,
+  times: Times,
+  batch: number,
+  list: number[],
+  drive: Float64Array,
+  out: Float64Array,
+  stats: SpikingStats,
+): void {
   const { pop, sources } = prep;
   const size = product(pop.shape);
   const t0 = pop.inputWindow.tMin;
@@ -152,10 +160,17 @@ function scanNeurons(prep: PreparedSpiking, times: Times, batch: number, list: n
         buf.weights[n++] = w;
       });
     });
-    const r = firstCrossing(buf, n, pop.threshold[i]!, pop.window.tMax, t1);
-    out[k] = r.time;
+    const th = pop.threshold[i]!;
+    // The closed form holds when every input arrived before it and V provably stayed below ϑ until t1.
+    const closed = (prep.offset[i]! - drive[k]!) / prep.slope[i]!;
     stats.scanned++;
-    const need = (r.maxBefore - pop.threshold[i]!) / prep.slope[i]!;
+    if (closed >= t1 && binnedBoundBelow(buf, n, th, t1)) {
+      out[k] = closed < pop.window.tMax ? closed : pop.window.tMax;
+      continue;
+    }
+    const r = firstCrossing(buf, n, th, pop.window.tMax, t1);
+    out[k] = r.time;
+    const need = (r.maxBefore - th) / prep.slope[i]!;
     if (need >= 0 && need > stats.widenBy) stats.widenBy = need;
   }
 }
