@@ -1,8 +1,8 @@
 /**
  * Choosing the tick budget: the smallest ticks per window (4, 8, 16, 32, …) whose bit-accurate cycle simulation
- * agrees with the reference (the ANN) on at least `agreement` of the calibration samples — judged by the one-sigma
+ * agrees with the reference (the ANN) on at least `agreement` of the calibration samples — judged by a half-sigma
  * lower confidence bound (Wilson) of the measured agreement, so that a budget that only just reaches the goal on
- * the calibration samples is not taken (it would likely miss it on unseen data). A budget is abandoned as
+ * the calibration samples is not taken (measured on lenet5_fmnist: 99.0 % on calibration became 98.5 % on test). A budget is abandoned as
  * soon as its disagreements exceed what the goal allows, so failing budgets cost little. The searched curve is
  * returned for the report. `ticks` fixes the budget instead (the curve then has that one point).
  */
@@ -13,7 +13,7 @@ import { lowerToHw, type LowerOptions, type Lowered } from "./lower.js";
 import type { Target } from "./target/target.js";
 
 /** Wilson score lower bound of a proportion at z standard deviations. */
-export function agreementLowerBound(agreeing: number, n: number, z = 1): number {
+export function agreementLowerBound(agreeing: number, n: number, z = 0.5): number {
   if (n === 0) return 0;
   const p = agreeing / n;
   const z2 = (z * z) / n;
@@ -26,7 +26,7 @@ export interface TickPoint {
   ticks: number;
   /** Agreement over the samples run (a lower bound when `stopped`). */
   agreement: number;
-  /** Its one-sigma lower confidence bound (what the search compares with the goal). */
+  /** Its half-sigma lower confidence bound (what the search compares with the goal). */
   lowerBound: number;
   samples: number;
   stopped: boolean;

@@ -6,16 +6,17 @@ import type { CommandModule } from "yargs";
 import { compile, loadSamples } from "../../compile.js";
 import { readNpy } from "../../io/npy.js";
 import { runOnnxRuntime } from "../../reference/onnxruntime.js";
-import { compareLogits } from "../../verify/compare.js";
+import { accuracy, compareLogits } from "../../verify/compare.js";
 import { verifyCompiled } from "../../verify/verify.js";
+import { evaluateCycle } from "../../hw/evaluate.js";
 import { InputError } from "../../util/errors.js";
-import { mappingOptions, parseRange, type MappingArgs } from "../options.js";
+import { hardwareOptions, type HardwareArgs, mappingOptions, parseRange, type MappingArgs } from "../options.js";
 import { progressFor } from "../progress.js";
 import { formatNumber, table } from "../table.js";
 import { reportOptions, type ReportArgs } from "../report-options.js";
 import { writeVerifyReport } from "../../report/write.js";
 
-interface VerifyArgs extends MappingArgs, ReportArgs {
+interface VerifyArgs extends MappingArgs, ReportArgs, HardwareArgs {
   out?: string;
   model: string;
   calib: string;
@@ -30,7 +31,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
   command: "verify <model>",
   describe: "Compile in memory and check that the SNN computes what the ANN computes",
   builder: (y) =>
-    reportOptions(mappingOptions(
+    hardwareOptions(reportOptions(mappingOptions(
       y
         .positional("model", { type: "string", demandOption: true, describe: "The trained model (.onnx)" })
         .option("calib", { type: "string", demandOption: true, describe: "Calibration inputs (.npy)" })
@@ -40,9 +41,10 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
         .option("onnxruntime", { type: "boolean", default: true, describe: "Also compare the ANN with onnxruntime on the original model" })
         .option("json", { type: "boolean", default: false, describe: "Print only JSON" })
         .option("out", { alias: "o", type: "string", describe: "Write report.json, report-data.json and report.html (with the verification) to this folder" }),
-    ))
+    )))
       .example("$0 verify lenet5.onnx --calib calib.npy --input test_x.npy --labels test_y.npy", "agreement, errors, spikes per neuron")
-      .example("$0 verify lenet5.onnx --calib calib.npy --input test_x.npy -o out/lenet5", "also writes out/lenet5/report.html"),
+      .example("$0 verify lenet5.onnx --calib calib.npy --input test_x.npy -o out/lenet5", "also writes out/lenet5/report.html")
+      .example("$0 verify lenet5.onnx --calib calib.npy --input test_x.npy --target loihi2", "also the bit-accurate cycle simulation's agreement on Loihi 2"),
   handler: async (args) => {
     const progress = progressFor(args.json);
     const compiled = compile(args.model, args.calib, {
@@ -50,6 +52,9 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       margin: args.margin,
       inputRange: parseRange(args["input-range"]),
       onProgress: (stage, done, total) => progress.update(stage, done, total),
+      target: args.target,
+      ticks: args.ticks,
+      agreement: args.agreement,
     });
     const inputShape = compiled.ann.nodes[0]!.shape;
     const { array, count: all } = loadSamples(args.input, inputShape);
@@ -63,6 +68,18 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
     const size = inputShape.reduce((a, b) => a * b, 1);
     const x = array.data.subarray(0, n * size);
     const result = verifyCompiled(compiled, x, n, labels, (d, t) => progress.update("verify", d, t));
+    const cycle = compiled.hw ? evaluateCycle(compiled.net, compiled.hw.net, compiled.hw.target, x, n, { reference: result.annLogits, onProgress: (d, t) => progress.update("cycle", d, t) }) : null;
+    const cycleDoc = cycle && compiled.hw
+      ? {
+          target: compiled.hw.target.id,
+          ticksPerWindow: compiled.hw.choice.ticks,
+          latencyTicks: compiled.hw.net.readouts[0]!.tick,
+          agreement: cycle.agreement,
+          accuracy: labels ? accuracy(cycle.logits, labels, n) : null,
+          spikesPerNeuron: cycle.spikesPerNeuron,
+          registerEvents: cycle.overflow,
+        }
+      : null;
     progress.done();
     let onnxruntime: ReturnType<typeof compareLogits> | null = null;
     if (args.onnxruntime) onnxruntime = compareLogits((await runOnnxRuntime(args.model, x, n, inputShape)).output, result.annLogits, n);
@@ -71,13 +88,18 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       if (!args.json) process.stderr.write(`wrote ${files.join(", ")}\n`);
     }
     const { annLogits: _a, snnLogits: _s, ...summary } = result;
-    const doc = { model: args.model, neuronModel: args.neuron, ...summary, annVsOnnxruntime: onnxruntime };
+    const doc = { model: args.model, neuronModel: args.neuron, ...summary, annVsOnnxruntime: onnxruntime, cycle: cycleDoc };
     if (args.json) process.stdout.write(JSON.stringify(doc, null, 1) + "\n");
     else {
       const a = result.snnVsAnn;
       const out = (s: string) => process.stdout.write(s);
       out(`${args.model} (${args.neuron}), ${n} inputs\n`);
       out(`agreement (argmax SNN = argmax ANN): ${(100 * a.agreement).toFixed(2)} % (${a.agreeing}/${n})\n`);
+      if (cycleDoc)
+        out(
+          `cycle agreement on ${cycleDoc.target} (bit-accurate, ${cycleDoc.ticksPerWindow} ticks per window, latency ${cycleDoc.latencyTicks} ticks): ` +
+            `${(100 * cycleDoc.agreement!).toFixed(2)} %${cycleDoc.accuracy !== null ? `, accuracy ${(100 * cycleDoc.accuracy).toFixed(2)} %` : ""}, ${cycleDoc.spikesPerNeuron.toFixed(4)} spikes per neuron\n`,
+        );
       out(`max |Δlogit| SNN vs ANN: ${formatNumber(a.maxAbsDelta)} (${formatNumber(a.maxAbsDelta / Math.max(a.maxAbsReference, 1e-300))} × max |logit|)\n`);
       if (onnxruntime) out(`ANN (float64) vs onnxruntime (float32): agreement ${(100 * onnxruntime.agreement).toFixed(2)} %, max |Δ| ${formatNumber(onnxruntime.maxAbsDelta)}\n`);
       if (result.annAccuracy !== null) out(`accuracy: ANN ${(100 * result.annAccuracy).toFixed(2)} %, SNN ${(100 * result.snnAccuracy!).toFixed(2)} %\n`);
