@@ -20,7 +20,8 @@
  *   A self-inhibiting synapse −128·k latches it.
  */
 import { product } from "../../ann/graph.js";
-import type { SnnNetwork } from "../../snn/network.js";
+import type { GatePopulation, SnnNetwork } from "../../snn/network.js";
+import { forEachSynapse, VIRTUAL } from "../../snn/synapses.js";
 import { SpikecError } from "../../util/errors.js";
 import type { Pass } from "../../util/pass.js";
 import type { CubaProfile, HwNetwork, HwPopulation, HwSynapseGroup, SpikeSchedule } from "../network.js";
@@ -198,9 +199,6 @@ export const spikingPass: Pass<Lowering, Lowering> = {
     if (hw.readouts.length !== 1) throw new Error("expected one readout");
   },
 };
-
-import { forEachSynapse, VIRTUAL } from "../../snn/synapses.js";
-import type { GatePopulation } from "../../snn/network.js";
 
 function forEachPoolTap(p: GatePopulation, srcShape: readonly number[], i: number, visit: (j: number) => void): void {
   forEachSynapse(p.projection, srcShape, p.shape, i, (j) => {
