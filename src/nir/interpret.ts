@@ -197,7 +197,11 @@ export function interpretNir(graph: NirGraph, inputs: Record<string, Float64Arra
   const until = options.until ?? 1e9;
   const record = options.record ?? (() => false);
   const into = new Map<string, string[]>();
-  for (const [a, b] of graph.edges) into.set(b, [...(into.get(b) ?? []), a]);
+  const consumers = new Map<string, number>();
+  for (const [a, b] of graph.edges) {
+    into.set(b, [...(into.get(b) ?? []), a]);
+    consumers.set(a, (consumers.get(a) ?? 0) + 1);
+  }
   const outOf = new Map<string, Signal>();
   const outputs = new Map<string, Signal>();
   const signals = new Map<string, Signal>();
@@ -220,6 +224,12 @@ export function interpretNir(graph: NirGraph, inputs: Record<string, Float64Arra
       const shape = ins[0]!.shape;
       if (ins.some((s) => size(s.shape) !== size(shape))) fail(`its inputs have different sizes (${ins.map((s) => `[${s.shape.join(", ")}]`).join(", ")})`);
       x = sum(ins, shape);
+      // a signal is dropped once its last consumer has read it (memory stays at the live frontier)
+      for (const p of preds) {
+        const left = consumers.get(p)! - 1;
+        consumers.set(p, left);
+        if (left === 0) outOf.delete(p);
+      }
     }
     try {
       let y: Signal;
