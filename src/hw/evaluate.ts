@@ -1,6 +1,6 @@
 /**
  * Running a lowered network on raw inputs with the bit-accurate cycle simulator: logits (the readout de-quantized,
- * plus the readout's ReLU when the model ends with one), spikes per neuron, register events, and agreement with
+ * with the HW IR readout's ReLU when the model ends with one), spikes per neuron, register events, and agreement with
  * reference logits. Used by the tick search (src/hw/ticks.ts), the compile report and `spikec verify --target`.
  */
 import { product } from "../ann/graph.js";
@@ -60,7 +60,6 @@ export function evaluateCycle(snn: SnnNetwork, hw: HwNetwork, target: Target, x:
     const r = runCycle(prog, input);
     const out = logits.subarray(s * classes, (s + 1) * classes);
     decodeReadout(hw.readouts[0]!, r.readouts[0]!.v, out);
-    if (readout.relu) for (let c = 0; c < classes; c++) if (out[c]! < 0) out[c] = 0;
     for (const p of counted) {
       const c = r.spikeCount[p.id] ?? 0;
       perPopulation[p.id]! += c;

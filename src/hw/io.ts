@@ -56,8 +56,11 @@ export function encodeInputTicks(net: HwNetwork, x: ArrayLike<number>): { spikes
   return { spikes, clipped };
 }
 
-/** Logits from a readout's potentials: logit_i = scale · v_i + offset_i. */
+/** Logits from a readout's potentials: logit_i = scale · v_i + offset_i, and max(0, logit_i) when the readout has a ReLU. */
 export function decodeReadout(r: HwReadout, v: ArrayLike<number>, out = new Float64Array(v.length)): Float64Array {
-  for (let i = 0; i < v.length; i++) out[i] = r.scale * v[i]! + (r.offset ? r.offset[i]! : 0);
+  for (let i = 0; i < v.length; i++) {
+    const x = r.scale * v[i]! + (r.offset ? r.offset[i]! : 0);
+    out[i] = r.relu && x < 0 ? 0 : x;
+  }
   return out;
 }

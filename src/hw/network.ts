@@ -152,12 +152,17 @@ export interface HwSparseSynapses extends SynapseGroupBase {
 
 export type HwSynapseGroup = HwDenseSynapses | HwConvSynapses | HwSparseSynapses;
 
-/** Read v of every compartment of `population` at the end of `tick`; logit = scale · v + offset. */
+/**
+ * Read v of every compartment of `population` at the end of `tick`; logit = scale · v + offset, then max(0, ·) when
+ * `relu` (a model whose last layer ends in a ReLU; the chip reads v, the ReLU is applied on the host).
+ */
 export interface HwReadout {
   population: string;
   tick: number;
   scale: number;
   offset: Float64Array | null;
+  /** Absent = false (HW IR files written before the flag existed). */
+  relu?: boolean;
 }
 
 export interface HwNetwork {

@@ -41,4 +41,10 @@ describe("encodeInputTicks / decodeReadout", () => {
     expect(Array.from(decodeReadout(r, Int32Array.of(8, -4)))).toEqual([3, -2]);
     expect(Array.from(decodeReadout({ ...r, offset: null }, Int32Array.of(8, -4)))).toEqual([2, -1]);
   });
+
+  it("a readout with relu: logit = max(0, scale · v + offset); relu false or absent leaves negatives", () => {
+    const r = { population: "fc", tick: 3, scale: 0.25, offset: Float64Array.of(1, -1, 0.5) };
+    expect(Array.from(decodeReadout({ ...r, relu: true }, Int32Array.of(8, -4, -2)))).toEqual([3, 0, 0]);
+    expect(Array.from(decodeReadout({ ...r, relu: false }, Int32Array.of(8, -4, -2)))).toEqual([3, -2, 0]);
+  });
 });

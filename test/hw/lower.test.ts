@@ -13,6 +13,8 @@ import { loadTarget } from "../../src/hw/target/load.js";
 import { lowerToHw } from "../../src/hw/lower.js";
 import { evaluateCycle } from "../../src/hw/evaluate.js";
 import { hwIssues } from "../../src/hw/verify.js";
+import { encodeInputTicks } from "../../src/hw/io.js";
+import { compileCycle, runCycle } from "../../src/sim/cycle/engine.js";
 import { activationMeans } from "../../src/hw/calibration.js";
 import { mapToSnn } from "../../src/mapping/map.js";
 import { SpikecError } from "../../src/util/errors.js";
@@ -44,6 +46,28 @@ describe("mlp_digits", () => {
     expect(lowering.stats.clockNeurons).toBe(4);
     expect(hw.readouts[0]!.tick).toBe(16 + 16);
     console.log(`mlp_digits ${target.id} 16 ticks: agreement ${ev.agreement} on ${N}, extra synapses ${lowering.stats.extraSynapses}`);
+  });
+
+  it("a model ending in a ReLU: the HW IR readout carries relu, so the cycle engine's own logits are max(0, ·)", () => {
+    const net = structuredClone(mlp.net) as SnnNetwork;
+    const out = net.populations[net.populations.length - 1]!;
+    if (out.kind !== "readout") throw new Error("fixture changed");
+    out.relu = true;
+    const withRelu = lowerToHw(net, loihi2, 16).hw;
+    const without = lowerToHw(mlp.net, loihi2, 16).hw;
+    expect(withRelu.readouts[0]!.relu).toBe(true);
+    expect(without.readouts[0]!.relu).toBe(false);
+    const n = 20;
+    const a = evaluateCycle(net, withRelu, loihi2, x.subarray(0, n * 64), n).logits;
+    const b = evaluateCycle(mlp.net, without, loihi2, x.subarray(0, n * 64), n).logits;
+    let negatives = 0;
+    for (let i = 0; i < a.length; i++) {
+      if (b[i]! < 0) negatives++;
+      expect(a[i]).toBe(Math.max(0, b[i]!));
+    }
+    expect(negatives).toBeGreaterThan(50); // the digits logits are mostly negative: the ReLU matters
+    const run = runCycle(compileCycle(withRelu, loihi2), encodeInputTicks(withRelu, x.subarray(0, 64)).spikes);
+    expect(Array.from(run.readouts[0]!.logits)).toEqual(Array.from(a.subarray(0, 10)));
   });
 
   it("b1 is refused on loihi1 with the reason, and runs on loihi2's two-phase neuron", () => {

@@ -144,7 +144,7 @@ export const spikingPass: Pass<Lowering, Lowering> = {
           kind: "compartments", id: p.id, shape: p.shape, neuron: "cuba-lif", profiles: [cuba(target.neuron.threshold.mantissaMax)], profileOf: null,
           biasMant: null, biasExp: 0, uInit: null, vInit: null,
         });
-        readouts.push({ population: p.id, tick: t.readTick, scale: 1 / d.gain, offset: d.offset });
+        readouts.push({ population: p.id, tick: t.readTick, scale: 1 / d.gain, offset: d.offset, relu: d.relu });
         continue;
       }
       if (d.model === "b1") {
