@@ -6,6 +6,8 @@ import { join } from "node:path";
 import type { Compiled } from "../compile.js";
 import { exportNir } from "../nir/export.js";
 import { writeNirFile } from "../nir/write.js";
+import { writeLavaProgram } from "../backends/lava/emit.js";
+import { InputError } from "../util/errors.js";
 
 export type Emitter = (dir: string, compiled: Compiled) => Promise<string[]>;
 
@@ -15,6 +17,13 @@ export const EMITTERS: Record<string, Emitter> = {
     const file = join(dir, "model.nir");
     await writeNirFile(file, exportNir(compiled.net));
     return [file];
+  },
+  /** DIR/lava/network.py + arrays: the HW IR as a Lava program (src/backends/lava/). */
+  lava: async (dir, compiled) => {
+    if (!compiled.hw) throw new InputError("--emit lava needs a network lowered for a Loihi chip", "add --target loihi2");
+    const r = writeLavaProgram(dir, compiled.hw.net, compiled.hw.target);
+    for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
+    return r.files.slice(0, 1);
   },
 };
 
