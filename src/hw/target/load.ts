@@ -368,7 +368,8 @@ class TargetReader {
         budgets[String(b.register)] = b.value as number;
         this.record(`${path}.budget.${String(b.register)}`, b);
       }
-      return { kind: "lava-units", budgets };
+      const opt = (name: string) => this.leaf<number>(`${path}.${name}`);
+      return { kind: "lava-units", budgets, unitBits: opt("unitBits"), entriesPerBlock: opt("entriesPerBlock"), blockHeaderBits: opt("blockHeaderBits") };
     }
     const n = (name: string) => this.leaf<number>(`${path}.${name}`) as number;
     return {

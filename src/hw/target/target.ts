@@ -51,6 +51,13 @@ export interface Loihi1SynMemModel {
 export interface LavaUnitsModel {
   kind: "lava-units";
   budgets: Record<string, number>;
+  /**
+   * Assumed storage layout of SynMem (unpublished; null = not stated): bits per unit, and the Loihi 1 style block
+   * of ≤ entriesPerBlock synapses with a header. The placer (src/place/cost/lava-units.ts) states these as assumptions.
+   */
+  unitBits: number | null;
+  entriesPerBlock: number | null;
+  blockHeaderBits: number | null;
 }
 
 export type MemoryModel = Loihi1SynMemModel | LavaUnitsModel;

@@ -1,0 +1,138 @@
+/**
+ * Splits one population into tiles that each fit a core alone. Populations with a [C, H, W] shape are tiled in
+ * (c, y, x) boxes (neighbouring outputs share input axons: a conv tile needs only the input rows and columns its
+ * kernel reaches); others are split into contiguous neuron ranges. Both start from the split count of the worst
+ * resource ratio (the nengo/lava-loihi rule) and refine until every tile fits.
+ */
+import type { HwPopulation } from "../hw/network.js";
+import { populationSize } from "../hw/network.js";
+import type { SynapseMemoryModel } from "./cost/index.js";
+import { tileAmounts, worstRatio, type Budget, type Resource } from "./budget.js";
+import type { PreparedNet } from "./prepared.js";
+import { boxNeurons, formatOrder, fullBox, tileUsage, type Tile, type TileUsage } from "./usage.js";
+
+export interface TiledPopulation {
+  population: string;
+  tiles: { tile: Tile; usage: TileUsage }[];
+  /** The whole population's usage and the split count of the naive rule (worst resource ratio). */
+  whole: TileUsage;
+  naiveTiles: number;
+  /** The resource that forced the split (the worst ratio of the whole population). */
+  binding: Resource;
+  /** A single neuron that fits no core: the resource, its amount and the limit. */
+  unfit: { resource: Resource; amount: number; limit: number } | null;
+}
+
+const MAX_CANDIDATES = 400;
+
+function fits(u: TileUsage, budgets: Budget[]): boolean {
+  return worstRatio(tileAmounts(u), budgets).ratio <= 1;
+}
+
+function unfitOf(u: TileUsage, budgets: Budget[]): TiledPopulation["unfit"] {
+  const a = tileAmounts(u);
+  const { resource } = worstRatio(a, budgets);
+  return { resource, amount: a[resource], limit: budgets.find((b) => b.resource === resource)!.capacity! };
+}
+
+/** k ranges of `order` (neurons sorted by their format key), each tile's neurons ascending. */
+function rangeTiles(pop: HwPopulation, k: number, order: Int32Array): Tile[] {
+  const n = populationSize(pop);
+  const size = Math.ceil(n / k);
+  const tiles: Tile[] = [];
+  for (let a = 0; a < n; a += size) tiles.push({ population: pop.id, neurons: order.slice(a, Math.min(n, a + size)).sort(), box: null });
+  return tiles;
+}
+
+/** Distinct block sizes ceil(n/k), k = 1..n. */
+function blockSizes(n: number): number[] {
+  const out = new Set<number>();
+  for (let k = 1; k <= n; k++) out.add(Math.ceil(n / k));
+  return [...out];
+}
+
+function boxTiles(pop: HwPopulation, cb: number, yb: number, xb: number): Tile[] {
+  const [C, H, W] = pop.shape as [number, number, number];
+  const tiles: Tile[] = [];
+  for (let c = 0; c < C; c += cb)
+    for (let y = 0; y < H; y += yb)
+      for (let x = 0; x < W; x += xb) {
+        const box = { c: [c, Math.min(C, c + cb)] as [number, number], y: [y, Math.min(H, y + yb)] as [number, number], x: [x, Math.min(W, x + xb)] as [number, number] };
+        tiles.push({ population: pop.id, neurons: boxNeurons(pop.shape, box), box });
+      }
+  return tiles;
+}
+
+/** A box of the given size in the middle of the population (interior tiles reach the most inputs). */
+function middleBox(pop: HwPopulation, cb: number, yb: number, xb: number): Tile {
+  const [, H, W] = pop.shape as [number, number, number];
+  const y0 = Math.max(0, Math.floor((H - yb) / 2));
+  const x0 = Math.max(0, Math.floor((W - xb) / 2));
+  const box = { c: [0, cb] as [number, number], y: [y0, y0 + yb] as [number, number], x: [x0, x0 + xb] as [number, number] };
+  return { population: pop.id, neurons: boxNeurons(pop.shape, box), box };
+}
+
+export function tilePopulation(pn: PreparedNet, pop: HwPopulation, budgets: Budget[], mem: SynapseMemoryModel): TiledPopulation {
+  const n = populationSize(pop);
+  const isBox = pop.kind === "compartments" && pop.shape.length === 3;
+  const wholeTile: Tile = { population: pop.id, neurons: Int32Array.from({ length: n }, (_, i) => i), box: isBox ? fullBox(pop.shape) : null };
+  const whole = tileUsage(pn, wholeTile, mem);
+  const { ratio, resource } = worstRatio(tileAmounts(whole), budgets);
+  const naiveTiles = Math.max(1, Math.ceil(ratio));
+  const result = (tiles: Tile[], unfit: TiledPopulation["unfit"] = null): TiledPopulation => ({
+    population: pop.id,
+    tiles: tiles.map((tile) => ({ tile, usage: tile === wholeTile ? whole : tileUsage(pn, tile, mem) })),
+    whole,
+    naiveTiles,
+    binding: resource,
+    unfit,
+  });
+  if (ratio <= 1) return result([wholeTile]);
+  // One neuron alone (the middle one: it reaches the most inputs of a conv) must fit, or nothing will.
+  const mid = Math.floor(n / 2);
+  const single = isBox ? middleBox(pop, 1, 1, 1) : { population: pop.id, neurons: Int32Array.of(mid), box: null };
+  const singleUsage = tileUsage(pn, single, mem);
+  if (!fits(singleUsage, budgets)) return { ...result([]), unfit: unfitOf(singleUsage, budgets) };
+
+  if (isBox) {
+    const [C, H, W] = pop.shape as [number, number, number];
+    const maxN = budgets.find((b) => b.resource === "neurons")!.capacity!;
+    const candidates: { cb: number; yb: number; xb: number; tiles: number }[] = [];
+    for (const cb of blockSizes(C))
+      for (const yb of blockSizes(H))
+        for (const xb of blockSizes(W)) {
+          if (cb * yb * xb > maxN) continue;
+          const tiles = Math.ceil(C / cb) * Math.ceil(H / yb) * Math.ceil(W / xb);
+          if (tiles >= naiveTiles) candidates.push({ cb, yb, xb, tiles });
+        }
+    // Fewest tiles first; then more channels per tile (channels share the input axons), then squarer boxes.
+    candidates.sort((a, b) => a.tiles - b.tiles || b.cb - a.cb || Math.abs(a.yb - a.xb) - Math.abs(b.yb - b.xb));
+    let tried = 0;
+    for (const c of candidates) {
+      if (tried++ > MAX_CANDIDATES) break;
+      if (!fits(tileUsage(pn, middleBox(pop, c.cb, c.yb, c.xb), mem), budgets)) continue;
+      const tiles = boxTiles(pop, c.cb, c.yb, c.xb);
+      const r = result(tiles);
+      if (r.tiles.every((t) => fits(t.usage, budgets))) return r;
+    }
+    // Fall back to contiguous ranges (always possible when one neuron fits).
+  }
+
+  const order = formatOrder(pn, pop.id, n);
+  let k = naiveTiles;
+  for (;;) {
+    const r = result(rangeTiles(pop, k, order));
+    let worst = 0;
+    let worstUsage: TileUsage | null = null;
+    for (const t of r.tiles) {
+      const w = worstRatio(tileAmounts(t.usage), budgets).ratio;
+      if (w > worst) {
+        worst = w;
+        worstUsage = t.usage;
+      }
+    }
+    if (worst <= 1) return r;
+    if (k >= n) return { ...r, tiles: [], unfit: unfitOf(worstUsage!, budgets) };
+    k = Math.min(n, Math.max(k + 1, Math.ceil(k * worst)));
+  }
+}

@@ -1,0 +1,300 @@
+/**
+ * What one tile (a slice of a population) costs a core: compartments, input axons (one per source neuron that
+ * reaches the tile: a spike enters a core once, whatever the number of its synapses there), synapse memory by the
+ * target's formula, and the entries of the profile tables. Synapse lists are per (input axon, format); a list is
+ * stored dense (a contiguous run, zeros included, no index field) or sparse (one index per synapse), whichever costs
+ * less. Conv tiles are counted in closed form: input rows (columns) with the same set of reaching kernel taps give
+ * the same lists, so each class of (channel, row taps, column taps) is costed once and multiplied.
+ */
+import type { HwCompartmentPopulation, HwConvSynapses, HwDenseSynapses } from "../hw/network.js";
+import { populationSize } from "../hw/network.js";
+import type { SynapseMemoryModel } from "./cost/index.js";
+import { delayAt, expAt, profileKeys, type PreparedGroup, type PreparedNet } from "./prepared.js";
+
+/** A slice of a population: its neurons (population indices, ascending), and the (c, y, x) box of a conv tile. */
+export interface Tile {
+  population: string;
+  neurons: Int32Array;
+  box: { c: [number, number]; y: [number, number]; x: [number, number] } | null;
+}
+
+export interface TileUsage {
+  neurons: number;
+  /** Global ids of the source neurons with synapses into the tile (sorted). */
+  axons: Int32Array;
+  memory: number;
+  synapses: number;
+  formats: Set<string>;
+  compartmentProfiles: Set<string>;
+  thresholds: Set<number>;
+  /** Settings shared per core (vmin/vmax): tiles with different keys cannot share a core. */
+  shared: string;
+}
+
+const formatKey = (gr: PreparedGroup, exp: number, dense: boolean): string =>
+  `${gr.mode} exp=${exp} w${gr.weightBits} d${gr.delayBits} ${dense ? "dense" : "sparse"}`;
+
+/** Accumulates per-axon lists and the set of axons of one tile. */
+class Acc {
+  memory = 0;
+  synapses = 0;
+  readonly formats = new Set<string>();
+  readonly axons: number[] = [];
+  constructor(
+    readonly mem: SynapseMemoryModel,
+    readonly indexBits: number,
+  ) {}
+
+  /** A list of `entries` synapses; `span` = length of the contiguous run holding them (dense option), or 0. */
+  list(gr: PreparedGroup, exp: number, entries: number, span: number, times = 1): void {
+    if (entries <= 0) return;
+    const f = { weightBits: gr.weightBits, delayBits: gr.delayBits, indexBits: this.indexBits };
+    const sparse = this.mem.listCost(entries, { ...f, dense: false });
+    const dense = span > 0 ? this.mem.listCost(span, { ...f, dense: true }) : Infinity;
+    this.memory += times * Math.min(sparse, dense);
+    this.synapses += times * entries;
+    this.formats.add(formatKey(gr, exp, dense < sparse));
+  }
+}
+
+function denseUsage(gr: PreparedGroup, g: HwDenseSynapses, t: Tile, srcBase: number, acc: Acc): void {
+  const nIn = populationSize(gr.source);
+  const nF = gr.exps.length;
+  const fOf = new Int32Array(t.neurons.length);
+  const exps = g.weightExp;
+  if (typeof exps !== "number") t.neurons.forEach((i, p) => (fOf[p] = gr.exps.indexOf(exps[i]!)));
+  const cnt = new Int32Array(nF);
+  const lo = new Int32Array(nF);
+  const hi = new Int32Array(nF);
+  const T = t.neurons;
+  for (let j = 0; j < nIn; j++) {
+    cnt.fill(0);
+    for (let p = 0; p < T.length; p++) {
+      if (g.weight[T[p]! * nIn + j] === 0) continue;
+      const f = fOf[p]!;
+      if (cnt[f] === 0) lo[f] = p;
+      cnt[f]!++;
+      hi[f] = p;
+    }
+    let any = false;
+    for (let f = 0; f < nF; f++) {
+      if (cnt[f] === 0) continue;
+      any = true;
+      // Dense storage holds the run of targets of this format; with one format per group that is the tile's span.
+      acc.list(gr, gr.exps[f]!, cnt[f]!, nF === 1 ? hi[f]! - lo[f]! + 1 : 0);
+    }
+    if (any) acc.axons.push(srcBase + j);
+  }
+}
+
+function sparseUsage(gr: PreparedGroup, t: Tile, srcBase: number, acc: Acc): void {
+  const g = gr.g;
+  if (g.kind !== "sparse") return;
+  const { offsets, index } = gr.byPost!;
+  const nF = gr.exps.length;
+  const lists = new Map<number, number>();
+  for (const i of t.neurons) {
+    for (let a = offsets[i]!; a < offsets[i + 1]!; a++) {
+      const k = index[a]!;
+      if (g.weight[k] === 0) continue;
+      const f = nF === 1 ? 0 : gr.exps.indexOf(expAt(g.weightExp, k));
+      const key = g.pre[k]! * nF + f;
+      lists.set(key, (lists.get(key) ?? 0) + 1);
+    }
+  }
+  const seen = new Set<number>();
+  for (const [key, n] of lists) {
+    const f = key % nF;
+    acc.list(gr, gr.exps[f]!, n, 0);
+    const j = (key - f) / nF;
+    if (!seen.has(j)) {
+      seen.add(j);
+      acc.axons.push(srcBase + j);
+    }
+  }
+}
+
+/** Input rows (or columns) of the source grouped by the set of kernel taps that reach the tile's output range. */
+function tapClasses(inSize: number, k: number, stride: number, pad: number, dil: number, out: [number, number]): Map<number, number[]> {
+  const classes = new Map<number, number[]>();
+  for (let yi = 0; yi < inSize; yi++) {
+    let sig = 0;
+    for (let i = 0; i < k; i++) {
+      const t = yi + pad - i * dil;
+      if (t < 0 || t % stride !== 0) continue;
+      const y = t / stride;
+      if (y >= out[0] && y < out[1]) sig |= 1 << i;
+    }
+    if (sig === 0) continue;
+    const rows = classes.get(sig);
+    if (rows) rows.push(yi);
+    else classes.set(sig, [yi]);
+  }
+  return classes;
+}
+
+const taps = (sig: number): number[] => {
+  const out: number[] = [];
+  for (let i = 0; sig; i++, sig >>>= 1) if (sig & 1) out.push(i);
+  return out;
+};
+
+function convUsage(gr: PreparedGroup, g: HwConvSynapses, t: Tile, srcBase: number, acc: Acc): void {
+  const [C, H, W] = gr.source.shape as [number, number, number];
+  const Co = (g.weight.length / (C / g.group)) / (g.kernel[0] * g.kernel[1]);
+  const [kh, kw] = g.kernel;
+  if (kh > 30 || kw > 30) throw new Error(`conv group '${g.id}': kernels above 30 taps are not supported by the placer`);
+  const cinG = C / g.group;
+  const coutG = Co / g.group;
+  const box = t.box!;
+  const nF = gr.exps.length;
+  // nz[((f·C + ci)·kh + i)·kw + j]: output channels of the tile (format f) with a nonzero weight on tap (ci, i, j).
+  const nz = new Int32Array(nF * C * kh * kw);
+  for (let co = box.c[0]; co < box.c[1]; co++) {
+    const f = nF === 1 ? 0 : gr.exps.indexOf(expAt(g.weightExp, co));
+    const c0 = Math.floor(co / coutG) * cinG;
+    for (let cl = 0; cl < cinG; cl++)
+      for (let i = 0; i < kh; i++)
+        for (let j = 0; j < kw; j++) if (g.weight[((co * cinG + cl) * kh + i) * kw + j] !== 0) nz[((f * C + c0 + cl) * kh + i) * kw + j]!++;
+  }
+  const rows = tapClasses(H, kh, g.stride[0], g.pads[0], g.dilation[0], box.y);
+  const cols = tapClasses(W, kw, g.stride[1], g.pads[1], g.dilation[1], box.x);
+  const rowTaps = [...rows.keys()].map(taps);
+  const colTaps = [...cols.keys()].map(taps);
+  const rowLists = [...rows.values()];
+  const colLists = [...cols.values()];
+  for (let ci = 0; ci < C; ci++) {
+    for (let r = 0; r < rowTaps.length; r++) {
+      for (let s = 0; s < colTaps.length; s++) {
+        const times = rowLists[r]!.length * colLists[s]!.length;
+        let any = false;
+        for (let f = 0; f < nF; f++) {
+          let e = 0;
+          for (const i of rowTaps[r]!) for (const j of colTaps[s]!) e += nz[((f * C + ci) * kh + i) * kw + j]!;
+          if (e === 0) continue;
+          any = true;
+          acc.list(gr, gr.exps[f]!, e, 0, times);
+        }
+        if (!any) continue;
+        for (const yi of rowLists[r]!) for (const xi of colLists[s]!) acc.axons.push(srcBase + (ci * H + yi) * W + xi);
+      }
+    }
+  }
+}
+
+/** A conv group into an arbitrary neuron set: its synapses enumerated one by one (exact, slower than boxes). */
+function convNeuronUsage(gr: PreparedGroup, g: HwConvSynapses, t: Tile, srcBase: number, acc: Acc): void {
+  const [C, H, W] = gr.source.shape as [number, number, number];
+  const [kh, kw] = g.kernel;
+  const cinG = C / g.group;
+  const Co = g.weight.length / (cinG * kh * kw);
+  const coutG = Co / g.group;
+  const nF = gr.exps.length;
+  const lists = new Map<number, number>();
+  // The target's [Co, Ho, Wo] shape follows from the geometry.
+  const Ho = Math.floor((H + g.pads[0] + g.pads[2] - g.dilation[0] * (kh - 1) - 1) / g.stride[0]) + 1;
+  const Wo = Math.floor((W + g.pads[1] + g.pads[3] - g.dilation[1] * (kw - 1) - 1) / g.stride[1]) + 1;
+  for (const n of t.neurons) {
+    const co = Math.floor(n / (Ho * Wo));
+    const oy = Math.floor(n / Wo) % Ho;
+    const ox = n % Wo;
+    const f = nF === 1 ? 0 : gr.exps.indexOf(expAt(g.weightExp, co));
+    const c0 = Math.floor(co / coutG) * cinG;
+    for (let cl = 0; cl < cinG; cl++)
+      for (let i = 0; i < kh; i++) {
+        const iy = oy * g.stride[0] - g.pads[0] + i * g.dilation[0];
+        if (iy < 0 || iy >= H) continue;
+        for (let j = 0; j < kw; j++) {
+          const ix = ox * g.stride[1] - g.pads[1] + j * g.dilation[1];
+          if (ix < 0 || ix >= W || g.weight[((co * cinG + cl) * kh + i) * kw + j] === 0) continue;
+          const key = (((c0 + cl) * H + iy) * W + ix) * nF + f;
+          lists.set(key, (lists.get(key) ?? 0) + 1);
+        }
+      }
+  }
+  const seen = new Set<number>();
+  for (const [key, n] of lists) {
+    const f = key % nF;
+    acc.list(gr, gr.exps[f]!, n, 0);
+    const j = (key - f) / nF;
+    if (!seen.has(j)) {
+      seen.add(j);
+      acc.axons.push(srcBase + j);
+    }
+  }
+}
+
+/**
+ * Per neuron, the formats of its incoming synapses (exponents of dense and conv groups, which are per target):
+ * neurons with equal keys share format-table entries, so range tiles are cut over neurons ordered by this key.
+ */
+export function formatOrder(pn: PreparedNet, population: string, n: number): Int32Array {
+  const groups = pn.incoming.get(population) ?? [];
+  const keys: string[] = new Array<string>(n).fill("");
+  const pop = pn.pops.get(population)!;
+  const perChannel = pop.shape.length === 3 ? pop.shape[1]! * pop.shape[2]! : 1;
+  for (const gr of groups) {
+    const e = gr.g.weightExp;
+    if (typeof e === "number" || gr.g.kind === "sparse") continue;
+    for (let i = 0; i < n; i++) keys[i] += `${gr.g.kind === "conv" ? e[Math.floor(i / perChannel)] : e[i]},`;
+  }
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  return order.sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : a - b));
+}
+
+/** The cost of placing tile `t` alone on a core. */
+export function tileUsage(pn: PreparedNet, t: Tile, mem: SynapseMemoryModel): TileUsage {
+  const pop = pn.pops.get(t.population)!;
+  const acc = new Acc(mem, pn.indexBits);
+  const compartmentProfiles = new Set<string>();
+  const thresholds = new Set<number>();
+  const shared = new Set<string>();
+  if (pop.kind === "compartments") {
+    const keys = profileKeys(pop);
+    const used = usedProfiles(pop, t.neurons);
+    for (const k of used) {
+      compartmentProfiles.add(keys.compartment[k]!);
+      thresholds.add(keys.threshold[k]!);
+      shared.add(keys.shared[k]!);
+    }
+    for (const gr of pn.incoming.get(pop.id)!) {
+      const srcBase = pn.base.get(gr.g.source)!;
+      if (gr.g.kind === "dense") denseUsage(gr, gr.g, t, srcBase, acc);
+      else if (gr.g.kind === "conv") {
+        if (t.box) convUsage(gr, gr.g, t, srcBase, acc);
+        else convNeuronUsage(gr, gr.g, t, srcBase, acc);
+      } else sparseUsage(gr, t, srcBase, acc);
+    }
+  }
+  const axons = Int32Array.from(new Set(acc.axons)).sort();
+  return {
+    neurons: t.neurons.length,
+    axons,
+    memory: acc.memory,
+    synapses: acc.synapses,
+    formats: acc.formats,
+    compartmentProfiles,
+    thresholds,
+    shared: [...shared].sort().join(";"),
+  };
+}
+
+function usedProfiles(pop: HwCompartmentPopulation, neurons: Int32Array): number[] {
+  if (!pop.profileOf) return [0];
+  const seen = new Set<number>();
+  for (const i of neurons) seen.add(pop.profileOf[i]!);
+  return [...seen];
+}
+
+export const fullBox = (shape: number[]): NonNullable<Tile["box"]> => ({ c: [0, shape[0]!], y: [0, shape[1]!], x: [0, shape[2]!] });
+
+/** The neurons of a (c, y, x) box of a [C, H, W] population, ascending. */
+export function boxNeurons(shape: number[], box: NonNullable<Tile["box"]>): Int32Array {
+  const [, H, W] = shape as [number, number, number];
+  const out = new Int32Array((box.c[1] - box.c[0]) * (box.y[1] - box.y[0]) * (box.x[1] - box.x[0]));
+  let k = 0;
+  for (let c = box.c[0]; c < box.c[1]; c++) for (let y = box.y[0]; y < box.y[1]; y++) for (let x = box.x[0]; x < box.x[1]; x++) out[k++] = (c * H + y) * W + x;
+  return out;
+}
+
+export { delayAt };
