@@ -58,8 +58,10 @@ describe("bundled targets", () => {
     const t = loadTarget("loihi2");
     expect(t.chip.usableCoresPerChip).toBe(120);
     expect(t.coreClasses[0]!.maxNeurons).toBe(4096);
-    expect(t.coreClasses[0]!.maxInputAxons).toBeNull();
-    expect(t.coreClasses[0]!.memoryModel).toEqual({ kind: "lava-units", budgets: { SynMem: 12000 } });
+    // Axon budgets are unpublished: assumed as on Loihi 1, marked unverified (the placer states it).
+    expect(t.coreClasses[0]!.maxInputAxons).toBe(4096);
+    expect(t.provenance["coreClass.0.maxInputAxons"]!.confidence).toBe("unverified");
+    expect(t.coreClasses[0]!.memoryModel).toEqual({ kind: "lava-units", budgets: { SynMem: 12000 }, unitBits: 64, entriesPerBlock: 64, blockHeaderBits: 10 });
     expect(t.neuron.models).toEqual(["cuba-lif", "two-phase-b1"]);
     expect(t.neuron.programmable).toBe(true);
     expect(t.neuron.state.qBits).toBeNull();
