@@ -9,6 +9,7 @@ import { prepareNetwork } from "../sim/exact/prepare.js";
 import { simulateExact } from "../sim/exact/simulate.js";
 import { argmaxRows } from "../verify/compare.js";
 import { verifyCompiled, type VerifyResult } from "../verify/verify.js";
+import { hardwareReportSections } from "../hw/report-data.js";
 import {
   REPORT_DATA_FORMAT,
   type DiagramEdge,
@@ -176,5 +177,7 @@ export function buildReportData(compiled: Compiled, samples: ReportSamples, veri
     timeErrors: timeErrorsOf(result, samples.source),
   };
   if (verified) data.verification = verificationOf(verified, samples.source);
+  // Lowered to a chip: the cycle simulator on the same samples (quantization panel, cycle spikes over the raster).
+  if (compiled.hw) Object.assign(data, hardwareReportSections(net, compiled.hw.net, compiled.hw.target, compiled.hw.choice.lowered.lowering.timing!, x, n, sim, s));
   return data;
 }

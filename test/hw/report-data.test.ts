@@ -1,0 +1,47 @@
+/**
+ * The report's hardware panels: a network compiled with --target gets `quantization` (cycle vs exact spike times per
+ * population, readout agreement) and `cycle` (the raster sample's cycle spikes in SNN time) in its report data.
+ */
+import { describe, expect, it } from "vitest";
+import { compile, loadSamples } from "../../src/compile.js";
+import { buildReportData } from "../../src/report/collect.js";
+import { renderReportHtml } from "../../src/report/html/render.js";
+
+const FIX = "test/fixtures";
+
+describe("report data of a lowered network", () => {
+  it("mlp_digits on loihi2 at 64 ticks: quantization rows within a tick or two, no missing/extra spike, cycle raster", () => {
+    const compiled = compile(`${FIX}/mlp_digits.onnx`, `${FIX}/digits_calib_x.npy`, { target: "loihi2", ticks: 64, hardwareSamples: 100 });
+    const test = loadSamples(`${FIX}/digits_test_x.npy`, [64]);
+    const data = buildReportData(compiled, { x: test.array.data.subarray(0, 32 * 64), n: 32, source: "digits_test_x.npy" });
+    const q = data.quantization!;
+    const c = data.cycle!;
+    expect(q.target).toBe("loihi2");
+    expect(q.samples).toBe(32);
+    expect(q.tickWindows).toBeCloseTo(1 / 64, 12);
+    expect(q.rows.map((r) => r.population)).toEqual(compiled.net.populations.filter((p) => p.kind !== "readout").map((p) => p.id));
+    const [input, hidden] = q.rows;
+    // Inputs: nearest-tick encoding, so at most half a tick off; every pixel of the alpha model spikes (0 at t_max).
+    expect(input!.maxError).toBeLessThanOrEqual(q.tickWindows / 2 + 1e-9);
+    expect(input!.spikes).toBe(32 * 64);
+    // Hidden layer: one spike per neuron on both simulators; a few ticks of its own at most.
+    expect(hidden!.missing).toBe(0);
+    expect(hidden!.extra).toBe(0);
+    const hiddenTick = compiled.hw!.choice.lowered.lowering.timing!.populations.get(hidden!.population)!.delta;
+    expect(hidden!.meanError).toBeLessThan(hiddenTick);
+    expect(hidden!.maxError).toBeLessThan(4 * hiddenTick);
+    expect(q.agreement).toBeGreaterThanOrEqual(30 / 32);
+    expect(q.maxAbsDelta).toBeLessThan(1);
+    console.log(`report quantization mlp_digits loihi2 64 ticks: ${q.rows.map((r) => `${r.population} max ${r.maxError} mean ${r.meanError}`).join("; ")}; agreement ${q.agreement}, max |Δlogit| ${q.maxAbsDelta}`);
+    // The raster sample's cycle spikes lie inside each population's window.
+    expect(c.populations.map((p) => p.id)).toEqual(q.rows.map((r) => r.population));
+    for (const p of c.populations) {
+      const w = compiled.net.populations.find((x) => x.id === p.id)!.window;
+      expect(p.neuron.length).toBeGreaterThan(0);
+      for (const t of p.time) expect(t).toBeLessThanOrEqual(w.tMax + 1e-9);
+    }
+    const html = renderReportHtml(data);
+    expect(html).toContain('data-panel="quantization"');
+    expect(html).toContain("spikes-cycle");
+  }, 60_000);
+});
