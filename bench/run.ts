@@ -4,6 +4,7 @@ import { compileResnet18 } from "./compile-resnet18.js";
 import { cycleVsExact } from "./cycle-vs-exact.js";
 import { exactVsOnnxruntime } from "./exact-vs-ort.js";
 import { agreementVsTicks } from "./agreement-vs-ticks.js";
+import { lavaVsCycle } from "./lava-vs-cycle.js";
 import { printTable, type BenchTable } from "./table.js";
 
 const sections: [string, () => Promise<BenchTable>][] = [
@@ -11,6 +12,7 @@ const sections: [string, () => Promise<BenchTable>][] = [
   ["compile-resnet18", compileResnet18],
   ["cycle-vs-exact", cycleVsExact],
   ["agreement-vs-ticks", agreementVsTicks],
+  ["lava-vs-cycle", lavaVsCycle],
 ];
 
 const only = process.argv.slice(2);
