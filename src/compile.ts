@@ -20,6 +20,9 @@ import { chooseTicks, type TickChoice } from "./hw/ticks.js";
 import { buildHardwareReport } from "./hw/report.js";
 import { activationMeans as activationMeansOf } from "./hw/calibration.js";
 import type { HwNetwork } from "./hw/network.js";
+import { place, type Placement } from "./place/place.js";
+import { buildFitReport, measureActivity } from "./place/fit-report.js";
+import { originsOf } from "./place/origins.js";
 
 export interface CompileOptions {
   model?: NeuronModel;
@@ -38,11 +41,16 @@ export interface CompileOptions {
   hardwareSamples?: number;
 }
 
+/** Calibration samples simulated to measure the fit report's spikes and synaptic events per inference. */
+const FIT_SAMPLES = 20;
+
 /** The network lowered to a target, with the tick search that chose its budget. */
 export interface CompiledHardware {
   target: Target;
   net: HwNetwork;
   choice: TickChoice;
+  /** The HW IR on the target's cores (src/place/); report.fit summarizes it. */
+  placement: Placement;
 }
 
 export interface Compiled {
@@ -120,7 +128,10 @@ export function compileHardware(compiled: Compiled, calib: NpyArray, calibCount:
   const activationMeans = activationMeansOf(compiled.net, x, n);
   const choice = chooseTicks(compiled.net, target, x, n, reference, { ticks: options.ticks, agreement: options.agreement, onProgress: options.onProgress, activationMeans });
   compiled.report.hardware = buildHardwareReport(compiled.net, choice.lowered.hw, choice.lowered.lowering, choice.evaluation, choice.curve, choice.goal, choice.reached);
-  return { target, net: choice.lowered.hw, choice };
+  const placement = place(choice.lowered.hw, target, { origins: originsOf(compiled.net) });
+  const m = Math.min(n, FIT_SAMPLES);
+  compiled.report.fit = buildFitReport(placement, m > 0 ? measureActivity(choice.lowered.hw, target, x, m) : undefined);
+  return { target, net: choice.lowered.hw, choice, placement };
 }
 
 /** `spikec compile` without the files: import, canonicalize, calibrate, map. */

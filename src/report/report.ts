@@ -9,6 +9,7 @@ import type { MappingResult } from "../mapping/map.js";
 import type { Population } from "../snn/network.js";
 import { synapseCount } from "../snn/synapses.js";
 import type { HardwareReport } from "../hw/report.js";
+import type { FitReport } from "../place/fit-report.js";
 
 export interface LayerRow {
   population: string;
@@ -53,6 +54,8 @@ export interface CompileReport {
   verification?: unknown;
   /** Filled by compile --target: the hardware lowering (src/hw/report.ts). */
   hardware?: HardwareReport;
+  /** Filled by compile --target: placement on the target's cores (src/place/fit-report.ts). */
+  fit?: FitReport;
 }
 
 export interface ReportInput {

@@ -12,6 +12,8 @@ import { printHardware } from "../print-hardware.js";
 import { reportOptions, type ReportArgs } from "../report-options.js";
 import { collectReport, writeReportData } from "../../report/write.js";
 import { EMIT_FORMATS, emitAll } from "../emit.js";
+import { fitSectionOf } from "../../place/fit-report.js";
+import { printFit } from "../print-fit.js";
 
 interface CompileArgs extends MappingArgs, ReportArgs, HardwareArgs {
   model: string;
@@ -48,6 +50,7 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
     });
     // The HTML report's pictures: a few inputs simulated once more (written as report-data.json and report.html).
     const reportData = collectReport(compiled, { input: args["report-input"] ?? args.calib, sample: args["report-sample"] });
+    if (compiled.report.fit) reportData.fit = fitSectionOf(compiled.report.fit);
     progress.done();
     const files = [join(dir, "network.json"), join(dir, "network.bin"), join(dir, "report.json")];
     for (const f of files) refuseOverwrite(f, [args.model, args.calib]);
@@ -65,6 +68,7 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
     }
     printCompileReport(compiled.report);
     if (compiled.report.hardware) printHardware(compiled.report.hardware);
+    if (compiled.report.fit) printFit(compiled.report.fit);
     process.stdout.write(`\nwrote ${files.join(", ")}\n`);
   },
 };

@@ -8,7 +8,8 @@ import { targetsCommand } from "./targets.js";
 import { reportCommand } from "./report.js";
 import { exportCommand } from "./export.js";
 import { importCommand } from "./import.js";
+import { fitCommand } from "./fit.js";
 
 // Every command module, in the order `spikec --help` lists them.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [compileCommand, simulateCommand, verifyCommand, targetsCommand, inspectCommand, nirCommand, reportCommand, exportCommand, importCommand];
+export const commands: CommandModule<any, any>[] = [compileCommand, simulateCommand, verifyCommand, targetsCommand, inspectCommand, nirCommand, reportCommand, exportCommand, importCommand, fitCommand];

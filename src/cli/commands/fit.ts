@@ -1,0 +1,84 @@
+/**
+ * `spikec fit MODEL.onnx --calib X.npy --target T` or `spikec fit DIR`: does the network fit the chip, and if not,
+ * why and where. Exit 0 when it fits, 3 when it does not, 2 on bad input.
+ */
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { CommandModule } from "yargs";
+import { compile, loadSamples } from "../../compile.js";
+import { loadHwNetwork } from "../../hw/serialize.js";
+import { loadTarget } from "../../hw/target/load.js";
+import { inputPopulations } from "../../hw/io.js";
+import { populationSize } from "../../hw/network.js";
+import { loadNetwork } from "../../snn/serialize.js";
+import { InputError, SpikecError } from "../../util/errors.js";
+import { buildFitReport, measureActivity, type FitReport } from "../../place/fit-report.js";
+import { place } from "../../place/place.js";
+import { originsOf } from "../../place/origins.js";
+import { printFit } from "../print-fit.js";
+import { progressFor } from "../progress.js";
+
+interface FitArgs {
+  input: string;
+  calib?: string;
+  target?: string;
+  ticks?: number;
+  samples: number;
+  json: boolean;
+}
+
+/** Samples the activity measurement simulates (spikes and synaptic events per inference). */
+const DEFAULT_SAMPLES = 20;
+
+export const fitCommand: CommandModule<object, FitArgs> = {
+  command: "fit <input>",
+  describe: "Check whether a network fits a chip: cores per layer, used/max per core, totals and a verdict (exit 3 if it does not fit)",
+  builder: (y) =>
+    y
+      .positional("input", { type: "string", demandOption: true, describe: "A model (.onnx, with --calib and --target) or a compiled folder holding hw.json" })
+      .option("calib", { type: "string", describe: "Calibration inputs (.npy): needed for a model; for a folder, samples to measure spikes per inference" })
+      .option("target", { type: "string", describe: "Target id (spikec targets) or XML file; default for a folder: the target hw.json was lowered for" })
+      .option("ticks", { type: "number", describe: "Ticks per window (a model only; default: the tick search of spikec compile)" })
+      .option("samples", { type: "number", default: DEFAULT_SAMPLES, describe: "Samples simulated to measure spikes and synaptic events per inference" })
+      .option("json", { type: "boolean", default: false, describe: "Print the fit report as JSON (schemas/fit-report.schema.json)" })
+      .example("$0 fit lenet5.onnx --calib calib.npy --target loihi1", "compile for Loihi 1 and check the fit")
+      .example("$0 fit out/lenet5", "check a compiled folder (hw.json) against its target"),
+  handler: (args) => {
+    const report = fitReportFor(args);
+    if (args.json) process.stdout.write(JSON.stringify(report, null, 1) + "\n");
+    else printFit(report);
+    if (!report.fits) {
+      throw new SpikecError(
+        `the network does not fit ${report.targetName}:\n${report.problems.map((p) => `  ${p.message}`).join("\n")}`,
+        "lower the network's fan-in (smaller kernels or fewer input channels per layer), or pick a target with larger cores",
+        3,
+      );
+    }
+  },
+};
+
+function fitReportFor(args: FitArgs): FitReport {
+  const isDir = existsSync(args.input) && statSync(args.input).isDirectory();
+  if (!isDir) {
+    if (!args.input.toLowerCase().endsWith(".onnx")) throw new InputError(`${args.input} is neither a folder nor an .onnx model`, "pass MODEL.onnx --calib X.npy --target ID, or a folder written by spikec compile --target");
+    if (!args.calib || !args.target) throw new InputError(`fitting ${args.input} needs --calib and --target`, `spikec fit ${args.input} --calib X.npy --target loihi2`);
+    const progress = progressFor(args.json);
+    const compiled = compile(args.input, args.calib, { target: args.target, ticks: args.ticks, onProgress: (s, d, t) => progress.update(s, d, t) });
+    progress.done();
+    const hw = compiled.hw!;
+    const placement = place(hw.net, hw.target, { origins: originsOf(compiled.net) });
+    const { array, count } = loadSamples(args.calib, compiled.ann.nodes[0]!.shape);
+    const n = Math.min(count, args.samples);
+    return buildFitReport(placement, n > 0 ? measureActivity(hw.net, hw.target, array.data, n) : undefined);
+  }
+  const net = loadHwNetwork(args.input);
+  const target = loadTarget(args.target ?? net.target);
+  const snnFile = join(args.input, "network.json");
+  const origins = existsSync(snnFile) ? originsOf(loadNetwork(args.input)) : undefined;
+  const placement = place(net, target, { origins });
+  if (!args.calib) return buildFitReport(placement);
+  const size = inputPopulations(net).reduce((a, p) => a + populationSize(p), 0);
+  const { array, count } = loadSamples(args.calib, inputPopulations(net)[0]?.shape ?? [size]);
+  const n = Math.min(count, args.samples);
+  return buildFitReport(placement, n > 0 ? measureActivity(net, target, array.data, n) : undefined);
+}
