@@ -88,7 +88,7 @@ function projectionNodes(b: Builder, pop: SpikingPopulation | ReadoutPopulation,
       if (srcShape.length > 1) {
         first = from = b.add(`${base}_flat${k}`, flatten({ start_dim: 0, end_dim: -1, input_type: srcShape }));
       }
-      const w = tensor(Float64Array.from(q.weight), [product(pop.shape), product(srcShape)]);
+      const w = tensor(q.weight.slice(), [product(pop.shape), product(srcShape)]);
       const node = bias ? affine(w, f64(bias, [bias.length])) : linear(w);
       const last = b.add(name, node);
       if (from) b.edge(from, last);
@@ -96,7 +96,7 @@ function projectionNodes(b: Builder, pop: SpikingPopulation | ReadoutPopulation,
     }
     case "conv": {
       const [cout] = pop.shape as [number, number, number];
-      const w = tensor(Float64Array.from(q.weight), [cout, srcShape[0]! / q.group, q.kernel[0], q.kernel[1]]);
+      const w = tensor(q.weight.slice(), [cout, srcShape[0]! / q.group, q.kernel[0], q.kernel[1]]);
       const perChannel = new Float64Array(cout);
       if (bias) perChannel.set(bias.subarray(0, cout));
       const node = conv2d({
@@ -141,7 +141,7 @@ function projectionNodes(b: Builder, pop: SpikingPopulation | ReadoutPopulation,
     case "identity": {
       const inner = product(pop.shape) / q.weight.length;
       const s = new Float64Array(product(pop.shape));
-      for (let i = 0; i < s.length; i++) s[i] = q.weight[Math.floor(i / inner)]!;
+      for (let c = 0; c < q.weight.length; c++) s.fill(q.weight[c]!, c * inner, (c + 1) * inner);
       const last = b.add(name, scale(f64(s, pop.shape)));
       return { first: last, last, carriedBias: false };
     }
@@ -206,7 +206,12 @@ function uniformPerChannel(bias: Float64Array, shape: number[]): boolean {
 function signedWeightSums(pop: SpikingPopulation, sign: 1 | -1): Float64Array {
   const out = new Float64Array(product(pop.shape));
   for (const q of pop.projections) {
-    const part = q.weight.map((w) => Math.max(sign * w, 0));
+    const weight = q.weight; // hoisted: q's hidden class varies by projection kind
+    const part = new Float64Array(weight.length);
+    for (let k = 0; k < part.length; k++) {
+      const w = sign * weight[k]!;
+      part[k] = w > 0 ? w : 0;
+    }
     const s = weightSums(withWeights(q, part), pop.shape);
     for (let i = 0; i < out.length; i++) out[i]! += s[i]!;
   }
@@ -235,22 +240,34 @@ function paddedTapSums(pop: SpikingPopulation, byId: Map<string, Population>): F
         });
       continue;
     }
-    const cpg = q.weight.length / (cout * kh * kw);
+    const weight = q.weight;
+    const cpg = weight.length / (cout * kh * kw);
     const tapSum = new Float64Array(cout * kh * kw);
     for (let o = 0; o < cout; o++)
       for (let c = 0; c < cpg; c++)
-        for (let t = 0; t < kh * kw; t++) tapSum[o * kh * kw + t]! += q.weight[(o * cpg + c) * kh * kw + t]!;
-    const outside = (pos: number, k: number, axis: 0 | 1, size: number) => {
-      const p = pos * q.stride[axis] - q.pads[axis] + k * q.dilation[axis];
-      return p < 0 || p >= size;
+        for (let t = 0; t < kh * kw; t++) tapSum[o * kh * kw + t]! += weight[(o * cpg + c) * kh * kw + t]!;
+    // which kernel rows (columns) fall outside the image, per output row (column); interior positions have none
+    const outsideTaps = (out: number, k: number, axis: 0 | 1, size: number): Uint8Array => {
+      const m = new Uint8Array(out * k);
+      for (let o = 0; o < out; o++)
+        for (let t = 0; t < k; t++) {
+          const p = o * q.stride[axis] - q.pads[axis] + t * q.dilation[axis];
+          m[o * k + t] = p < 0 || p >= size ? 1 : 0;
+        }
+      return m;
     };
+    const rows = outsideTaps(oh, kh, 0, ih);
+    const cols = outsideTaps(ow, kw, 1, iw);
+    const rowAny = Uint8Array.from({ length: oh }, (_, y) => (rows.subarray(y * kh, (y + 1) * kh).some((v) => v === 1) ? 1 : 0));
+    const colAny = Uint8Array.from({ length: ow }, (_, x) => (cols.subarray(x * kw, (x + 1) * kw).some((v) => v === 1) ? 1 : 0));
     for (let o = 0; o < cout; o++)
       for (let y = 0; y < oh; y++)
         for (let x = 0; x < ow; x++) {
+          if (!rowAny[y] && !colAny[x]) continue;
           let s = 0;
           for (let ky = 0; ky < kh; ky++) {
-            const rowOut = outside(y, ky, 0, ih);
-            for (let kx = 0; kx < kw; kx++) if (rowOut || outside(x, kx, 1, iw)) s += tapSum[(o * kh + ky) * kw + kx]!;
+            const rowOut = rows[y * kh + ky] === 1;
+            for (let kx = 0; kx < kw; kx++) if (rowOut || cols[x * kw + kx] === 1) s += tapSum[(o * kh + ky) * kw + kx]!;
           }
           sums[(o * oh + y) * ow + x]! += s;
         }
@@ -292,8 +309,9 @@ function exportSpiking(b: Builder, clocks: Clocks, pop: SpikingPopulation, byId:
     const padded = paddedTapSums(pop, byId);
     if (padded) clocks.ramp(t1, padded, pop.shape, name, `${base}_padding`);
     // forced spike at t2: a jump past threshold from any potential the inputs allow (arrivals are at t ≥ 0)
-    const neg = signedWeightSums(pop, -1);
-    clocks.dirac(t2, Float64Array.from(neg, (s, i) => Math.max(pop.threshold[i]!, 0) + s * t2 + 1), pop.shape, name, `${base}_force`);
+    const force = signedWeightSums(pop, -1);
+    for (let i = 0; i < n; i++) force[i] = Math.max(pop.threshold[i]!, 0) + force[i]! * t2 + 1;
+    clocks.dirac(t2, force, pop.shape, name, `${base}_force`);
     if (pop.threshold.some((v) => v < 0)) b.notExpressible.add("negative thresholds (alpha model): the exact simulator extrapolates the crossing before t0, the NIR neuron fires at t = 0");
   } else {
     clocks.ramp(t1, new Float64Array(n).fill(1), pop.shape, name, `${base}_ramp`);

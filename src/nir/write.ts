@@ -117,13 +117,15 @@ export async function writeNir(path: string, graph: NirGraph, options: WriteOpti
 
 /**
  * writeNir, atomically: HDF5 goes to a temporary file in the target's folder, renamed over the target when
- * complete (a crash or a failed write leaves the old file or none, never half a file).
+ * complete (a crash or a failed write leaves the old file or none, never half a file). Uncompressed by default,
+ * as nir 1.0.7 (the version we write) does: float64 weights barely compress, and gzip of a ResNet-sized graph
+ * would take minutes; every reference reader accepts both.
  */
 export async function writeNirFile(path: string, graph: NirGraph, options: WriteOptions = {}): Promise<void> {
   mkdirSync(dirname(path) || ".", { recursive: true });
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   try {
-    await writeNir(tmp, graph, options);
+    await writeNir(tmp, graph, { compress: false, ...options });
     renameSync(tmp, path);
   } finally {
     rmSync(tmp, { force: true });
