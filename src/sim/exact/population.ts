@@ -13,9 +13,9 @@ import { product } from "../../ann/graph.js";
 import { applyTerm } from "../../ann/term.js";
 import { maxPool2d } from "../../ann/kernels/pool2d.js";
 import type { GatePopulation, NeuronModel, Population } from "../../snn/network.js";
-import { forEachSynapse, VIRTUAL } from "../../snn/synapses.js";
 import { decodeTimes, NO_SPIKE } from "./encode.js";
 import type { PreparedReadout, PreparedSpiking } from "./prepare.js";
+import { gatherEvents } from "./gather.js";
 import { binnedBoundBelow, firstCrossing, scanBuffers } from "./scan.js";
 
 export interface SpikingStats {
@@ -148,18 +148,10 @@ function scanNeurons(
     let n = 0;
     buf.times[n] = t0;
     buf.weights[n++] = pop.alpha;
-    pop.projections.forEach((proj, p) => {
-      const src = sources[p]!;
+    for (let p = 0; p < pop.projections.length; p++) {
       const srcSize = srcTimes[p]!.length / batch;
-      const base = b * srcSize;
-      const st = srcTimes[p]!;
-      forEachSynapse(proj, src.shape, pop.shape, i, (j, w) => {
-        const t = j === VIRTUAL ? t1 : st[base + j]! + proj.delay;
-        if (w === 0 || t === NO_SPIKE) return;
-        buf.times[n] = t;
-        buf.weights[n++] = w;
-      });
-    });
+      n = gatherEvents(pop.projections[p]!, sources[p]!.shape, pop.shape, i, srcTimes[p]!, b * srcSize, t1, buf, n);
+    }
     const th = pop.threshold[i]!;
     // The closed form holds when every input arrived before it and V provably stayed below ϑ until t1.
     const closed = (prep.offset[i]! - drive[k]!) / prep.slope[i]!;
