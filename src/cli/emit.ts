@@ -8,6 +8,9 @@ import { exportNir } from "../nir/export.js";
 import { writeNirFile } from "../nir/write.js";
 import { writeLavaProgram } from "../backends/lava/emit.js";
 import { InputError } from "../util/errors.js";
+import { buildCoresConfig } from "../backends/loihi/build.js";
+import { writeCoresFile } from "../backends/loihi/files.js";
+import { originsOf } from "../place/origins.js";
 
 export type Emitter = (dir: string, compiled: Compiled) => Promise<string[]>;
 
@@ -24,6 +27,11 @@ export const EMITTERS: Record<string, Emitter> = {
     const r = writeLavaProgram(dir, compiled.hw.net, compiled.hw.target);
     for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
     return r.files.slice(0, 1);
+  },
+  /** DIR/loihi/cores.json + cores.bin: the placed network's per-core configuration (src/backends/loihi/). */
+  loihi: async (dir, compiled) => {
+    if (!compiled.hw) throw new InputError("--emit loihi needs a network lowered for a Loihi chip", "add --target loihi1 or --target loihi2");
+    return writeCoresFile(dir, buildCoresConfig(compiled.hw.placement, originsOf(compiled.net)));
   },
 };
 

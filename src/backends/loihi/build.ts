@@ -1,0 +1,182 @@
+/**
+ * Placement → cores.json. Compartments take their core slots from the placement; every synapse of the HW IR is
+ * filed under the input axon of its source neuron on its target's core (one axon per (source neuron, core)), and
+ * the source's core gets an output axon routed there (or, for input neurons, the host's input map does).
+ */
+import type { HwCompartmentPopulation, HwSourcePopulation } from "../../hw/network.js";
+import { populationSize } from "../../hw/network.js";
+import { SpikecError } from "../../util/errors.js";
+import { onnxNodesOf, type Placement, type PlaceOptions } from "../../place/place.js";
+import { CORES_FORMAT, NONE, type CompartmentProfileEntry, type CoreConfig, type CoresConfig, type InputMap, type SynapseFormatEntry } from "./config.js";
+import { forEachSynapse } from "./synapses.js";
+
+/** Interns table entries by their JSON text. */
+class Table<T> {
+  readonly items: T[] = [];
+  private readonly index = new Map<string, number>();
+  add(x: T): number {
+    const key = JSON.stringify(x);
+    let i = this.index.get(key);
+    if (i === undefined) {
+      i = this.items.length;
+      this.items.push(x);
+      this.index.set(key, i);
+    }
+    return i;
+  }
+}
+
+export function buildCoresConfig(p: Placement, origins?: PlaceOptions["origins"]): CoresConfig {
+  if (!p.fits) {
+    throw new SpikecError(
+      `the network does not fit ${p.target.name}, so there is no per-core configuration:\n${p.problems.map((x) => `  ${x.message}`).join("\n")}`,
+      "run spikec fit for the details; reduce the layers named above or choose another target",
+      3,
+    );
+  }
+  const { net, prepared: pn, coreOf, slotOf } = p;
+  const popIndex = new Map<string, number>();
+  const populations: CoresConfig["populations"] = [];
+  for (const q of net.populations) {
+    if (q.kind === "source" && q.role === "input") continue;
+    popIndex.set(q.id, populations.length);
+    populations.push({ id: q.id, shape: [...q.shape], kind: q.kind === "source" ? "clock" : "compartments", onnxNodes: onnxNodesOf(q.id, origins) });
+  }
+
+  // Compartments, per core in slot order.
+  const cores: CoreConfig[] = p.cores.map((c) => {
+    const n = c.used.neurons;
+    const profiles = new Table<CompartmentProfileEntry>();
+    const thresholds = new Table<number>();
+    const comp = {
+      population: new Int32Array(n), neuron: new Int32Array(n), clock: new Uint8Array(n), profile: new Uint8Array(n).fill(NONE),
+      threshold: new Uint8Array(n).fill(NONE), biasMant: new Int32Array(n), biasExp: new Uint8Array(n), uInit: new Int32Array(n), vInit: new Int32Array(n),
+    };
+    const clocks: CoreConfig["clocks"] = [];
+    for (const k of c.tiles) {
+      const { tile } = p.tiles[k]!;
+      const q = pn.pops.get(tile.population)!;
+      const base = pn.base.get(q.id)!;
+      for (const i of tile.neurons) {
+        const s = slotOf[base + i]!;
+        comp.population[s] = popIndex.get(q.id)!;
+        comp.neuron[s] = i;
+        if (q.kind === "source") {
+          const sched = (q as HwSourcePopulation).schedule!;
+          comp.clock[s] = 1;
+          clocks.push({ compartment: s, ticks: Array.from(sched.ticks.subarray(sched.offsets[i]!, sched.offsets[i + 1]!)) });
+          continue;
+        }
+        const cp = q as HwCompartmentPopulation;
+        const prof = cp.profiles[cp.profileOf ? cp.profileOf[i]! : 0]!;
+        comp.profile[s] = profiles.add(
+          prof.neuron === "cuba-lif"
+            ? { neuron: "cuba-lif", decayU: prof.decayU, decayV: prof.decayV, refractory: prof.refractory, vmin: prof.vmin, vmax: prof.vmax }
+            : { neuron: "two-phase-b1", phase2Start: prof.phase2Start, phase2End: prof.phase2End, ramp: prof.ramp, vmin: prof.vmin, vmax: prof.vmax },
+        );
+        comp.threshold[s] = thresholds.add(prof.vthMant);
+        comp.biasMant[s] = cp.biasMant ? cp.biasMant[i]! : 0;
+        comp.biasExp[s] = typeof cp.biasExp === "number" ? cp.biasExp : cp.biasExp[i]!;
+        comp.uInit[s] = cp.uInit ? cp.uInit[i]! : 0;
+        comp.vInit[s] = cp.vInit ? cp.vInit[i]! : 0;
+      }
+    }
+    return {
+      core: c.core, chip: c.chip, compartments: comp, compartmentProfiles: profiles.items, thresholds: thresholds.items, synapseFormats: [],
+      inputAxons: { count: 0, offsets: new Int32Array(1), compartment: new Int32Array(0), weight: new Int16Array(0), exponent: new Int8Array(0), delay: new Uint8Array(0), format: new Uint8Array(0) },
+      outputAxons: { compartment: new Int32Array(0), core: new Int32Array(0), axon: new Int32Array(0) },
+      clocks,
+    };
+  });
+
+  // Synapses by (destination core, input axon = source neuron on that core).
+  const axonOf = cores.map(() => new Map<number, number>());
+  const axonSource = cores.map(() => [] as number[]);
+  const lists = cores.map(() => ({ axon: [] as number[], compartment: [] as number[], weight: [] as number[], exponent: [] as number[], delay: [] as number[], format: [] as number[] }));
+  const formats = cores.map(() => new Table<SynapseFormatEntry>());
+  for (const gr of [...pn.incoming.values()].flat()) {
+    const g = gr.g;
+    const srcBase = pn.base.get(g.source)!;
+    const dstBase = pn.base.get(g.target)!;
+    forEachSynapse(g, gr.source, pn.pops.get(g.target)!, (pre, post, weight, exp, delay) => {
+      const gs = srcBase + pre;
+      const gt = dstBase + post;
+      const d = coreOf[gt]!;
+      let a = axonOf[d]!.get(gs);
+      if (a === undefined) {
+        a = axonSource[d]!.length;
+        axonOf[d]!.set(gs, a);
+        axonSource[d]!.push(gs);
+      }
+      const l = lists[d]!;
+      l.axon.push(a);
+      l.compartment.push(slotOf[gt]!);
+      l.weight.push(weight);
+      l.exponent.push(exp);
+      l.delay.push(delay);
+      l.format.push(formats[d]!.add({ mode: gr.mode, weightExp: exp, delayBits: gr.delayBits }));
+    });
+  }
+  cores.forEach((c, d) => {
+    const l = lists[d]!;
+    const count = axonSource[d]!.length;
+    const offsets = new Int32Array(count + 1);
+    for (const a of l.axon) offsets[a + 1]!++;
+    for (let a = 0; a < count; a++) offsets[a + 1]! += offsets[a]!;
+    const fill = offsets.slice(0, count);
+    const m = l.axon.length;
+    const ia = { count, offsets, compartment: new Int32Array(m), weight: new Int16Array(m), exponent: new Int8Array(m), delay: new Uint8Array(m), format: new Uint8Array(m) };
+    for (let k = 0; k < m; k++) {
+      const at = fill[l.axon[k]!]!++;
+      ia.compartment[at] = l.compartment[k]!;
+      ia.weight[at] = l.weight[k]!;
+      ia.exponent[at] = l.exponent[k]!;
+      ia.delay[at] = l.delay[k]!;
+      ia.format[at] = l.format[k]!;
+    }
+    c.inputAxons = ia;
+    c.synapseFormats = formats[d]!.items;
+  });
+
+  // Routing: each axon's source is a compartment on some core (an output axon there) or a host input channel.
+  const out = cores.map(() => ({ compartment: [] as number[], core: [] as number[], axon: [] as number[] }));
+  const inputs: InputMap[] = [];
+  const hostRoutes = new Map<string, { channel: number; core: number; axon: number }[]>();
+  cores.forEach((_, d) => {
+    axonSource[d]!.forEach((gs, a) => {
+      const src = coreOf[gs]!;
+      if (src >= 0) {
+        out[src]!.compartment.push(slotOf[gs]!);
+        out[src]!.core.push(d);
+        out[src]!.axon.push(a);
+      } else {
+        const q = net.populations.find((x) => gs >= pn.base.get(x.id)! && gs < pn.base.get(x.id)! + populationSize(x))!;
+        const r = hostRoutes.get(q.id) ?? [];
+        r.push({ channel: gs - pn.base.get(q.id)!, core: d, axon: a });
+        hostRoutes.set(q.id, r);
+      }
+    });
+  });
+  cores.forEach((c, s) => {
+    c.outputAxons = { compartment: Int32Array.from(out[s]!.compartment), core: Int32Array.from(out[s]!.core), axon: Int32Array.from(out[s]!.axon) };
+  });
+  for (const q of net.populations) {
+    if (q.kind !== "source" || q.role !== "input") continue;
+    const n = populationSize(q);
+    const routes = (hostRoutes.get(q.id) ?? []).sort((a, b) => a.channel - b.channel || a.core - b.core);
+    const offsets = new Int32Array(n + 1);
+    for (const r of routes) offsets[r.channel + 1]!++;
+    for (let i = 0; i < n; i++) offsets[i + 1]! += offsets[i]!;
+    inputs.push({ population: q.id, shape: [...q.shape], encoding: { ...q.encoding! }, offsets, core: Int32Array.from(routes, (r) => r.core), axon: Int32Array.from(routes, (r) => r.axon) });
+  }
+  const readouts = net.readouts.map((r) => {
+    const base = pn.base.get(r.population)!;
+    const n = populationSize(pn.pops.get(r.population)!);
+    return {
+      population: r.population, tick: r.tick, scale: r.scale, offset: r.offset ? Float64Array.from(r.offset) : null,
+      core: Int32Array.from({ length: n }, (_, i) => coreOf[base + i]!),
+      compartment: Int32Array.from({ length: n }, (_, i) => slotOf[base + i]!),
+    };
+  });
+  return { format: CORES_FORMAT, version: 1, target: p.target.id, ticks: net.ticks, populations, cores, inputs, readouts };
+}
