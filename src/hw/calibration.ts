@@ -1,15 +1,25 @@
 /**
- * Calibration statistics the lowering uses: the mean activation of every neuron on the calibration data, from the
- * exact simulator (x = t_max − t, no spike = 0), for the bias correction of weight rounding (passes/quantize.ts).
+ * Calibration statistics the lowering uses, from the exact simulator on the calibration data (x = t_max − t, no
+ * spike = 0): the mean activation of every neuron, for the bias correction of weight rounding (passes/quantize.ts),
+ * and per spiking population a high quantile of its positive activations, for chip windows that clip rare outliers
+ * (passes/time.ts; the firing gate makes an activation above its window fire at t1, i.e. clip to the window).
  */
 import { product } from "../ann/graph.js";
 import type { SnnNetwork } from "../snn/network.js";
 import { simulateExact } from "../sim/exact/simulate.js";
 import { prepareNetwork } from "../sim/exact/prepare.js";
 
-export function activationMeans(net: SnnNetwork, x: Float64Array, n: number): Map<string, Float64Array> {
+export interface ActivationStats {
+  /** Mean activation per neuron, per non-readout population. */
+  means: Map<string, Float64Array>;
+  /** Per spiking population: its positive activations over the calibration samples, ascending. */
+  sorted: Map<string, Float64Array>;
+}
+
+export function activationStats(net: SnnNetwork, x: Float64Array, n: number): ActivationStats {
   const pops = net.populations.filter((p) => p.kind !== "readout");
   const means = new Map(pops.map((p) => [p.id, new Float64Array(product(p.shape))]));
+  const positives = new Map<string, number[]>(pops.filter((p) => p.kind === "spiking").map((p) => [p.id, []]));
   const prepared = prepareNetwork(net);
   const size = x.length / n;
   const step = 64;
@@ -19,13 +29,32 @@ export function activationMeans(net: SnnNetwork, x: Float64Array, n: number): Ma
     for (const p of pops) {
       const t = r.times.get(p.id)!;
       const m = means.get(p.id)!;
+      const pos = positives.get(p.id);
       const k = m.length;
       for (let i = 0; i < t.length; i++) {
         const a = p.window.tMax - t[i]!;
-        if (a > 0) m[i % k]! += a;
+        if (a > 0) {
+          m[i % k]! += a;
+          pos?.push(a);
+        }
       }
     }
   }
   for (const m of means.values()) for (let i = 0; i < m.length; i++) m[i]! /= n;
-  return means;
+  const sorted = new Map([...positives].map(([id, v]) => [id, Float64Array.from(v).sort()]));
+  return { means, sorted };
+}
+
+export function activationMeans(net: SnnNetwork, x: Float64Array, n: number): Map<string, Float64Array> {
+  return activationStats(net, x, n).means;
+}
+
+/**
+ * Chip windows at the q-quantile of each spiking population's positive calibration activations (q = 1: the maximum
+ * X_n). Activations above fire at t1 (clipped); the report states the quantile.
+ */
+export function quantileWindows(stats: ActivationStats, q: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [id, v] of stats.sorted) if (v.length) out.set(id, v[Math.min(v.length - 1, Math.floor(q * (v.length - 1) + 0.5))]!);
+  return out;
 }

@@ -40,6 +40,11 @@ export interface LowerOptions {
   activationMeans?: Map<string, Float64Array> | null;
   /** Synapses per connection: 1 (default, 8-bit weights) or 2 (coarse + residual, ~15-bit weights). */
   weightTerms?: 1 | 2;
+  /**
+   * Chip window length per spiking population (activation units), e.g. a calibration quantile (calibration.ts
+   * quantileWindows); overrides (1 + windowMargin)·X_n for the populations it names. Larger activations clip.
+   */
+  windows?: Map<string, number> | null;
 }
 
 export function lowerToHw(snn: SnnNetwork, target: Target, ticksPerWindow: number, options: LowerOptions = {}): Lowered {
@@ -50,6 +55,7 @@ export function lowerToHw(snn: SnnNetwork, target: Target, ticksPerWindow: numbe
       snn, target, ticksPerWindow, slopeFactor, windowMargin: options.windowMargin === undefined ? DEFAULT_WINDOW_MARGIN : options.windowMargin,
       activationMeans: options.activationMeans ?? null,
       weightTerms: options.weightTerms ?? 1,
+      windows: options.windows ?? null,
       stats: { extraNeurons: 0, extraSynapses: 0, relayNeurons: 0, clockNeurons: 0 },
       notes: [],
     };

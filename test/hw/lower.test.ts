@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { compile } from "../../src/compile.js";
+import { compile, compileGraph } from "../../src/compile.js";
 import { execute } from "../../src/ann/execute.js";
 import { readNpy } from "../../src/io/npy.js";
 import { loadTarget } from "../../src/hw/target/load.js";
@@ -42,8 +42,8 @@ describe("mlp_digits", () => {
     expect(ev.overflow).toEqual({ q: 0, u: 0, vmax: 0, vmin: 0 });
     expect(ev.spikesPerNeuron).toBe(1);
     expect(ev.agreement!).toBeGreaterThanOrEqual(0.97);
-    // 4 clock neurons for the one hidden layer; readout at t1 of the readout = 2 windows + 1 hop.
-    expect(lowering.stats.clockNeurons).toBe(4);
+    // 5 clock neurons for the one hidden layer (α, c1, push, release, firing gate); readout at t1 of the readout = 2 windows + 1 hop.
+    expect(lowering.stats.clockNeurons).toBe(5);
     expect(hw.readouts[0]!.tick).toBe(16 + 16);
     console.log(`mlp_digits ${target.id} 16 ticks: agreement ${ev.agreement} on ${N}, extra synapses ${lowering.stats.extraSynapses}`);
   });
@@ -104,6 +104,43 @@ describe("mlp_digits", () => {
     expect(msg).toContain("(Gemm)");
     expect(msg).toMatch(/register (u|v|q|one synapse)/);
     expect(msg).toMatch(/beyond the limit \d+/);
+  });
+});
+
+describe("at most one spike per neuron (hard rule)", () => {
+  it("activations far above the calibrated windows: still exactly one spike per neuron, none before its window, no register event", () => {
+    // Calibrate on dimmed digits (×0.25): the hidden windows X_n shrink, so the full-contrast test digits drive many
+    // neurons far beyond them — without the firing gate these fired before their inputs had all arrived.
+    const dim = readNpy(`${FIX}/digits_calib_x.npy`);
+    const dimmed = Float64Array.from(dim.data, (v) => 0.25 * v);
+    const shape = [dim.shape[0]!, ...dim.shape.slice(1)];
+    const c = compileGraph(mlp.ann, { ...dim, data: dimmed, shape }, dim.shape[0]!, "dimmed", { inputRange: { low: 0, high: 16 } });
+    for (const [target, ticks] of [[loihi2, 16], [loihi1, 64]] as const) {
+      const { hw, lowering } = lowerToHw(c.net, target, ticks);
+      const prog = compileCycle(hw, target);
+      const hidden = c.net.populations.filter((p) => p.kind === "spiking");
+      let above = 0;
+      for (let s = 0; s < N; s++) {
+        const r = runCycle(prog, encodeInputTicks(hw, x.subarray(s * 64, (s + 1) * 64)).spikes, { raster: true });
+        expect(r.overflow).toEqual({ q: 0, u: 0, vmax: 0, vmin: 0 });
+        for (const p of hidden) {
+          const w1 = lowering.timing!.populations.get(p.id)!.w1;
+          const size = p.shape.reduce((a, b) => a * b, 1);
+          expect(r.spikeCount[p.id]).toBe(size);
+          const counts = new Int32Array(size);
+          for (const i of r.raster![p.id]!.neuron) counts[i]!++;
+          expect(Math.max(...counts)).toBe(1);
+          const first = r.firstSpike[p.id]!;
+          for (let i = 0; i < size; i++) {
+            expect(first[i]!).toBeGreaterThanOrEqual(w1);
+            if (first[i] === w1) above++;
+          }
+        }
+      }
+      const total = N * hidden.reduce((a, p) => a + p.shape.reduce((b, c) => b * c, 1), 0);
+      console.log(`${target.id} ${ticks} ticks, calibrated on dimmed digits: ${above} of ${total} hidden activations at or above the window (fired at t1), each neuron spiked once`);
+      expect(above).toBeGreaterThan(N); // the situation is really exercised
+    }
   });
 });
 

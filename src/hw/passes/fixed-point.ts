@@ -68,7 +68,8 @@ export const termValue = (f: WeightFormat, t: Term): number => t.mant * 2 ** (f.
 
 /**
  * An integer x as a sum of mixed-sign (mantissa, exponent) terms, exactly: coarse first, then the residue at finer
- * exponents (≤ 4 terms cover 24-bit values). One clock or latch synapse per term.
+ * exponents (values beyond one synapse take several of the largest weight first; ≤ 8 terms). One clock or latch
+ * synapse per term.
  */
 export function splitExact(f: WeightFormat, x: number): Term[] {
   if (!Number.isInteger(x)) throw new Error(`splitExact: ${x} is not an integer`);
@@ -76,9 +77,15 @@ export function splitExact(f: WeightFormat, x: number): Term[] {
   const terms: Term[] = [];
   let rest = x;
   while (rest !== 0) {
-    if (terms.length === 6) throw new Error(`splitExact: ${x} needs more than 6 terms`);
+    if (terms.length === 8) throw new Error(`splitExact: ${x} needs more than 8 terms`);
     const e = chooseExp(f, r, Math.abs(rest));
-    if (e > f.expMax) throw new Error(`splitExact: ${x} exceeds the largest weight`);
+    if (e > f.expMax) {
+      // Beyond one synapse: the largest weight of its sign, and the rest in further terms.
+      const big = { mant: rest > 0 ? r.max - ((r.max - r.min) % r.step) : r.min, exp: f.expMax };
+      terms.push(big);
+      rest -= termValue(f, big);
+      continue;
+    }
     const m = quantizeMantissa(r, f, rest, e);
     const term = m !== 0 ? { mant: m, exp: e } : { mant: Math.sign(rest) * r.step, exp: e };
     terms.push(term);

@@ -74,6 +74,11 @@ export interface SpikingDesign {
   /** alpha: the clock push that forces the spike at t2, and the extra latch depth (integers ≥ 0). */
   push: Float64Array;
   latchDepth: Float64Array;
+  /**
+   * alpha: the firing gate G ≥ 0 (vInit above already includes −G): v is held G lower until t1, when the clock
+   * adds G back (a one-tick pulse of u), so no neuron fires before all its inputs have arrived.
+   */
+  gate: Float64Array;
 }
 
 export interface ReadoutDesign {
@@ -132,6 +137,8 @@ export interface Lowering {
   activationMeans: Map<string, Float64Array> | null;
   /** Synapses per connection: 1 (8-bit weights) or 2 (a coarse and a residual term, ~15-bit weights). */
   weightTerms: 1 | 2;
+  /** Chip window length per spiking population (activation units), overriding windowMargin where given. */
+  windows: Map<string, number> | null;
   /** Per-layer factor on the slope the quantizer picks (< 1 after a range retry). */
   slopeFactor: Map<string, number>;
   timing?: Timing;

@@ -372,17 +372,30 @@ function designSpiking(ir: Lowering, pop: SpikingPopulation, byId: Map<string, P
   const vInit = Int32Array.from(theta, (x) => Math.round(Theta - x));
   const push = new Float64Array(size);
   const latchDepth = new Float64Array(size);
+  const gate = new Float64Array(size);
   if (model === "alpha") {
     for (let i = 0; i < size; i++) {
+      // Firing gate: before t1, v is held G below its linear value, so no neuron can fire before every input has
+      // arrived (an activation above the window fires at t1: clipped to X_n); the latch below then always holds.
+      gate[i] = gateDepth(vInit[i]!, sums.exc[i]!, c0[i]!, K, Theta);
       // Lowest v an unfired neuron can have at t2 − 1 (any input in range); the push at t2 must lift it over Θ.
       const vForceLo = vInit[i]! + K * sums.inh[i]! + c0[i]! * K + (K - 1) * S;
-      push[i] = termValue(f, roundUpTerm(f, Math.max(1, Theta - vForceLo - S + 1)));
+      // Integers, realized exactly as a few synapses each (spiking.ts), so no single weight bounds them.
+      push[i] = Math.max(1, Theta - vForceLo - S + 1);
       // A neuron latched before t2 sits at −depth when the push arrives: it must stay ≤ Θ.
-      const depth = push[i]! - Theta;
-      latchDepth[i] = depth > 0 ? termValue(f, roundUpTerm(f, depth)) : 0;
+      latchDepth[i] = Math.max(0, push[i]! - Theta);
+      vInit[i]! -= gate[i]!;
     }
   }
-  return { kind: "spiking", id: pop.id, model, slope: S, groups: quantized, exc: sums.exc, inh: sums.inh, c0, c1, theta, vthMant, vInit, push, latchDepth };
+  return { kind: "spiking", id: pop.id, model, slope: S, groups: quantized, exc: sums.exc, inh: sums.inh, c0, c1, theta, vthMant, vInit, push, latchDepth, gate };
+}
+
+/**
+ * The firing gate's depth G (an integer ≥ 0): before t1 the linear v is at most vInit + (K − 1)·(Σw⁺ + c0)
+ * (every excitatory input and α integrating since the window's start; τ_j ≥ τ_a), and v − G must stay ≤ Θ.
+ */
+export function gateDepth(vInit: number, exc: number, c0: number, K: number, Theta: number): number {
+  return Math.max(0, Math.ceil(vInit + (K - 1) * (exc + c0) - Theta));
 }
 
 function designReadout(ir: Lowering, pop: ReadoutPopulation, byId: Map<string, Population>): ReadoutDesign {

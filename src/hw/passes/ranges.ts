@@ -5,6 +5,8 @@
  * arithmetic on the tick grid (see quantize.ts for the neuron's equations):
  *   before t1:  u ∈ [Σw⁻, Σw⁺ + c0] (all inhibitory inputs at their earliest, excitatory at their latest),
  *               v ≥ vInit + K·Σw⁻ (K = the longest an input can have been integrating at t1);
+ *               with the firing gate G (vInit holds −G until t1, a one-tick u pulse of +G at t1 releases it):
+ *               v ≥ vInit − G + K·Σw⁻, and at t1 u ≤ Σw⁺ + c0 + G;
  *   after t1:   u = S (the slope), v ≤ Θ until the spike; at t2 the forcing push P: u = S + P, v ≤ Θ + S + P;
  *   latched:    u ∈ {−D, 0}, v ∈ [−D, P − D].
  * A bound beyond a register's limit makes the lowering retry the layer at half the slope; if that cannot help the
@@ -73,14 +75,17 @@ export function unitBounds(n: UnitNeuron, K: number, model: "alpha" | "b1" | "re
   const vForceLo = vInit + K * inh + c0 * K + (K - 1);
   const P = Math.max(0, Theta - vForceLo - 1);
   const D = Math.max(0, P - Theta);
+  const G = Math.max(0, vInit + (K - 1) * (exc + c0) - Theta);
   const c1p = Math.max(c1, 0);
   const c1n = Math.min(c1, 0);
   return {
-    u: [Math.min(inh + c1n, -D, 0), Math.max(exc + c0 + c1p, 1 + P)],
-    v: [Math.min(vInit + K * inh, -D), Math.max(Theta + exc + c0 + c1p, Theta + 1 + P)],
-    q: [Math.min(inh + c1n, -(P + 1 + D)), Math.max(exc + c0 + c1p, P)],
+    u: [Math.min(inh + c1n, -D, 0), Math.max(exc + c0 + c1p, 1 + P, exc + c0 + G)],
+    v: [Math.min(vInit - G + K * inh, -D), Math.max(Theta + exc + c0 + c1p, Theta + 1 + P)],
+    // q per tick: G arrives alone with inputs at t1, −G with c1 (and a latch) at t1 + 1.
+    q: [Math.min(inh + c1n - G - (1 + D), -(P + 1 + D)), Math.max(exc + c0 + c1p, P, exc + G)],
     theta: Theta,
-    synapse: Math.max(n.maxWeight, P, D),
+    // Push, latch depth and gate are exact sums of a few synapses (≤ 6 terms; 4 of the largest weight leave room).
+    synapse: Math.max(n.maxWeight, P / 4, D / 4, G / 4),
   };
 }
 
@@ -122,9 +127,11 @@ export function designBounds(d: LayerDesign, K: number, t: Target): { u: [number
       const c1n = Math.min(d.c1[i]!, 0);
       const P = d.push[i]!;
       const D = d.latchDepth[i]!;
-      widen(u, Math.min(inh + c1n, -D, 0), Math.max(exc + c0 + c1p, S + P));
+      const G = d.gate[i]!;
+      // vInit includes −G; at t1 the gate's release adds G to u for one tick (with the inputs arrived so far).
+      widen(u, Math.min(inh + c1n, -D, 0), Math.max(exc + c0 + c1p, S + P, exc + c0 + G));
       widen(v, Math.min(vInit + K * inh, -D, vInit), Math.max(Theta + exc + c0 + c1p, Theta + S + P));
-      widen(q, Math.min(inh + c1n, -(P + S + D)), Math.max(exc + c0 + c1p, P, D));
+      widen(q, Math.min(inh + c1n - G - (S + D), -(P + S + D)), Math.max(exc + c0 + c1p, P, D, exc + G));
     }
   }
   return { u, v, q };

@@ -9,6 +9,8 @@
  *   Lava's LIF one per process) plus per-neuron initial voltages vInit_i = Θ − θ_i.
  * - Forced spike at t2: the clock pushes u by P_i at t2 (enough to lift the lowest possible v over Θ) and takes it
  *   back at t2 + 1.
+ * - Firing gate: v starts G_i below its linear value (in vInit) and the clock adds G_i back in the one tick t1, so
+ *   no neuron fires before every input has arrived (an activation above the window fires at t1, clipped).
  * - Latch (at most one spike): a self-inhibiting synapse −(S + D_i) cancels the slope S (u is not reset by a
  *   spike), and +D_i one tick later, so a latched neuron sits at v = −D_i when the push arrives and never reaches
  *   Θ again. A refractory period cannot do it: Loihi 1's is ≤ 63 ticks, Lava's bit-accurate LIF has none.
@@ -159,19 +161,29 @@ export const spikingPass: Pass<Lowering, Lowering> = {
         kind: "compartments", id: p.id, shape: p.shape, neuron: "cuba-lif", profiles: [cuba(d.vthMant)], profileOf: null,
         biasMant: null, biasExp: 0, uInit: null, vInit: d.vInit,
       });
-      // Clock: 0 switches on c0 after alphaStart, 1 switches on c1 after t1, 2 pushes at t2, 3 releases at t2 + 1.
+      // Clock: 0 switches on c0 after alphaStart, 1 switches on c1 after t1 (and ends the gate pulse), 2 pushes at
+      // t2, 3 releases at t2 + 1, 4 releases the firing gate at t1 (u += G for the one tick t1).
       const clockId = uniqueId(`${p.id}/clock`);
       const at = (arrival: number) => arrival - L; // emission tick for a first change of u at `arrival`
-      populations.push({ kind: "source", id: clockId, shape: [4], role: "clock", schedule: schedule([[at(pt.alphaStart + 1)], [at(pt.w1 + 1)], [at(pt.w2)], [at(pt.w2 + 1)]]) });
-      stats.clockNeurons += 4;
+      const gated = d.gate.some((g) => g > 0);
+      const ticks = [[at(pt.alphaStart + 1)], [at(pt.w1 + 1)], [at(pt.w2)], [at(pt.w2 + 1)]];
+      if (gated) ticks.push([at(pt.w1)]);
+      populations.push({ kind: "source", id: clockId, shape: [ticks.length], role: "clock", schedule: schedule(ticks) });
+      stats.clockNeurons += ticks.length;
       const clock = new SparseList();
       const latch = new SparseList();
       for (let i = 0; i < n; i++) {
         clock.add(0, i, splitExact(f, d.c0[i]!));
         clock.add(1, i, splitExact(f, d.c1[i]!));
-        const push = roundUpTerm(f, d.push[i]!);
-        clock.add(2, i, [push]);
-        clock.add(3, i, [{ mant: -push.mant, exp: push.exp }]);
+        const negate = (ts: Term[]) => ts.map((t) => ({ mant: -t.mant, exp: t.exp }));
+        if (d.gate[i]! > 0) {
+          const g = splitExact(f, d.gate[i]!);
+          clock.add(4, i, g);
+          clock.add(1, i, negate(g));
+        }
+        const push = splitExact(f, d.push[i]!);
+        clock.add(2, i, push);
+        clock.add(3, i, negate(push));
         latch.add(i, i, splitExact(f, -(d.slope + d.latchDepth[i]!)));
         if (d.latchDepth[i]! > 0) latch.add(i, i, splitExact(f, d.latchDepth[i]!), 1);
       }
@@ -185,7 +197,8 @@ export const spikingPass: Pass<Lowering, Lowering> = {
       ...ir.notes,
       snn.model === "alpha"
         ? `spiking rules (alpha on cuba-lif, du = dv = 0): per layer one clock source of 4 neurons switches on the integration currents (α from the input window's start; ` +
-          `padded conv taps and negative α from t1) and forces the spike at t2 (push, released one tick later); a self-inhibiting synapse −(S + D) then +D latches each neuron ` +
+          `padded conv taps and negative α from t1), gates firing until t1 (v held G below, released at t1: an activation above the window fires at t1) and forces the spike at t2 (push, released one tick later); ` +
+          `a self-inhibiting synapse −(S + D) then +D latches each neuron (all inputs have arrived when it fires, so u = S is cancelled exactly: at most one spike for any input in range) ` +
           `(no refractory period is long enough on Loihi 1, and Lava's LIF has none); per-neuron thresholds are one shared threshold per layer plus per-neuron initial voltages`
         : `spiking rules (b1 on the two-phase neuron program): inputs integrate until t1, then v ramps by S per tick and fires once; per-neuron thresholds are one shared threshold plus per-neuron initial voltages`,
       `max-pool gates: full voltage decay (v = u + bias), inputs of weight ${GATE_WEIGHT} and threshold 64 fire on the first arrival (last arrival with a bias for BN-sign −1 channels), self-inhibition latches them`,

@@ -46,7 +46,9 @@ export const timePass: Pass<Lowering, Lowering> = {
           // The readout has no window of its own: its delta is unused (logits are read as values).
           // The hardware window: (1 + margin)·X_n when a margin is given (finer ticks; larger activations fire
           // before t1, slightly early), else the SNN's window.
-          const hwLength = p.kind === "spiking" && ir.windowMargin !== null && p.maxActivation > 0 ? p.maxActivation * (1 + ir.windowMargin) : length;
+          const given = p.kind === "spiking" ? ir.windows?.get(p.id) : undefined;
+          const hwLength =
+            given !== undefined && given > 0 ? given : p.kind === "spiking" && ir.windowMargin !== null && p.maxActivation > 0 ? p.maxActivation * (1 + ir.windowMargin) : length;
           const delta = p.kind === "spiking" ? (hwLength > 0 ? hwLength / K : 1 / K) : 1;
           pops.set(p.id, { id: p.id, kind: p.kind, w1: t1, w2: p.kind === "spiking" ? t1 + K : t1, delta, delays, alphaStart: t1 - K });
           if (p.kind === "readout") readTick = t1;
@@ -60,6 +62,7 @@ export const timePass: Pass<Lowering, Lowering> = {
       timing,
       notes: [
         ...ir.notes,
+        (ir.windows ? `time: hidden windows given per layer (${[...ir.windows].map(([id, w]) => `${id}: ${w.toPrecision(4)}`).join(", ")}; larger activations fire at t1, clipped); ` : "") +
         (ir.windowMargin !== null ? `time: hidden windows set to (1 + ${ir.windowMargin})·X_n of the calibration data (the SNN's use ζ = ${ir.snn.compiledFrom.margin}); ` : "") +
         `time: ${K} ticks per window for every layer (layer n's tick is its window B_n / ${K} in activation units); input x̂ spikes at tick round(${K}·(1 − x̂)); ` +
           `synaptic latency ${L} tick(s) per hop absorbed by starting each firing phase at t1 = source's last tick + ${L - 1}; readout at tick ${readTick}`,
