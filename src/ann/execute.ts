@@ -4,7 +4,8 @@
  */
 import { InputError } from "../util/errors.js";
 import { describeOrigin, product } from "./graph.js";
-import type { AnnGraph, AnnNode, LayerNode, Term } from "./graph.js";
+import type { AnnGraph, AnnNode, LayerNode } from "./graph.js";
+import { applyTerm } from "./term.js";
 import { conv2dAccumulate } from "./kernels/conv2d.js";
 import { denseAccumulate } from "./kernels/dense.js";
 import { avgPool2dAccumulate, globalAvgPool, maxPool2d } from "./kernels/pool2d.js";
@@ -142,43 +143,8 @@ function runLayer(node: LayerNode, args: Float64Array[], inShapes: number[][], b
   const size = product(node.shape);
   if (node.bias.length !== size) throw new Error(`execute: layer '${node.id}' has ${node.bias.length} biases for ${size} neurons`);
   const out = broadcastRows(node.bias, batch);
-  node.terms.forEach((term, k) => addTerm(term, args[k], inShapes[k], node.shape, batch, out));
+  node.terms.forEach((term, k) => applyTerm(term, args[k]!, inShapes[k]!, node.shape, batch, out));
   return node.relu ? relu(out) : out;
-}
-
-function addTerm(term: Term, x: Float64Array, inShape: number[], outShape: number[], batch: number, out: Float64Array): void {
-  switch (term.kind) {
-    case "dense":
-      denseAccumulate(x, batch, product(inShape), term.weight, product(outShape), out);
-      return;
-    case "conv": {
-      const [cin, ih, iw] = inShape;
-      const [cout, oh, ow] = outShape;
-      conv2dAccumulate({ ...term, input: x, batch, inChannels: cin, inH: ih, inW: iw, outChannels: cout, output: out, outH: oh, outW: ow });
-      return;
-    }
-    case "avgpool": {
-      const [c, ih, iw] = inShape;
-      avgPool2dAccumulate(
-        { ...term, input: x, batch, channels: c, inH: ih, inW: iw, output: out, outH: outShape[1], outW: outShape[2] },
-        term.countIncludePad,
-        term.weight,
-      );
-      return;
-    }
-    case "identity": {
-      const size = product(inShape);
-      const channels = term.weight.length;
-      const inner = size / channels;
-      for (let b = 0; b < batch; b++)
-        for (let c = 0; c < channels; c++) {
-          const w = term.weight[c];
-          const base = b * size + c * inner;
-          for (let i = 0; i < inner; i++) out[base + i] += w * x[base + i];
-        }
-      return;
-    }
-  }
 }
 
 /** [batch, n] with every row equal to v. */

@@ -1,6 +1,7 @@
 /** Options shared by several commands, and the checks that keep outputs from overwriting inputs. */
 import { resolve } from "node:path";
 import type { Argv } from "yargs";
+import type { CompileOptions } from "../compile.js";
 import { InputError } from "../util/errors.js";
 
 export interface MappingArgs {
@@ -54,4 +55,20 @@ export function hardwareOptions<T>(y: Argv<T>): Argv<T & HardwareArgs> {
     .option("target", { type: "string", describe: "Also lower to a chip: a bundled target id (loihi2, loihi1) or a target XML file" })
     .option("ticks", { type: "number", describe: "Ticks per window on the chip (default: the smallest reaching --agreement on the calibration data)" })
     .option("agreement", { type: "number", default: 0.99, describe: "Tick search goal: cycle-simulation agreement with the ANN on the calibration data" }) as Argv<T & HardwareArgs>;
+}
+
+/** The compile options every command that compiles takes from its arguments. */
+export function compileOptionsFrom(
+  args: MappingArgs & Partial<HardwareArgs>,
+  onProgress: (stage: string, done: number, total: number) => void,
+): CompileOptions {
+  return {
+    model: args.neuron,
+    margin: args.margin,
+    inputRange: parseRange(args["input-range"]),
+    onProgress,
+    target: args.target,
+    ticks: args.ticks,
+    agreement: args.agreement,
+  };
 }

@@ -7,18 +7,9 @@ import { execute } from "../../src/ann/execute.js";
 import { product, type AnnGraph, type AnnNode, type Window2d } from "../../src/ann/graph.js";
 import { conv2dOutputShape } from "../../src/ann/kernels/conv2d.js";
 import { pool2dOutputShape } from "../../src/ann/kernels/pool2d.js";
+import { rng } from "./rng.js";
+export { rng };
 
-/** mulberry32: small, fast, seeded. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface WindowOptions {
   kernel?: number | [number, number];

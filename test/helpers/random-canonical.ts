@@ -1,17 +1,8 @@
 /** Small random canonical ANN graphs (input, layer, maxpool) for mapping and simulator tests. */
 import type { AnnGraph, AnnNode, LayerNode, MaxPoolNode } from "../../src/ann/graph.js";
+import { rng } from "./rng.js";
+export { rng };
 
-/** Deterministic uniform numbers (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function randomArray(n: number, r: () => number, scale: number, shift = 0): Float64Array {
   return Float64Array.from({ length: n }, () => (r() * 2 - 1) * scale + shift);

@@ -4,7 +4,7 @@ import type { CommandModule } from "yargs";
 import { compile } from "../../compile.js";
 import { writeFileAtomic } from "../../io/atomic.js";
 import { saveNetwork } from "../../snn/serialize.js";
-import { hardwareOptions, mappingOptions, parseRange, refuseOverwrite, type HardwareArgs, type MappingArgs } from "../options.js";
+import { compileOptionsFrom, hardwareOptions, mappingOptions, refuseOverwrite, type HardwareArgs, type MappingArgs } from "../options.js";
 import { saveHwNetwork } from "../../hw/serialize.js";
 import { progressFor } from "../progress.js";
 import { printCompileReport } from "../print-report.js";
@@ -39,15 +39,7 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
   handler: async (args) => {
     const dir = args.out ?? `${basename(args.model).replace(/\.onnx$/i, "")}-snn`;
     const progress = progressFor(args.json);
-    const compiled = compile(args.model, args.calib, {
-      model: args.neuron,
-      margin: args.margin,
-      inputRange: parseRange(args["input-range"]),
-      onProgress: (stage, done, total) => progress.update(stage, done, total),
-      target: args.target,
-      ticks: args.ticks,
-      agreement: args.agreement,
-    });
+    const compiled = compile(args.model, args.calib, compileOptionsFrom(args, (stage, done, total) => progress.update(stage, done, total)));
     // The HTML report's pictures: a few inputs simulated once more (written as report-data.json and report.html).
     const reportData = collectReport(compiled, { input: args["report-input"] ?? args.calib, sample: args["report-sample"] });
     if (compiled.report.fit) reportData.fit = fitSectionOf(compiled.report.fit);

@@ -10,7 +10,7 @@ import { accuracy, compareLogits } from "../../verify/compare.js";
 import { verifyCompiled } from "../../verify/verify.js";
 import { evaluateCycle } from "../../hw/evaluate.js";
 import { InputError } from "../../util/errors.js";
-import { hardwareOptions, type HardwareArgs, mappingOptions, parseRange, type MappingArgs } from "../options.js";
+import { compileOptionsFrom, hardwareOptions, type HardwareArgs, mappingOptions, type MappingArgs } from "../options.js";
 import { progressFor } from "../progress.js";
 import { formatNumber, table } from "../table.js";
 import { reportOptions, type ReportArgs } from "../report-options.js";
@@ -47,15 +47,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       .example("$0 verify lenet5.onnx --calib calib.npy --input test_x.npy --target loihi2", "also the bit-accurate cycle simulation's agreement on Loihi 2"),
   handler: async (args) => {
     const progress = progressFor(args.json);
-    const compiled = compile(args.model, args.calib, {
-      model: args.neuron,
-      margin: args.margin,
-      inputRange: parseRange(args["input-range"]),
-      onProgress: (stage, done, total) => progress.update(stage, done, total),
-      target: args.target,
-      ticks: args.ticks,
-      agreement: args.agreement,
-    });
+    const compiled = compile(args.model, args.calib, compileOptionsFrom(args, (stage, done, total) => progress.update(stage, done, total)));
     const inputShape = compiled.ann.nodes[0]!.shape;
     const { array, count: all } = loadSamples(args.input, inputShape);
     const n = args.limit !== undefined ? Math.max(0, Math.min(all, Math.floor(args.limit))) : all;
