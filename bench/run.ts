@@ -5,14 +5,18 @@ import { cycleVsExact } from "./cycle-vs-exact.js";
 import { exactVsOnnxruntime } from "./exact-vs-ort.js";
 import { agreementVsTicks } from "./agreement-vs-ticks.js";
 import { lavaVsCycle } from "./lava-vs-cycle.js";
+import { nirExportResnet18 } from "./nir-export.js";
 import { printTable, type BenchTable } from "./table.js";
+import { placeResnet18 } from "./place-resnet18.js";
 
 const sections: [string, () => Promise<BenchTable>][] = [
   ["exact-vs-ort", exactVsOnnxruntime],
   ["compile-resnet18", compileResnet18],
   ["cycle-vs-exact", cycleVsExact],
   ["agreement-vs-ticks", agreementVsTicks],
+  ["nir-export", nirExportResnet18],
   ["lava-vs-cycle", lavaVsCycle],
+  ["place-resnet18", placeResnet18],
 ];
 
 const only = process.argv.slice(2);

@@ -108,12 +108,31 @@ export function tilePopulation(pn: PreparedNet, pop: HwPopulation, budgets: Budg
     // Fewest tiles first; then more channels per tile (channels share the input axons), then squarer boxes.
     candidates.sort((a, b) => a.tiles - b.tiles || b.cb - a.cb || Math.abs(a.yb - a.xb) - Math.abs(b.yb - b.xb));
     let tried = 0;
+    // A failed tiling of k tiles with worst ratio w means fewer than ~k·w tiles will not do either: skip those.
+    let atLeast = naiveTiles;
     for (const c of candidates) {
+      if (c.tiles < atLeast) continue;
       if (tried++ > MAX_CANDIDATES) break;
-      if (!fits(tileUsage(pn, middleBox(pop, c.cb, c.yb, c.xb), mem), budgets)) continue;
+      const mid = tileUsage(pn, middleBox(pop, c.cb, c.yb, c.xb), mem);
+      const midRatio = worstRatio(tileAmounts(mid), budgets).ratio;
+      if (midRatio > 1) {
+        atLeast = Math.max(atLeast, Math.ceil(c.tiles * Math.min(midRatio, 1.05)));
+        continue;
+      }
       const tiles = boxTiles(pop, c.cb, c.yb, c.xb);
-      const r = result(tiles);
-      if (r.tiles.every((t) => fits(t.usage, budgets))) return r;
+      const done: { tile: Tile; usage: TileUsage }[] = [];
+      let ok = true;
+      for (const tile of tiles) {
+        const usage = tileUsage(pn, tile, mem);
+        const w = worstRatio(tileAmounts(usage), budgets).ratio;
+        if (w > 1) {
+          ok = false;
+          atLeast = Math.max(atLeast, c.tiles + 1);
+          break;
+        }
+        done.push({ tile, usage });
+      }
+      if (ok) return { population: pop.id, tiles: done, whole, naiveTiles, binding: resource, unfit: null };
     }
     // Fall back to contiguous ranges (always possible when one neuron fits).
   }

@@ -8,7 +8,7 @@
  */
 import type { HwCompartmentPopulation, HwConvSynapses, HwDenseSynapses } from "../hw/network.js";
 import { populationSize } from "../hw/network.js";
-import type { SynapseMemoryModel } from "./cost/index.js";
+import type { ListFormat, SynapseMemoryModel } from "./cost/index.js";
 import { delayAt, expAt, profileKeys, type PreparedGroup, type PreparedNet } from "./prepared.js";
 
 /** A slice of a population: its neurons (population indices, ascending), and the (c, y, x) box of a conv tile. */
@@ -48,12 +48,27 @@ class Acc {
   /** A list of `entries` synapses; `span` = length of the contiguous run holding them (dense option), or 0. */
   list(gr: PreparedGroup, exp: number, entries: number, span: number, times = 1): void {
     if (entries <= 0) return;
-    const f = { weightBits: gr.weightBits, delayBits: gr.delayBits, indexBits: this.indexBits };
-    const sparse = this.mem.listCost(entries, { ...f, dense: false });
-    const dense = span > 0 ? this.mem.listCost(span, { ...f, dense: true }) : Infinity;
+    const f = this.formatsOf(gr);
+    const sparse = this.mem.listCost(entries, f.sparse);
+    const dense = span > 0 ? this.mem.listCost(span, f.dense) : Infinity;
     this.memory += times * Math.min(sparse, dense);
     this.synapses += times * entries;
-    this.formats.add(formatKey(gr, exp, dense < sparse));
+    const useDense = dense < sparse;
+    const cacheKey = useDense ? exp * 2 + 1 : exp * 2;
+    let key = f.keys.get(cacheKey);
+    if (key === undefined) f.keys.set(cacheKey, (key = formatKey(gr, exp, useDense)));
+    this.formats.add(key);
+  }
+
+  private readonly cache = new Map<PreparedGroup, { sparse: ListFormat; dense: ListFormat; keys: Map<number, string> }>();
+  private formatsOf(gr: PreparedGroup) {
+    let f = this.cache.get(gr);
+    if (!f) {
+      const base = { weightBits: gr.weightBits, delayBits: gr.delayBits, indexBits: this.indexBits };
+      f = { sparse: { ...base, dense: false }, dense: { ...base, dense: true }, keys: new Map() };
+      this.cache.set(gr, f);
+    }
+    return f;
   }
 }
 
