@@ -50,12 +50,20 @@ export const fitCommand: CommandModule<object, FitArgs> = {
     if (!report.fits) {
       throw new SpikecError(
         `the network does not fit ${report.targetName}:\n${report.problems.map((p) => `  ${p.message}`).join("\n")}`,
-        "lower the network's fan-in (smaller kernels or fewer input channels per layer), or pick a target with larger cores",
+        hintFor(report),
         3,
       );
     }
   },
 };
+
+/** What to try, by the resource that failed. */
+function hintFor(r: FitReport): string {
+  const resources = new Set(r.problems.map((p) => p.resource));
+  if (resources.has("synapse formats")) return "each distinct weight exponent into a neuron needs a synapse-format entry: fewer exponents per layer (or a target with a larger format table, e.g. loihi2)";
+  if (resources.has("input axons") || resources.has("synapse memory")) return "lower the fan-in of the layers named (smaller kernels or fewer input channels), or pick a target with larger cores";
+  return "pick a target with more cores or chips, or a smaller network";
+}
 
 function fitReportFor(args: FitArgs): FitReport {
   const isDir = existsSync(args.input) && statSync(args.input).isDirectory();
