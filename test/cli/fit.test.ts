@@ -1,0 +1,112 @@
+/**
+ * `spikec fit` and `spikec compile --emit loihi` as a user runs them: exit 0 when the network fits, 3 when it does not
+ * (naming the resource, the amount and the limit), 2 on bad input; --json validated by schemas/fit-report.schema.json;
+ * loihi/cores.json readable by readCoresFile and consistent with the fit report.
+ */
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { readCoresFile } from "../../src/backends/loihi/files.js";
+import { compileSchema } from "../../src/util/schema.js";
+import { runCli } from "../helpers/cli.js";
+
+const FIX = "test/fixtures";
+const MLP = `${FIX}/mlp_digits.onnx`;
+const CALIB = `${FIX}/digits_calib_x.npy`;
+const validFitReport = compileSchema("fit-report.schema.json");
+
+let tmp: string;
+let compiled: string;
+/** loihi1 with 32 input axons per core: the MLP's first layer (fan-in 64 + clocks) cannot fit one neuron on a core. */
+let smallTarget: string;
+
+beforeAll(async () => {
+  tmp = mkdtempSync(join(tmpdir(), "spikec-fit-"));
+  compiled = join(tmp, "mlp-loihi2");
+  const c = await runCli(["compile", MLP, "--calib", CALIB, "--target", "loihi2", "--ticks", "32", "--emit", "loihi", "-o", compiled, "--json"]);
+  expect(c.code, c.stderr).toBe(0);
+  smallTarget = join(tmp, "small.xml");
+  const xml = readFileSync("targets/loihi1.xml", "utf8").replace(/<maxInputAxons value="4096"/, '<maxInputAxons value="32"');
+  expect(xml).toContain('<maxInputAxons value="32"');
+  writeFileSync(smallTarget, xml.replace('id="loihi1"', 'id="small-axons"'));
+}, 300_000);
+
+describe("spikec compile --emit loihi", () => {
+  it("writes loihi/cores.json that readCoresFile accepts, one core config per core of the fit report", () => {
+    const file = join(compiled, "loihi", "cores.json");
+    expect(existsSync(file)).toBe(true);
+    expect(existsSync(join(compiled, "loihi", "cores.bin"))).toBe(true);
+    const cfg = readCoresFile(file);
+    const report = JSON.parse(readFileSync(join(compiled, "report.json"), "utf8"));
+    expect(validFitReport(report.fit)).toBe(true);
+    expect(cfg.target).toBe("loihi2");
+    expect(cfg.cores.length).toBe(report.fit.totals.cores);
+    // Every compartment of the MLP (64 → 100 → 10, plus clocks) has a slot; the readout maps all 10 logits.
+    const compartments = cfg.cores.reduce((a, c) => a + c.compartments.population.length, 0);
+    expect(compartments).toBe(report.fit.totals.neurons);
+    expect(cfg.readouts[cfg.readouts.length - 1]!.core.length).toBe(10);
+    // Input: 64 channels, each routed to at least one axon.
+    expect(cfg.inputs[0]!.offsets.length).toBe(65);
+    expect(cfg.inputs[0]!.core.length).toBeGreaterThanOrEqual(64);
+  });
+});
+
+describe("spikec fit", () => {
+  it("a compiled folder that fits: exit 0, the tables and the verdict", async () => {
+    const r = await runCli(["fit", compiled]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/fit on Intel Loihi 2/);
+    expect(r.stdout).toMatch(/verdict: fits: \d+ cores on 1 chip/);
+  });
+
+  it("--json: a fit report valid against schemas/fit-report.schema.json, with measured activity when --calib is given", async () => {
+    const r = await runCli(["fit", compiled, "--json", "--calib", CALIB, "--samples", "5"]);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(validFitReport(doc), JSON.stringify(validFitReport.errors)).toBe(true);
+    expect(doc.fits).toBe(true);
+    expect(doc.problems).toEqual([]);
+    expect(doc.totals.activity).toMatchObject({ basis: "measured", samples: 5 });
+    expect(doc.totals.neurons).toBe(doc.layers.reduce((a: number, l: { neurons: number }) => a + l.neurons, 0));
+    // Spikes per inference: at most one per neuron plus the clocks' schedules (TTFS).
+    expect(doc.totals.spikesPerInference).toBeGreaterThan(0);
+  });
+
+  it("a model that does not fit: exit 3, the layer, the resource, one neuron's amount and the limit", async () => {
+    const r = await runCli(["fit", MLP, "--calib", CALIB, "--target", smallTarget, "--ticks", "32", "--samples", "0"]);
+    expect(r.code).toBe(3);
+    const all = r.stdout + r.stderr;
+    // 64 input channels plus the layer's clock neurons reach each neuron of /0/Gemm.
+    const m = /one neuron needs (\d+) input axons but a core has 32/.exec(all);
+    expect(m).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThanOrEqual(64);
+    expect(all).toMatch(/ONNX \/0\/Gemm \(Gemm\)/);
+    expect(all).toMatch(/verdict: does not fit/);
+  }, 120_000);
+
+  it("a model that does not fit, --json: still a valid report (fits false, the problem listed), exit 3", async () => {
+    const r = await runCli(["fit", MLP, "--calib", CALIB, "--target", smallTarget, "--ticks", "32", "--samples", "0", "--json"]);
+    expect(r.code).toBe(3);
+    const doc = JSON.parse(r.stdout);
+    expect(validFitReport(doc), JSON.stringify(validFitReport.errors)).toBe(true);
+    expect(doc.fits).toBe(false);
+    expect(doc.problems[0]).toMatchObject({ population: "/0/Gemm", resource: "input axons", limit: 32 });
+    expect(doc.problems[0].amount).toBeGreaterThanOrEqual(64);
+    expect(doc.binding).toBe("input axons");
+  }, 120_000);
+
+  it("bad input: exit 2 with one message each", async () => {
+    const notModel = await runCli(["fit", join(tmp, "small.xml")]);
+    expect(notModel.code).toBe(2);
+    expect(notModel.stderr).toMatch(/neither a folder nor an \.onnx model/);
+    const noCalib = await runCli(["fit", MLP, "--target", "loihi2"]);
+    expect(noCalib.code).toBe(2);
+    expect(noCalib.stderr).toMatch(/needs --calib and --target/);
+    const badTarget = await runCli(["fit", compiled, "--target", "no-such-chip"]);
+    expect(badTarget.code).toBe(2);
+    expect(badTarget.stderr).toMatch(/no-such-chip/);
+    const empty = await runCli(["fit", tmp]);
+    expect(empty.code).toBe(2);
+  });
+});
