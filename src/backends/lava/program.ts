@@ -329,6 +329,7 @@ def main(argv=None):
             for j in range(ticks.shape[1]):
                 fired = np.flatnonzero(count > j)
                 record(spikes[name], k, fired, ticks[fired, j])
+        print(f"sample {k + 1}/{n}: {time.time() - t0:.1f} s", file=sys.stderr, flush=True)
     if started:
         runner.stop()
     elapsed = time.time() - t0
