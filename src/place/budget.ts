@@ -38,7 +38,7 @@ export function tileAmounts(u: TileUsage): Record<Resource, number> {
     "synapse memory": u.memory,
     "compartment profiles": u.compartmentProfiles.size,
     thresholds: u.thresholds.size,
-    "synapse formats": u.formats.size,
+    "synapse formats": u.formatsNeeded,
     "neuron groups": 1,
   };
 }

@@ -12,7 +12,8 @@ import { memoryModelOf, type SynapseMemoryModel } from "./cost/index.js";
 import { budgetsOf, RESOURCES, tileAmounts, type Budget, type Resource } from "./budget.js";
 import { prepare, type PreparedNet } from "./prepared.js";
 import { tilePopulation, type TiledPopulation } from "./tiling.js";
-import type { Tile, TileUsage } from "./usage.js";
+import { formatsNeeded, type Tile, type TileUsage } from "./usage.js";
+import { mergeDemand, type FormatDemand } from "./formats.js";
 
 export interface PlacedTile {
   tile: Tile;
@@ -88,16 +89,30 @@ class OpenCore {
   neurons = 0;
   memory = 0;
   readonly axons = new Set<number>();
-  readonly formats = new Set<string>();
+  /** Format demands by key; the table holds them after exact re-encoding (./formats.ts). */
+  readonly formats = new Map<string, FormatDemand>();
+  formatCount = 0;
   readonly compartments = new Set<string>();
   readonly thresholds = new Set<number>();
   readonly groups = new Set<string>();
   shared: string | null = null;
   readonly tiles: number[] = [];
 
-  constructor(readonly index: number) {}
+  constructor(
+    readonly index: number,
+    private readonly pn: PreparedNet,
+  ) {}
 
-  private grown<T>(set: Set<T>, add: Iterable<T>): number {
+  /** Format entries with `u`'s demands added (re-encoded only when the plain count exceeds the table). */
+  private formatsWith(u: TileUsage, cap: number): number {
+    const plain = this.grown(this.formats, u.formats);
+    if (plain <= cap) return plain;
+    const merged = new Map(this.formats);
+    for (const [k, d] of u.formatDemands) merged.set(k, merged.has(k) ? mergeDemand(merged.get(k)!, d) : d);
+    return formatsNeeded(this.pn, merged, cap);
+  }
+
+  private grown<T>(set: Set<T> | Map<T, unknown>, add: Iterable<T>): number {
     let n = set.size;
     for (const x of add) if (!set.has(x)) n++;
     return n;
@@ -108,7 +123,7 @@ class OpenCore {
     if (this.neurons + u.neurons > cap("neurons")) return false;
     if (this.memory + u.memory > cap("synapse memory")) return false;
     if (this.grown(this.groups, [population]) > cap("neuron groups")) return false;
-    if (this.grown(this.formats, u.formats) > cap("synapse formats")) return false;
+    if (this.formatsWith(u, cap("synapse formats")) > cap("synapse formats")) return false;
     if (this.grown(this.compartments, u.compartmentProfiles) > cap("compartment profiles")) return false;
     if (this.grown(this.thresholds, u.thresholds) > cap("thresholds")) return false;
     return this.grown(this.axons, u.axons) <= cap("input axons");
@@ -119,7 +134,8 @@ class OpenCore {
     this.neurons += u.neurons;
     this.memory += u.memory;
     this.groups.add(population);
-    for (const x of u.formats) this.formats.add(x);
+    for (const [k, d] of u.formatDemands) this.formats.set(k, this.formats.has(k) ? mergeDemand(this.formats.get(k)!, d) : d);
+    this.formatCount = formatsNeeded(this.pn, this.formats);
     for (const x of u.compartmentProfiles) this.compartments.add(x);
     for (const x of u.thresholds) this.thresholds.add(x);
     for (const x of u.axons) this.axons.add(x);
@@ -142,14 +158,14 @@ export function place(net: HwNetwork, target: Target, options: PlaceOptions = {}
     tiled.push(t);
     if (t.unfit) {
       const onnx = onnxNodesOf(p.id, options.origins);
-      const { resource, amount, limit } = t.unfit;
+      const { resource, amount, limit, detail } = t.unfit;
       problems.push({
         population: p.id,
         onnxNodes: onnx,
         resource,
         amount,
         limit,
-        message: `layer '${p.id}' (ONNX ${onnx.join(", ")}): one neuron needs ${amount} ${resource} but a core has ${limit}`,
+        message: `layer '${p.id}' (ONNX ${onnx.join(", ")}): one neuron needs ${amount} ${resource} but a core has ${limit}${detail ? ` (${detail})` : ""}`,
       });
     }
   }
@@ -163,7 +179,7 @@ export function place(net: HwNetwork, target: Target, options: PlaceOptions = {}
       const k = tiles.length;
       let core = open.slice(-window).find((c) => c.accepts(usage, tile.population, cap));
       if (!core) {
-        core = new OpenCore(open.length);
+        core = new OpenCore(open.length, pn);
         open.push(core);
       }
       core.add(k, usage, tile.population);
@@ -207,7 +223,7 @@ export function place(net: HwNetwork, target: Target, options: PlaceOptions = {}
     used["synapse memory"] = c.memory;
     used["compartment profiles"] = c.compartments.size;
     used.thresholds = c.thresholds.size;
-    used["synapse formats"] = c.formats.size;
+    used["synapse formats"] = c.formatCount;
     used["neuron groups"] = c.groups.size;
     return { core: c.index, chip: Math.floor(c.index / usable), tiles: c.tiles, used };
   });

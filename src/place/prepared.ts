@@ -47,7 +47,9 @@ function weightFormat(w: Int16Array, target: Target): { mode: SignMode; bits: nu
   const r = target.synapse.weightRanges[mode] ?? target.synapse.weightRanges.mixed;
   const step = r?.step ?? 1;
   const magnitude = Math.max(-lo, hi) / step;
-  const bits = Math.ceil(Math.log2(magnitude + 1)) + (mode === "mixed" ? 1 : 0);
+  let bits = Math.ceil(Math.log2(magnitude + 1)) + (mode === "mixed" ? 1 : 0);
+  // The mode's whole range fits the weight field (inhibitory −256 is a full 8-bit field, not 9 bits).
+  if (r && lo >= r.min && hi <= r.max) bits = Math.min(bits, target.synapse.weightBits);
   return { mode, bits: Math.max(1, bits) };
 }
 

@@ -20,7 +20,7 @@ export interface TiledPopulation {
   /** The resource that forced the split (the worst ratio of the whole population). */
   binding: Resource;
   /** A single neuron that fits no core: the resource, its amount and the limit. */
-  unfit: { resource: Resource; amount: number; limit: number } | null;
+  unfit: { resource: Resource; amount: number; limit: number; detail?: string } | null;
 }
 
 const MAX_CANDIDATES = 400;
@@ -32,7 +32,12 @@ function fits(u: TileUsage, budgets: Budget[]): boolean {
 function unfitOf(u: TileUsage, budgets: Budget[]): TiledPopulation["unfit"] {
   const a = tileAmounts(u);
   const { resource } = worstRatio(a, budgets);
-  return { resource, amount: a[resource], limit: budgets.find((b) => b.resource === resource)!.capacity! };
+  const limit = budgets.find((b) => b.resource === resource)!.capacity!;
+  if (resource !== "synapse formats") return { resource, amount: a[resource], limit };
+  // Which table entries: the distinct (sign mode, exponent, widths) of its synapse lists, and what re-encoding left.
+  const keys = [...u.formats].sort();
+  const detail = `its synapse lists use ${keys.length} distinct formats (${keys.join("; ")}); exact re-encoding onto shared exponents leaves ${a[resource]}`;
+  return { resource, amount: a[resource], limit, detail };
 }
 
 /** k ranges of `order` (neurons sorted by their format key), each tile's neurons ascending. */

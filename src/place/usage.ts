@@ -10,6 +10,7 @@ import type { HwCompartmentPopulation, HwConvSynapses, HwDenseSynapses } from ".
 import { populationSize } from "../hw/network.js";
 import type { ListFormat, SynapseMemoryModel } from "./cost/index.js";
 import { delayAt, expAt, profileKeys, type PreparedGroup, type PreparedNet } from "./prepared.js";
+import { coverFormats, formatRulesOf, mergeDemand, trailingZeros, TZ_CAP, type FormatDemand } from "./formats.js";
 
 /** A slice of a population: its neurons (population indices, ascending), and the (c, y, x) box of a conv tile. */
 export interface Tile {
@@ -25,6 +26,10 @@ export interface TileUsage {
   memory: number;
   synapses: number;
   formats: Set<string>;
+  /** Per format key, the extent of its weights (what exact re-encoding onto another exponent needs). */
+  formatDemands: Map<string, FormatDemand>;
+  /** Format-table entries the tile needs after exact re-encoding (≤ formats.size; ./formats.ts). */
+  formatsNeeded: number;
   compartmentProfiles: Set<string>;
   thresholds: Set<number>;
   /** Settings shared per core (vmin/vmax): tiles with different keys cannot share a core. */
@@ -34,12 +39,30 @@ export interface TileUsage {
 const formatKey = (gr: PreparedGroup, exp: number, dense: boolean): string =>
   `${gr.mode} exp=${exp} w${gr.weightBits} d${gr.delayBits} ${dense ? "dense" : "sparse"}`;
 
+/** Extent of a set of nonzero weights: largest, smallest, fewest trailing zeros. */
+export interface WeightExtent {
+  maxW: number;
+  minW: number;
+  tz: number;
+}
+
+export const emptyExtent = (): WeightExtent => ({ maxW: -Infinity, minW: Infinity, tz: TZ_CAP });
+
+export function widen(e: WeightExtent, w: number): void {
+  if (w > e.maxW) e.maxW = w;
+  if (w < e.minW) e.minW = w;
+  if (e.tz > 0) e.tz = Math.min(e.tz, trailingZeros(w));
+}
+
 /** Accumulates per-axon lists and the set of axons of one tile. */
 class Acc {
   memory = 0;
   synapses = 0;
   readonly formats = new Set<string>();
+  readonly demands = new Map<string, FormatDemand>();
   readonly axons: number[] = [];
+  /** Weight extents of the tile's synapses per (group, exponent), set before the group's lists. */
+  readonly extents = new Map<PreparedGroup, Map<number, WeightExtent>>();
   constructor(
     readonly mem: SynapseMemoryModel,
     readonly indexBits: number,
@@ -56,8 +79,14 @@ class Acc {
     const useDense = dense < sparse;
     const cacheKey = useDense ? exp * 2 + 1 : exp * 2;
     let key = f.keys.get(cacheKey);
-    if (key === undefined) f.keys.set(cacheKey, (key = formatKey(gr, exp, useDense)));
-    this.formats.add(key);
+    if (key === undefined) {
+      f.keys.set(cacheKey, (key = formatKey(gr, exp, useDense)));
+      this.formats.add(key);
+      const e = this.extents.get(gr)?.get(exp) ?? { maxW: gr.mode === "inhibitory" ? 0 : 255, minW: gr.mode === "excitatory" ? 0 : -256, tz: 0 };
+      const d: FormatDemand = { mode: gr.mode, exp, weightBits: gr.weightBits, delayBits: gr.delayBits, dense: useDense, ...e };
+      const old = this.demands.get(key);
+      this.demands.set(key, old ? mergeDemand(old, d) : d);
+    }
   }
 
   private readonly cache = new Map<PreparedGroup, { sparse: ListFormat; dense: ListFormat; keys: Map<number, string> }>();
@@ -72,6 +101,49 @@ class Acc {
   }
 }
 
+/**
+ * Weight extents of a dense group per target neuron, or of a conv group per output channel (the units that carry
+ * one exponent), computed once per group.
+ */
+const unitExtents = new WeakMap<PreparedGroup, WeightExtent[]>();
+function extentsOf(gr: PreparedGroup): WeightExtent[] {
+  let out = unitExtents.get(gr);
+  if (out) return out;
+  const g = gr.g;
+  const units = g.kind === "dense" ? populationSize(gr.source) : g.kind === "conv" ? (g.weight.length / (gr.source.shape[0]! / g.group)) / (g.kernel[0] * g.kernel[1]) : 0;
+  const per = units ? g.weight.length / units : 0;
+  if (g.kind === "dense") {
+    // weight is [nOut, nIn]: one row per target neuron.
+    const nOut = g.weight.length / units;
+    out = Array.from({ length: nOut }, emptyExtent);
+    for (let i = 0; i < nOut; i++) for (let j = 0; j < units; j++) if (g.weight[i * units + j] !== 0) widen(out[i]!, g.weight[i * units + j]!);
+  } else {
+    out = Array.from({ length: units }, emptyExtent);
+    for (let u = 0; u < units; u++) for (let k = u * per; k < (u + 1) * per; k++) if (g.weight[k] !== 0) widen(out[u]!, g.weight[k]!);
+  }
+  unitExtents.set(gr, out);
+  return out;
+}
+
+/** Sets the tile's extent of (group, exponent) from the units (rows or channels) it holds. */
+function setExtents(acc: Acc, gr: PreparedGroup, units: Iterable<number>, expOf: (u: number) => number): void {
+  const ext = extentsOf(gr);
+  const m = new Map<number, WeightExtent>();
+  for (const u of units) {
+    const e = ext[u]!;
+    if (e.maxW === -Infinity) continue;
+    const x = expOf(u);
+    const cur = m.get(x);
+    if (!cur) m.set(x, { ...e });
+    else {
+      cur.maxW = Math.max(cur.maxW, e.maxW);
+      cur.minW = Math.min(cur.minW, e.minW);
+      cur.tz = Math.min(cur.tz, e.tz);
+    }
+  }
+  acc.extents.set(gr, m);
+}
+
 function denseUsage(gr: PreparedGroup, g: HwDenseSynapses, t: Tile, srcBase: number, acc: Acc): void {
   const nIn = populationSize(gr.source);
   const nF = gr.exps.length;
@@ -82,6 +154,7 @@ function denseUsage(gr: PreparedGroup, g: HwDenseSynapses, t: Tile, srcBase: num
   const lo = new Int32Array(nF);
   const hi = new Int32Array(nF);
   const T = t.neurons;
+  setExtents(acc, gr, T, (i) => expAt(exps, i));
   for (let j = 0; j < nIn; j++) {
     cnt.fill(0);
     for (let p = 0; p < T.length; p++) {
@@ -108,15 +181,18 @@ function sparseUsage(gr: PreparedGroup, t: Tile, srcBase: number, acc: Acc): voi
   const { offsets, index } = gr.byPost!;
   const nF = gr.exps.length;
   const lists = new Map<number, number>();
+  const ext = gr.exps.map(emptyExtent);
   for (const i of t.neurons) {
     for (let a = offsets[i]!; a < offsets[i + 1]!; a++) {
       const k = index[a]!;
       if (g.weight[k] === 0) continue;
       const f = nF === 1 ? 0 : gr.exps.indexOf(expAt(g.weightExp, k));
+      widen(ext[f]!, g.weight[k]!);
       const key = g.pre[k]! * nF + f;
       lists.set(key, (lists.get(key) ?? 0) + 1);
     }
   }
+  acc.extents.set(gr, new Map(gr.exps.map((x, f) => [x, ext[f]!])));
   const seen = new Set<number>();
   for (const [key, n] of lists) {
     const f = key % nF;
@@ -148,6 +224,10 @@ function tapClasses(inSize: number, k: number, stride: number, pad: number, dil:
   return classes;
 }
 
+function* channels(c: [number, number]): Iterable<number> {
+  for (let x = c[0]; x < c[1]; x++) yield x;
+}
+
 const taps = (sig: number): number[] => {
   const out: number[] = [];
   for (let i = 0; sig; i++, sig >>>= 1) if (sig & 1) out.push(i);
@@ -165,6 +245,7 @@ function convUsage(gr: PreparedGroup, g: HwConvSynapses, t: Tile, srcBase: numbe
   const nF = gr.exps.length;
   // nz[((f·C + ci)·kh + i)·kw + j]: output channels of the tile (format f) with a nonzero weight on tap (ci, i, j).
   const nz = new Int32Array(nF * C * kh * kw);
+  setExtents(acc, gr, channels(box.c), (co) => expAt(g.weightExp, co));
   for (let co = box.c[0]; co < box.c[1]; co++) {
     const f = nF === 1 ? 0 : gr.exps.indexOf(expAt(g.weightExp, co));
     const c0 = Math.floor(co / coutG) * cinG;
@@ -209,6 +290,7 @@ function convNeuronUsage(gr: PreparedGroup, g: HwConvSynapses, t: Tile, srcBase:
   // The target's [Co, Ho, Wo] shape follows from the geometry.
   const Ho = Math.floor((H + g.pads[0] + g.pads[2] - g.dilation[0] * (kh - 1) - 1) / g.stride[0]) + 1;
   const Wo = Math.floor((W + g.pads[1] + g.pads[3] - g.dilation[1] * (kw - 1) - 1) / g.stride[1]) + 1;
+  setExtents(acc, gr, new Set(Array.from(t.neurons, (n) => Math.floor(n / (Ho * Wo)))), (co) => expAt(g.weightExp, co));
   for (const n of t.neurons) {
     const co = Math.floor(n / (Ho * Wo));
     const oy = Math.floor(n / Wo) % Ho;
@@ -288,6 +370,9 @@ export function tileUsage(pn: PreparedNet, t: Tile, mem: SynapseMemoryModel): Ti
     memory: acc.memory,
     synapses: acc.synapses,
     formats: acc.formats,
+    formatDemands: acc.demands,
+    formatsNeeded: formatsNeeded(pn, acc.demands),
+    
     compartmentProfiles,
     thresholds,
     shared: [...shared].sort().join(";"),
@@ -313,3 +398,10 @@ export function boxNeurons(shape: number[], box: NonNullable<Tile["box"]>): Int3
 }
 
 export { delayAt };
+
+/** Entries a set of format demands needs after exact re-encoding, when it exceeds the target's table (else its size). */
+export function formatsNeeded(pn: PreparedNet, demands: Map<string, FormatDemand>, limit?: number): number {
+  const cap = pn.target.coreClasses[0]!.profiles.synapseFormat;
+  if (cap === null || demands.size <= cap) return demands.size;
+  return coverFormats([...demands.values()], formatRulesOf(pn.target), limit).formats.length;
+}

@@ -9,6 +9,8 @@ import { SpikecError } from "../../util/errors.js";
 import { onnxNodesOf, type Placement, type PlaceOptions } from "../../place/place.js";
 import { CORES_FORMAT, NONE, type CompartmentProfileEntry, type CoreConfig, type CoresConfig, type InputMap, type SynapseFormatEntry } from "./config.js";
 import { forEachSynapse } from "./synapses.js";
+import { coverFormats, formatRulesOf, reencode, trailingZeros, type FormatCover, type FormatDemand } from "../../place/formats.js";
+import { widen } from "../../place/usage.js";
 
 /** Interns table entries by their JSON text. */
 class Table<T> {
@@ -93,7 +95,8 @@ export function buildCoresConfig(p: Placement, origins?: PlaceOptions["origins"]
   const axonOf = cores.map(() => new Map<number, number>());
   const axonSource = cores.map(() => [] as number[]);
   const lists = cores.map(() => ({ axon: [] as number[], compartment: [] as number[], weight: [] as number[], exponent: [] as number[], delay: [] as number[], format: [] as number[] }));
-  const formats = cores.map(() => new Table<SynapseFormatEntry>());
+  // Raw formats per core ((sign mode, exponent, widths) of the HW IR), re-encoded onto the table below.
+  const raw = cores.map(() => new Map<string, { d: FormatDemand; index: number }>());
   for (const gr of [...pn.incoming.values()].flat()) {
     const g = gr.g;
     const srcBase = pn.base.get(g.source)!;
@@ -114,11 +117,36 @@ export function buildCoresConfig(p: Placement, origins?: PlaceOptions["origins"]
       l.weight.push(weight);
       l.exponent.push(exp);
       l.delay.push(delay);
-      l.format.push(formats[d]!.add({ mode: gr.mode, weightExp: exp, delayBits: gr.delayBits }));
+      const key = `${gr.mode} ${exp} ${gr.weightBits} ${gr.delayBits}`;
+      let r = raw[d]!.get(key);
+      if (!r) {
+        r = { d: { mode: gr.mode, exp, weightBits: gr.weightBits, delayBits: gr.delayBits, dense: false, maxW: weight, minW: weight, tz: trailingZeros(weight) }, index: raw[d]!.size };
+        raw[d]!.set(key, r);
+      } else widen(r.d, weight);
+      l.format.push(r.index);
     });
   }
+  const cap = p.target.coreClasses[0]!.profiles.synapseFormat;
+  const rules = formatRulesOf(p.target);
   cores.forEach((c, d) => {
     const l = lists[d]!;
+    // Exact re-encoding (same contribution w · 2^(6 + exp)) when the raw formats exceed the core's table.
+    const demands = [...raw[d]!.values()].map((r) => r.d);
+    const cover: FormatCover =
+      cap !== null && demands.length > cap ? coverFormats(demands, rules, cap) : { formats: demands.map(({ mode, exp, weightBits, delayBits, dense }) => ({ mode, exp, weightBits, delayBits, dense })), assign: demands.map((_, i) => i) };
+    if (cap !== null && cover.formats.length > cap) {
+      throw new SpikecError(
+        `core ${c.core}: its synapses need ${cover.formats.length} synapse formats after exact re-encoding but ${p.target.name} has ${cap}`,
+        "the placement and the per-core configuration disagree on synapse formats; report this as a bug",
+      );
+    }
+    const table = new Table<SynapseFormatEntry>();
+    for (let k = 0; k < l.format.length; k++) {
+      const f = cover.formats[cover.assign[l.format[k]!]!]!;
+      l.weight[k] = reencode(l.weight[k]!, l.exponent[k]!, f);
+      l.exponent[k] = f.exp;
+      l.format[k] = table.add({ mode: f.mode, weightExp: f.exp, delayBits: f.delayBits });
+    }
     const count = axonSource[d]!.length;
     const offsets = new Int32Array(count + 1);
     for (const a of l.axon) offsets[a + 1]!++;
@@ -135,7 +163,7 @@ export function buildCoresConfig(p: Placement, origins?: PlaceOptions["origins"]
       ia.format[at] = l.format[k]!;
     }
     c.inputAxons = ia;
-    c.synapseFormats = formats[d]!.items;
+    c.synapseFormats = table.items;
   });
 
   // Routing: each axon's source is a compartment on some core (an output axon there) or a host input channel.
