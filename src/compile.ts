@@ -39,6 +39,10 @@ export interface CompileOptions {
   agreement?: number;
   /** Calibration samples the tick search simulates (default 500). */
   hardwareSamples?: number;
+  /** Synapses per connection on the chip: 1 (8-bit weights, default) or 2 (coarse + residual, ~15 bits). */
+  weightTerms?: 1 | 2;
+  /** Chip windows (1 + margin)·X_n (default 0: the calibrated maximum), or null for the SNN's own windows. */
+  windowMargin?: number | null;
 }
 
 /** Calibration samples simulated to measure the fit report's spikes and synaptic events per inference. */
@@ -126,7 +130,7 @@ export function compileHardware(compiled: Compiled, calib: NpyArray, calibCount:
   const x = calib.data.subarray(0, n * size);
   const reference = execute(compiled.ann, x, n).get(compiled.ann.output)!;
   const activationMeans = activationMeansOf(compiled.net, x, n);
-  const choice = chooseTicks(compiled.net, target, x, n, reference, { ticks: options.ticks, agreement: options.agreement, onProgress: options.onProgress, activationMeans });
+  const choice = chooseTicks(compiled.net, target, x, n, reference, { ticks: options.ticks, agreement: options.agreement, onProgress: options.onProgress, activationMeans, weightTerms: options.weightTerms, windowMargin: options.windowMargin });
   compiled.report.hardware = buildHardwareReport(compiled.net, choice.lowered.hw, choice.lowered.lowering, choice.evaluation, choice.curve, choice.goal, choice.reached);
   const placement = place(choice.lowered.hw, target, { origins: originsOf(compiled.net) });
   const m = Math.min(n, FIT_SAMPLES);

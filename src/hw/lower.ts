@@ -27,9 +27,9 @@ export interface Lowered {
 const RETRIES = 4;
 /**
  * Hidden windows on the chip default to the calibrated maximum X_n (windowMargin 0): the SNN's margin ζ protects the
- * continuous-time mapping but costs a third of the tick levels. Activations above X_n fire a little before t1 instead
- * (measured on lenet5_fmnist: better agreement at every budget ≤ 128; the latch is not guaranteed for a neuron that
- * fires while inputs are still arriving: about 1 extra spike in 10^6 neurons measured). null = the SNN's windows.
+ * continuous-time mapping but costs a third of the tick levels (measured on lenet5_fmnist: better agreement at every
+ * budget ≤ 128). Activations above X_n fire at t1 (the firing gate: clipped to X_n). null = the SNN's windows, which
+ * clip nothing the exact simulation does not (for cycle = exact comparisons at large budgets).
  */
 export const DEFAULT_WINDOW_MARGIN: number | null = 0;
 
@@ -45,6 +45,8 @@ export interface LowerOptions {
    * quantileWindows); overrides (1 + windowMargin)·X_n for the populations it names. Larger activations clip.
    */
   windows?: Map<string, number> | null;
+  /** Ticks per window per population (input, spiking), e.g. more for the input; others use ticksPerWindow. */
+  layerTicks?: Map<string, number> | null;
 }
 
 export function lowerToHw(snn: SnnNetwork, target: Target, ticksPerWindow: number, options: LowerOptions = {}): Lowered {
@@ -56,6 +58,7 @@ export function lowerToHw(snn: SnnNetwork, target: Target, ticksPerWindow: numbe
       activationMeans: options.activationMeans ?? null,
       weightTerms: options.weightTerms ?? 1,
       windows: options.windows ?? null,
+      layerTicks: options.layerTicks ?? null,
       stats: { extraNeurons: 0, extraSynapses: 0, relayNeurons: 0, clockNeurons: 0 },
       notes: [],
     };

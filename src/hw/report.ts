@@ -93,7 +93,7 @@ export function buildHardwareReport(snn: SnnNetwork, hw: HwNetwork, lowering: Lo
       relayNeurons: lowering.stats.relayNeurons,
       hwNeurons: hw.populations.filter((p) => p.kind === "compartments").reduce((a, p) => a + product(p.shape), 0),
     },
-    boundsBasis: "worst case over every input in range (hidden spikes inside their windows)",
+    boundsBasis: "worst case over every input in range (inputs clipped to their range; the firing gate keeps every hidden spike inside its window)",
     notes: hw.notes,
   };
 }

@@ -42,8 +42,8 @@ describe("mlp_digits", () => {
     expect(ev.overflow).toEqual({ q: 0, u: 0, vmax: 0, vmin: 0 });
     expect(ev.spikesPerNeuron).toBe(1);
     expect(ev.agreement!).toBeGreaterThanOrEqual(0.97);
-    // 5 clock neurons for the one hidden layer (α, c1, push, release, firing gate); readout at t1 of the readout = 2 windows + 1 hop.
-    expect(lowering.stats.clockNeurons).toBe(5);
+    // 4 clock neurons for the one hidden layer (gate release at t1, c1 at t1 + 1, push, release); readout at t1 of the readout = 2 windows + 1 hop.
+    expect(lowering.stats.clockNeurons).toBe(4);
     expect(hw.readouts[0]!.tick).toBe(16 + 16);
     console.log(`mlp_digits ${target.id} 16 ticks: agreement ${ev.agreement} on ${N}, extra synapses ${lowering.stats.extraSynapses}`);
   });

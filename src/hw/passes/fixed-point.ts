@@ -80,8 +80,9 @@ export function splitExact(f: WeightFormat, x: number): Term[] {
     if (terms.length === 8) throw new Error(`splitExact: ${x} needs more than 8 terms`);
     const e = chooseExp(f, r, Math.abs(rest));
     if (e > f.expMax) {
-      // Beyond one synapse: the largest weight of its sign, and the rest in further terms.
-      const big = { mant: rest > 0 ? r.max - ((r.max - r.min) % r.step) : r.min, exp: f.expMax };
+      // Beyond one synapse: the largest weight (symmetric: backends such as Lava keep |mantissa| ≤ 255), then the rest.
+      const top = Math.min(r.max - ((r.max - r.min) % r.step), -r.min);
+      const big = { mant: rest > 0 ? top : -top, exp: f.expMax };
       terms.push(big);
       rest -= termValue(f, big);
       continue;

@@ -22,9 +22,12 @@ export interface PopulationTiming {
   delta: number;
   /** Per projection (SNN order): delay in ticks beyond the target's synaptic latency. */
   delays: number[];
-  /** Spiking: the tick after which the integration current α starts (τ_a = t1 − K, the input window's start). */
+  /** Spiking/readout: the tick after which the integration current α starts (τ_a: the earliest input ramp). */
   alphaStart: number;
 }
+
+/** Ticks of a layer's own firing window (w2 − w1) and of its integration before t1 (t1 − τ_a). */
+export const windowTicks = (pt: PopulationTiming): { own: number; integration: number } => ({ own: pt.w2 - pt.w1, integration: pt.w1 - pt.alphaStart });
 
 export interface Timing {
   /** Ticks per window, the same for every layer (each layer's activation is rescaled to it). */
@@ -135,10 +138,13 @@ export interface Lowering {
    * bias correction of weight rounding (quantize.ts); absent = no correction.
    */
   activationMeans: Map<string, Float64Array> | null;
+
   /** Synapses per connection: 1 (8-bit weights) or 2 (a coarse and a residual term, ~15-bit weights). */
   weightTerms: 1 | 2;
   /** Chip window length per spiking population (activation units), overriding windowMargin where given. */
   windows: Map<string, number> | null;
+  /** Ticks per window per population (input and spiking layers), overriding ticksPerWindow where given. */
+  layerTicks: Map<string, number> | null;
   /** Per-layer factor on the slope the quantizer picks (< 1 after a range retry). */
   slopeFactor: Map<string, number>;
   timing?: Timing;

@@ -10,8 +10,10 @@
  *   θ_i = S·(K − ½ − b_i/δ_n) + c0_i·(t1 − τ_a)
  * the crossing lies at t2 − (Σ W x̂ + b)/δ_n − ½, half a tick early: firing at the first tick with v > θ then
  * rounds the activation to the NEAREST tick instead of flooring it (shared/spec/ttfs-mapping.md §8).
- * c0 = max(0, S − Σ w_all) is the integration bias α (on from the input window's start, as in the SNN), and c1
- * takes the rest: the padded conv taps (virtual inputs at t1) and a negative α, both from t1 on.
+ * The SNN's integration bias α (from the input window's start) keeps its neurons from firing before t1; on the chip
+ * the firing gate (spiking.ts) does that, so c0 = 0 and one clock current c1 = S − Σ w (from t1) takes α and the
+ * padded conv taps: thresholds stay near S·K instead of S·K + α·K (measured on lenet5_fmnist at 512 ticks: the
+ * α term made Θ up to ~18 × S·K, and Θ's 24 bits bound the slope; the design keeps c0 for other uses).
  *
  * b1: inputs integrate until t1, then the neuron program ramps v by S per tick; θ_i = S·(K − ½ − b_i/δ_n).
  * Readout: w_j = G·W_j·δ_src, read at t1: v = G·Σ W x̂, logit = v/G + b (b in the readout offset, exact).
@@ -26,7 +28,7 @@ import { forEachSynapse, VIRTUAL, weightSums } from "../../snn/synapses.js";
 import type { Pass } from "../../util/pass.js";
 import { chooseExp, maxContribution, quantizeMantissa, rangeOf, roundUpTerm, termValue, weightFormat, type WeightFormat } from "./fixed-point.js";
 import type { GateDesign, LayerDesign, Lowering, PopulationTiming, QuantizedGroup, ReadoutDesign, SpikingDesign } from "./lowering.js";
-import { RangeError_, describePopulation } from "./lowering.js";
+import { RangeError_, describePopulation, windowTicks } from "./lowering.js";
 import { registerLimits, unitBounds, type UnitNeuron } from "./ranges.js";
 
 /** Below this slope a tick has fewer than 64 threshold levels: the layer is rejected instead. */
@@ -151,35 +153,39 @@ function neuronSums(groups: RealGroup[], values: Float64Array[], pop: Population
 /**
  * Bias correction of weight rounding: per neuron, the mean over the calibration data of what the rounded weights add
  * to v at t1, Σ_j (w_q − w)·mean(x_j)/δ_src. The threshold (readout: offset) absorbs it, so rounding errors no longer
- * shift spikes systematically; what remains is their variation around the mean.
+ * shift spikes systematically; what remains is their variation around the mean. (The same correction for the time
+ * grid's mean activation errors, measured by the cycle simulator, did not help on lenet5_fmnist: not kept.)
  */
 function roundingBias(ir: Lowering, groups: RealGroup[], qs: { contrib: Float64Array }[], S: number, pop: Population, byId: Map<string, Population>): Float64Array {
   const size = product(pop.shape);
   const out = new Float64Array(size);
   const means = ir.activationMeans;
-  if (!means) return out;
   groups.forEach((g, gi) => {
-    const mean = means.get(g.source);
-    if (!mean) return;
     const scale = 1 / ir.timing!.populations.get(g.source)!.delta;
-    const diff = qs[gi]!.contrib.map((c, k) => c - S * g.w[k]!);
-    if (g.layout === "dense") {
-      const m = diff.length / size;
-      for (let i = 0; i < size; i++) {
-        let e = 0;
-        for (let j = 0; j < m; j++) e += diff[i * m + j]! * mean[j]!;
-        out[i]! += e * scale;
-      }
-    } else if (g.layout === "conv") {
-      const term = { ...(g.proj as Term & { kind: "conv" }), weight: diff, delay: 0 };
-      const srcShape = byId.get(g.source)!.shape;
-      for (let i = 0; i < size; i++)
-        forEachSynapse(term, srcShape, pop.shape, i, (j, x) => {
-          if (j !== VIRTUAL) out[i]! += x * mean[j]! * scale;
-        });
-    } else for (let k = 0; k < diff.length; k++) out[g.post![k]!]! += diff[k]! * mean[g.pre![k]!]! * scale;
+    const mean = means?.get(g.source);
+    if (mean) addWeighted(out, g, qs[gi]!.contrib.map((c, k) => c - S * g.w[k]!), mean, scale, pop, byId);
   });
   return out;
+}
+
+/** out_i += scale · Σ_j values(i, j) · vec_j over the group's real synapses (virtual taps carry no activation). */
+function addWeighted(out: Float64Array, g: RealGroup, values: Float64Array, vec: Float64Array, scale: number, pop: Population, byId: Map<string, Population>): void {
+  const size = out.length;
+  if (g.layout === "dense") {
+    const m = values.length / size;
+    for (let i = 0; i < size; i++) {
+      let e = 0;
+      for (let j = 0; j < m; j++) e += values[i * m + j]! * vec[j]!;
+      out[i]! += e * scale;
+    }
+  } else if (g.layout === "conv") {
+    const term = { ...(g.proj as Term & { kind: "conv" }), weight: values, delay: 0 };
+    const srcShape = byId.get(g.source)!.shape;
+    for (let i = 0; i < size; i++)
+      forEachSynapse(term, srcShape, pop.shape, i, (j, x) => {
+        if (j !== VIRTUAL) out[i]! += x * vec[j]! * scale;
+      });
+  } else for (let k = 0; k < values.length; k++) out[g.post![k]!]! += values[k]! * vec[g.pre![k]!]! * scale;
 }
 
 /** Virtual-tap sums of sparse groups (scaled). */
@@ -282,7 +288,7 @@ function annParameters(pop: SpikingPopulation, model: "alpha" | "b1"): { gain: F
 /** The largest slope with every register bound within its limit (with headroom), or the binding register. */
 function largestSlope(ir: Lowering, pop: Population, unit: UnitNeuron[], model: "alpha" | "b1" | "readout"): number {
   const limits = registerLimits(ir.target, model === "readout");
-  const K = ir.ticksPerWindow;
+  const K = windowTicks(ir.timing!.populations.get(pop.id)!);
   let best = Infinity;
   let binding = "";
   let need = 0;
@@ -307,7 +313,7 @@ function largestSlope(ir: Lowering, pop: Population, unit: UnitNeuron[], model: 
   if (!(S >= MIN_SLOPE) && pop.kind !== "readout") {
     throw new RangeError_(
       `${describePopulation(pop)} does not fit ${ir.target.name}: register ${binding} would reach ${(need * MIN_SLOPE).toExponential(3)} ` +
-        `(${need.toExponential(3)} × the slope) at the smallest usable slope ${MIN_SLOPE} per tick (${K} ticks per window), beyond the limit ${limit}`,
+        `(${need.toExponential(3)} × the slope) at the smallest usable slope ${MIN_SLOPE} per tick (${K.own} ticks per window), beyond the limit ${limit}`,
       "lower --ticks, or retrain/regularize the layer so its weights have a smaller negative (inhibitory) sum",
       pop.id,
     );
@@ -326,7 +332,7 @@ function designSpiking(ir: Lowering, pop: SpikingPopulation, byId: Map<string, P
   const f = weightFormat(ir.target);
   const t = ir.timing!;
   const pt = t.populations.get(pop.id)!;
-  const K = t.ticksPerWindow;
+  const { own: K, integration: Ki } = windowTicks(pt);
   const model = ir.snn.model;
   const size = product(pop.shape);
   const { gain, bias } = annParameters(pop, model);
@@ -337,10 +343,11 @@ function designSpiking(ir: Lowering, pop: SpikingPopulation, byId: Map<string, P
   const unit: UnitNeuron[] = [];
   const thetaUnit = new Float64Array(size);
   for (let i = 0; i < size; i++) {
-    const a = 1 - (unitSums.exc[i]! + unitSums.inh[i]! + (model === "alpha" ? unitSums.virt[i]! : 0));
-    const c0 = model === "alpha" ? Math.max(a, 0) : 0;
-    const c1 = model === "alpha" ? unitSums.virt[i]! + Math.min(a, 0) : 0;
-    thetaUnit[i] = K - 0.5 - bias[i]! / pt.delta + c0 * K;
+    // The firing gate (no spike before t1) replaces what the α current before t1 protected against: every clock
+    // current starts at t1 (c0 = 0), which keeps thresholds at S·K instead of S·K + α·K.
+    const c0 = 0;
+    const c1 = model === "alpha" ? 1 - (unitSums.exc[i]! + unitSums.inh[i]!) : 0;
+    thetaUnit[i] = K - 0.5 - bias[i]! / pt.delta + c0 * Ki;
     unit.push({ exc: unitSums.exc[i]!, inh: unitSums.inh[i]!, c0, c1, theta: thetaUnit[i]!, thetaMax: 0, slope: 1, maxWeight: 0 });
   }
   const thetaMaxUnit = Math.max(...thetaUnit, 1e-9);
@@ -358,12 +365,8 @@ function designSpiking(ir: Lowering, pop: SpikingPopulation, byId: Map<string, P
   const theta = new Float64Array(size);
   const bias0 = roundingBias(ir, groups, qs, S, pop, byId);
   for (let i = 0; i < size; i++) {
-    if (model === "alpha") {
-      const a = S - (sums.exc[i]! + sums.inh[i]! + sums.virt[i]!);
-      c0[i] = Math.max(Math.round(a), 0);
-      c1[i] = S - (sums.exc[i]! + sums.inh[i]!) - c0[i]!; // exact: the slope after t1 is S for every neuron
-    }
-    theta[i] = S * (K - 0.5 - bias[i]! / pt.delta) + c0[i]! * K + bias0[i]!;
+    if (model === "alpha") c1[i] = S - (sums.exc[i]! + sums.inh[i]!); // exact: the slope after t1 is S for every neuron (c0 = 0)
+    theta[i] = S * (K - 0.5 - bias[i]! / pt.delta) + c0[i]! * Ki + bias0[i]!;
   }
   const shift = ir.target.neuron.threshold.shift;
   const th = ir.target.neuron.threshold;
@@ -377,9 +380,9 @@ function designSpiking(ir: Lowering, pop: SpikingPopulation, byId: Map<string, P
     for (let i = 0; i < size; i++) {
       // Firing gate: before t1, v is held G below its linear value, so no neuron can fire before every input has
       // arrived (an activation above the window fires at t1: clipped to X_n); the latch below then always holds.
-      gate[i] = gateDepth(vInit[i]!, sums.exc[i]!, c0[i]!, K, Theta);
+      gate[i] = gateDepth(vInit[i]!, sums.exc[i]!, c0[i]!, Ki, Theta);
       // Lowest v an unfired neuron can have at t2 − 1 (any input in range); the push at t2 must lift it over Θ.
-      const vForceLo = vInit[i]! + K * sums.inh[i]! + c0[i]! * K + (K - 1) * S;
+      const vForceLo = vInit[i]! + Ki * sums.inh[i]! + c0[i]! * Ki + (K - 1) * S;
       // Integers, realized exactly as a few synapses each (spiking.ts), so no single weight bounds them.
       push[i] = Math.max(1, Theta - vForceLo - S + 1);
       // A neuron latched before t2 sits at −depth when the push arrives: it must stay ≤ Θ.
@@ -391,11 +394,11 @@ function designSpiking(ir: Lowering, pop: SpikingPopulation, byId: Map<string, P
 }
 
 /**
- * The firing gate's depth G (an integer ≥ 0): before t1 the linear v is at most vInit + (K − 1)·(Σw⁺ + c0)
+ * The firing gate's depth G (an integer ≥ 0): before t1 the linear v is at most vInit + (Ki − 1)·(Σw⁺ + c0)
  * (every excitatory input and α integrating since the window's start; τ_j ≥ τ_a), and v − G must stay ≤ Θ.
  */
-export function gateDepth(vInit: number, exc: number, c0: number, K: number, Theta: number): number {
-  return Math.max(0, Math.ceil(vInit + (K - 1) * (exc + c0) - Theta));
+export function gateDepth(vInit: number, exc: number, c0: number, Ki: number, Theta: number): number {
+  return Math.max(0, Math.ceil(vInit + (Ki - 1) * (exc + c0) - Theta));
 }
 
 function designReadout(ir: Lowering, pop: ReadoutPopulation, byId: Map<string, Population>): ReadoutDesign {

@@ -4,9 +4,9 @@
  * value in range; hidden layers inside [t1, t2], the exact mapping's own condition x ≤ B). Bounds are interval
  * arithmetic on the tick grid (see quantize.ts for the neuron's equations):
  *   before t1:  u ∈ [Σw⁻, Σw⁺ + c0] (all inhibitory inputs at their earliest, excitatory at their latest),
- *               v ≥ vInit + K·Σw⁻ (K = the longest an input can have been integrating at t1);
+ *               v ≥ vInit + Ki·Σw⁻ (Ki = t1 − τ_a, the longest an input can have been integrating at t1);
  *               with the firing gate G (vInit holds −G until t1, a one-tick u pulse of +G at t1 releases it):
- *               v ≥ vInit − G + K·Σw⁻, and at t1 u ≤ Σw⁺ + c0 + G;
+ *               v ≥ vInit − G + Ki·Σw⁻, and at t1 u ≤ Σw⁺ + c0 + G;
  *   after t1:   u = S (the slope), v ≤ Θ until the spike; at t2 the forcing push P: u = S + P, v ≤ Θ + S + P;
  *   latched:    u ∈ {−D, 0}, v ∈ [−D, P − D].
  * A bound beyond a register's limit makes the lowering retry the layer at half the slope; if that cannot help the
@@ -17,7 +17,7 @@ import type { Pass } from "../../util/pass.js";
 import type { Target } from "../target/target.js";
 import { maxContribution, weightFormat } from "./fixed-point.js";
 import type { GateDesign, LayerDesign, Lowering, ReadoutDesign, RegisterBounds, SpikingDesign } from "./lowering.js";
-import { RangeError_, describePopulation } from "./lowering.js";
+import { RangeError_, describePopulation, windowTicks } from "./lowering.js";
 
 export interface Limits {
   u: [number, number];
@@ -66,21 +66,22 @@ export interface UnitBounds {
 }
 
 /** Register bounds per unit slope; the same formulas as `designBounds` with S = 1. */
-export function unitBounds(n: UnitNeuron, K: number, model: "alpha" | "b1" | "readout"): UnitBounds {
+export function unitBounds(n: UnitNeuron, ticks: { own: number; integration: number }, model: "alpha" | "b1" | "readout"): UnitBounds {
   const { exc, inh, c0, c1 } = n;
-  if (model === "readout") return { u: [inh, exc], v: [K * inh, K * exc], q: [inh, exc], theta: 0, synapse: n.maxWeight };
+  const { own: K, integration: Ki } = ticks;
+  if (model === "readout") return { u: [inh, exc], v: [Ki * inh, Ki * exc], q: [inh, exc], theta: 0, synapse: n.maxWeight };
   const Theta = n.thetaMax;
   const vInit = Theta - n.theta;
-  if (model === "b1") return { u: [inh, exc], v: [vInit + K * inh, Math.max(vInit + K * exc, Theta) + 1], q: [inh, exc], theta: Theta, synapse: n.maxWeight };
-  const vForceLo = vInit + K * inh + c0 * K + (K - 1);
+  if (model === "b1") return { u: [inh, exc], v: [vInit + Ki * inh, Math.max(vInit + Ki * exc, Theta) + 1], q: [inh, exc], theta: Theta, synapse: n.maxWeight };
+  const vForceLo = vInit + Ki * inh + c0 * Ki + (K - 1);
   const P = Math.max(0, Theta - vForceLo - 1);
   const D = Math.max(0, P - Theta);
-  const G = Math.max(0, vInit + (K - 1) * (exc + c0) - Theta);
+  const G = Math.max(0, vInit + (Ki - 1) * (exc + c0) - Theta);
   const c1p = Math.max(c1, 0);
   const c1n = Math.min(c1, 0);
   return {
     u: [Math.min(inh + c1n, -D, 0), Math.max(exc + c0 + c1p, 1 + P, exc + c0 + G)],
-    v: [Math.min(vInit - G + K * inh, -D), Math.max(Theta + exc + c0 + c1p, Theta + 1 + P)],
+    v: [Math.min(vInit - G + Ki * inh, -D), Math.max(Theta + exc + c0 + c1p, Theta + 1 + P)],
     // q per tick: G arrives alone with inputs at t1, −G with c1 (and a latch) at t1 + 1.
     q: [Math.min(inh + c1n - G - (1 + D), -(P + 1 + D)), Math.max(exc + c0 + c1p, P, exc + G)],
     theta: Theta,
@@ -92,7 +93,7 @@ export function unitBounds(n: UnitNeuron, K: number, model: "alpha" | "b1" | "re
 const GATE_WEIGHT = 128;
 
 /** Integer bounds of one designed layer (per layer: the extremes over its neurons). */
-export function designBounds(d: LayerDesign, K: number, t: Target): { u: [number, number]; v: [number, number]; q: [number, number] } {
+export function designBounds(d: LayerDesign, Ki: number, t: Target): { u: [number, number]; v: [number, number]; q: [number, number] } {
   const shift = t.neuron.threshold.shift;
   const u: [number, number] = [0, 0];
   const v: [number, number] = [0, 0];
@@ -106,7 +107,7 @@ export function designBounds(d: LayerDesign, K: number, t: Target): { u: [number
   } else if (d.kind === "readout") {
     for (let i = 0; i < d.exc.length; i++) {
       widen(u, d.inh[i]!, d.exc[i]!);
-      widen(v, K * d.inh[i]!, K * d.exc[i]!);
+      widen(v, Ki * d.inh[i]!, Ki * d.exc[i]!);
       widen(q, d.inh[i]!, d.exc[i]!);
     }
   } else {
@@ -118,7 +119,7 @@ export function designBounds(d: LayerDesign, K: number, t: Target): { u: [number
       const vInit = d.vInit[i]!;
       if (d.model === "b1") {
         widen(u, inh, exc);
-        widen(v, vInit + K * inh, Math.max(vInit + K * exc, Theta) + S);
+        widen(v, vInit + Ki * inh, Math.max(vInit + Ki * exc, Theta) + S);
         widen(q, inh, exc);
         continue;
       }
@@ -130,7 +131,7 @@ export function designBounds(d: LayerDesign, K: number, t: Target): { u: [number
       const G = d.gate[i]!;
       // vInit includes −G; at t1 the gate's release adds G to u for one tick (with the inputs arrived so far).
       widen(u, Math.min(inh + c1n, -D, 0), Math.max(exc + c0 + c1p, S + P, exc + c0 + G));
-      widen(v, Math.min(vInit + K * inh, -D, vInit), Math.max(Theta + exc + c0 + c1p, Theta + S + P));
+      widen(v, Math.min(vInit + Ki * inh, -D, vInit), Math.max(Theta + exc + c0 + c1p, Theta + S + P));
       widen(q, Math.min(inh + c1n - G - (S + D), -(P + S + D)), Math.max(exc + c0 + c1p, P, D, exc + G));
     }
   }
@@ -141,12 +142,11 @@ export const rangesPass: Pass<Lowering, Lowering> = {
   name: "hw-ranges",
   description: "proves u, v and q stay inside their registers over the whole window for any input in range",
   run(ir) {
-    const K = ir.timing!.ticksPerWindow;
     const bounds = new Map<string, RegisterBounds>();
     const byId = new Map(ir.snn.populations.map((p) => [p.id, p]));
     for (const d of ir.designs!.values()) {
       const limits = registerLimits(ir.target, d.kind === "readout");
-      const b = designBounds(d, K, ir.target);
+      const b = designBounds(d, windowTicks(ir.timing!.populations.get(d.id)!).integration, ir.target);
       const pop = byId.get(d.id)!;
       const fail = (register: string, bound: number, limit: number): never => {
         throw new RangeError_(

@@ -2,9 +2,9 @@
  * Pass 4, spiking rules: builds the HW IR from the integer designs with what the target has.
  *
  * alpha (cuba-lif, du = dv = 0: v integrates u, a sum of step currents):
- * - Integration bias α and padded conv taps: a clock neuron per layer (a spike source with a fixed schedule)
- *   whose spikes switch on per-neuron currents c0 (at the input window's start) and c1 (at t1); each is an exact
- *   integer, so it takes 1–3 synapses of different exponents.
+ * - Integration bias α and padded conv taps: a clock source per layer (neurons with a fixed schedule) whose spikes
+ *   switch on per-neuron currents c1 at t1 (and c0 at the input window's start, when a design uses it); each is an
+ *   exact integer, so it takes 1–3 synapses of different exponents.
  * - Per-neuron thresholds: one shared threshold Θ per layer (one threshold profile: Loihi 1 has ≤ 7 per core,
  *   Lava's LIF one per process) plus per-neuron initial voltages vInit_i = Θ − θ_i.
  * - Forced spike at t2: the clock pushes u by P_i at t2 (enough to lift the lowest possible v over Θ) and takes it
@@ -113,7 +113,7 @@ export const spikingPass: Pass<Lowering, Lowering> = {
       if (p.kind === "input") {
         populations.push({
           kind: "source", id: p.id, shape: p.shape, role: "input", schedule: null,
-          encoding: { low: p.range.low, high: p.range.high, firstTick: 0, ticksPerWindow: t.ticksPerWindow, rounding: "nearest", silentAtLow: snn.model === "b1" },
+          encoding: { low: p.range.low, high: p.range.high, firstTick: 0, ticksPerWindow: pt.w2 - pt.w1, rounding: "nearest", silentAtLow: snn.model === "b1" },
         });
         continue;
       }
@@ -161,29 +161,33 @@ export const spikingPass: Pass<Lowering, Lowering> = {
         kind: "compartments", id: p.id, shape: p.shape, neuron: "cuba-lif", profiles: [cuba(d.vthMant)], profileOf: null,
         biasMant: null, biasExp: 0, uInit: null, vInit: d.vInit,
       });
-      // Clock: 0 switches on c0 after alphaStart, 1 switches on c1 after t1 (and ends the gate pulse), 2 pushes at
-      // t2, 3 releases at t2 + 1, 4 releases the firing gate at t1 (u += G for the one tick t1).
       const clockId = uniqueId(`${p.id}/clock`);
       const at = (arrival: number) => arrival - L; // emission tick for a first change of u at `arrival`
-      const gated = d.gate.some((g) => g > 0);
-      const ticks = [[at(pt.alphaStart + 1)], [at(pt.w1 + 1)], [at(pt.w2)], [at(pt.w2 + 1)]];
-      if (gated) ticks.push([at(pt.w1)]);
+      // Clock neurons, only those some neuron uses: an early α current (c0, after alphaStart), the gate's release
+      // (arrives at t1), c1 and the gate's end (t1 + 1), the push (t2) and its release (t2 + 1).
+      const ticks: number[][] = [];
+      const clockNeuron = (arrival: number) => (ticks.push([at(arrival)]), ticks.length - 1);
+      const k0 = d.c0.some((c) => c !== 0) ? clockNeuron(pt.alphaStart + 1) : -1;
+      const kGate = d.gate.some((g) => g > 0) ? clockNeuron(pt.w1) : -1;
+      const k1 = clockNeuron(pt.w1 + 1);
+      const kPush = clockNeuron(pt.w2);
+      const kRelease = clockNeuron(pt.w2 + 1);
       populations.push({ kind: "source", id: clockId, shape: [ticks.length], role: "clock", schedule: schedule(ticks) });
       stats.clockNeurons += ticks.length;
       const clock = new SparseList();
       const latch = new SparseList();
+      const negate = (ts: Term[]) => ts.map((t) => ({ mant: -t.mant, exp: t.exp }));
       for (let i = 0; i < n; i++) {
-        clock.add(0, i, splitExact(f, d.c0[i]!));
-        clock.add(1, i, splitExact(f, d.c1[i]!));
-        const negate = (ts: Term[]) => ts.map((t) => ({ mant: -t.mant, exp: t.exp }));
+        if (k0 >= 0) clock.add(k0, i, splitExact(f, d.c0[i]!));
+        clock.add(k1, i, splitExact(f, d.c1[i]!));
         if (d.gate[i]! > 0) {
           const g = splitExact(f, d.gate[i]!);
-          clock.add(4, i, g);
-          clock.add(1, i, negate(g));
+          clock.add(kGate, i, g);
+          clock.add(k1, i, negate(g));
         }
         const push = splitExact(f, d.push[i]!);
-        clock.add(2, i, push);
-        clock.add(3, i, negate(push));
+        clock.add(kPush, i, push);
+        clock.add(kRelease, i, negate(push));
         latch.add(i, i, splitExact(f, -(d.slope + d.latchDepth[i]!)));
         if (d.latchDepth[i]! > 0) latch.add(i, i, splitExact(f, d.latchDepth[i]!), 1);
       }
@@ -196,8 +200,7 @@ export const spikingPass: Pass<Lowering, Lowering> = {
     const notes = [
       ...ir.notes,
       snn.model === "alpha"
-        ? `spiking rules (alpha on cuba-lif, du = dv = 0): per layer one clock source of 4 neurons switches on the integration currents (α from the input window's start; ` +
-          `padded conv taps and negative α from t1), gates firing until t1 (v held G below, released at t1: an activation above the window fires at t1) and forces the spike at t2 (push, released one tick later); ` +
+        ? `spiking rules (alpha on cuba-lif, du = dv = 0): per layer one clock source of 4 neurons switches on the integration current at t1 (α, padded conv taps), gates firing until t1 (v held G below, released at t1: an activation above the window fires at t1) and forces the spike at t2 (push, released one tick later); ` +
           `a self-inhibiting synapse −(S + D) then +D latches each neuron (all inputs have arrived when it fires, so u = S is cancelled exactly: at most one spike for any input in range) ` +
           `(no refractory period is long enough on Loihi 1, and Lava's LIF has none); per-neuron thresholds are one shared threshold per layer plus per-neuron initial voltages`
         : `spiking rules (b1 on the two-phase neuron program): inputs integrate until t1, then v ramps by S per tick and fires once; per-neuron thresholds are one shared threshold plus per-neuron initial voltages`,

@@ -27,12 +27,15 @@ export const timePass: Pass<Lowering, Lowering> = {
     const L = ir.target.timing.synapticLatency;
     const pops = new Map<string, PopulationTiming>();
     let readTick = -1;
+    const ticksOf = (id: string) => ir.layerTicks?.get(id) ?? K;
     for (const p of ir.snn.populations) {
       const length = p.window.tMax - p.window.tMin;
       switch (p.kind) {
-        case "input":
-          pops.set(p.id, { id: p.id, kind: p.kind, w1: 0, w2: K, delta: length / K, delays: [], alphaStart: 0 });
+        case "input": {
+          const Ki = ticksOf(p.id);
+          pops.set(p.id, { id: p.id, kind: p.kind, w1: 0, w2: Ki, delta: length / Ki, delays: [], alphaStart: 0 });
           break;
+        }
         case "gate": {
           const s = pops.get(p.projection.source)!;
           pops.set(p.id, { id: p.id, kind: p.kind, w1: s.w1 + L, w2: s.w2 + L, delta: s.delta, delays: [0], alphaStart: 0 });
@@ -40,17 +43,21 @@ export const timePass: Pass<Lowering, Lowering> = {
         }
         case "spiking":
         case "readout": {
-          const ends = sourcesOf(p).map((id) => pops.get(id)!.w2 + L - 1);
+          const srcs = sourcesOf(p).map((id) => pops.get(id)!);
+          const ends = srcs.map((s) => s.w2 + L - 1);
           const t1 = Math.max(...ends);
           const delays = ends.map((e) => t1 - e);
+          // The integration current starts with the earliest possible input ramp (a source's window start).
+          const alphaStart = Math.min(...srcs.map((s, j) => s.w1 + L - 1 + delays[j]!));
+          const Kn = ticksOf(p.id);
           // The readout has no window of its own: its delta is unused (logits are read as values).
           // The hardware window: (1 + margin)·X_n when a margin is given (finer ticks; larger activations fire
           // before t1, slightly early), else the SNN's window.
           const given = p.kind === "spiking" ? ir.windows?.get(p.id) : undefined;
           const hwLength =
             given !== undefined && given > 0 ? given : p.kind === "spiking" && ir.windowMargin !== null && p.maxActivation > 0 ? p.maxActivation * (1 + ir.windowMargin) : length;
-          const delta = p.kind === "spiking" ? (hwLength > 0 ? hwLength / K : 1 / K) : 1;
-          pops.set(p.id, { id: p.id, kind: p.kind, w1: t1, w2: p.kind === "spiking" ? t1 + K : t1, delta, delays, alphaStart: t1 - K });
+          const delta = p.kind === "spiking" ? (hwLength > 0 ? hwLength / Kn : 1 / Kn) : 1;
+          pops.set(p.id, { id: p.id, kind: p.kind, w1: t1, w2: p.kind === "spiking" ? t1 + Kn : t1, delta, delays, alphaStart });
           if (p.kind === "readout") readTick = t1;
           break;
         }
@@ -64,6 +71,7 @@ export const timePass: Pass<Lowering, Lowering> = {
         ...ir.notes,
         (ir.windows ? `time: hidden windows given per layer (${[...ir.windows].map(([id, w]) => `${id}: ${w.toPrecision(4)}`).join(", ")}; larger activations fire at t1, clipped); ` : "") +
         (ir.windowMargin !== null ? `time: hidden windows set to (1 + ${ir.windowMargin})·X_n of the calibration data (the SNN's use ζ = ${ir.snn.compiledFrom.margin}); ` : "") +
+        (ir.layerTicks ? `time: ticks per window per layer ${[...ir.layerTicks].map(([id, k]) => `${id}: ${k}`).join(", ")}, ${K} elsewhere; ` : "") +
         `time: ${K} ticks per window for every layer (layer n's tick is its window B_n / ${K} in activation units); input x̂ spikes at tick round(${K}·(1 − x̂)); ` +
           `synaptic latency ${L} tick(s) per hop absorbed by starting each firing phase at t1 = source's last tick + ${L - 1}; readout at tick ${readTick}`,
       ],
