@@ -29,7 +29,7 @@ interface Parsed {
   lifs: Map<string, { population: string; size: number; vth: number; du: number; dv: number }>;
   sources: Map<string, { population: string; role: string }>;
   conns: Map<string, { process: string; nT: number; nS: number; delay: number; exp: number; sign: string; group: string; from?: string; to?: string }>;
-  readouts: { population: string; lif: string; tick: number; scale: number }[];
+  readouts: { population: string; lif: string; tick: number; scale: number; relu: boolean }[];
 }
 
 /** Reads the program's build() back: one statement per line (the layout src/backends/lava/program.ts promises). */
@@ -48,7 +48,8 @@ function parseProgram(text: string): Parsed {
     c.from = m[1]!;
     c.to = m[3]!;
   }
-  for (const m of text.matchAll(/^ {4}\(("[^"]*"), (lif\d+), (\d+), ([-0-9.e]+), /gm)) p.readouts.push({ population: JSON.parse(m[1]!), lif: m[2]!, tick: +m[3]!, scale: +m[4]! });
+  for (const m of text.matchAll(/^ {4}\(("[^"]*"), (lif\d+), (\d+), ([-0-9.e]+), (?:arr\("[^"]*"\)|None), (True|False)\),$/gm))
+    p.readouts.push({ population: JSON.parse(m[1]!), lif: m[2]!, tick: +m[3]!, scale: +m[4]!, relu: m[5] === "True" });
   return p;
 }
 
@@ -130,6 +131,7 @@ function checkAgainstHw(net: HwNetwork, name: string): Parsed {
   expect(p.readouts.map((r) => [r.population, r.lif, r.tick])).toEqual(net.readouts.map((r) => [r.population, byPop.get(r.population), r.tick]));
   for (const [i, r] of net.readouts.entries()) {
     expect(p.readouts[i]!.scale).toBe(r.scale);
+    expect(p.readouts[i]!.relu).toBe(r.relu === true);
     if (r.offset) expect(Array.from(load(dir, `readout${i}_offset`))).toEqual(Array.from(r.offset));
   }
   return p;
@@ -151,6 +153,13 @@ describe("--emit lava on the lowered mlp_digits (loihi2, alpha)", () => {
     const rounded = roundToLavaCpu(hw);
     expect(planLava(rounded, target).cpuInexact).toEqual([]);
     checkAgainstHw(rounded, "mlp-cpu");
+  });
+
+  it("carries a readout ReLU (a model ending in a ReLU) into the program", () => {
+    const withRelu: HwNetwork = { ...hw, readouts: hw.readouts.map((r) => ({ ...r, relu: true })) };
+    const p = checkAgainstHw(withRelu, "mlp-relu");
+    expect(p.readouts.every((r) => r.relu)).toBe(true);
+    expect(readFileSync(join(tmp, "mlp-relu", "lava", "network.py"), "utf8")).toMatch(/if last\[5\]:\n\s+logits\[k\] = np\.maximum\(logits\[k\], 0\)/);
   });
 });
 

@@ -84,6 +84,8 @@ export interface LavaReadoutPlan {
   tick: number;
   scale: number;
   offset: Float64Array | null;
+  /** The model ends in a ReLU: the host applies max(logit, 0), as decodeReadout does. */
+  relu: boolean;
 }
 
 export interface LavaPlan {
@@ -255,7 +257,7 @@ export function planLava(net: HwNetwork, target: Target): LavaPlan {
     const name = names.get(r.population);
     if (!name || pops.get(r.population)!.kind !== "compartments") refuse(`readout of '${r.population}' is not a compartment population`, "re-run the lowering");
     if (r.tick < 0 || r.tick >= net.ticks) refuse(`readout of '${r.population}' at tick ${r.tick}, outside 0..${net.ticks - 1}`, "re-run the lowering");
-    return { population: r.population, name: name!, tick: r.tick, scale: r.scale, offset: r.offset };
+    return { population: r.population, name: name!, tick: r.tick, scale: r.scale, offset: r.offset, relu: r.relu === true };
   });
   const cpuInexact = connections
     .filter((c) => c.weightExp < 0)

@@ -83,7 +83,7 @@ export function lavaProgram(plan: LavaPlan, header: { generator: string; source:
   }
   const readouts = plan.readouts.map((r, k) => {
     if (r.offset) arrays.push({ name: `readout${k}_offset`, shape: [r.offset.length], data: r.offset, dtype: "<f8" });
-    return `    (${py(r.population)}, ${r.name}, ${r.tick}, ${r.scale}, ${r.offset ? `arr("readout${k}_offset")` : "None"}),`;
+    return `    (${py(r.population)}, ${r.name}, ${r.tick}, ${r.scale}, ${r.offset ? `arr("readout${k}_offset")` : "None"}, ${r.relu ? "True" : "False"}),`;
   });
   const encodings = inputs.map((s) => `(${s.name}, "${s.name}")`);
   const lifs = plan.neurons.filter((n): n is LavaLif => n.kind === "lif").map((n) => `(${n.name}, "${n.name}")`);
@@ -237,7 +237,7 @@ def build():
     inputs = [@@INPUTS@@]
     clocks = [@@CLOCKS@@]
     lifs = [@@LIFS@@]
-    readouts = [  # (population, LIF, tick, scale, offset): logits = scale * v(at the end of tick) + offset
+    readouts = [  # (population, LIF, tick, scale, offset, relu): logits = scale * v(at the end of tick) + offset, then max(·, 0) if relu
 @@READOUTS@@
     ]
     connections = [@@CONNECTIONS@@]
@@ -321,6 +321,8 @@ def main(argv=None):
             if last[2] + 1 == stop:
                 v = last[1].v.get()
                 logits[k] = last[3] * v + (last[4] if last[4] is not None else 0)
+                if last[5]:
+                    logits[k] = np.maximum(logits[k], 0)
         for lif, name in lifs if args.spikes else []:
             log = logs[name]
             ticks, count = log.ticks.get().astype(np.int64), log.count.get().astype(np.int64)
