@@ -9,20 +9,10 @@ import type { HwCompartmentPopulation, HwNetwork, HwPopulation, HwSynapseGroup }
 import { loadTarget } from "../src/hw/target/load.js";
 import { place } from "../src/place/place.js";
 import { buildFitReport } from "../src/place/fit-report.js";
+import { rng } from "../test/helpers/rng.js";
 import type { BenchTable } from "./table.js";
 
 const V = 2 ** 23 - 1;
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function resnet18Hw(size = 224, classes = 1000): HwNetwork {
   const rand = rng(7);
