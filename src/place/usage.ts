@@ -181,6 +181,23 @@ function denseUsage(gr: PreparedGroup, g: HwDenseSynapses, t: Tile, srcBase: num
   }
 }
 
+/**
+ * Charges the synapse lists counted per (source neuron, format) — keys j·nF + f — to the core, and each source neuron
+ * once as an input axon.
+ */
+function flushLists(acc: Acc, gr: PreparedGroup, lists: Map<number, number>, nF: number, srcBase: number): void {
+  const seen = new Set<number>();
+  for (const [key, n] of lists) {
+    const f = key % nF;
+    acc.list(gr, gr.exps[f]!, n, 0);
+    const j = (key - f) / nF;
+    if (!seen.has(j)) {
+      seen.add(j);
+      acc.axons.push(srcBase + j);
+    }
+  }
+}
+
 function sparseUsage(gr: PreparedGroup, t: Tile, srcBase: number, acc: Acc): void {
   const g = gr.g;
   if (g.kind !== "sparse") return;
@@ -199,16 +216,7 @@ function sparseUsage(gr: PreparedGroup, t: Tile, srcBase: number, acc: Acc): voi
     }
   }
   acc.extents.set(gr, new Map(gr.exps.map((x, f) => [x, ext[f]!])));
-  const seen = new Set<number>();
-  for (const [key, n] of lists) {
-    const f = key % nF;
-    acc.list(gr, gr.exps[f]!, n, 0);
-    const j = (key - f) / nF;
-    if (!seen.has(j)) {
-      seen.add(j);
-      acc.axons.push(srcBase + j);
-    }
-  }
+  flushLists(acc, gr, lists, nF, srcBase);
 }
 
 /** Input rows (or columns) of the source grouped by the set of kernel taps that reach the tile's output range. */
@@ -315,16 +323,7 @@ function convNeuronUsage(gr: PreparedGroup, g: HwConvSynapses, t: Tile, srcBase:
         }
       }
   }
-  const seen = new Set<number>();
-  for (const [key, n] of lists) {
-    const f = key % nF;
-    acc.list(gr, gr.exps[f]!, n, 0);
-    const j = (key - f) / nF;
-    if (!seen.has(j)) {
-      seen.add(j);
-      acc.axons.push(srcBase + j);
-    }
-  }
+  flushLists(acc, gr, lists, nF, srcBase);
 }
 
 /**
