@@ -6,3 +6,8 @@ import fc from "fast-check";
 
 const env = process.env.SPIKEC_FC_SEED;
 if (env !== "random") fc.configureGlobal({ seed: env ? Number(env) : 20261127 });
+
+// Scratch directories made by a test file are removed when it ends.
+import { afterAll } from "vitest";
+import { removeScratchDirs } from "./helpers/scratch.js";
+afterAll(removeScratchDirs);

@@ -1,9 +1,9 @@
 /** The library API mirrors the commands: compile → verify → save/load → simulate, from the package entry point. */
 import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import * as spikec from "../../src/index.js";
+import { scratchDir } from "../helpers/scratch.js";
 
 it("compile, verify, save, load and simulate through the public API", () => {
   const compiled = spikec.compile("test/fixtures/mlp_digits.onnx", "test/fixtures/digits_calib_x.npy");
@@ -12,7 +12,7 @@ it("compile, verify, save, load and simulate through the public API", () => {
   const input = x.data.subarray(0, n * 64);
   const r = spikec.verifyCompiled(compiled, input, n);
   expect(r.snnVsAnn.agreeing).toBe(n);
-  const dir = mkdtempSync(join(tmpdir(), "spikec-api-"));
+  const dir = scratchDir("spikec-api-");
   spikec.saveNetwork(dir, compiled.net);
   const back = spikec.loadNetwork(dir);
   const sim = spikec.simulateExact(back, input, n);

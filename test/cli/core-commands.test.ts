@@ -2,8 +2,7 @@
  * compile / simulate / verify as a user runs them: outputs, exit codes, and one clear message (exit 2, no output file)
  * for each kind of bad input.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { encodeNpy, readNpy } from "../../src/io/npy.js";
@@ -12,6 +11,7 @@ import { execute } from "../../src/ann/execute.js";
 import { importOnnx } from "../../src/onnx/import.js";
 import { compareLogits } from "../../src/verify/compare.js";
 import { runCli } from "../helpers/cli.js";
+import { scratchDir } from "../helpers/scratch.js";
 
 const FIX = "test/fixtures";
 const MLP = `${FIX}/mlp_digits.onnx`;
@@ -21,7 +21,7 @@ const TEST_Y = `${FIX}/digits_test_y.npy`;
 
 let tmp: string;
 beforeAll(() => {
-  tmp = mkdtempSync(join(tmpdir(), "spikec-cli-"));
+  tmp = scratchDir("spikec-cli-");
 });
 
 describe("compile → simulate", () => {

@@ -3,13 +3,13 @@
  * (naming the resource, the amount and the limit), 2 on bad input; --json validated by schemas/fit-report.schema.json;
  * loihi/cores.json readable by readCoresFile and consistent with the fit report.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readCoresFile } from "../../src/backends/loihi/files.js";
 import { compileSchema } from "../../src/util/schema.js";
 import { runCli } from "../helpers/cli.js";
+import { scratchDir } from "../helpers/scratch.js";
 
 const FIX = "test/fixtures";
 const MLP = `${FIX}/mlp_digits.onnx`;
@@ -22,7 +22,7 @@ let compiled: string;
 let smallTarget: string;
 
 beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), "spikec-fit-"));
+  tmp = scratchDir("spikec-fit-");
   compiled = join(tmp, "mlp-loihi2");
   const c = await runCli(["compile", MLP, "--calib", CALIB, "--target", "loihi2", "--ticks", "32", "--emit", "loihi", "-o", compiled, "--json"]);
   expect(c.code, c.stderr).toBe(0);

@@ -1,6 +1,5 @@
 /** Import a built model, run it through the executor and through onnxruntime on the same random batch, compare. */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execute } from "../../src/ann/execute.js";
 import type { AnnGraph } from "../../src/ann/graph.js";
@@ -8,6 +7,7 @@ import { product } from "../../src/ann/graph.js";
 import { importOnnx, importOnnxBytes } from "../../src/onnx/index.js";
 import type { OnnxBuilder } from "./onnx-builder.js";
 import { agreement, asFloat32, runOrt, type Agreement } from "./ort.js";
+import { scratchDir } from "./scratch.js";
 
 export interface Comparison extends Agreement {
   graph: AnnGraph;
@@ -17,7 +17,7 @@ export interface Comparison extends Agreement {
 
 /** Writes the model (and its external data files) to a fresh temp folder; returns the model path. */
 export function writeModel(b: OnnxBuilder, name = "model.onnx"): string {
-  const dir = mkdtempSync(join(tmpdir(), "spikec-onnx-"));
+  const dir = scratchDir("spikec-onnx-");
   const path = join(dir, name);
   writeFileSync(path, b.toBytes());
   for (const [file, bytes] of b.externalFiles) writeFileSync(join(dir, file), bytes);

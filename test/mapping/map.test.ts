@@ -4,6 +4,7 @@ import { mapToSnn } from "../../src/mapping/map.js";
 import { simulateExact } from "../../src/sim/exact/simulate.js";
 import { randomConvNet, randomMlp, rng } from "../helpers/random-canonical.js";
 import type { AnnGraph } from "../../src/ann/graph.js";
+import { scratchDir } from "../helpers/scratch.js";
 
 function agreement(graph: AnnGraph, model: "alpha" | "b1", n: number, seed: number) {
   const inSize = (graph.nodes[0]!.shape as number[]).reduce((a, b) => a * b, 1);
@@ -37,16 +38,15 @@ describe("mapToSnn + simulateExact", () => {
 
 describe("SNN IR on disk", () => {
   it("save → load gives the same network (schema-valid, byte-identical on re-save)", async () => {
-    const { mkdtempSync, readFileSync } = await import("node:fs");
-    const { tmpdir } = await import("node:os");
+    const { readFileSync } = await import("node:fs");
     const { join } = await import("node:path");
     const { saveNetwork, loadNetwork } = await import("../../src/snn/serialize.js");
     const { net } = agreement(randomConvNet(4, 2, 8, 8, 3), "alpha", 16, 3);
-    const dir = mkdtempSync(join(tmpdir(), "spikec-"));
+    const dir = scratchDir("spikec-");
     saveNetwork(dir, net);
     const back = loadNetwork(dir);
     expect(back).toEqual(net);
-    const dir2 = mkdtempSync(join(tmpdir(), "spikec-"));
+    const dir2 = scratchDir("spikec-");
     saveNetwork(dir2, back);
     expect(readFileSync(join(dir2, "network.json"))).toEqual(readFileSync(join(dir, "network.json")));
     expect(readFileSync(join(dir2, "network.bin"))).toEqual(readFileSync(join(dir, "network.bin")));

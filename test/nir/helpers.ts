@@ -1,12 +1,12 @@
-import { mkdtempSync, readdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { TreeGroup } from "../../src/nir/h5tree.js";
+import { scratchDir } from "../helpers/scratch.js";
 
 export const FIXTURES = join(import.meta.dirname, "..", "fixtures", "nir");
 /** The NIR graph files among the fixtures (nirdata_events.h5 is NIRData, not a graph). */
 export const NIR_FIXTURES = readdirSync(FIXTURES).filter((f) => f.endsWith(".nir")).sort();
-export const tempDir = (): string => mkdtempSync(join(tmpdir(), "spikec-nir-"));
+export const tempDir = (): string => scratchDir("spikec-nir-");
 
 export interface LayoutEntry {
   path: string;

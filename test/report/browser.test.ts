@@ -3,13 +3,13 @@
  * console errors or network requests, every panel is there with a nonzero size, and a screenshot lands in
  * test-output/ for people to look at. Without Chromium the test fails and says how to install it.
  */
-import { existsSync, mkdirSync, mkdtempSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
+import { scratchDir } from "../helpers/scratch.js";
 
 const CHROMIUM = process.env.SPIKEC_CHROMIUM ?? "/usr/bin/chromium";
 const OUT = resolve("test-output");
@@ -22,7 +22,7 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`Chromium is not installed at ${CHROMIUM}: the report's browser test cannot run. Install it with \`apt-get update && apt-get install -y chromium\` (.ci/run does this), or set SPIKEC_CHROMIUM to its path.`);
   }
-  dir = mkdtempSync(join(tmpdir(), "spikec-report-"));
+  dir = scratchDir("spikec-report-");
   const c = await runCli(["compile", "test/fixtures/lenet5_fmnist.onnx", "--calib", "test/fixtures/fmnist_calib_x.npy", "-o", dir, "--json"]);
   expect(c.code, c.stderr).toBe(0);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });

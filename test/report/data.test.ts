@@ -2,8 +2,7 @@
  * ReportData from a real compile (the digits MLP, both neuron models) and the report files the CLI writes:
  * the numbers in the pictures are the simulator's, report.json stays compact, and `spikec report` redraws the same bytes.
  */
-import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../../src/compile.js";
@@ -11,6 +10,7 @@ import { readNpy } from "../../src/io/npy.js";
 import { buildReportData, REPORT_SAMPLES } from "../../src/report/collect.js";
 import { renderReportHtml } from "../../src/report/html/render.js";
 import { runCli } from "../helpers/cli.js";
+import { scratchDir } from "../helpers/scratch.js";
 
 const MLP = "test/fixtures/mlp_digits.onnx";
 const CALIB = "test/fixtures/digits_calib_x.npy";
@@ -19,7 +19,7 @@ const TEST_Y = "test/fixtures/digits_test_y.npy";
 
 let tmp: string;
 beforeAll(() => {
-  tmp = mkdtempSync(join(tmpdir(), "spikec-report-data-"));
+  tmp = scratchDir("spikec-report-data-");
 });
 
 describe("buildReportData", () => {
