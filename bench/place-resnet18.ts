@@ -28,18 +28,34 @@ export function resnet18Hw(size = 224, classes = 1000): HwNetwork {
     const m = n(shape);
     const pre = new Int32Array(4 * m);
     const post = new Int32Array(4 * m);
+    const weight = new Int16Array(4 * m);
+    const weightExp = new Int8Array(4 * m);
     for (let k = 0; k < 4 * m; k++) {
       pre[k] = k % 4;
-      post[k] = Math.floor(k / 4);
+      post[k] = k >> 2;
+      weight[k] = 2 * Math.floor(1 + rand() * 100);
+      weightExp[k] = k % 4;
     }
-    syn.push({ kind: "sparse", id: `${id}/clock`, source: `${id}/clock`, target: id, pre, post, weight: Int16Array.from(pre, () => 2 * Math.floor(1 + rand() * 100)), weightExp: Int8Array.from(pre, (_, k) => k % 4), delay: 0 });
-    const self = Int32Array.from({ length: m }, (_, i) => i);
+    syn.push({ kind: "sparse", id: `${id}/clock`, source: `${id}/clock`, target: id, pre, post, weight, weightExp, delay: 0 });
+    const self = new Int32Array(m);
+    for (let i = 0; i < m; i++) self[i] = i;
     syn.push({ kind: "sparse", id: `${id}/latch`, source: id, target: id, pre: self, post: self.slice(), weight: new Int16Array(m).fill(-256), weightExp: 7, delay: 0 });
+  };
+  // Random even 8-bit mantissas (typed loops: ResNet-18's layers hold tens of millions of weights).
+  const mantissas = (len: number): Int16Array => {
+    const w = new Int16Array(len);
+    for (let k = 0; k < len; k++) w[k] = 2 * Math.round((rand() - 0.5) * 254);
+    return w;
+  };
+  const exponents = (len: number): Int8Array => {
+    const e = new Int8Array(len);
+    for (let k = 0; k < len; k++) e[k] = -Math.floor(rand() * 3);
+    return e;
   };
   const conv = (src: string, dst: string, cin: number, cout: number, k: number, stride: number): void => {
     syn.push({
       kind: "conv", id: `${src}->${dst}`, source: src, target: dst, group: 1, kernel: [k, k], stride: [stride, stride], pads: Array(4).fill(Math.floor(k / 2)) as [number, number, number, number], dilation: [1, 1],
-      weight: Int16Array.from({ length: cout * cin * k * k }, () => 2 * Math.round((rand() - 0.5) * 254)), weightExp: Int8Array.from({ length: cout }, () => -Math.floor(rand() * 3)), delay: 0,
+      weight: mantissas(cout * cin * k * k), weightExp: exponents(cout), delay: 0,
     });
   };
   let hw = size / 2;
@@ -48,22 +64,30 @@ export function resnet18Hw(size = 224, classes = 1000): HwNetwork {
   hw /= 2;
   layer("pool", [64, hw, hw]);
   {
-    const m = 64 * hw * hw;
-    const pre: number[] = [];
-    const post: number[] = [];
-    for (let c = 0; c < 64; c++)
-      for (let y = 0; y < hw; y++)
-        for (let x = 0; x < hw; x++)
-          for (let i = 0; i < 3; i++)
-            for (let j = 0; j < 3; j++) {
-              const iy = 2 * y - 1 + i;
-              const ix = 2 * x - 1 + j;
-              if (iy < 0 || ix < 0 || iy >= 2 * hw || ix >= 2 * hw) continue;
-              pre.push((c * 2 * hw + iy) * 2 * hw + ix);
-              post.push((c * hw + y) * hw + x);
-            }
-    syn.push({ kind: "sparse", id: "conv1->pool", source: "conv1", target: "pool", pre: Int32Array.from(pre), post: Int32Array.from(post), weight: new Int16Array(pre.length).fill(254), weightExp: 0, delay: 0 });
-    void m;
+    // 3×3 stride-2 max pooling (pad 1): one gate synapse per tap inside the input.
+    const H = 2 * hw;
+    let count = 0;
+    for (let pass = 0; pass < 2; pass++) {
+      const pre = new Int32Array(count);
+      const post = new Int32Array(count);
+      let k = 0;
+      for (let c = 0; c < 64; c++)
+        for (let y = 0; y < hw; y++)
+          for (let x = 0; x < hw; x++)
+            for (let i = 0; i < 3; i++)
+              for (let j = 0; j < 3; j++) {
+                const iy = 2 * y - 1 + i;
+                const ix = 2 * x - 1 + j;
+                if (iy < 0 || ix < 0 || iy >= H || ix >= H) continue;
+                if (pass === 1) {
+                  pre[k] = (c * H + iy) * H + ix;
+                  post[k] = (c * hw + y) * hw + x;
+                }
+                k++;
+              }
+      if (pass === 0) count = k;
+      else syn.push({ kind: "sparse", id: "conv1->pool", source: "conv1", target: "pool", pre, post, weight: new Int16Array(count).fill(254), weightExp: 0, delay: 0 });
+    }
   }
   let x = "pool";
   let c = 64;
@@ -79,7 +103,8 @@ export function resnet18Hw(size = 224, classes = 1000): HwNetwork {
       conv(a, b, out, out, 3, 1);
       if (s !== 1 || c !== out) conv(x, b, c, out, 1, s);
       else {
-        const id = Int32Array.from({ length: out * oh * oh }, (_, i) => i);
+        const id = new Int32Array(out * oh * oh);
+        for (let i = 0; i < id.length; i++) id[i] = i;
         syn.push({ kind: "sparse", id: `${x}->${b}/skip`, source: x, target: b, pre: id, post: id.slice(), weight: new Int16Array(id.length).fill(128), weightExp: 0, delay: 2 });
       }
       x = b;
@@ -88,7 +113,7 @@ export function resnet18Hw(size = 224, classes = 1000): HwNetwork {
     }
   }
   layer("fc", [classes]);
-  syn.push({ kind: "dense", id: `${x}->fc`, source: x, target: "fc", weight: Int16Array.from({ length: classes * c * hw * hw }, () => 2 * Math.round((rand() - 0.5) * 254)), weightExp: Int8Array.from({ length: classes }, () => -Math.floor(rand() * 3)), delay: 0 });
+  syn.push({ kind: "dense", id: `${x}->fc`, source: x, target: "fc", weight: mantissas(classes * c * hw * hw), weightExp: exponents(classes), delay: 0 });
   return { format: "spikec.hw", version: 1, target: "loihi2", ticks: 200, populations: pops, synapses: syn, readouts: [{ population: "fc", tick: 199, scale: 1, offset: null }], notes: ["ResNet-18-shaped HW IR built for the placement benchmark"] };
 }
 

@@ -33,7 +33,7 @@ export function budgetsOf(target: Target, mem: SynapseMemoryModel): Budget[] {
 export function tileAmounts(u: TileUsage): Record<Resource, number> {
   return {
     neurons: u.neurons,
-    "input axons": u.axons.length,
+    "input axons": u.axons.count,
     "output axons": 0,
     "synapse memory": u.memory,
     "compartment profiles": u.compartmentProfiles.size,

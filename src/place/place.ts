@@ -3,7 +3,8 @@
  * compartment population and every clock is tiled (./tiling.ts); tiles are then packed onto cores in network order,
  * first fit over the most recently opened cores, sharing input axons and profile-table entries where they coincide.
  * Output axon slots (one per neuron and destination core) are counted once every tile has its core. The naive core
- * count (each layer alone, split by its worst resource ratio) is reported beside the packed one.
+ * count (each layer alone, split from its worst resource ratio until every tile fits, one tile per core) is reported
+ * beside the packed one; packing never needs more.
  */
 import type { HwNetwork } from "../hw/network.js";
 import { populationSize } from "../hw/network.js";
@@ -59,7 +60,10 @@ export interface Placement {
   tiles: PlacedTile[];
   cores: PlacedCore[];
   layers: LayerPlacement[];
+  /** Cores of the naive rule: each layer alone, one tile per core (see naiveCoresOf). */
   naiveCores: number;
+  /** Σ over layers of ceil(worst resource ratio of the whole layer): the naive rule's start, a bound, not a placement. */
+  naiveBound: number;
   chips: number;
   problems: FitProblem[];
   fits: boolean;
@@ -85,10 +89,11 @@ export function onnxNodesOf(id: string, origins?: Map<string, string[]>): string
   return [id];
 }
 
+/** A core being filled. Its input axons live in the window's bit masks (see `place`), only their count here. */
 class OpenCore {
   neurons = 0;
   memory = 0;
-  readonly axons = new Set<number>();
+  axonCount = 0;
   /** Format demands by key; the table holds them after exact re-encoding (./formats.ts). */
   readonly formats = new Map<string, FormatDemand>();
   formatCount = 0;
@@ -118,30 +123,42 @@ class OpenCore {
     return n;
   }
 
-  accepts(u: TileUsage, population: string, cap: (r: Resource) => number): boolean {
+  /** Every budget but input axons (those need the window's masks): the cheap checks, tried first. */
+  acceptsBesidesAxons(u: TileUsage, population: string, cap: (r: Resource) => number): boolean {
     if (this.shared !== null && u.shared !== this.shared) return false;
     if (this.neurons + u.neurons > cap("neurons")) return false;
     if (this.memory + u.memory > cap("synapse memory")) return false;
-    if (this.grown(this.groups, [population]) > cap("neuron groups")) return false;
+    if (!this.groups.has(population) && this.groups.size + 1 > cap("neuron groups")) return false;
     if (this.formatsWith(u, cap("synapse formats")) > cap("synapse formats")) return false;
     if (this.grown(this.compartments, u.compartmentProfiles) > cap("compartment profiles")) return false;
-    if (this.grown(this.thresholds, u.thresholds) > cap("thresholds")) return false;
-    return this.grown(this.axons, u.axons) <= cap("input axons");
+    return this.grown(this.thresholds, u.thresholds) <= cap("thresholds");
   }
 
-  add(k: number, u: TileUsage, population: string): void {
+  add(k: number, u: TileUsage, population: string, newAxons: number): void {
     this.tiles.push(k);
     this.neurons += u.neurons;
     this.memory += u.memory;
+    this.axonCount += newAxons;
     this.groups.add(population);
     for (const [k, d] of u.formatDemands) this.formats.set(k, this.formats.has(k) ? mergeDemand(this.formats.get(k)!, d) : d);
     this.formatCount = formatsNeeded(this.pn, this.formats);
     for (const x of u.compartmentProfiles) this.compartments.add(x);
     for (const x of u.thresholds) this.thresholds.add(x);
-    for (const x of u.axons) this.axons.add(x);
     this.shared = u.shared;
   }
 }
+
+/**
+ * The naive rule's cores for one layer: split by its worst resource ratio, then (as lava-loihi does) split further
+ * until every tile fits a core alone, one tile per core. Tiles of a split cost more than their share of the whole
+ * layer (halo input axons, shorter synapse lists), so ceil(ratio) tiles rarely fit: the bare ratio is not a placement.
+ */
+function naiveCoresOf(t: TiledPopulation): number {
+  return t.unfit ? t.naiveTiles : t.tiles.length;
+}
+
+/** Most cores a tile is tried on: one bit per window core in a 32-bit mask per source neuron. */
+const MAX_WINDOW = 32;
 
 export function place(net: HwNetwork, target: Target, options: PlaceOptions = {}): Placement {
   const memory = memoryModelOf(target);
@@ -171,21 +188,75 @@ export function place(net: HwNetwork, target: Target, options: PlaceOptions = {}
   }
 
   // Pack tiles in network order; first fit over the last `window` cores keeps layers together and routes short.
-  const window = options.window ?? 8;
+  // The input axons of the window's cores are bit masks over source neurons (bit = core index mod window), so a
+  // tile's shared axons with every window core come from one pass over its axons. A core leaving the window is
+  // final: its axons then count one output axon slot each at their source (one per (neuron, destination core)).
+  const window = Math.max(1, Math.min(MAX_WINDOW, options.window ?? 8));
+  const inWindow = new Uint32Array(pn.totalNeurons);
+  const destinations = new Int32Array(pn.totalNeurons);
+  let scratch = new Int32Array(4096);
+  const axonsOf = (u: TileUsage): Int32Array => {
+    if (scratch.length < u.axons.count) scratch = new Int32Array(2 * u.axons.count);
+    return scratch.subarray(0, u.axons.write(scratch));
+  };
+  // The distinct input axons of each window core, in the order they arrived (at most the input-axon budget).
+  const windowAxons = new Map<OpenCore, { ids: Int32Array; n: number }>();
   const tiles: PlacedTile[] = [];
   const open: OpenCore[] = [];
+  const retire = (c: OpenCore): void => {
+    const bit = 1 << c.index % window;
+    const { ids, n } = windowAxons.get(c)!;
+    for (let q = 0; q < n; q++) {
+      inWindow[ids[q]!]! &= ~bit;
+      destinations[ids[q]!]!++;
+    }
+    windowAxons.delete(c);
+    spare.push(ids);
+  };
+  // Axon lists of retired cores are reused (one core opens per retirement: no garbage per core).
+  const spare: Int32Array[] = [];
+  const shared = new Int32Array(MAX_WINDOW);
+  const axonCap = cap("input axons");
   for (const t of tiled) {
     for (const { tile, usage } of t.tiles) {
       const k = tiles.length;
-      let core = open.slice(-window).find((c) => c.accepts(usage, tile.population, cap));
+      const candidates = open.slice(-window).filter((c) => c.acceptsBesidesAxons(usage, tile.population, cap));
+      let axons: Int32Array | null = null;
+      let core: OpenCore | undefined;
+      if (candidates.length) {
+        let bits = 0;
+        for (const c of candidates) bits |= 1 << c.index % window;
+        shared.fill(0);
+        axons = axonsOf(usage);
+        for (const a of axons) for (let m = inWindow[a]! & bits; m !== 0; m &= m - 1) shared[31 - Math.clz32(m & -m)]!++;
+        core = candidates.find((c) => c.axonCount + usage.axons.count - shared[c.index % window]! <= axonCap);
+      }
       if (!core) {
         core = new OpenCore(open.length, pn);
         open.push(core);
+        if (open.length > window) retire(open[open.length - 1 - window]!);
+        windowAxons.set(core, { ids: spare.pop() ?? new Int32Array(Math.min(usage.axons.count, 1 << 16) || 16), n: 0 });
       }
-      core.add(k, usage, tile.population);
+      axons ??= axonsOf(usage);
+      const bit = 1 << core.index % window;
+      const list = windowAxons.get(core)!;
+      let added = 0;
+      for (const a of axons) {
+        if ((inWindow[a]! & bit) !== 0) continue;
+        inWindow[a]! |= bit;
+        if (list.n === list.ids.length) {
+          const grown = new Int32Array(2 * list.n);
+          grown.set(list.ids);
+          list.ids = grown;
+        }
+        list.ids[list.n++] = a;
+        added++;
+      }
+      core.add(k, usage, tile.population, added);
       tiles.push({ tile, usage, core: core.index });
     }
   }
+  for (const c of open.slice(-window)) retire(c);
 
   // Compartment slots, in tile order per core.
   const coreOf = new Int32Array(pn.totalNeurons).fill(-1);
@@ -201,16 +272,6 @@ export function place(net: HwNetwork, target: Target, options: PlaceOptions = {}
     }
   }
   // Output axon slots: one per (neuron, destination core reached by its spikes).
-  const destinations = new Int32Array(pn.totalNeurons);
-  const mark = new Int32Array(pn.totalNeurons).fill(-1);
-  for (const c of open) {
-    for (const k of c.tiles)
-      for (const a of tiles[k]!.usage.axons) {
-        if (mark[a] === c.index) continue;
-        mark[a] = c.index;
-        destinations[a]!++;
-      }
-  }
   const perCore = new Float64Array(open.length);
   for (let g = 0; g < pn.totalNeurons; g++) if (coreOf[g]! >= 0) perCore[coreOf[g]!] += destinations[g]!;
 
@@ -218,7 +279,7 @@ export function place(net: HwNetwork, target: Target, options: PlaceOptions = {}
   const cores: PlacedCore[] = open.map((c) => {
     const used = Object.fromEntries(RESOURCES.map((r) => [r, 0])) as Record<Resource, number>;
     used.neurons = c.neurons;
-    used["input axons"] = c.axons.size;
+    used["input axons"] = c.axonCount;
     used["output axons"] = perCore[c.index]!;
     used["synapse memory"] = c.memory;
     used["compartment profiles"] = c.compartments.size;
@@ -262,7 +323,7 @@ export function place(net: HwNetwork, target: Target, options: PlaceOptions = {}
       synapses: t.whole.synapses,
       tiles: mine.length,
       cores: new Set(mine.map((x) => x.core)).size,
-      naiveCores: t.naiveTiles,
+      naiveCores: naiveCoresOf(t),
       binding: t.binding,
     };
   });
@@ -274,7 +335,8 @@ export function place(net: HwNetwork, target: Target, options: PlaceOptions = {}
     tiles,
     cores,
     layers,
-    naiveCores: tiled.reduce((a, t) => a + t.naiveTiles, 0),
+    naiveCores: tiled.reduce((a, t) => a + naiveCoresOf(t), 0),
+    naiveBound: tiled.reduce((a, t) => a + t.naiveTiles, 0),
     chips,
     problems,
     fits: problems.length === 0,

@@ -39,7 +39,8 @@ export const delayAt = (x: number | Uint8Array, i: number): number => (typeof x 
 function weightFormat(w: Int16Array, target: Target): { mode: SignMode; bits: number } {
   let lo = 0;
   let hi = 0;
-  for (const x of w) {
+  for (let k = 0; k < w.length; k++) {
+    const x = w[k]!;
     if (x < lo) lo = x;
     else if (x > hi) hi = x;
   }
@@ -53,9 +54,14 @@ function weightFormat(w: Int16Array, target: Target): { mode: SignMode; bits: nu
   return { mode, bits: Math.max(1, bits) };
 }
 
-function distinct(x: number | ArrayLike<number>): number[] {
+function distinct(x: number | Int8Array): number[] {
   if (typeof x === "number") return [x];
-  return [...new Set(Array.from(x))].sort((a, b) => a - b);
+  // int8 values: one pass over a 256-entry table (clock groups have an exponent per synapse, millions of them).
+  const seen = new Uint8Array(256);
+  for (let k = 0; k < x.length; k++) seen[x[k]! + 128] = 1;
+  const out: number[] = [];
+  for (let v = 0; v < 256; v++) if (seen[v]) out.push(v - 128);
+  return out;
 }
 
 export function prepare(net: HwNetwork, target: Target): PreparedNet {
@@ -80,7 +86,7 @@ export function prepare(net: HwNetwork, target: Target): PreparedNet {
       for (let i = 0; i < n; i++) offsets[i + 1]! += offsets[i]!;
       const fill = offsets.slice(0, n);
       const index = new Int32Array(g.post.length);
-      g.post.forEach((i, k) => (index[fill[i]!++] = k));
+      for (let k = 0; k < g.post.length; k++) index[fill[g.post[k]!]!++] = k;
       byPost = { offsets, index };
     }
     incoming.get(g.target)!.push({

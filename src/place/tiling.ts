@@ -56,16 +56,15 @@ function blockSizes(n: number): number[] {
   return [...out];
 }
 
-function boxTiles(pop: HwPopulation, cb: number, yb: number, xb: number): Tile[] {
+/** The tiles of a (cb, yb, xb) grid, channel block by channel block (one at a time: a failed grid stops early). */
+function* boxTiles(pop: HwPopulation, cb: number, yb: number, xb: number): Generator<Tile> {
   const [C, H, W] = pop.shape as [number, number, number];
-  const tiles: Tile[] = [];
   for (let c = 0; c < C; c += cb)
     for (let y = 0; y < H; y += yb)
       for (let x = 0; x < W; x += xb) {
         const box = { c: [c, Math.min(C, c + cb)] as [number, number], y: [y, Math.min(H, y + yb)] as [number, number], x: [x, Math.min(W, x + xb)] as [number, number] };
-        tiles.push({ population: pop.id, neurons: boxNeurons(pop.shape, box), box });
+        yield { population: pop.id, neurons: boxNeurons(pop.shape, box), box };
       }
-  return tiles;
 }
 
 /** A box of the given size in the middle of the population (interior tiles reach the most inputs). */
@@ -124,10 +123,9 @@ export function tilePopulation(pn: PreparedNet, pop: HwPopulation, budgets: Budg
         atLeast = Math.max(atLeast, Math.ceil(c.tiles * Math.min(midRatio, 1.05)));
         continue;
       }
-      const tiles = boxTiles(pop, c.cb, c.yb, c.xb);
       const done: { tile: Tile; usage: TileUsage }[] = [];
       let ok = true;
-      for (const tile of tiles) {
+      for (const tile of boxTiles(pop, c.cb, c.yb, c.xb)) {
         const usage = tileUsage(pn, tile, mem);
         const w = worstRatio(tileAmounts(usage), budgets).ratio;
         if (w > 1) {

@@ -6,11 +6,12 @@
  * less. Conv tiles are counted in closed form: input rows (columns) with the same set of reaching kernel taps give
  * the same lists, so each class of (channel, row taps, column taps) is costed once and multiplied.
  */
-import type { HwCompartmentPopulation, HwConvSynapses, HwDenseSynapses } from "../hw/network.js";
+import type { HwCompartmentPopulation, HwConvSynapses, HwDenseSynapses, HwSparseSynapses } from "../hw/network.js";
 import { populationSize } from "../hw/network.js";
 import type { ListFormat, SynapseMemoryModel } from "./cost/index.js";
 import { delayAt, expAt, profileKeys, type PreparedGroup, type PreparedNet } from "./prepared.js";
 import { coverFormats, formatRulesOf, mergeDemand, trailingZeros, TZ_CAP, type FormatDemand } from "./formats.js";
+import { AxonSet, type AxonPart } from "./axon-set.js";
 
 /** A slice of a population: its neurons (population indices, ascending), and the (c, y, x) box of a conv tile. */
 export interface Tile {
@@ -21,8 +22,8 @@ export interface Tile {
 
 export interface TileUsage {
   neurons: number;
-  /** Global ids of the source neurons with synapses into the tile (sorted). */
-  axons: Int32Array;
+  /** The source neurons with synapses into the tile (one input axon each), regenerated on demand (./axon-set.ts). */
+  axons: AxonSet;
   memory: number;
   synapses: number;
   formats: Set<string>;
@@ -54,15 +55,40 @@ export function widen(e: WeightExtent, w: number): void {
   if (e.tz > 0) e.tz = Math.min(e.tz, trailingZeros(w));
 }
 
-/** Accumulates per-axon lists and the set of axons of one tile. */
+/** List costs and format keys of one group, memoized across tiles (the same entry counts recur tile after tile). */
+interface GroupCosts {
+  mem: SynapseMemoryModel;
+  indexBits: number;
+  sparse: ListFormat;
+  dense: ListFormat;
+  sparseCost: Map<number, number>;
+  denseCost: Map<number, number>;
+  /** Format key per exp·2 + dense. */
+  keys: Map<number, string>;
+}
+const groupCosts = new WeakMap<PreparedGroup, GroupCosts>();
+function costsOf(gr: PreparedGroup, mem: SynapseMemoryModel, indexBits: number): GroupCosts {
+  let f = groupCosts.get(gr);
+  if (!f || f.mem !== mem || f.indexBits !== indexBits) {
+    const base = { weightBits: gr.weightBits, delayBits: gr.delayBits, indexBits };
+    f = { mem, indexBits, sparse: { ...base, dense: false }, dense: { ...base, dense: true }, sparseCost: new Map(), denseCost: new Map(), keys: new Map() };
+    groupCosts.set(gr, f);
+  }
+  return f;
+}
+
+/** Accumulates the synapse lists, formats and input axons of one tile. */
 class Acc {
   memory = 0;
   synapses = 0;
   readonly formats = new Set<string>();
   readonly demands = new Map<string, FormatDemand>();
-  readonly axons: number[] = [];
+  /** Input axons per source population. */
+  readonly parts: { source: string; part: AxonPart }[] = [];
   /** Weight extents of the tile's synapses per (group, exponent), set before the group's lists. */
   readonly extents = new Map<PreparedGroup, Map<number, WeightExtent>>();
+  /** Format keys (exp·2 + dense) each group has already charged to this tile. */
+  private readonly seen = new Map<PreparedGroup, Set<number>>();
   constructor(
     readonly mem: SynapseMemoryModel,
     readonly indexBits: number,
@@ -71,8 +97,7 @@ class Acc {
   /** A list of `entries` synapses; `span` = length of the contiguous run holding them (dense option), or 0. */
   list(gr: PreparedGroup, exp: number, entries: number, span: number, times = 1): void {
     if (entries <= 0) return;
-    const f = this.formatsOf(gr);
-    // List costs repeat (same entry counts over a tile): memoized per group format.
+    const f = costsOf(gr, this.mem, this.indexBits);
     let sparse = f.sparseCost.get(entries);
     if (sparse === undefined) f.sparseCost.set(entries, (sparse = this.mem.listCost(entries, f.sparse)));
     let dense = Infinity;
@@ -84,26 +109,21 @@ class Acc {
     this.synapses += times * entries;
     const useDense = dense < sparse;
     const cacheKey = useDense ? exp * 2 + 1 : exp * 2;
+    let seen = this.seen.get(gr);
+    if (!seen) this.seen.set(gr, (seen = new Set()));
+    if (seen.has(cacheKey)) return;
+    seen.add(cacheKey);
     let key = f.keys.get(cacheKey);
-    if (key === undefined) {
-      f.keys.set(cacheKey, (key = formatKey(gr, exp, useDense)));
-      this.formats.add(key);
-      const e = this.extents.get(gr)?.get(exp) ?? { maxW: gr.mode === "inhibitory" ? 0 : 255, minW: gr.mode === "excitatory" ? 0 : -256, tz: 0 };
-      const d: FormatDemand = { mode: gr.mode, exp, weightBits: gr.weightBits, delayBits: gr.delayBits, dense: useDense, ...e };
-      const old = this.demands.get(key);
-      this.demands.set(key, old ? mergeDemand(old, d) : d);
-    }
+    if (key === undefined) f.keys.set(cacheKey, (key = formatKey(gr, exp, useDense)));
+    this.formats.add(key);
+    const e = this.extents.get(gr)?.get(exp) ?? { maxW: gr.mode === "inhibitory" ? 0 : 255, minW: gr.mode === "excitatory" ? 0 : -256, tz: 0 };
+    this.demand(key, { mode: gr.mode, exp, weightBits: gr.weightBits, delayBits: gr.delayBits, dense: useDense, ...e });
   }
 
-  private readonly cache = new Map<PreparedGroup, { sparse: ListFormat; dense: ListFormat; keys: Map<number, string>; sparseCost: Map<number, number>; denseCost: Map<number, number> }>();
-  private formatsOf(gr: PreparedGroup) {
-    let f = this.cache.get(gr);
-    if (!f) {
-      const base = { weightBits: gr.weightBits, delayBits: gr.delayBits, indexBits: this.indexBits };
-      f = { sparse: { ...base, dense: false }, dense: { ...base, dense: true }, keys: new Map(), sparseCost: new Map(), denseCost: new Map() };
-      this.cache.set(gr, f);
-    }
-    return f;
+  demand(key: string, d: FormatDemand): void {
+    this.formats.add(key);
+    const old = this.demands.get(key);
+    this.demands.set(key, old ? mergeDemand(old, d) : d);
   }
 }
 
@@ -118,17 +138,33 @@ function extentsOf(gr: PreparedGroup): WeightExtent[] {
   const g = gr.g;
   const units = g.kind === "dense" ? populationSize(gr.source) : g.kind === "conv" ? (g.weight.length / (gr.source.shape[0]! / g.group)) / (g.kernel[0] * g.kernel[1]) : 0;
   const per = units ? g.weight.length / units : 0;
-  if (g.kind === "dense") {
-    // weight is [nOut, nIn]: one row per target neuron.
-    const nOut = g.weight.length / units;
-    out = Array.from({ length: nOut }, emptyExtent);
-    for (let i = 0; i < nOut; i++) for (let j = 0; j < units; j++) if (g.weight[i * units + j] !== 0) widen(out[i]!, g.weight[i * units + j]!);
-  } else {
-    out = Array.from({ length: units }, emptyExtent);
-    for (let u = 0; u < units; u++) for (let k = u * per; k < (u + 1) * per; k++) if (g.weight[k] !== 0) widen(out[u]!, g.weight[k]!);
-  }
+  // Dense weight is [nOut, nIn] (one row per target neuron); conv weight is [Co, Cin/group, kh, kw] (one block per
+  // output channel): either way a unit is a contiguous run.
+  const count = g.kind === "dense" ? g.weight.length / units : units;
+  const len = g.kind === "dense" ? units : per;
+  out = Array.from({ length: count }, emptyExtent);
+  for (let u = 0; u < count; u++) out[u] = extentOfRun(g.weight, u * len, (u + 1) * len);
   unitExtents.set(gr, out);
   return out;
+}
+
+/** Fewest trailing zeros of a set of nonzero weights = trailing zeros of their bitwise OR. */
+export function trailingZerosOfOr(or: number): number {
+  return or === 0 ? TZ_CAP : Math.min(TZ_CAP, 31 - Math.clz32(or & -or));
+}
+
+function extentOfRun(w: Int16Array, from: number, to: number): WeightExtent {
+  let maxW = -Infinity;
+  let minW = Infinity;
+  let or = 0;
+  for (let k = from; k < to; k++) {
+    const x = w[k]!;
+    if (x === 0) continue;
+    if (x > maxW) maxW = x;
+    if (x < minW) minW = x;
+    or |= x;
+  }
+  return { maxW, minW, tz: trailingZerosOfOr(or) };
 }
 
 /** Sets the tile's extent of (group, exponent) from the units (rows or channels) it holds. */
@@ -150,73 +186,133 @@ function setExtents(acc: Acc, gr: PreparedGroup, units: Iterable<number>, expOf:
   acc.extents.set(gr, m);
 }
 
-function denseUsage(gr: PreparedGroup, g: HwDenseSynapses, t: Tile, srcBase: number, acc: Acc): void {
+function denseUsage(gr: PreparedGroup, g: HwDenseSynapses, t: Tile, srcBase: number, acc: Acc): AxonPart {
   const nIn = populationSize(gr.source);
   const nF = gr.exps.length;
   const fOf = new Int32Array(t.neurons.length);
   const exps = g.weightExp;
   if (typeof exps !== "number") t.neurons.forEach((i, p) => (fOf[p] = gr.exps.indexOf(exps[i]!)));
-  const cnt = new Int32Array(nF);
-  const lo = new Int32Array(nF);
-  const hi = new Int32Array(nF);
+  // Per (source neuron j, format f): synapses, first and last tile position. Row-major: weight is [nOut, nIn].
+  const cnt = new Int32Array(nIn * nF);
+  const lo = new Int32Array(nIn * nF);
+  const hi = new Int32Array(nIn * nF);
   const T = t.neurons;
+  const ids = new Int32Array(nIn);
+  let n = 0;
   setExtents(acc, gr, T, (i) => expAt(exps, i));
-  for (let j = 0; j < nIn; j++) {
-    cnt.fill(0);
-    for (let p = 0; p < T.length; p++) {
-      if (g.weight[T[p]! * nIn + j] === 0) continue;
-      const f = fOf[p]!;
-      if (cnt[f] === 0) lo[f] = p;
-      cnt[f]!++;
-      hi[f] = p;
+  for (let p = 0; p < T.length; p++) {
+    const row = T[p]! * nIn;
+    const f = fOf[p]!;
+    for (let j = 0; j < nIn; j++) {
+      if (g.weight[row + j] === 0) continue;
+      const q = j * nF + f;
+      if (cnt[q] === 0) lo[q] = p;
+      cnt[q]!++;
+      hi[q] = p;
     }
+  }
+  for (let j = 0; j < nIn; j++) {
     let any = false;
     for (let f = 0; f < nF; f++) {
-      if (cnt[f] === 0) continue;
+      const q = j * nF + f;
+      if (cnt[q] === 0) continue;
       any = true;
       // Dense storage holds the run of targets of this format; with one format per group that is the tile's span.
-      acc.list(gr, gr.exps[f]!, cnt[f]!, nF === 1 ? hi[f]! - lo[f]! + 1 : 0);
+      acc.list(gr, gr.exps[f]!, cnt[q]!, nF === 1 ? hi[q]! - lo[q]! + 1 : 0);
     }
-    if (any) acc.axons.push(srcBase + j);
+    if (any) ids[n++] = srcBase + j;
   }
+  return { kind: "ids", ids: ids.slice(0, n) };
 }
 
 /**
- * Charges the synapse lists counted per (source neuron, format) — keys j·nF + f — to the core, and each source neuron
- * once as an input axon.
+ * Charges synapse lists counted per (source neuron, format) — keys j·nF + f, `counts[key]` synapses — to the tile
+ * (lists of equal length are charged together), and returns the distinct source neurons as input axons.
  */
-function flushLists(acc: Acc, gr: PreparedGroup, lists: Map<number, number>, nF: number, srcBase: number): void {
-  const seen = new Set<number>();
-  for (const [key, n] of lists) {
+function chargeLists(acc: Acc, gr: PreparedGroup, keys: ArrayLike<number>, nKeys: number, count: (key: number) => number, nF: number, srcBase: number): AxonPart {
+  // Histogram of list lengths per format: one cost lookup per (format, length) instead of one per list.
+  const hist = gr.exps.map(() => new Map<number, number>());
+  const ids = new Int32Array(nKeys);
+  let n = 0;
+  let last = -1;
+  for (let q = 0; q < nKeys; q++) {
+    const key = keys[q]!;
     const f = key % nF;
-    acc.list(gr, gr.exps[f]!, n, 0);
+    const h = hist[f]!;
+    const c = count(key);
+    h.set(c, (h.get(c) ?? 0) + 1);
     const j = (key - f) / nF;
-    if (!seen.has(j)) {
-      seen.add(j);
-      acc.axons.push(srcBase + j);
-    }
+    // Keys are ascending, so the formats of one source neuron are adjacent.
+    if (j !== last) ids[n++] = srcBase + j;
+    last = j;
   }
+  hist.forEach((h, f) => {
+    for (const [entries, times] of h) acc.list(gr, gr.exps[f]!, entries, 0, times);
+  });
+  return { kind: "ids", ids: ids.slice(0, n) };
 }
 
-function sparseUsage(gr: PreparedGroup, t: Tile, srcBase: number, acc: Acc): void {
-  const g = gr.g;
-  if (g.kind !== "sparse") return;
+/** Per sparse group: the format index of each synapse, and scratch counters over its (source neuron, format) keys. */
+interface SparseScratch {
+  fOf: Uint8Array | null;
+  counts: Int32Array;
+  keys: Int32Array;
+}
+const sparseScratch = new WeakMap<PreparedGroup, SparseScratch>();
+function scratchOf(gr: PreparedGroup): SparseScratch {
+  let s = sparseScratch.get(gr);
+  if (!s) {
+    const g = gr.g as HwSparseSynapses;
+    const nF = gr.exps.length;
+    const e = g.weightExp;
+    let fOf: Uint8Array | null = null;
+    if (nF > 1 && typeof e !== "number") {
+      // Exponents are int8: a 256-entry lookup instead of a search per synapse.
+      const slot = new Uint8Array(256);
+      gr.exps.forEach((x, f) => (slot[x + 128] = f));
+      fOf = new Uint8Array(e.length);
+      for (let k = 0; k < e.length; k++) fOf[k] = slot[e[k]! + 128]!;
+    }
+    s = { fOf, counts: new Int32Array(populationSize(gr.source) * nF), keys: new Int32Array(64) };
+    sparseScratch.set(gr, s);
+  }
+  return s;
+}
+
+function sparseUsage(gr: PreparedGroup, g: HwSparseSynapses, t: Tile, srcBase: number, acc: Acc): AxonPart {
   const { offsets, index } = gr.byPost!;
   const nF = gr.exps.length;
-  const lists = new Map<number, number>();
-  const ext = gr.exps.map(emptyExtent);
+  const s = scratchOf(gr);
+  const { fOf, counts } = s;
+  const maxW = new Float64Array(nF).fill(-Infinity);
+  const minW = new Float64Array(nF).fill(Infinity);
+  const or = new Int32Array(nF);
+  let nKeys = 0;
   for (const i of t.neurons) {
     for (let a = offsets[i]!; a < offsets[i + 1]!; a++) {
       const k = index[a]!;
-      if (g.weight[k] === 0) continue;
-      const f = nF === 1 ? 0 : gr.exps.indexOf(expAt(g.weightExp, k));
-      widen(ext[f]!, g.weight[k]!);
+      const w = g.weight[k]!;
+      if (w === 0) continue;
+      const f = fOf ? fOf[k]! : 0;
+      if (w > maxW[f]!) maxW[f] = w;
+      if (w < minW[f]!) minW[f] = w;
+      or[f]! |= w;
       const key = g.pre[k]! * nF + f;
-      lists.set(key, (lists.get(key) ?? 0) + 1);
+      if (counts[key]!++ === 0) {
+        if (nKeys === s.keys.length) {
+          const grown = new Int32Array(2 * nKeys);
+          grown.set(s.keys);
+          s.keys = grown;
+        }
+        s.keys[nKeys++] = key;
+      }
     }
   }
-  acc.extents.set(gr, new Map(gr.exps.map((x, f) => [x, ext[f]!])));
-  flushLists(acc, gr, lists, nF, srcBase);
+  acc.extents.set(gr, new Map(gr.exps.map((x, f) => [x, { maxW: maxW[f]!, minW: minW[f]!, tz: trailingZerosOfOr(or[f]!) }])));
+  const keys = s.keys.subarray(0, nKeys).sort();
+  const part = chargeLists(acc, gr, keys, nKeys, (key) => counts[key]!, nF, srcBase);
+  for (let q = 0; q < nKeys; q++) counts[keys[q]!] = 0;
+  return part;
 }
 
 /** Input rows (or columns) of the source grouped by the set of kernel taps that reach the tile's output range. */
@@ -238,6 +334,13 @@ function tapClasses(inSize: number, k: number, stride: number, pad: number, dil:
   return classes;
 }
 
+/** Tap classes by ascending signature, and a key naming each class's taps and size (what the lists depend on). */
+function canonicalClasses(classes: Map<number, number[]>): { sigs: number[]; lists: Int32Array[]; key: string } {
+  const sigs = [...classes.keys()].sort((a, b) => a - b);
+  const lists = sigs.map((sig) => Int32Array.from(classes.get(sig)!));
+  return { sigs, lists, key: sigs.map((sig, r) => `${sig}x${lists[r]!.length}`).join(",") };
+}
+
 function* channels(c: [number, number]): Iterable<number> {
   for (let x = c[0]; x < c[1]; x++) yield x;
 }
@@ -248,52 +351,101 @@ const taps = (sig: number): number[] => {
   return out;
 };
 
-function convUsage(gr: PreparedGroup, g: HwConvSynapses, t: Tile, srcBase: number, acc: Acc): void {
+/**
+ * What a conv box costs, per (output channel range, row tap classes with their sizes, column tap classes): tiles
+ * with equal keys (all interior tiles of a channel block are translations of one another) have equal lists.
+ */
+interface ConvClassUsage {
+  memory: number;
+  synapses: number;
+  demands: Map<string, FormatDemand>;
+  any: Uint8Array;
+  axons: number;
+}
+const convClasses = new WeakMap<PreparedGroup, { mem: SynapseMemoryModel; byKey: Map<string, ConvClassUsage>; nz: { c: string; nz: Int32Array } | null }>();
+
+function convUsage(gr: PreparedGroup, g: HwConvSynapses, t: Tile, srcBase: number, acc: Acc): AxonPart {
   const [C, H, W] = gr.source.shape as [number, number, number];
-  const Co = (g.weight.length / (C / g.group)) / (g.kernel[0] * g.kernel[1]);
   const [kh, kw] = g.kernel;
   if (kh > 30 || kw > 30) throw new Error(`conv group '${g.id}': kernels above 30 taps are not supported by the placer`);
+  const box = t.box!;
+  const rows = canonicalClasses(tapClasses(H, kh, g.stride[0], g.pads[0], g.dilation[0], box.y));
+  const cols = canonicalClasses(tapClasses(W, kw, g.stride[1], g.pads[1], g.dilation[1], box.x));
+  let memo = convClasses.get(gr);
+  if (!memo || memo.mem !== acc.mem) convClasses.set(gr, (memo = { mem: acc.mem, byKey: new Map(), nz: null }));
+  const key = `${box.c[0]}:${box.c[1]}|${rows.key}|${cols.key}`;
+  let u = memo.byKey.get(key);
+  if (!u) {
+    u = convClassUsage(gr, g, box.c, rows, cols, acc, memo);
+    memo.byKey.set(key, u);
+  }
+  acc.memory += u.memory;
+  acc.synapses += u.synapses;
+  for (const [k, d] of u.demands) acc.demand(k, d);
+  return { kind: "conv", base: srcBase, C, H, W, rows: rows.lists, cols: cols.lists, any: u.any, count: u.axons };
+}
+
+function convClassUsage(
+  gr: PreparedGroup,
+  g: HwConvSynapses,
+  cr: [number, number],
+  rows: { sigs: number[]; lists: Int32Array[] },
+  cols: { sigs: number[]; lists: Int32Array[] },
+  parent: Acc,
+  memo: { nz: { c: string; nz: Int32Array } | null },
+): ConvClassUsage {
+  const [C] = gr.source.shape as [number, number, number];
+  const Co = g.weight.length / (C / g.group) / (g.kernel[0] * g.kernel[1]);
+  const [kh, kw] = g.kernel;
   const cinG = C / g.group;
   const coutG = Co / g.group;
-  const box = t.box!;
   const nF = gr.exps.length;
-  // nz[((f·C + ci)·kh + i)·kw + j]: output channels of the tile (format f) with a nonzero weight on tap (ci, i, j).
-  const nz = new Int32Array(nF * C * kh * kw);
-  setExtents(acc, gr, channels(box.c), (co) => expAt(g.weightExp, co));
-  for (let co = box.c[0]; co < box.c[1]; co++) {
-    const f = nF === 1 ? 0 : gr.exps.indexOf(expAt(g.weightExp, co));
-    const c0 = Math.floor(co / coutG) * cinG;
-    for (let cl = 0; cl < cinG; cl++)
-      for (let i = 0; i < kh; i++)
-        for (let j = 0; j < kw; j++) if (g.weight[((co * cinG + cl) * kh + i) * kw + j] !== 0) nz[((f * C + c0 + cl) * kh + i) * kw + j]!++;
+  const acc = new Acc(parent.mem, parent.indexBits);
+  setExtents(acc, gr, channels(cr), (co) => expAt(g.weightExp, co));
+  // nz[((f·C + ci)·kh + i)·kw + j]: output channels of the range (format f) with a nonzero weight on tap (ci, i, j).
+  // Kept for the last channel range: tiles come channel block by channel block.
+  const cKey = `${cr[0]}:${cr[1]}`;
+  let nz = memo.nz?.c === cKey ? memo.nz.nz : null;
+  if (!nz) {
+    nz = new Int32Array(nF * C * kh * kw);
+    for (let co = cr[0]; co < cr[1]; co++) {
+      const f = nF === 1 ? 0 : gr.exps.indexOf(expAt(g.weightExp, co));
+      const c0 = Math.floor(co / coutG) * cinG;
+      for (let cl = 0; cl < cinG; cl++)
+        for (let i = 0; i < kh; i++)
+          for (let j = 0; j < kw; j++) if (g.weight[((co * cinG + cl) * kh + i) * kw + j] !== 0) nz[((f * C + c0 + cl) * kh + i) * kw + j]!++;
+    }
+    memo.nz = { c: cKey, nz };
   }
-  const rows = tapClasses(H, kh, g.stride[0], g.pads[0], g.dilation[0], box.y);
-  const cols = tapClasses(W, kw, g.stride[1], g.pads[1], g.dilation[1], box.x);
-  const rowTaps = [...rows.keys()].map(taps);
-  const colTaps = [...cols.keys()].map(taps);
-  const rowLists = [...rows.values()];
-  const colLists = [...cols.values()];
+  const rowTaps = rows.sigs.map(taps);
+  const colTaps = cols.sigs.map(taps);
+  const R = rowTaps.length;
+  const S = colTaps.length;
+  const any = new Uint8Array(C * R * S);
+  let axons = 0;
   for (let ci = 0; ci < C; ci++) {
-    for (let r = 0; r < rowTaps.length; r++) {
-      for (let s = 0; s < colTaps.length; s++) {
-        const times = rowLists[r]!.length * colLists[s]!.length;
-        let any = false;
+    for (let r = 0; r < R; r++) {
+      for (let s = 0; s < S; s++) {
+        const size = rows.lists[r]!.length * cols.lists[s]!.length;
+        let hit = false;
         for (let f = 0; f < nF; f++) {
           let e = 0;
           for (const i of rowTaps[r]!) for (const j of colTaps[s]!) e += nz[((f * C + ci) * kh + i) * kw + j]!;
           if (e === 0) continue;
-          any = true;
-          acc.list(gr, gr.exps[f]!, e, 0, times);
+          hit = true;
+          acc.list(gr, gr.exps[f]!, e, 0, size);
         }
-        if (!any) continue;
-        for (const yi of rowLists[r]!) for (const xi of colLists[s]!) acc.axons.push(srcBase + (ci * H + yi) * W + xi);
+        if (!hit) continue;
+        any[(ci * R + r) * S + s] = 1;
+        axons += size;
       }
     }
   }
+  return { memory: acc.memory, synapses: acc.synapses, demands: acc.demands, any, axons };
 }
 
 /** A conv group into an arbitrary neuron set: its synapses enumerated one by one (exact, slower than boxes). */
-function convNeuronUsage(gr: PreparedGroup, g: HwConvSynapses, t: Tile, srcBase: number, acc: Acc): void {
+function convNeuronUsage(gr: PreparedGroup, g: HwConvSynapses, t: Tile, srcBase: number, acc: Acc): AxonPart {
   const [C, H, W] = gr.source.shape as [number, number, number];
   const [kh, kw] = g.kernel;
   const cinG = C / g.group;
@@ -323,7 +475,8 @@ function convNeuronUsage(gr: PreparedGroup, g: HwConvSynapses, t: Tile, srcBase:
         }
       }
   }
-  flushLists(acc, gr, lists, nF, srcBase);
+  const keys = Float64Array.from(lists.keys()).sort();
+  return chargeLists(acc, gr, keys, keys.length, (key) => lists.get(key)!, nF, srcBase);
 }
 
 /**
@@ -344,6 +497,8 @@ export function formatOrder(pn: PreparedNet, population: string, n: number): Int
   return order.sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : a - b));
 }
 
+const keysOf = new WeakMap<HwCompartmentPopulation, ReturnType<typeof profileKeys>>();
+
 /** The cost of placing tile `t` alone on a core. */
 export function tileUsage(pn: PreparedNet, t: Tile, mem: SynapseMemoryModel): TileUsage {
   const pop = pn.pops.get(t.population)!;
@@ -352,7 +507,8 @@ export function tileUsage(pn: PreparedNet, t: Tile, mem: SynapseMemoryModel): Ti
   const thresholds = new Set<number>();
   const shared = new Set<string>();
   if (pop.kind === "compartments") {
-    const keys = profileKeys(pop);
+    let keys = keysOf.get(pop);
+    if (!keys) keysOf.set(pop, (keys = profileKeys(pop)));
     const used = usedProfiles(pop, t.neurons);
     for (const k of used) {
       compartmentProfiles.add(keys.compartment[k]!);
@@ -361,27 +517,40 @@ export function tileUsage(pn: PreparedNet, t: Tile, mem: SynapseMemoryModel): Ti
     }
     for (const gr of pn.incoming.get(pop.id)!) {
       const srcBase = pn.base.get(gr.g.source)!;
-      if (gr.g.kind === "dense") denseUsage(gr, gr.g, t, srcBase, acc);
-      else if (gr.g.kind === "conv") {
-        if (t.box) convUsage(gr, gr.g, t, srcBase, acc);
-        else convNeuronUsage(gr, gr.g, t, srcBase, acc);
-      } else sparseUsage(gr, t, srcBase, acc);
+      const g = gr.g;
+      const part =
+        g.kind === "dense" ? denseUsage(gr, g, t, srcBase, acc) : g.kind === "conv" ? (t.box ? convUsage(gr, g, t, srcBase, acc) : convNeuronUsage(gr, g, t, srcBase, acc)) : sparseUsage(gr, g, t, srcBase, acc);
+      acc.parts.push({ source: g.source, part });
     }
   }
-  const axons = uniqueSorted(acc.axons);
   return {
     neurons: t.neurons.length,
-    axons,
+    axons: new AxonSet(oneSetPerSource(acc.parts)),
     memory: acc.memory,
     synapses: acc.synapses,
     formats: acc.formats,
     formatDemands: acc.demands,
     formatsNeeded: formatsNeeded(pn, acc.demands),
-    
     compartmentProfiles,
     thresholds,
     shared: [...shared].sort().join(";"),
   };
+}
+
+/** A spike enters a core once per source neuron: groups from one source share their axons (merged into one list). */
+function oneSetPerSource(parts: { source: string; part: AxonPart }[]): AxonPart[] {
+  const bySource = new Map<string, AxonPart[]>();
+  for (const { source, part } of parts) bySource.set(source, [...(bySource.get(source) ?? []), part]);
+  return [...bySource.values()].map((ps) => {
+    if (ps.length === 1) return ps[0]!;
+    const all = new AxonSet(ps);
+    const ids = new Int32Array(all.count);
+    all.write(ids);
+    ids.sort();
+    let n = 0;
+    for (let i = 0; i < ids.length; i++) if (i === 0 || ids[i] !== ids[i - 1]) ids[n++] = ids[i]!;
+    return { kind: "ids", ids: ids.slice(0, n) };
+  });
 }
 
 function usedProfiles(pop: HwCompartmentPopulation, neurons: Int32Array): number[] {
@@ -409,12 +578,4 @@ export function formatsNeeded(pn: PreparedNet, demands: Map<string, FormatDemand
   const cap = pn.target.coreClasses[0]!.profiles.synapseFormat;
   if (cap === null || demands.size <= cap) return demands.size;
   return coverFormats([...demands.values()], formatRulesOf(pn.target), limit).formats.length;
-}
-
-/** The distinct values of `xs`, ascending (a typed sort and one pass: faster than a Set for millions of axons). */
-function uniqueSorted(xs: number[]): Int32Array {
-  const a = Int32Array.from(xs).sort();
-  let n = 0;
-  for (let i = 0; i < a.length; i++) if (i === 0 || a[i] !== a[i - 1]) a[n++] = a[i]!;
-  return a.slice(0, n);
 }
