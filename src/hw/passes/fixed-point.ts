@@ -67,31 +67,53 @@ export interface Term {
 export const termValue = (f: WeightFormat, t: Term): number => t.mant * 2 ** (f.shift + t.exp);
 
 /**
- * An integer x as a sum of mixed-sign (mantissa, exponent) terms, exactly: coarse first, then the residue at finer
- * exponents (values beyond one synapse take several of the largest weight first; ≤ 8 terms). One clock or latch
- * synapse per term.
+ * The exact ladder: the few mixed-sign exponents on which every integer is a short sum (splitExact). The finest
+ * rung has unit 1 (exactness); each coarser one is as far up as a nearest-rounding residue of the rung above still
+ * fits one mantissa of the rung below (Loihi: mantissas ±254 step 2, so 7 exponents apart: −7, 0, 7); the top rung
+ * is the largest exponent. Every clock and latch synapse of every layer uses only these exponents, so they cost a
+ * core the same few synapse-format entries whatever the values (a core's format table is small: 7 on Loihi 1).
+ */
+export function exactLadder(f: WeightFormat): number[] {
+  const r = f.mixed;
+  const fine = integralExpMin(f, r);
+  const mant = Math.min(r.max - ((r.max - r.min) % r.step), -r.min);
+  // Residues of a rung Δ above are ≤ step·2^(Δ−1) mantissas here: Δ = 1 + ⌊log2(mant/step)⌋.
+  const gap = Math.max(1, 1 + Math.floor(Math.log2(mant / r.step)));
+  const rungs: number[] = [];
+  for (let e = fine; e < f.expMax; e += gap) rungs.push(e);
+  rungs.push(Math.max(fine, f.expMax));
+  return rungs;
+}
+
+/**
+ * An integer x as a sum of mixed-sign (mantissa, exponent) terms on the exact ladder, exactly: nearest multiples of
+ * each rung from the top down (a value beyond one synapse takes several of the largest symmetric weight first —
+ * backends such as Lava keep |mantissa| ≤ 255). At most one term per lower rung. One clock or latch synapse per term.
  */
 export function splitExact(f: WeightFormat, x: number): Term[] {
   if (!Number.isInteger(x)) throw new Error(`splitExact: ${x} is not an integer`);
   const r = f.mixed;
+  const rungs = exactLadder(f);
+  const top = Math.min(r.max - ((r.max - r.min) % r.step), -r.min);
   const terms: Term[] = [];
   let rest = x;
-  while (rest !== 0) {
-    if (terms.length === 8) throw new Error(`splitExact: ${x} needs more than 8 terms`);
-    const e = chooseExp(f, r, Math.abs(rest));
-    if (e > f.expMax) {
-      // Beyond one synapse: the largest weight (symmetric: backends such as Lava keep |mantissa| ≤ 255), then the rest.
-      const top = Math.min(r.max - ((r.max - r.min) % r.step), -r.min);
-      const big = { mant: rest > 0 ? top : -top, exp: f.expMax };
-      terms.push(big);
-      rest -= termValue(f, big);
-      continue;
-    }
-    const m = quantizeMantissa(r, f, rest, e);
-    const term = m !== 0 ? { mant: m, exp: e } : { mant: Math.sign(rest) * r.step, exp: e };
-    terms.push(term);
-    rest -= termValue(f, term);
+  for (let k = rungs.length - 1; k >= 0 && rest !== 0; k--) {
+    const e = rungs[k]!;
+    const unit = 2 ** (f.shift + e);
+    if (k === rungs.length - 1)
+      while (Math.abs(rest) > top * unit) {
+        if (terms.length === 8) throw new Error(`splitExact: ${x} needs more than 8 synapses of the largest weight`);
+        const big = { mant: rest > 0 ? top : -top, exp: e };
+        terms.push(big);
+        rest -= termValue(f, big);
+      }
+    const m = Math.round(rest / unit / r.step) * r.step;
+    if (m === 0) continue;
+    if (Math.abs(m) > top) throw new Error(`splitExact: residue ${rest} does not fit exponent ${e}`);
+    terms.push({ mant: m, exp: e });
+    rest -= m * unit;
   }
+  if (rest !== 0) throw new Error(`splitExact: ${x} is not a sum of the target's weights (residue ${rest})`);
   return terms;
 }
 

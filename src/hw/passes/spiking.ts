@@ -4,7 +4,8 @@
  * alpha (cuba-lif, du = dv = 0: v integrates u, a sum of step currents):
  * - Integration bias α and padded conv taps: a clock source per layer (neurons with a fixed schedule) whose spikes
  *   switch on per-neuron currents c1 at t1 (and c0 at the input window's start, when a design uses it); each is an
- *   exact integer, so it takes 1–3 synapses of different exponents.
+ *   exact integer, a few synapses on the target's exact ladder of exponents (fixed-point.ts: the same ≤ 3 exponents
+ *   for every value, so a core's small synapse-format table holds them), arriving with one tick of delay like the latch.
  * - Per-neuron thresholds: one shared threshold Θ per layer (one threshold profile: Loihi 1 has ≤ 7 per core,
  *   Lava's LIF one per process) plus per-neuron initial voltages vInit_i = Θ − θ_i.
  * - Forced spike at t2: the clock pushes u by P_i at t2 (enough to lift the lowest possible v over Θ) and takes it
@@ -94,6 +95,8 @@ export const spikingPass: Pass<Lowering, Lowering> = {
     const vmin = Math.min(...target.neuron.vminChoices);
     const shift = target.neuron.threshold.shift;
     const dvFull = Math.min(target.neuron.decay.unity, 2 ** target.neuron.decay.bits - 1 + target.neuron.decay.offsetV);
+    // The latch's delayed half (+D one tick later) needs a synaptic delay of 1; clocks then use it too.
+    const clockLead = Math.min(1, target.synapse.delay?.max ?? 0);
     const cuba = (vthMant: number, decayV = 0): CubaProfile => ({ neuron: "cuba-lif", decayU: 0, decayV, vthMant, refractory: 0, vmin, vmax });
     const populations: HwPopulation[] = [];
     const synapses: HwSynapseGroup[] = [];
@@ -162,11 +165,18 @@ export const spikingPass: Pass<Lowering, Lowering> = {
         biasMant: null, biasExp: 0, uInit: null, vInit: d.vInit,
       });
       const clockId = uniqueId(`${p.id}/clock`);
-      const at = (arrival: number) => arrival - L; // emission tick for a first change of u at `arrival`
       // Clock neurons, only those some neuron uses: an early α current (c0, after alphaStart), the gate's release
-      // (arrives at t1), c1 and the gate's end (t1 + 1), the push (t2) and its release (t2 + 1).
+      // (arrives at t1), c1 and the gate's end (t1 + 1), the push (t2) and its release (t2 + 1). Each fires `lead`
+      // ticks before its latency-only emission tick and its synapses carry that delay: the latch needs a delay
+      // field anyway, so clock and latch lists share the same few format entries (exact ladder, delay bits).
       const ticks: number[][] = [];
-      const clockNeuron = (arrival: number) => (ticks.push([at(arrival)]), ticks.length - 1);
+      const leads: number[] = [];
+      const clockNeuron = (arrival: number) => {
+        const lead = Math.max(0, Math.min(clockLead, arrival - L));
+        ticks.push([arrival - L - lead]);
+        leads.push(lead);
+        return ticks.length - 1;
+      };
       const k0 = d.c0.some((c) => c !== 0) ? clockNeuron(pt.alphaStart + 1) : -1;
       const kGate = d.gate.some((g) => g > 0) ? clockNeuron(pt.w1) : -1;
       const k1 = clockNeuron(pt.w1 + 1);
@@ -177,17 +187,18 @@ export const spikingPass: Pass<Lowering, Lowering> = {
       const clock = new SparseList();
       const latch = new SparseList();
       const negate = (ts: Term[]) => ts.map((t) => ({ mant: -t.mant, exp: t.exp }));
+      const fromClock = (k: number, i: number, terms: Term[]) => clock.add(k, i, terms, leads[k]!);
       for (let i = 0; i < n; i++) {
-        if (k0 >= 0) clock.add(k0, i, splitExact(f, d.c0[i]!));
-        clock.add(k1, i, splitExact(f, d.c1[i]!));
+        if (k0 >= 0) fromClock(k0, i, splitExact(f, d.c0[i]!));
+        fromClock(k1, i, splitExact(f, d.c1[i]!));
         if (d.gate[i]! > 0) {
           const g = splitExact(f, d.gate[i]!);
-          clock.add(kGate, i, g);
-          clock.add(k1, i, negate(g));
+          fromClock(kGate, i, g);
+          fromClock(k1, i, negate(g));
         }
         const push = splitExact(f, d.push[i]!);
-        clock.add(kPush, i, push);
-        clock.add(kRelease, i, negate(push));
+        fromClock(kPush, i, push);
+        fromClock(kRelease, i, negate(push));
         latch.add(i, i, splitExact(f, -(d.slope + d.latchDepth[i]!)));
         if (d.latchDepth[i]! > 0) latch.add(i, i, splitExact(f, d.latchDepth[i]!), 1);
       }
