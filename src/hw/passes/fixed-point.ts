@@ -107,6 +107,8 @@ export function splitExact(f: WeightFormat, x: number): Term[] {
         terms.push(big);
         rest -= termValue(f, big);
       }
+    // A rest the next rung holds in one synapse skips this rung (fewer synapses, same sum).
+    if (k > 0 && Math.abs(rest) <= top * 2 ** (f.shift + rungs[k - 1]!)) continue;
     const m = Math.round(rest / unit / r.step) * r.step;
     if (m === 0) continue;
     if (Math.abs(m) > top) throw new Error(`splitExact: residue ${rest} does not fit exponent ${e}`);
@@ -115,6 +117,17 @@ export function splitExact(f: WeightFormat, x: number): Term[] {
   }
   if (rest !== 0) throw new Error(`splitExact: ${x} is not a sum of the target's weights (residue ${rest})`);
   return terms;
+}
+
+/**
+ * The smallest x' ≥ x that splitExact writes without the finest rung of the ladder (one synapse fewer), for integers
+ * that only need to be large enough (push, latch depth, firing gate).
+ */
+export function ladderCeil(f: WeightFormat, x: number): number {
+  const rungs = exactLadder(f);
+  if (rungs.length < 2 || x <= 0) return x;
+  const unit = f.mixed.step * 2 ** (f.shift + rungs[1]!);
+  return Math.ceil(x / unit) * unit;
 }
 
 /** The smallest single mixed-sign term ≥ x > 0 (for currents that only need to be large enough). */

@@ -26,7 +26,7 @@ import type { Term } from "../../ann/graph.js";
 import type { Population, Projection, ReadoutPopulation, SpikingPopulation } from "../../snn/network.js";
 import { forEachSynapse, VIRTUAL, weightSums } from "../../snn/synapses.js";
 import type { Pass } from "../../util/pass.js";
-import { chooseExp, maxContribution, quantizeMantissa, rangeOf, roundUpTerm, termValue, weightFormat, type WeightFormat } from "./fixed-point.js";
+import { chooseExp, ladderCeil, maxContribution, quantizeMantissa, rangeOf, roundUpTerm, termValue, weightFormat, type WeightFormat } from "./fixed-point.js";
 import type { GateDesign, LayerDesign, Lowering, PopulationTiming, QuantizedGroup, ReadoutDesign, SpikingDesign } from "./lowering.js";
 import { RangeError_, describePopulation, windowTicks } from "./lowering.js";
 import { registerLimits, unitBounds, type UnitNeuron } from "./ranges.js";
@@ -380,13 +380,14 @@ function designSpiking(ir: Lowering, pop: SpikingPopulation, byId: Map<string, P
     for (let i = 0; i < size; i++) {
       // Firing gate: before t1, v is held G below its linear value, so no neuron can fire before every input has
       // arrived (an activation above the window fires at t1: clipped to X_n); the latch below then always holds.
-      gate[i] = gateDepth(vInit[i]!, sums.exc[i]!, c0[i]!, Ki, Theta);
+      // (Rounded up on the exact ladder: any larger value works, and it takes one synapse fewer.)
+      gate[i] = ladderCeil(f, gateDepth(vInit[i]!, sums.exc[i]!, c0[i]!, Ki, Theta));
       // Lowest v an unfired neuron can have at t2 − 1 (any input in range); the push at t2 must lift it over Θ.
       const vForceLo = vInit[i]! + Ki * sums.inh[i]! + c0[i]! * Ki + (K - 1) * S;
       // Integers, realized exactly as a few synapses each (spiking.ts), so no single weight bounds them.
-      push[i] = Math.max(1, Theta - vForceLo - S + 1);
+      push[i] = ladderCeil(f, Math.max(1, Theta - vForceLo - S + 1));
       // A neuron latched before t2 sits at −depth when the push arrives: it must stay ≤ Θ.
-      latchDepth[i] = Math.max(0, push[i]! - Theta);
+      latchDepth[i] = ladderCeil(f, Math.max(0, push[i]! - Theta));
       vInit[i]! -= gate[i]!;
     }
   }
