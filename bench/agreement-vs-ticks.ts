@@ -2,11 +2,12 @@
  * Agreement vs ticks per window: each fixture lowered to Loihi 2 at 4, 8, 16, 32, 64 ticks per window and run by the
  * bit-accurate cycle simulator on its test images; agreement of the class with the ANN, max |Δlogit|, latency.
  * Three window choices: the SNN's windows ((1 + ζ)·X_n), the calibrated maximum X_n (the compiler's default) and the
- * 99.9 % quantile of the calibration activations (outliers fire at t1: clipped; finer ticks).
+ * 99.9 % quantile of the calibration activations (outliers fire at t1: clipped; finer ticks), and per-channel
+ * windows at each channel's calibration maximum (dense: per neuron). WINDOWS=… and TICKS=… select rows.
  */
 import { execute } from "../src/ann/execute.js";
 import { compile, loadSamples } from "../src/compile.js";
-import { activationStats, quantileWindows } from "../src/hw/calibration.js";
+import { activationStats, channelWindows, quantileWindows } from "../src/hw/calibration.js";
 import { evaluateCycle } from "../src/hw/evaluate.js";
 import { lowerToHw } from "../src/hw/lower.js";
 import { loadTarget } from "../src/hw/target/load.js";
@@ -31,10 +32,18 @@ export async function agreementVsTicks(): Promise<BenchTable> {
     const { array, count } = loadSamples(test, shape);
     const x = array.data.subarray(0, count * size);
     const reference = execute(compiled.ann, x, count).get(compiled.ann.output)!;
-    const choices = [["(1+ζ)·X", null, null], ["X", 0, null], ["q99.9%", 0, quantileWindows(stats, 0.999)]] as const;
-    for (const [windows, windowMargin, given] of choices) {
-      for (const ticks of TICKS) {
-        const { hw, lowering } = lowerToHw(compiled.net, target, ticks, { activationMeans: means, windowMargin, windows: given });
+    const only = process.env.WINDOWS?.split(",");
+    const choices = [
+      ["(1+ζ)·X", null, null, null],
+      ["X", 0, null, null],
+      ["q99.9%", 0, quantileWindows(stats, 0.999), null],
+      ["channel X", 0, null, channelWindows(stats)],
+    ] as const;
+    const ticksList = process.env.TICKS ? process.env.TICKS.split(",").map(Number) : TICKS;
+    for (const [windows, windowMargin, given, channels] of choices) {
+      if (only && !only.includes(windows)) continue;
+      for (const ticks of ticksList) {
+        const { hw, lowering } = lowerToHw(compiled.net, target, ticks, { activationMeans: means, windowMargin, windows: given, channelWindows: channels });
         const ev = evaluateCycle(compiled.net, hw, target, x, count, { reference });
         let maxDelta = 0;
         for (let i = 0; i < reference.length; i++) maxDelta = Math.max(maxDelta, Math.abs(reference[i]! - ev.logits[i]!));

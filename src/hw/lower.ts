@@ -47,6 +47,11 @@ export interface LowerOptions {
   windows?: Map<string, number> | null;
   /** Ticks per window per population (input, spiking), e.g. more for the input; others use ticksPerWindow. */
   layerTicks?: Map<string, number> | null;
+  /**
+   * Chip window length per channel (dense: per neuron) of spiking populations, e.g. calibration quantiles per channel
+   * (calibration.ts channelWindows); overrides `windows` for the populations it names. Larger activations clip.
+   */
+  channelWindows?: Map<string, Float64Array> | null;
 }
 
 export function lowerToHw(snn: SnnNetwork, target: Target, ticksPerWindow: number, options: LowerOptions = {}): Lowered {
@@ -59,6 +64,7 @@ export function lowerToHw(snn: SnnNetwork, target: Target, ticksPerWindow: numbe
       weightTerms: options.weightTerms ?? 1,
       windows: options.windows ?? null,
       layerTicks: options.layerTicks ?? null,
+      channelWindows: options.channelWindows ?? null,
       stats: { extraNeurons: 0, extraSynapses: 0, relayNeurons: 0, clockNeurons: 0 },
       notes: [],
     };

@@ -12,7 +12,7 @@ import { argmaxRows } from "../verify/compare.js";
 import type { CycleSection, QuantizationRow, QuantizationSection } from "../report/data.js";
 import { encodeInputTicks } from "./io.js";
 import type { HwNetwork } from "./network.js";
-import type { Timing } from "./passes/lowering.js";
+import { deltaAt, type Timing } from "./passes/lowering.js";
 import type { Target } from "./target/target.js";
 
 /** What the exact simulator gave on the same samples (times per population [n · size], Infinity = no spike). */
@@ -29,10 +29,10 @@ export interface HardwareSections {
 const round6 = (x: number): number => (x === 0 || !Number.isFinite(x) ? x : Number(x.toPrecision(6)));
 
 /** SNN time of a spike at tick s (−1 = none → Infinity). */
-function timeOf(p: Population, timing: Timing, s: number): number {
+function timeOf(p: Population, timing: Timing, s: number, i: number): number {
   if (s < 0) return Infinity;
   const pt = timing.populations.get(p.id)!;
-  return p.window.tMax - (pt.w2 - s) * pt.delta;
+  return p.window.tMax - (pt.w2 - s) * deltaAt(pt, i);
 }
 
 /**
@@ -63,7 +63,7 @@ export function hardwareReportSections(snn: SnnNetwork, hw: HwNetwork, target: T
       const neuron: number[] = [];
       const time: number[] = [];
       for (let i = 0; i < k; i++) {
-        const tc = timeOf(p, timing, ticks[i]!);
+        const tc = timeOf(p, timing, ticks[i]!, i);
         const fc = Number.isFinite(tc);
         const fe = Number.isFinite(te[i]!);
         if (fc && !fe) a.extra++;

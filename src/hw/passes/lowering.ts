@@ -18,13 +18,21 @@ export interface PopulationTiming {
    */
   w1: number;
   w2: number;
-  /** Activation units (of the SNN IR) per tick. */
+  /** Activation units (of the SNN IR) per tick (the largest over the population when `deltas` is given). */
   delta: number;
+  /**
+   * Per neuron, when the population's channels have their own windows (channel windows, time.ts): neuron i's spike
+   * at tick s encodes x = (w2 − s)·deltas[i]. null: every neuron uses `delta`.
+   */
+  deltas: Float64Array | null;
   /** Per projection (SNN order): delay in ticks beyond the target's synaptic latency. */
   delays: number[];
   /** Spiking/readout: the tick after which the integration current α starts (τ_a: the earliest input ramp). */
   alphaStart: number;
 }
+
+/** Activation units per tick of neuron i of a population. */
+export const deltaAt = (pt: PopulationTiming, i: number): number => (pt.deltas ? pt.deltas[i]! : pt.delta);
 
 /** Ticks of a layer's own firing window (w2 − w1) and of its integration before t1 (t1 − τ_a). */
 export const windowTicks = (pt: PopulationTiming): { own: number; integration: number } => ({ own: pt.w2 - pt.w1, integration: pt.w1 - pt.alphaStart });
@@ -145,6 +153,8 @@ export interface Lowering {
   windows: Map<string, number> | null;
   /** Ticks per window per population (input and spiking layers), overriding ticksPerWindow where given. */
   layerTicks: Map<string, number> | null;
+  /** Chip window length per channel of a spiking population (activation units; dense: per neuron), overriding `windows`. */
+  channelWindows: Map<string, Float64Array> | null;
   /** Per-layer factor on the slope the quantizer picks (< 1 after a range retry). */
   slopeFactor: Map<string, number>;
   timing?: Timing;

@@ -28,7 +28,7 @@ import { forEachSynapse, VIRTUAL, weightSums } from "../../snn/synapses.js";
 import type { Pass } from "../../util/pass.js";
 import { chooseExp, ladderCeil, maxContribution, quantizeMantissa, rangeOf, roundUpTerm, termValue, weightFormat, type WeightFormat } from "./fixed-point.js";
 import type { GateDesign, LayerDesign, Lowering, PopulationTiming, QuantizedGroup, ReadoutDesign, SpikingDesign } from "./lowering.js";
-import { RangeError_, describePopulation, windowTicks } from "./lowering.js";
+import { RangeError_, deltaAt, describePopulation, windowTicks, type Timing } from "./lowering.js";
 import { registerLimits, unitBounds, type UnitNeuron } from "./ranges.js";
 
 /** Below this slope a tick has fewer than 64 threshold levels: the layer is rejected instead. */
@@ -52,40 +52,62 @@ interface RealGroup {
   virtualW?: Float64Array;
 }
 
-function realGroups(pop: SpikingPopulation | ReadoutPopulation, byId: Map<string, Population>, gain: Float64Array, ratio: (source: string) => number): RealGroup[] {
+/**
+ * Activation units per tick of source neuron j over those of target neuron i: w = S·W·δ_src(j)/δ_n(i) (one ratio per
+ * layer pair unless channel windows give neurons their own δ). `own` null: the readout (w = G·W·δ_src).
+ */
+type TickRatio = (proj: Projection, j: number, i: number) => number;
+
+function tickRatio(t: Timing, own: PopulationTiming | null): TickRatio {
+  return (proj, j, i) => deltaAt(t.populations.get(proj.source)!, j) / (own ? deltaAt(own, i) : 1);
+}
+
+function realGroups(pop: SpikingPopulation | ReadoutPopulation, byId: Map<string, Population>, gain: Float64Array, ratio: TickRatio): RealGroup[] {
   const size = product(pop.shape);
   return pop.projections.map((proj, index) => {
     projIndex.set(proj, index);
     const src = byId.get(proj.source)!;
-    const r = ratio(proj.source);
     if (proj.kind === "dense") {
       const m = proj.weight.length / size;
-      const w = proj.weight.map((x, k) => (r * x) / gain[Math.floor(k / m)]!);
+      const w = proj.weight.map((x, k) => {
+        const i = Math.floor(k / m);
+        return (ratio(proj, k - i * m, i) * x) / gain[i]!;
+      });
       return { source: proj.source, layout: "dense", proj, w, rows: size, rowOf: (k: number) => Math.floor(k / m) };
     }
     if (proj.kind === "conv") {
       const cout = pop.shape[0]!;
       const per = proj.weight.length / cout;
       const area = size / cout;
-      const w = proj.weight.map((x, k) => (r * x) / gain[Math.floor(k / per) * area]!);
+      const taps = proj.kernel[0] * proj.kernel[1];
+      const cinPerGroup = per / taps;
+      const coutPerGroup = cout / proj.group;
+      const srcArea = product(src.shape) / src.shape[0]!;
+      const w = proj.weight.map((x, k) => {
+        const co = Math.floor(k / per);
+        const ci = Math.floor(co / coutPerGroup) * cinPerGroup + Math.floor((k - co * per) / taps);
+        return (ratio(proj, ci * srcArea, co * area) * x) / gain[co * area]!;
+      });
       return { source: proj.source, layout: "conv", proj, w, rows: cout, rowOf: (k: number) => Math.floor(k / per) };
     }
-    // identity, avgpool: explicit synapses
+    // identity, avgpool: explicit synapses (virtual taps: the ratio of the source channel feeding neuron i)
     const pre: number[] = [];
     const post: number[] = [];
     const w: number[] = [];
     const vPost: number[] = [];
     const vW: number[] = [];
+    const srcArea = product(src.shape) / (src.shape.length === 3 ? src.shape[0]! : product(src.shape));
+    const area = pop.shape.length === 3 ? size / pop.shape[0]! : 1;
     for (let i = 0; i < size; i++)
       forEachSynapse(proj, src.shape, pop.shape, i, (j, x) => {
         if (x === 0) return;
         if (j === VIRTUAL) {
           vPost.push(i);
-          vW.push((r * x) / gain[i]!);
+          vW.push((ratio(proj, Math.floor(i / area) * srcArea, i) * x) / gain[i]!);
         } else {
           pre.push(j);
           post.push(i);
-          w.push((r * x) / gain[i]!);
+          w.push((ratio(proj, j, i) * x) / gain[i]!);
         }
       });
     const postA = Int32Array.from(post);
@@ -161,9 +183,9 @@ function roundingBias(ir: Lowering, groups: RealGroup[], qs: { contrib: Float64A
   const out = new Float64Array(size);
   const means = ir.activationMeans;
   groups.forEach((g, gi) => {
-    const scale = 1 / ir.timing!.populations.get(g.source)!.delta;
+    const spt = ir.timing!.populations.get(g.source)!;
     const mean = means?.get(g.source);
-    if (mean) addWeighted(out, g, qs[gi]!.contrib.map((c, k) => c - S * g.w[k]!), mean, scale, pop, byId);
+    if (mean) addWeighted(out, g, qs[gi]!.contrib.map((c, k) => c - S * g.w[k]!), mean.map((m, j) => m / deltaAt(spt, j)), 1, pop, byId);
   });
   return out;
 }
@@ -336,7 +358,7 @@ function designSpiking(ir: Lowering, pop: SpikingPopulation, byId: Map<string, P
   const model = ir.snn.model;
   const size = product(pop.shape);
   const { gain, bias } = annParameters(pop, model);
-  const groups = splitBySign(realGroups(pop, byId, gain, (s) => t.populations.get(s)!.delta / pt.delta));
+  const groups = splitBySign(realGroups(pop, byId, gain, tickRatio(t, pt)));
   // Unit design (S = 1) for the slope choice.
   const unitSums = neuronSums(groups, groups.map((g) => g.w), pop, byId);
   sparseVirtual(groups, 1, unitSums.virt, (x) => x);
@@ -347,7 +369,7 @@ function designSpiking(ir: Lowering, pop: SpikingPopulation, byId: Map<string, P
     // current starts at t1 (c0 = 0), which keeps thresholds at S·K instead of S·K + α·K.
     const c0 = 0;
     const c1 = model === "alpha" ? 1 - (unitSums.exc[i]! + unitSums.inh[i]!) : 0;
-    thetaUnit[i] = K - 0.5 - bias[i]! / pt.delta + c0 * Ki;
+    thetaUnit[i] = K - 0.5 - bias[i]! / deltaAt(pt, i) + c0 * Ki;
     unit.push({ exc: unitSums.exc[i]!, inh: unitSums.inh[i]!, c0, c1, theta: thetaUnit[i]!, thetaMax: 0, slope: 1, maxWeight: 0 });
   }
   const thetaMaxUnit = Math.max(...thetaUnit, 1e-9);
@@ -366,7 +388,7 @@ function designSpiking(ir: Lowering, pop: SpikingPopulation, byId: Map<string, P
   const bias0 = roundingBias(ir, groups, qs, S, pop, byId);
   for (let i = 0; i < size; i++) {
     if (model === "alpha") c1[i] = S - (sums.exc[i]! + sums.inh[i]!); // exact: the slope after t1 is S for every neuron (c0 = 0)
-    theta[i] = S * (K - 0.5 - bias[i]! / pt.delta) + c0[i]! * Ki + bias0[i]!;
+    theta[i] = S * (K - 0.5 - bias[i]! / deltaAt(pt, i)) + c0[i]! * Ki + bias0[i]!;
   }
   const shift = ir.target.neuron.threshold.shift;
   const th = ir.target.neuron.threshold;
@@ -407,7 +429,7 @@ function designReadout(ir: Lowering, pop: ReadoutPopulation, byId: Map<string, P
   const t = ir.timing!;
   const pt = t.populations.get(pop.id)!;
   const size = product(pop.shape);
-  const groups = splitBySign(realGroups(pop, byId, new Float64Array(size).fill(1), (s) => t.populations.get(s)!.delta));
+  const groups = splitBySign(realGroups(pop, byId, new Float64Array(size).fill(1), tickRatio(t, null)));
   const unitSums = neuronSums(groups, groups.map((g) => g.w), pop, byId);
   let maxW = 0;
   for (const g of groups) for (const x of g.w) maxW = Math.max(maxW, Math.abs(x));

@@ -16,8 +16,31 @@
  */
 import { SpikecError } from "../../util/errors.js";
 import type { Pass } from "../../util/pass.js";
+import { product } from "../../ann/graph.js";
 import { sourcesOf } from "../../snn/network.js";
 import type { Lowering, PopulationTiming, Timing } from "./lowering.js";
+
+/**
+ * Per-neuron tick lengths from per-channel windows (length C for [C, H, W], one per neuron otherwise). A channel
+ * silent on the calibration data (window 0) keeps the layer's window.
+ */
+function channelDeltas(windows: Float64Array, shape: readonly number[], layerWindow: number, K: number): Float64Array {
+  const size = product(shape);
+  const area = size / windows.length;
+  if (!Number.isInteger(area)) throw new SpikecError(`channel windows: ${windows.length} windows for a layer of shape [${shape}]`, "give one window per channel (dense layers: per neuron)");
+  const fallback = layerWindow > 0 ? layerWindow : 1;
+  return Float64Array.from({ length: size }, (_, i) => {
+    const w = windows[Math.floor(i / area)]!;
+    return (w > 0 ? w : fallback) / K;
+  });
+}
+
+/** A per-neuron array of a [C, …] population mapped onto another [C, …] population by channel (max-pool gates). */
+function perChannel(values: Float64Array, from: readonly number[], to: readonly number[]): Float64Array {
+  const fromArea = product(from) / from[0]!;
+  const toArea = product(to) / to[0]!;
+  return Float64Array.from({ length: product(to) }, (_, i) => values[Math.floor(i / toArea) * fromArea]!);
+}
 
 export const timePass: Pass<Lowering, Lowering> = {
   name: "hw-time",
@@ -35,12 +58,15 @@ export const timePass: Pass<Lowering, Lowering> = {
       switch (p.kind) {
         case "input": {
           const Ki = ticksOf(p.id);
-          pops.set(p.id, { id: p.id, kind: p.kind, w1: 0, w2: Ki, delta: length / Ki, delays: [], alphaStart: 0 });
+          pops.set(p.id, { id: p.id, kind: p.kind, w1: 0, w2: Ki, delta: length / Ki, deltas: null, delays: [], alphaStart: 0 });
           break;
         }
         case "gate": {
           const s = pops.get(p.projection.source)!;
-          pops.set(p.id, { id: p.id, kind: p.kind, w1: s.w1 + L, w2: s.w2 + L, delta: s.delta, delays: [0], alphaStart: 0 });
+          // A max-pool gate passes its channel's spikes on: same channel windows as its source.
+          const src = ir.snn.populations.find((q) => q.id === p.projection.source)!;
+          const deltas = s.deltas ? perChannel(s.deltas, src.shape, p.shape) : null;
+          pops.set(p.id, { id: p.id, kind: p.kind, w1: s.w1 + L, w2: s.w2 + L, delta: s.delta, deltas, delays: [0], alphaStart: 0 });
           break;
         }
         case "spiking":
@@ -58,8 +84,10 @@ export const timePass: Pass<Lowering, Lowering> = {
           const given = p.kind === "spiking" ? ir.windows?.get(p.id) : undefined;
           const hwLength =
             given !== undefined && given > 0 ? given : p.kind === "spiking" && ir.windowMargin !== null && p.maxActivation > 0 ? p.maxActivation * (1 + ir.windowMargin) : length;
-          const delta = p.kind === "spiking" ? (hwLength > 0 ? hwLength / Kn : 1 / Kn) : 1;
-          pops.set(p.id, { id: p.id, kind: p.kind, w1: t1, w2: p.kind === "spiking" ? t1 + Kn : t1, delta, delays, alphaStart });
+          const channels = p.kind === "spiking" ? ir.channelWindows?.get(p.id) : undefined;
+          const deltas = channels ? channelDeltas(channels, p.shape, hwLength, Kn) : null;
+          const delta = p.kind === "spiking" ? (deltas ? deltas.reduce((m, d) => Math.max(m, d), 0) : hwLength > 0 ? hwLength / Kn : 1 / Kn) : 1;
+          pops.set(p.id, { id: p.id, kind: p.kind, w1: t1, w2: p.kind === "spiking" ? t1 + Kn : t1, delta, deltas, delays, alphaStart });
           if (p.kind === "readout") readTick = t1;
           break;
         }
@@ -71,6 +99,7 @@ export const timePass: Pass<Lowering, Lowering> = {
       timing,
       notes: [
         ...ir.notes,
+        (ir.channelWindows ? `time: hidden windows per channel (dense: per neuron) of ${[...ir.channelWindows.keys()].join(", ")} (a channel's activations above its window fire at t1, clipped); ` : "") +
         (ir.windows ? `time: hidden windows given per layer (${[...ir.windows].map(([id, w]) => `${id}: ${w.toPrecision(4)}`).join(", ")}; larger activations fire at t1, clipped); ` : "") +
         (ir.windowMargin !== null ? `time: hidden windows set to (1 + ${ir.windowMargin})·X_n of the calibration data (the SNN's use ζ = ${ir.snn.compiledFrom.margin}); ` : "") +
         (ir.layerTicks ? `time: ticks per window per layer ${[...ir.layerTicks].map(([id, k]) => `${id}: ${k}`).join(", ")}, ${K} elsewhere; ` : "") +
@@ -87,6 +116,7 @@ export const timePass: Pass<Lowering, Lowering> = {
       const pt = t.populations.get(p.id);
       if (!pt) throw new Error(`population ${p.id} has no tick window`);
       if (!(pt.delta > 0)) throw new Error(`population ${p.id}: tick length ${pt.delta} must be > 0`);
+      if (pt.deltas && (pt.deltas.length !== product(p.shape) || pt.deltas.some((d) => !(d > 0)))) throw new Error(`population ${p.id}: per-neuron tick lengths must be > 0, one per neuron`);
       if (pt.delays.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`population ${p.id}: delays ${pt.delays} must be integers ≥ 0`);
       if (p.kind === "spiking" && pt.alphaStart + 1 - t.latency < 0) throw new Error(`population ${p.id}: integration starts before tick 0`);
       for (const s of sourcesOf(p)) if (t.populations.get(s)!.w2 + t.latency - 1 > pt.w1 && p.kind !== "gate") throw new Error(`population ${p.id} fires before source ${s}'s window ends`);
