@@ -1,0 +1,136 @@
+/**
+ * The fixtures fit Loihi 1, whose cores hold 7 synapse formats (sign mode, exponent, weight and delay bits): clock
+ * and latch integers are exact sums on the target's ladder of exponents (src/hw/passes/fixed-point.ts), so a neuron
+ * needs its real weights' formats plus the ladder's. Pinned: the ladder and its exact sums, the formats per neuron
+ * of both fixtures against the target's table, the fit, and cores.json running spike for spike like the HW IR.
+ */
+import { describe, expect, it } from "vitest";
+import { compileGraph, loadSamples } from "../../src/compile.js";
+import { importOnnx } from "../../src/onnx/import.js";
+import { loadTarget } from "../../src/hw/target/load.js";
+import { exactLadder, splitExact, termValue, weightFormat } from "../../src/hw/passes/fixed-point.js";
+import { hwIssues } from "../../src/hw/verify.js";
+import { encodeInputTicks } from "../../src/hw/io.js";
+import type { HwNetwork } from "../../src/hw/network.js";
+import type { Target } from "../../src/hw/target/target.js";
+import { compileCycle, runCycle } from "../../src/sim/cycle/index.js";
+import { prepare } from "../../src/place/prepared.js";
+import { forEachSynapse } from "../../src/backends/loihi/synapses.js";
+import { buildCoresConfig } from "../../src/backends/loihi/build.js";
+import { compileCores, runCores } from "../../src/backends/loihi/run.js";
+import { rng } from "../helpers/random-canonical.js";
+
+const FIX = "test/fixtures";
+const loihi1 = loadTarget("loihi1");
+
+describe("exact ladder", () => {
+  const f = weightFormat(loihi1);
+
+  it("Loihi: exponents −7, 0, 7; every integer is an exact sum on them, one synapse per lower rung", () => {
+    expect(exactLadder(f)).toEqual([-7, 0, 7]);
+    const r = rng(7);
+    const top = 254 * 2 ** 13;
+    for (let k = 0; k < 4000; k++) {
+      const mag = 10 ** (r() * 7);
+      const x = Math.round((r() < 0.5 ? -1 : 1) * mag);
+      const terms = splitExact(f, x);
+      expect(terms.reduce((a, t) => a + termValue(f, t), 0)).toBe(x);
+      for (const t of terms) {
+        expect([-7, 0, 7]).toContain(t.exp);
+        expect(Math.abs(t.mant)).toBeLessThanOrEqual(254);
+        expect(Math.abs(t.mant) % 2).toBe(0);
+      }
+      expect(terms.filter((t) => t.exp < 7).length).toBeLessThanOrEqual(2);
+      expect(terms.length).toBeLessThanOrEqual(2 + Math.max(1, Math.ceil((Math.abs(x) - 8192) / top)));
+    }
+  });
+});
+
+/** Per compartment, the distinct synapse formats (sign mode, exponent, weight bits, delay bits) of its incoming synapses, as the placer keys them. */
+function formatsPerNeuron(net: HwNetwork, target: Target): { max: number; population: string } {
+  const pn = prepare(net, target);
+  let max = 0;
+  let population = "";
+  for (const [id, groups] of pn.incoming) {
+    const pop = pn.pops.get(id)!;
+    if (pop.kind !== "compartments") continue;
+    const keys = new Map<number, Set<string>>();
+    for (const gr of groups)
+      forEachSynapse(gr.g, gr.source, pop, (_pre, post, _w, exp) => {
+        let s = keys.get(post);
+        if (!s) keys.set(post, (s = new Set()));
+        s.add(`${gr.mode} ${exp} w${gr.weightBits} d${gr.delayBits}`);
+      });
+    for (const s of keys.values()) if (s.size > max) (max = s.size), (population = id);
+  }
+  return { max, population };
+}
+
+const lowered = new Map<string, ReturnType<typeof lowerOnce>>();
+function lowerOnce(model: string, data: string, ticks: number) {
+  const ann = importOnnx(`${FIX}/${model}.onnx`);
+  const shape = ann.nodes[0]!.shape;
+  const calib = loadSamples(`${FIX}/${data}_calib_x.npy`, shape);
+  const test = loadSamples(`${FIX}/${data}_test_x.npy`, shape);
+  const compiled = compileGraph(ann, calib.array, calib.count, "calib", { target: "loihi1", ticks, hardwareSamples: 50 });
+  return { compiled, shape, test };
+}
+const lower = (model: string, data: string, ticks: number) => {
+  const key = `${model}@${ticks}`;
+  if (!lowered.has(key)) lowered.set(key, lowerOnce(model, data, ticks));
+  return lowered.get(key)!;
+};
+
+// mlp_digits at 32 ticks; lenet5_fmnist at 512, the budget the tick search picks for it on Loihi 1.
+const CASES = [
+  ["mlp_digits", "digits", 32, 6, 100],
+  ["lenet5_fmnist", "fmnist", 512, 17, 10],
+] as const;
+
+describe("the fixtures on Loihi 1 (7 synapse formats per core)", () => {
+  const table = loihi1.coreClasses[0]!.profiles.synapseFormat!;
+
+  it.each(CASES)("%s (%s data) at %i ticks: at most 5 synapse formats per neuron, fits, cores within the naive rule's", (model, data, ticks, maxCores) => {
+    const { compiled } = lower(model, data, ticks);
+    const hw = compiled.hw!;
+    expect(hwIssues(hw.net, hw.target)).toEqual([]);
+    const per = formatsPerNeuron(hw.net, hw.target);
+    const fit = compiled.report.fit!;
+    console.log(`${model} loihi1 ${ticks} ticks: at most ${per.max} synapse formats per neuron (${per.population}), table ${table}; ${fit.verdict}`);
+    expect(table).toBe(7);
+    // Real weights: one excitatory and one inhibitory exponent per neuron; clock and latch: the 3-rung ladder (delay bits 1).
+    expect(per.max).toBeLessThanOrEqual(5);
+    expect(fit.problems).toEqual([]);
+    expect(fit.fits).toBe(true);
+    expect(fit.totals.cores).toBeLessThanOrEqual(maxCores);
+    expect(fit.totals.cores).toBeLessThanOrEqual(fit.totals.naiveCores);
+  }, 600_000);
+
+  it.each(CASES)("%s (%s data) at %i ticks: cores.json runs spike for spike like the HW IR", (model, data, ticks, _cores, images) => {
+    const { compiled, shape, test } = lower(model, data, ticks);
+    const hw = compiled.hw!;
+    const cfg = buildCoresConfig(hw.placement);
+    for (const c of cfg.cores) expect(c.synapseFormats.length).toBeLessThanOrEqual(7);
+    const cores = compileCores(cfg, hw.target);
+    const ref = compileCycle(hw.net, hw.target);
+    const size = shape.reduce((a, b) => a * b, 1);
+    let spikes = 0;
+    for (let s = 0; s < images; s++) {
+      const { spikes: input } = encodeInputTicks(hw.net, test.array.data.subarray(s * size, (s + 1) * size));
+      const a = runCycle(ref, input, { raster: true });
+      const b = runCores(cores, input);
+      for (const p of cfg.populations) {
+        const ras = a.raster![p.id] ?? { tick: new Int32Array(0), neuron: new Int32Array(0) };
+        const want = Array.from(ras.tick, (t, k) => ({ tick: t, neuron: ras.neuron[k]! })).sort((x, y) => x.tick - y.tick || x.neuron - y.neuron);
+        expect(b.spikes.get(p.id)).toEqual(want);
+        spikes += want.length;
+      }
+      expect(Array.from(b.logits[b.logits.length - 1]!)).toEqual(Array.from(a.readouts[a.readouts.length - 1]!.logits));
+    }
+    // Per image: one spike per hidden neuron and per clock neuron (the readout does not spike; input spikes are not compared).
+    const neurons = hw.net.populations.reduce((a, p) => a + (p.id === hw.net.readouts[0]!.population ? 0 : p.shape.reduce((x, y) => x * y, 1)), 0);
+    const inputs = hw.net.populations.filter((p) => p.kind === "source" && p.role === "input").reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0);
+    console.log(`${model} loihi1 ${ticks} ticks: cores.json run = HW IR run on ${images} images (${spikes} spikes compared, ${cfg.cores.length} cores)`);
+    expect(spikes).toBe(images * (neurons - inputs));
+  }, 900_000);
+});
