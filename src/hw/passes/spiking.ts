@@ -30,7 +30,7 @@ import type { Pass } from "../../util/pass.js";
 import type { CubaProfile, HwNetwork, HwPopulation, HwSynapseGroup, SpikeSchedule } from "../network.js";
 import { HW_FORMAT } from "../network.js";
 import type { Target } from "../target/target.js";
-import { roundUpTerm, splitExact, weightFormat, type Term } from "./fixed-point.js";
+import { exactLadder, splitExact, weightFormat, type Term } from "./fixed-point.js";
 import type { Lowering, LoweringStats } from "./lowering.js";
 import { GATE_WEIGHT } from "./ranges.js";
 
@@ -216,7 +216,7 @@ export const spikingPass: Pass<Lowering, Lowering> = {
           `(no refractory period is long enough on Loihi 1, and Lava's LIF has none); per-neuron thresholds are one shared threshold per layer plus per-neuron initial voltages`
         : `spiking rules (b1 on the two-phase neuron program): inputs integrate until t1, then v ramps by S per tick and fires once; per-neuron thresholds are one shared threshold plus per-neuron initial voltages`,
       `max-pool gates: full voltage decay (v = u + bias), inputs of weight ${GATE_WEIGHT} and threshold 64 fire on the first arrival (last arrival with a bias for BN-sign −1 channels), self-inhibition latches them`,
-      `extra: ${stats.clockNeurons} clock neurons, ${stats.extraSynapses} clock/latch synapses; shifts: threshold 2^${shift}`,
+      `extra: ${stats.clockNeurons} clock neurons, ${stats.extraSynapses} clock/latch synapses (exact sums on the weight exponents ${exactLadder(f).join(", ")} only, delay ${clockLead}: few synapse formats per core); shifts: threshold 2^${shift}`,
     ];
     return { ...ir, hw, stats, notes };
   },
