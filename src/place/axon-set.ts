@@ -13,11 +13,18 @@ export interface ConvAxons {
   H: number;
   W: number;
   C: number;
-  /** Input rows (columns) per tap class, in the class order of `any`. */
-  rows: Int32Array[];
-  cols: Int32Array[];
+  /** The input rows (columns) the tile reaches, ascending, and the tap class of each (its index in `any`). */
+  rows: Int32Array;
+  rowClass: Int32Array;
+  cols: Int32Array;
+  colClass: Int32Array;
+  /** Number of row (column) classes. */
+  R: number;
+  S: number;
   /** any[(ci·R + r)·S + s] = 1 when channel ci reaches the tile through row class r and column class s. */
   any: Uint8Array;
+  /** Every entry of `any` is 1 (dense weights: every reached input is an axon). */
+  full: boolean;
   count: number;
 }
 
@@ -46,18 +53,19 @@ export class AxonSet {
         k += p.ids.length;
         continue;
       }
-      const R = p.rows.length;
-      const S = p.cols.length;
-      for (let ci = 0; ci < p.C; ci++)
-        for (let r = 0; r < R; r++)
-          for (let s = 0; s < S; s++) {
-            if (p.any[(ci * R + r) * S + s] === 0) continue;
-            const cb = p.base + ci * p.H * p.W;
-            for (const yi of p.rows[r]!) {
-              const rb = cb + yi * p.W;
-              for (const xi of p.cols[s]!) out[k++] = rb + xi;
-            }
+      const { rows, cols, rowClass, colClass, R, S, any, H, W, base } = p;
+      for (let ci = 0; ci < p.C; ci++) {
+        const cb = base + ci * H * W;
+        for (let a = 0; a < rows.length; a++) {
+          const rb = cb + rows[a]! * W;
+          if (p.full) {
+            for (let b = 0; b < cols.length; b++) out[k++] = rb + cols[b]!;
+            continue;
           }
+          const ab = (ci * R + rowClass[a]!) * S;
+          for (let b = 0; b < cols.length; b++) if (any[ab + colClass[b]!] !== 0) out[k++] = rb + cols[b]!;
+        }
+      }
     }
     return k;
   }

@@ -154,7 +154,8 @@ class OpenCore {
  * layer (halo input axons, shorter synapse lists), so ceil(ratio) tiles rarely fit: the bare ratio is not a placement.
  */
 function naiveCoresOf(t: TiledPopulation): number {
-  return t.unfit ? t.naiveTiles : t.tiles.length;
+  // A layer one neuron of which fits no core is placed by neither rule (it is listed under problems).
+  return t.tiles.length;
 }
 
 /** Most cores a tile is tried on: one bit per window core in a 32-bit mask per source neuron. */

@@ -9,7 +9,8 @@ import { populationSize } from "../hw/network.js";
 import type { SynapseMemoryModel } from "./cost/index.js";
 import { tileAmounts, worstRatio, type Budget, type Resource } from "./budget.js";
 import type { PreparedNet } from "./prepared.js";
-import { boxNeurons, formatOrder, fullBox, tileUsage, type Tile, type TileUsage } from "./usage.js";
+import { boxNeurons, formatOrder, fullBox, tileUsage, type Tile, type TileBox, type TileUsage } from "./usage.js";
+import { expAt } from "./prepared.js";
 
 export interface TiledPopulation {
   population: string;
@@ -57,23 +58,62 @@ function blockSizes(n: number): number[] {
 }
 
 /** The tiles of a (cb, yb, xb) grid, channel block by channel block (one at a time: a failed grid stops early). */
-function* boxTiles(pop: HwPopulation, cb: number, yb: number, xb: number): Generator<Tile> {
-  const [C, H, W] = pop.shape as [number, number, number];
-  for (let c = 0; c < C; c += cb)
+/** The tiles of a grid: channel blocks × (yb, xb) boxes, block by block (one at a time: a failed grid stops early). */
+function* boxTiles(pop: HwPopulation, blocks: [number, number][], yb: number, xb: number, order: Int32Array | undefined): Generator<Tile> {
+  const [, H, W] = pop.shape as [number, number, number];
+  for (const c of blocks)
     for (let y = 0; y < H; y += yb)
       for (let x = 0; x < W; x += xb) {
-        const box = { c: [c, Math.min(C, c + cb)] as [number, number], y: [y, Math.min(H, y + yb)] as [number, number], x: [x, Math.min(W, x + xb)] as [number, number] };
+        const box: TileBox = { c, y: [y, Math.min(H, y + yb)], x: [x, Math.min(W, x + xb)], order };
         yield { population: pop.id, neurons: boxNeurons(pop.shape, box), box };
       }
 }
 
-/** A box of the given size in the middle of the population (interior tiles reach the most inputs). */
-function middleBox(pop: HwPopulation, cb: number, yb: number, xb: number): Tile {
+/** A box of the given channels and size in the middle of the population (interior tiles reach the most inputs). */
+function middleBox(pop: HwPopulation, c: [number, number], yb: number, xb: number, order?: Int32Array): Tile {
   const [, H, W] = pop.shape as [number, number, number];
   const y0 = Math.max(0, Math.floor((H - yb) / 2));
   const x0 = Math.max(0, Math.floor((W - xb) / 2));
-  const box = { c: [0, cb] as [number, number], y: [y0, y0 + yb] as [number, number], x: [x0, x0 + xb] as [number, number] };
+  const box: TileBox = { c, y: [y0, y0 + yb], x: [x0, x0 + xb], order };
   return { population: pop.id, neurons: boxNeurons(pop.shape, box), box };
+}
+
+/** Each run of channels cut into ceil(length / cb) blocks of near-equal size (positions in the channel order). */
+function channelBlocks(runs: [number, number][], cb: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (const [a, b] of runs) {
+    const k = Math.ceil((b - a) / cb);
+    for (let i = 0; i < k; i++) out.push([a + Math.floor(((b - a) * i) / k), a + Math.floor(((b - a) * (i + 1)) / k)]);
+  }
+  return out;
+}
+
+/**
+ * Channels ordered by the exponents of their incoming conv synapses (one per output channel and group), and the runs
+ * of equal exponents in that order. Blocks cut inside a run hold one exponent per group, so an input axon's synapses
+ * into the block form one list instead of one per exponent (short lists pay a block header and word rounding each).
+ */
+export function channelRuns(pn: PreparedNet, pop: HwPopulation): { order: Int32Array | undefined; runs: [number, number][] } {
+  const C = pop.shape[0]!;
+  const keys: number[][] = Array.from({ length: C }, () => []);
+  let varies = false;
+  for (const gr of pn.incoming.get(pop.id) ?? []) {
+    if (gr.g.kind !== "conv" || typeof gr.g.weightExp === "number") continue;
+    for (let c = 0; c < C; c++) keys[c]!.push(expAt(gr.g.weightExp, c));
+    varies ||= gr.exps.length > 1;
+  }
+  if (!varies) return { order: undefined, runs: [[0, C]] };
+  const cmp = (a: number[], b: number[]): number => {
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+    return 0;
+  };
+  const order = Int32Array.from({ length: C }, (_, c) => c).sort((a, b) => cmp(keys[a]!, keys[b]!) || a - b);
+  const runs: [number, number][] = [];
+  for (let i = 0; i < C; i++) {
+    if (i > 0 && cmp(keys[order[i]!]!, keys[order[i - 1]!]!) === 0) runs[runs.length - 1]![1] = i + 1;
+    else runs.push([i, i + 1]);
+  }
+  return { order, runs };
 }
 
 export function tilePopulation(pn: PreparedNet, pop: HwPopulation, budgets: Budget[], mem: SynapseMemoryModel): TiledPopulation {
@@ -94,20 +134,30 @@ export function tilePopulation(pn: PreparedNet, pop: HwPopulation, budgets: Budg
   if (ratio <= 1) return result([wholeTile]);
   // One neuron alone (the middle one: it reaches the most inputs of a conv) must fit, or nothing will.
   const mid = Math.floor(n / 2);
-  const single = isBox ? middleBox(pop, 1, 1, 1) : { population: pop.id, neurons: Int32Array.of(mid), box: null };
+  const single = isBox ? middleBox(pop, [0, 1], 1, 1) : { population: pop.id, neurons: Int32Array.of(mid), box: null };
   const singleUsage = tileUsage(pn, single, mem);
   if (!fits(singleUsage, budgets)) return { ...result([]), unfit: unfitOf(singleUsage, budgets) };
 
   if (isBox) {
     const [C, H, W] = pop.shape as [number, number, number];
+    const { order, runs } = channelRuns(pn, pop);
     const maxN = budgets.find((b) => b.resource === "neurons")!.capacity!;
-    const candidates: { cb: number; yb: number; xb: number; tiles: number }[] = [];
-    for (const cb of blockSizes(C))
+    // One channel partition per block count (the blocks of the largest cb giving that count).
+    const partitions = new Map<number, { blocks: [number, number][]; largest: [number, number] }>();
+    for (let cb = C; cb >= 1; cb--) {
+      const blocks = channelBlocks(runs, cb);
+      if (partitions.has(blocks.length)) continue;
+      const largest = blocks.reduce((m, b) => (b[1] - b[0] > m[1] - m[0] ? b : m));
+      partitions.set(blocks.length, { blocks, largest });
+    }
+    const candidates: { part: { blocks: [number, number][]; largest: [number, number] }; cb: number; yb: number; xb: number; tiles: number }[] = [];
+    for (const part of partitions.values())
       for (const yb of blockSizes(H))
         for (const xb of blockSizes(W)) {
+          const cb = part.largest[1] - part.largest[0];
           if (cb * yb * xb > maxN) continue;
-          const tiles = Math.ceil(C / cb) * Math.ceil(H / yb) * Math.ceil(W / xb);
-          if (tiles >= naiveTiles) candidates.push({ cb, yb, xb, tiles });
+          const tiles = part.blocks.length * Math.ceil(H / yb) * Math.ceil(W / xb);
+          if (tiles >= naiveTiles) candidates.push({ part, cb, yb, xb, tiles });
         }
     // Fewest tiles first; then more channels per tile (channels share the input axons), then squarer boxes.
     candidates.sort((a, b) => a.tiles - b.tiles || b.cb - a.cb || Math.abs(a.yb - a.xb) - Math.abs(b.yb - b.xb));
@@ -117,7 +167,7 @@ export function tilePopulation(pn: PreparedNet, pop: HwPopulation, budgets: Budg
     for (const c of candidates) {
       if (c.tiles < atLeast) continue;
       if (tried++ > MAX_CANDIDATES) break;
-      const mid = tileUsage(pn, middleBox(pop, c.cb, c.yb, c.xb), mem);
+      const mid = tileUsage(pn, middleBox(pop, c.part.largest, c.yb, c.xb, order), mem);
       const midRatio = worstRatio(tileAmounts(mid), budgets).ratio;
       if (midRatio > 1) {
         atLeast = Math.max(atLeast, Math.ceil(c.tiles * Math.min(midRatio, 1.05)));
@@ -125,7 +175,7 @@ export function tilePopulation(pn: PreparedNet, pop: HwPopulation, budgets: Budg
       }
       const done: { tile: Tile; usage: TileUsage }[] = [];
       let ok = true;
-      for (const tile of boxTiles(pop, c.cb, c.yb, c.xb)) {
+      for (const tile of boxTiles(pop, c.part.blocks, c.yb, c.xb, order)) {
         const usage = tileUsage(pn, tile, mem);
         const w = worstRatio(tileAmounts(usage), budgets).ratio;
         if (w > 1) {

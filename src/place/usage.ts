@@ -13,11 +13,22 @@ import { delayAt, expAt, profileKeys, type PreparedGroup, type PreparedNet } fro
 import { coverFormats, formatRulesOf, mergeDemand, trailingZeros, TZ_CAP, type FormatDemand } from "./formats.js";
 import { AxonSet, type AxonPart } from "./axon-set.js";
 
-/** A slice of a population: its neurons (population indices, ascending), and the (c, y, x) box of a conv tile. */
+/**
+ * A slice of a population: its neurons (population indices, ascending), and the (c, y, x) box of a conv tile. A box's
+ * channels are c[0]..c[1]−1, or with `order` (a permutation of the channels) order[c[0]]..order[c[1]−1]: channels
+ * ordered by exponent make blocks whose lists share one format, hence longer lists and fewer block headers.
+ */
+export interface TileBox {
+  c: [number, number];
+  y: [number, number];
+  x: [number, number];
+  order?: Int32Array;
+}
+
 export interface Tile {
   population: string;
   neurons: Int32Array;
-  box: { c: [number, number]; y: [number, number]; x: [number, number] } | null;
+  box: TileBox | null;
 }
 
 export interface TileUsage {
@@ -230,31 +241,45 @@ function denseUsage(gr: PreparedGroup, g: HwDenseSynapses, t: Tile, srcBase: num
  * (lists of equal length are charged together), and returns the distinct source neurons as input axons.
  */
 function chargeLists(acc: Acc, gr: PreparedGroup, keys: ArrayLike<number>, nKeys: number, count: (key: number) => number, nF: number, srcBase: number): AxonPart {
-  // Histogram of list lengths per format: one cost lookup per (format, length) instead of one per list.
-  const hist = gr.exps.map(() => new Map<number, number>());
-  const ids = new Int32Array(nKeys);
+  // Keys ascend, so the formats of one source neuron are adjacent: count the distinct source neurons first.
   let n = 0;
-  let last = -1;
-  for (let q = 0; q < nKeys; q++) {
+  for (let q = 0, last = -1; q < nKeys; q++) {
+    const j = Math.floor(keys[q]! / nF);
+    if (j !== last) n++;
+    last = j;
+  }
+  const ids = new Int32Array(n);
+  n = 0;
+  // Runs of equal (format, length) are charged at once (latch and skip groups: one run per tile).
+  let runF = -1;
+  let runLen = 0;
+  let runTimes = 0;
+  for (let q = 0, last = -1; q < nKeys; q++) {
     const key = keys[q]!;
     const f = key % nF;
-    const h = hist[f]!;
     const c = count(key);
-    h.set(c, (h.get(c) ?? 0) + 1);
+    if (f === runF && c === runLen) runTimes++;
+    else {
+      if (runTimes) acc.list(gr, gr.exps[runF]!, runLen, 0, runTimes);
+      runF = f;
+      runLen = c;
+      runTimes = 1;
+    }
     const j = (key - f) / nF;
-    // Keys are ascending, so the formats of one source neuron are adjacent.
     if (j !== last) ids[n++] = srcBase + j;
     last = j;
   }
-  hist.forEach((h, f) => {
-    for (const [entries, times] of h) acc.list(gr, gr.exps[f]!, entries, 0, times);
-  });
-  return { kind: "ids", ids: ids.slice(0, n) };
+  if (runTimes) acc.list(gr, gr.exps[runF]!, runLen, 0, runTimes);
+  return { kind: "ids", ids };
 }
 
 /** Per sparse group: the format index of each synapse, and scratch counters over its (source neuron, format) keys. */
 interface SparseScratch {
   fOf: Uint8Array | null;
+  /** Weight extent per format. */
+  maxW: Float64Array;
+  minW: Float64Array;
+  or: Int32Array;
   counts: Int32Array;
   keys: Int32Array;
 }
@@ -273,7 +298,7 @@ function scratchOf(gr: PreparedGroup): SparseScratch {
       fOf = new Uint8Array(e.length);
       for (let k = 0; k < e.length; k++) fOf[k] = slot[e[k]! + 128]!;
     }
-    s = { fOf, counts: new Int32Array(populationSize(gr.source) * nF), keys: new Int32Array(64) };
+    s = { fOf, maxW: new Float64Array(nF), minW: new Float64Array(nF), or: new Int32Array(nF), counts: new Int32Array(populationSize(gr.source) * nF), keys: new Int32Array(64) };
     sparseScratch.set(gr, s);
   }
   return s;
@@ -284,9 +309,10 @@ function sparseUsage(gr: PreparedGroup, g: HwSparseSynapses, t: Tile, srcBase: n
   const nF = gr.exps.length;
   const s = scratchOf(gr);
   const { fOf, counts } = s;
-  const maxW = new Float64Array(nF).fill(-Infinity);
-  const minW = new Float64Array(nF).fill(Infinity);
-  const or = new Int32Array(nF);
+  const { maxW, minW, or } = s;
+  maxW.fill(-Infinity);
+  minW.fill(Infinity);
+  or.fill(0);
   let nKeys = 0;
   for (const i of t.neurons) {
     for (let a = offsets[i]!; a < offsets[i + 1]!; a++) {
@@ -318,7 +344,10 @@ function sparseUsage(gr: PreparedGroup, g: HwSparseSynapses, t: Tile, srcBase: n
 /** Input rows (or columns) of the source grouped by the set of kernel taps that reach the tile's output range. */
 function tapClasses(inSize: number, k: number, stride: number, pad: number, dil: number, out: [number, number]): Map<number, number[]> {
   const classes = new Map<number, number[]>();
-  for (let yi = 0; yi < inSize; yi++) {
+  // Only inputs between the first tap of the first output and the last tap of the last can reach the range.
+  const from = Math.max(0, out[0] * stride - pad);
+  const to = Math.min(inSize, (out[1] - 1) * stride - pad + (k - 1) * dil + 1);
+  for (let yi = from; yi < to; yi++) {
     let sig = 0;
     for (let i = 0; i < k; i++) {
       const t = yi + pad - i * dil;
@@ -334,15 +363,50 @@ function tapClasses(inSize: number, k: number, stride: number, pad: number, dil:
   return classes;
 }
 
-/** Tap classes by ascending signature, and a key naming each class's taps and size (what the lists depend on). */
-function canonicalClasses(classes: Map<number, number[]>): { sigs: number[]; lists: Int32Array[]; key: string } {
-  const sigs = [...classes.keys()].sort((a, b) => a - b);
-  const lists = sigs.map((sig) => Int32Array.from(classes.get(sig)!));
-  return { sigs, lists, key: sigs.map((sig, r) => `${sig}x${lists[r]!.length}`).join(",") };
+interface TapClasses {
+  /** Class signatures (bit i = tap i reaches the range), ascending, and each class's size. */
+  sigs: number[];
+  sizes: number[];
+  /** The inputs reached, ascending, and the class index of each. */
+  inputs: Int32Array;
+  classOf: Int32Array;
+  /** Names each class's taps and size: what the lists depend on. */
+  key: string;
 }
 
-function* channels(c: [number, number]): Iterable<number> {
-  for (let x = c[0]; x < c[1]; x++) yield x;
+function canonicalClasses(classes: Map<number, number[]>): TapClasses {
+  const sigs = [...classes.keys()].sort((a, b) => a - b);
+  const sizes = sigs.map((sig) => classes.get(sig)!.length);
+  const n = sizes.reduce((a, b) => a + b, 0);
+  const pairs: [number, number][] = [];
+  sigs.forEach((sig, r) => {
+    for (const yi of classes.get(sig)!) pairs.push([yi, r]);
+  });
+  pairs.sort((a, b) => a[0] - b[0]);
+  const inputs = new Int32Array(n);
+  const classOf = new Int32Array(n);
+  pairs.forEach(([yi, r], q) => {
+    inputs[q] = yi;
+    classOf[q] = r;
+  });
+  return { sigs, sizes, inputs, classOf, key: sigs.map((sig, r) => `${sig}x${sizes[r]}`).join(",") };
+}
+
+/** The channels of a box, ascending. */
+export function boxChannels(box: TileBox): Int32Array {
+  const n = box.c[1] - box.c[0];
+  if (!box.order) return Int32Array.from({ length: n }, (_, i) => box.c[0] + i);
+  return box.order.slice(box.c[0], box.c[1]).sort();
+}
+
+let nextOrderId = 0;
+/** Names a box's channel set for memo keys (orders are told apart by identity). */
+const orderIds = new WeakMap<Int32Array, number>();
+function channelKey(box: TileBox): string {
+  if (!box.order) return `${box.c[0]}:${box.c[1]}`;
+  let id = orderIds.get(box.order);
+  if (id === undefined) orderIds.set(box.order, (id = nextOrderId++));
+  return `o${id}/${box.c[0]}:${box.c[1]}`;
 }
 
 const taps = (sig: number): number[] => {
@@ -360,6 +424,7 @@ interface ConvClassUsage {
   synapses: number;
   demands: Map<string, FormatDemand>;
   any: Uint8Array;
+  full: boolean;
   axons: number;
 }
 const convClasses = new WeakMap<PreparedGroup, { mem: SynapseMemoryModel; byKey: Map<string, ConvClassUsage>; nz: { c: string; nz: Int32Array } | null }>();
@@ -373,24 +438,24 @@ function convUsage(gr: PreparedGroup, g: HwConvSynapses, t: Tile, srcBase: numbe
   const cols = canonicalClasses(tapClasses(W, kw, g.stride[1], g.pads[1], g.dilation[1], box.x));
   let memo = convClasses.get(gr);
   if (!memo || memo.mem !== acc.mem) convClasses.set(gr, (memo = { mem: acc.mem, byKey: new Map(), nz: null }));
-  const key = `${box.c[0]}:${box.c[1]}|${rows.key}|${cols.key}`;
+  const key = `${channelKey(box)}|${rows.key}|${cols.key}`;
   let u = memo.byKey.get(key);
   if (!u) {
-    u = convClassUsage(gr, g, box.c, rows, cols, acc, memo);
+    u = convClassUsage(gr, g, box, rows, cols, acc, memo);
     memo.byKey.set(key, u);
   }
   acc.memory += u.memory;
   acc.synapses += u.synapses;
   for (const [k, d] of u.demands) acc.demand(k, d);
-  return { kind: "conv", base: srcBase, C, H, W, rows: rows.lists, cols: cols.lists, any: u.any, count: u.axons };
+  return { kind: "conv", base: srcBase, C, H, W, rows: rows.inputs, rowClass: rows.classOf, cols: cols.inputs, colClass: cols.classOf, R: rows.sigs.length, S: cols.sigs.length, any: u.any, full: u.full, count: u.axons };
 }
 
 function convClassUsage(
   gr: PreparedGroup,
   g: HwConvSynapses,
-  cr: [number, number],
-  rows: { sigs: number[]; lists: Int32Array[] },
-  cols: { sigs: number[]; lists: Int32Array[] },
+  box: TileBox,
+  rows: TapClasses,
+  cols: TapClasses,
   parent: Acc,
   memo: { nz: { c: string; nz: Int32Array } | null },
 ): ConvClassUsage {
@@ -401,14 +466,15 @@ function convClassUsage(
   const coutG = Co / g.group;
   const nF = gr.exps.length;
   const acc = new Acc(parent.mem, parent.indexBits);
-  setExtents(acc, gr, channels(cr), (co) => expAt(g.weightExp, co));
+  const chans = boxChannels(box);
+  setExtents(acc, gr, chans, (co) => expAt(g.weightExp, co));
   // nz[((f·C + ci)·kh + i)·kw + j]: output channels of the range (format f) with a nonzero weight on tap (ci, i, j).
   // Kept for the last channel range: tiles come channel block by channel block.
-  const cKey = `${cr[0]}:${cr[1]}`;
+  const cKey = channelKey(box);
   let nz = memo.nz?.c === cKey ? memo.nz.nz : null;
   if (!nz) {
     nz = new Int32Array(nF * C * kh * kw);
-    for (let co = cr[0]; co < cr[1]; co++) {
+    for (const co of chans) {
       const f = nF === 1 ? 0 : gr.exps.indexOf(expAt(g.weightExp, co));
       const c0 = Math.floor(co / coutG) * cinG;
       for (let cl = 0; cl < cinG; cl++)
@@ -426,7 +492,7 @@ function convClassUsage(
   for (let ci = 0; ci < C; ci++) {
     for (let r = 0; r < R; r++) {
       for (let s = 0; s < S; s++) {
-        const size = rows.lists[r]!.length * cols.lists[s]!.length;
+        const size = rows.sizes[r]! * cols.sizes[s]!;
         let hit = false;
         for (let f = 0; f < nF; f++) {
           let e = 0;
@@ -441,7 +507,7 @@ function convClassUsage(
       }
     }
   }
-  return { memory: acc.memory, synapses: acc.synapses, demands: acc.demands, any, axons };
+  return { memory: acc.memory, synapses: acc.synapses, demands: acc.demands, any, full: any.every((x) => x === 1), axons };
 }
 
 /** A conv group into an arbitrary neuron set: its synapses enumerated one by one (exact, slower than boxes). */
@@ -563,11 +629,11 @@ function usedProfiles(pop: HwCompartmentPopulation, neurons: Int32Array): number
 export const fullBox = (shape: number[]): NonNullable<Tile["box"]> => ({ c: [0, shape[0]!], y: [0, shape[1]!], x: [0, shape[2]!] });
 
 /** The neurons of a (c, y, x) box of a [C, H, W] population, ascending. */
-export function boxNeurons(shape: number[], box: NonNullable<Tile["box"]>): Int32Array {
+export function boxNeurons(shape: number[], box: TileBox): Int32Array {
   const [, H, W] = shape as [number, number, number];
   const out = new Int32Array((box.c[1] - box.c[0]) * (box.y[1] - box.y[0]) * (box.x[1] - box.x[0]));
   let k = 0;
-  for (let c = box.c[0]; c < box.c[1]; c++) for (let y = box.y[0]; y < box.y[1]; y++) for (let x = box.x[0]; x < box.x[1]; x++) out[k++] = (c * H + y) * W + x;
+  for (const c of boxChannels(box)) for (let y = box.y[0]; y < box.y[1]; y++) for (let x = box.x[0]; x < box.x[1]; x++) out[k++] = (c * H + y) * W + x;
   return out;
 }
 
