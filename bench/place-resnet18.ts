@@ -134,6 +134,8 @@ export async function placeResnet18(): Promise<BenchTable> {
     notes: [
       "The HW IR is built directly (compiling ResNet-18 through the tick search takes minutes): same shapes as the lowering (conv, clock, latch, gate, residual groups), random integers.",
       `binding resource: ${report.binding}; ${report.layers.length} placed populations`,
+      "naive cores: each layer alone, split from its worst resource ratio until every tile fits, one tile per core (layers one neuron of which fits no core are placed by neither count and listed as problems)",
+      `the bare ratio bound Σ ceil(worst ratio) is ${placement.naiveBound} cores: split tiles cost more than their share of the whole layer (halo input axons, shorter synapse lists), so it is not a placement`,
     ],
   };
 }

@@ -62,7 +62,7 @@ export interface Placement {
   layers: LayerPlacement[];
   /** Cores of the naive rule: each layer alone, one tile per core (see naiveCoresOf). */
   naiveCores: number;
-  /** Σ over layers of ceil(worst resource ratio of the whole layer): the naive rule's start, a bound, not a placement. */
+  /** Σ over placed layers of ceil(worst resource ratio of the whole layer): the naive rule's start, not a placement. */
   naiveBound: number;
   chips: number;
   problems: FitProblem[];
@@ -337,7 +337,7 @@ export function place(net: HwNetwork, target: Target, options: PlaceOptions = {}
     cores,
     layers,
     naiveCores: tiled.reduce((a, t) => a + naiveCoresOf(t), 0),
-    naiveBound: tiled.reduce((a, t) => a + t.naiveTiles, 0),
+    naiveBound: tiled.reduce((a, t) => a + (t.unfit ? 0 : t.naiveTiles), 0),
     chips,
     problems,
     fits: problems.length === 0,
