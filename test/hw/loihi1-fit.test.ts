@@ -107,6 +107,17 @@ describe("the fixtures on Loihi 1 (7 synapse formats per core)", () => {
     expect(fit.totals.cores).toBeLessThanOrEqual(fit.totals.naiveCores);
   }, 600_000);
 
+  it("mlp_digits at 1024 ticks with two synapses per weight (the residual groups): at most 7 formats per neuron, fits", () => {
+    const ann = importOnnx(`${FIX}/mlp_digits.onnx`);
+    const calib = loadSamples(`${FIX}/digits_calib_x.npy`, ann.nodes[0]!.shape);
+    const compiled = compileGraph(ann, calib.array, calib.count, "calib", { target: "loihi1", ticks: 1024, weightTerms: 2, windowMargin: null, hardwareSamples: 20 });
+    const hw = compiled.hw!;
+    const per = formatsPerNeuron(hw.net, hw.target);
+    // Clock and latch lists of narrow weights only are padded to the full field, so both share the ladder's 3 entries.
+    expect(per.max).toBeLessThanOrEqual(table);
+    expect(compiled.report.fit!.problems).toEqual([]);
+  }, 300_000);
+
   it.each(CASES)("%s (%s data) at %i ticks: cores.json runs spike for spike like the HW IR", (model, data, ticks, _cores, images) => {
     const { compiled, shape, test } = lower(model, data, ticks);
     const hw = compiled.hw!;

@@ -8,6 +8,8 @@ import type { Target, WeightRange } from "../target/target.js";
 export type SignModeUsed = "mixed" | "excitatory" | "inhibitory";
 
 export interface WeightFormat {
+  /** Bits of the stored weight field. */
+  bits: number;
   shift: number;
   expMin: number;
   expMax: number;
@@ -20,7 +22,7 @@ export function weightFormat(t: Target): WeightFormat {
   const s = t.synapse;
   const e = s.weightExponent ?? { min: 0, max: 0 };
   const mixed = s.weightRanges.mixed ?? { min: -(2 ** (s.weightBits - 1)), max: 2 ** (s.weightBits - 1) - 1, step: 1 };
-  return { shift: s.weightShift, expMin: e.min, expMax: e.max, mixed, excitatory: s.weightRanges.excitatory ?? null, inhibitory: s.weightRanges.inhibitory ?? null };
+  return { bits: s.weightBits, shift: s.weightShift, expMin: e.min, expMax: e.max, mixed, excitatory: s.weightRanges.excitatory ?? null, inhibitory: s.weightRanges.inhibitory ?? null };
 }
 
 export const rangeOf = (f: WeightFormat, mode: SignModeUsed): WeightRange =>
@@ -117,6 +119,14 @@ export function splitExact(f: WeightFormat, x: number): Term[] {
   }
   if (rest !== 0) throw new Error(`splitExact: ${x} is not a sum of the target's weights (residue ${rest})`);
   return terms;
+}
+
+/**
+ * The smallest mixed-sign mantissa that needs the whole weight field (Loihi: 128, stored as 64 with a sign bit in 8
+ * bits). A list of narrower weights is stored in a narrower field, which is another synapse-format entry of a core.
+ */
+export function fullWidthMantissa(f: WeightFormat): number {
+  return f.mixed.step * 2 ** Math.max(0, f.bits - 2);
 }
 
 /**

@@ -30,7 +30,7 @@ import type { Pass } from "../../util/pass.js";
 import type { CubaProfile, HwNetwork, HwPopulation, HwSynapseGroup, SpikeSchedule } from "../network.js";
 import { HW_FORMAT } from "../network.js";
 import type { Target } from "../target/target.js";
-import { exactLadder, splitExact, weightFormat, type Term } from "./fixed-point.js";
+import { exactLadder, fullWidthMantissa, splitExact, weightFormat, type Term, type WeightFormat } from "./fixed-point.js";
 import type { Lowering, LoweringStats } from "./lowering.js";
 import { GATE_WEIGHT } from "./ranges.js";
 
@@ -77,6 +77,17 @@ class SparseList {
   }
   get size(): number {
     return this.pre.length;
+  }
+  /**
+   * Makes the list's weight field full width with a pair of opposite synapses (same tick, net zero) when all its
+   * weights are narrow: the clock and latch lists of every layer then share the ladder's format entries (an entry
+   * fixes the field width, so narrow and full-width lists of one exponent would take two).
+   */
+  padToFullWidth(f: WeightFormat): void {
+    const full = fullWidthMantissa(f);
+    if (this.size === 0 || this.weight.some((w) => Math.abs(w) >= full)) return;
+    const exp = exactLadder(f)[0]!;
+    this.add(this.pre[0]!, this.post[0]!, [{ mant: full, exp }, { mant: -full, exp }], this.delay[0]!);
   }
 }
 
@@ -202,6 +213,8 @@ export const spikingPass: Pass<Lowering, Lowering> = {
         latch.add(i, i, splitExact(f, -(d.slope + d.latchDepth[i]!)));
         if (d.latchDepth[i]! > 0) latch.add(i, i, splitExact(f, d.latchDepth[i]!), 1);
       }
+      clock.padToFullWidth(f);
+      latch.padToFullWidth(f);
       synapses.push(clock.group(uniqueId(`${clockId}->${p.id}`), clockId, p.id));
       synapses.push(latch.group(uniqueId(`${p.id}/latch`), p.id, p.id));
       stats.extraSynapses += clock.size + latch.size;
