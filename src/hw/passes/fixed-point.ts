@@ -139,15 +139,3 @@ export function ladderCeil(f: WeightFormat, x: number): number {
   const unit = f.mixed.step * 2 ** (f.shift + rungs[1]!);
   return Math.ceil(x / unit) * unit;
 }
-
-/** The smallest single mixed-sign term ≥ x > 0 (for currents that only need to be large enough). */
-export function roundUpTerm(f: WeightFormat, x: number): Term {
-  const r = f.mixed;
-  let e = chooseExp(f, r, Math.max(x, 1));
-  for (; e <= f.expMax; e++) {
-    const unit = 2 ** (f.shift + e);
-    const m = Math.ceil(x / unit / r.step) * r.step;
-    if (m <= r.max) return { mant: Math.max(m, r.step), exp: e };
-  }
-  throw new Error(`roundUpTerm: ${x} exceeds the largest weight`);
-}

@@ -26,7 +26,7 @@ import type { Term } from "../../ann/graph.js";
 import type { Population, Projection, ReadoutPopulation, SpikingPopulation } from "../../snn/network.js";
 import { forEachSynapse, VIRTUAL, weightSums } from "../../snn/synapses.js";
 import type { Pass } from "../../util/pass.js";
-import { chooseExp, ladderCeil, maxContribution, quantizeMantissa, rangeOf, roundUpTerm, termValue, weightFormat, type WeightFormat } from "./fixed-point.js";
+import { chooseExp, ladderCeil, maxContribution, quantizeMantissa, rangeOf, termValue, weightFormat, type WeightFormat } from "./fixed-point.js";
 import type { GateDesign, LayerDesign, Lowering, PopulationTiming, QuantizedGroup, ReadoutDesign, SpikingDesign } from "./lowering.js";
 import { RangeError_, deltaAt, describePopulation, windowTicks, type Timing } from "./lowering.js";
 import { registerLimits, unitBounds, type UnitNeuron } from "./ranges.js";
