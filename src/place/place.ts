@@ -78,6 +78,11 @@ export interface PlaceOptions {
   origins?: Map<string, string[]>;
   /** Cores tried for each tile before a new one is opened (first fit over the last `window`). */
   window?: number;
+  /**
+   * Cut conv channel blocks inside runs of equal exponents (./tiling.ts channelRuns; default true). Such blocks
+   * store shorter synapse memory but are more numerous, so a source neuron may reach more cores.
+   */
+  channelRuns?: boolean;
 }
 
 /** ONNX nodes of a HW population: its own, or its parent layer's with the role ("/0/Conv/clock"). */
@@ -162,6 +167,15 @@ function naiveCoresOf(t: TiledPopulation): number {
 const MAX_WINDOW = 32;
 
 export function place(net: HwNetwork, target: Target, options: PlaceOptions = {}): Placement {
+  const p = placeOnce(net, target, options);
+  // Exponent-run channel blocks save synapse memory but spread a source neuron's spikes over more cores: when
+  // output axon slots are all that keeps the network from fitting, plain channel ranges are tried too.
+  if (p.fits || options.channelRuns === false || !p.problems.every((x) => x.resource === "output axons")) return p;
+  const plain = placeOnce(net, target, { ...options, channelRuns: false });
+  return plain.problems.length < p.problems.length || (plain.problems.length === p.problems.length && plain.cores.length < p.cores.length) ? plain : p;
+}
+
+function placeOnce(net: HwNetwork, target: Target, options: PlaceOptions): Placement {
   const memory = memoryModelOf(target);
   const budgets = budgetsOf(target, memory);
   const capOf = new Map(budgets.map((b) => [b.resource, b.capacity ?? Infinity]));
@@ -172,7 +186,7 @@ export function place(net: HwNetwork, target: Target, options: PlaceOptions = {}
   // Every compartment population and every clock is placed; the input is the host's (it drives input axons only).
   for (const p of net.populations) {
     if (p.kind === "source" && p.role === "input") continue;
-    const t = tilePopulation(pn, p, budgets, memory);
+    const t = tilePopulation(pn, p, budgets, memory, options.channelRuns ?? true);
     tiled.push(t);
     if (t.unfit) {
       const onnx = onnxNodesOf(p.id, options.origins);

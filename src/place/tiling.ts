@@ -116,7 +116,7 @@ export function channelRuns(pn: PreparedNet, pop: HwPopulation): { order: Int32A
   return { order, runs };
 }
 
-export function tilePopulation(pn: PreparedNet, pop: HwPopulation, budgets: Budget[], mem: SynapseMemoryModel): TiledPopulation {
+export function tilePopulation(pn: PreparedNet, pop: HwPopulation, budgets: Budget[], mem: SynapseMemoryModel, useRuns = true): TiledPopulation {
   const n = populationSize(pop);
   const isBox = pop.kind === "compartments" && pop.shape.length === 3;
   const wholeTile: Tile = { population: pop.id, neurons: Int32Array.from({ length: n }, (_, i) => i), box: isBox ? fullBox(pop.shape) : null };
@@ -140,7 +140,7 @@ export function tilePopulation(pn: PreparedNet, pop: HwPopulation, budgets: Budg
 
   if (isBox) {
     const [C, H, W] = pop.shape as [number, number, number];
-    const { order, runs } = channelRuns(pn, pop);
+    const { order, runs } = useRuns ? channelRuns(pn, pop) : { order: undefined, runs: [[0, C]] as [number, number][] };
     const maxN = budgets.find((b) => b.resource === "neurons")!.capacity!;
     // One channel partition per block count (the blocks of the largest cb giving that count).
     const partitions = new Map<number, { blocks: [number, number][]; largest: [number, number] }>();
