@@ -2,7 +2,8 @@
  * Splits one population into tiles that each fit a core alone. Populations with a [C, H, W] shape are tiled in
  * (c, y, x) boxes (neighbouring outputs share input axons: a conv tile needs only the input rows and columns its
  * kernel reaches); others are split into contiguous neuron ranges. Both start from the split count of the worst
- * resource ratio (the nengo/lava-loihi rule) and refine until every tile fits.
+ * resource ratio (the nengo/lava-loihi rule) and refine until every tile fits. Conv channel blocks are cut inside
+ * runs of channels with equal exponents (channelRuns), so each input axon has one synapse list per block.
  */
 import type { HwPopulation } from "../hw/network.js";
 import { populationSize } from "../hw/network.js";

@@ -4,7 +4,9 @@
  * target's formula, and the entries of the profile tables. Synapse lists are per (input axon, format); a list is
  * stored dense (a contiguous run, zeros included, no index field) or sparse (one index per synapse), whichever costs
  * less. Conv tiles are counted in closed form: input rows (columns) with the same set of reaching kernel taps give
- * the same lists, so each class of (channel, row taps, column taps) is costed once and multiplied.
+ * the same lists, so each class of (channel, row taps, column taps) is costed once and multiplied; the result is
+ * memoized per (channel block, row classes, column classes), which all interior tiles of a block share. Input axons
+ * are kept as an AxonSet (./axon-set.ts), regenerated from the geometry rather than stored per tile.
  */
 import type { HwCompartmentPopulation, HwConvSynapses, HwDenseSynapses, HwSparseSynapses } from "../hw/network.js";
 import { populationSize } from "../hw/network.js";
