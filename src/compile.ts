@@ -18,7 +18,8 @@ import { loadTarget } from "./hw/target/load.js";
 import type { Target } from "./hw/target/target.js";
 import { chooseTicks, type TickChoice } from "./hw/ticks.js";
 import { buildHardwareReport } from "./hw/report.js";
-import { activationMeans as activationMeansOf } from "./hw/calibration.js";
+import { activationStats, channelWindows as channelWindowsOf } from "./hw/calibration.js";
+import { DEFAULT_WINDOW_MARGIN } from "./hw/lower.js";
 import type { HwNetwork } from "./hw/network.js";
 import { place, type Placement } from "./place/place.js";
 import { buildFitReport, measureActivity } from "./place/fit-report.js";
@@ -43,6 +44,8 @@ export interface CompileOptions {
   weightTerms?: 1 | 2;
   /** Chip windows (1 + margin)·X_n (default 0: the calibrated maximum), or null for the SNN's own windows. */
   windowMargin?: number | null;
+  /** Chip windows per channel (dense: per neuron) at (1 + windowMargin)·its calibrated maximum (default true). */
+  channelWindows?: boolean;
 }
 
 /** Calibration samples simulated to measure the fit report's spikes and synaptic events per inference. */
@@ -129,8 +132,12 @@ export function compileHardware(compiled: Compiled, calib: NpyArray, calibCount:
   const size = product(compiled.ann.nodes[0]!.shape);
   const x = calib.data.subarray(0, n * size);
   const reference = execute(compiled.ann, x, n).get(compiled.ann.output)!;
-  const activationMeans = activationMeansOf(compiled.net, x, n);
-  const choice = chooseTicks(compiled.net, target, x, n, reference, { ticks: options.ticks, agreement: options.agreement, onProgress: options.onProgress, activationMeans, weightTerms: options.weightTerms, windowMargin: options.windowMargin });
+  const stats = activationStats(compiled.net, x, n);
+  const margin = options.windowMargin === undefined ? DEFAULT_WINDOW_MARGIN : options.windowMargin;
+  const channelWindows = margin !== null && options.channelWindows !== false ? channelWindowsOf(stats, margin) : null;
+  const choice = chooseTicks(compiled.net, target, x, n, reference, {
+    ticks: options.ticks, agreement: options.agreement, onProgress: options.onProgress, activationMeans: stats.means, weightTerms: options.weightTerms, windowMargin: options.windowMargin, channelWindows,
+  });
   compiled.report.hardware = buildHardwareReport(compiled.net, choice.lowered.hw, choice.lowered.lowering, choice.evaluation, choice.curve, choice.goal, choice.reached);
   const placement = place(choice.lowered.hw, target, { origins: originsOf(compiled.net) });
   const m = Math.min(n, FIT_SAMPLES);

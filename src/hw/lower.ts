@@ -29,7 +29,8 @@ const RETRIES = 4;
  * Hidden windows on the chip default to the calibrated maximum X_n (windowMargin 0): the SNN's margin ζ protects the
  * continuous-time mapping but costs a third of the tick levels (measured on lenet5_fmnist: better agreement at every
  * budget ≤ 128). Activations above X_n fire at t1 (the firing gate: clipped to X_n). null = the SNN's windows, which
- * clip nothing the exact simulation does not (for cycle = exact comparisons at large budgets).
+ * clip nothing the exact simulation does not (for cycle = exact comparisons at large budgets). The compiler also gives
+ * every channel its own window (`channelWindows`, src/compile.ts): lenet5_fmnist at 16 ticks 93.6 % → 98.1 %.
  */
 export const DEFAULT_WINDOW_MARGIN: number | null = 0;
 
