@@ -163,7 +163,8 @@ export function tilePopulation(pn: PreparedNet, pop: HwPopulation, budgets: Budg
     // Fewest tiles first; then more channels per tile (channels share the input axons), then squarer boxes.
     candidates.sort((a, b) => a.tiles - b.tiles || b.cb - a.cb || Math.abs(a.yb - a.xb) - Math.abs(b.yb - b.xb));
     let tried = 0;
-    // A failed tiling of k tiles with worst ratio w means fewer than ~k·w tiles will not do either: skip those.
+    // Candidates are tried in order: memory is not linear in the tile size (block headers, word rounding, lists
+    // split by exponent), so a failed box says little about the next grid's.
     let atLeast = naiveTiles;
     for (const c of candidates) {
       if (c.tiles < atLeast) continue;
@@ -171,7 +172,6 @@ export function tilePopulation(pn: PreparedNet, pop: HwPopulation, budgets: Budg
       const mid = tileUsage(pn, middleBox(pop, c.part.largest, c.yb, c.xb, order), mem);
       const midRatio = worstRatio(tileAmounts(mid), budgets).ratio;
       if (midRatio > 1) {
-        atLeast = Math.max(atLeast, Math.ceil(c.tiles * Math.min(midRatio, 1.05)));
         continue;
       }
       const done: { tile: Tile; usage: TileUsage }[] = [];
