@@ -214,60 +214,75 @@ function placeOnce(net: HwNetwork, target: Target, options: PlaceOptions): Place
     if (scratch.length < u.axons.count) scratch = new Int32Array(2 * u.axons.count);
     return scratch.subarray(0, u.axons.write(scratch));
   };
-  // The distinct input axons of each window core, in the order they arrived (at most the input-axon budget).
-  const windowAxons = new Map<OpenCore, { ids: Int32Array; n: number }>();
   const tiles: PlacedTile[] = [];
   const open: OpenCore[] = [];
-  const retire = (c: OpenCore): void => {
+  // A window core's masks are written only once some tile could join it (memory-bound tiles mostly fill a core
+  // alone); until then its axons are its single tile's. `windowAxons` holds the distinct axons of masked cores.
+  const windowAxons = new Map<OpenCore, { ids: Int32Array; n: number }>();
+  // Axon lists of retired cores are reused (no garbage per core).
+  const spare: Int32Array[] = [];
+  const mask = (c: OpenCore, axons: Int32Array): number => {
     const bit = 1 << c.index % window;
-    const { ids, n } = windowAxons.get(c)!;
-    for (let q = 0; q < n; q++) {
-      inWindow[ids[q]!]! &= ~bit;
-      destinations[ids[q]!]!++;
+    let list = windowAxons.get(c);
+    if (!list) windowAxons.set(c, (list = { ids: spare.pop() ?? new Int32Array(4096), n: 0 }));
+    let added = 0;
+    for (const a of axons) {
+      if ((inWindow[a]! & bit) !== 0) continue;
+      inWindow[a]! |= bit;
+      if (list.n === list.ids.length) {
+        const grown = new Int32Array(2 * list.n);
+        grown.set(list.ids);
+        list.ids = grown;
+      }
+      list.ids[list.n++] = a;
+      added++;
+    }
+    return added;
+  };
+  const materialize = (c: OpenCore): void => {
+    if (windowAxons.has(c)) return;
+    for (const k of c.tiles) mask(c, axonsOf(tiles[k]!.usage));
+  };
+  // A core leaving the window is final: each of its distinct axons takes one output axon slot at its source.
+  const retire = (c: OpenCore): void => {
+    const list = windowAxons.get(c);
+    if (!list) {
+      for (const a of axonsOf(tiles[c.tiles[0]!]!.usage)) destinations[a]!++;
+      return;
+    }
+    const bit = 1 << c.index % window;
+    for (let q = 0; q < list.n; q++) {
+      inWindow[list.ids[q]!]! &= ~bit;
+      destinations[list.ids[q]!]!++;
     }
     windowAxons.delete(c);
-    spare.push(ids);
+    spare.push(list.ids);
   };
-  // Axon lists of retired cores are reused (one core opens per retirement: no garbage per core).
-  const spare: Int32Array[] = [];
   const shared = new Int32Array(MAX_WINDOW);
   const axonCap = cap("input axons");
   for (const t of tiled) {
     for (const { tile, usage } of t.tiles) {
       const k = tiles.length;
       const candidates = open.slice(-window).filter((c) => c.acceptsBesidesAxons(usage, tile.population, cap));
-      let axons: Int32Array | null = null;
       let core: OpenCore | undefined;
       if (candidates.length) {
         let bits = 0;
-        for (const c of candidates) bits |= 1 << c.index % window;
+        for (const c of candidates) {
+          materialize(c);
+          bits |= 1 << c.index % window;
+        }
         shared.fill(0);
-        axons = axonsOf(usage);
-        for (const a of axons) for (let m = inWindow[a]! & bits; m !== 0; m &= m - 1) shared[31 - Math.clz32(m & -m)]!++;
+        for (const a of axonsOf(usage)) for (let m = inWindow[a]! & bits; m !== 0; m &= m - 1) shared[31 - Math.clz32(m & -m)]!++;
         core = candidates.find((c) => c.axonCount + usage.axons.count - shared[c.index % window]! <= axonCap);
       }
-      if (!core) {
+      if (core) core.add(k, usage, tile.population, mask(core, axonsOf(usage)));
+      else {
         core = new OpenCore(open.length, pn);
         open.push(core);
         if (open.length > window) retire(open[open.length - 1 - window]!);
-        windowAxons.set(core, { ids: spare.pop() ?? new Int32Array(Math.min(usage.axons.count, 1 << 16) || 16), n: 0 });
+        // A fresh core: every axon of the tile is new there.
+        core.add(k, usage, tile.population, usage.axons.count);
       }
-      axons ??= axonsOf(usage);
-      const bit = 1 << core.index % window;
-      const list = windowAxons.get(core)!;
-      let added = 0;
-      for (const a of axons) {
-        if ((inWindow[a]! & bit) !== 0) continue;
-        inWindow[a]! |= bit;
-        if (list.n === list.ids.length) {
-          const grown = new Int32Array(2 * list.n);
-          grown.set(list.ids);
-          list.ids = grown;
-        }
-        list.ids[list.n++] = a;
-        added++;
-      }
-      core.add(k, usage, tile.population, added);
       tiles.push({ tile, usage, core: core.index });
     }
   }
