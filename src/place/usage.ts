@@ -429,17 +429,28 @@ interface ConvClassUsage {
   full: boolean;
   axons: number;
 }
-const convClasses = new WeakMap<PreparedGroup, { mem: SynapseMemoryModel; byKey: Map<string, ConvClassUsage>; nz: { c: string; nz: Int32Array } | null }>();
+const convClasses = new WeakMap<
+  PreparedGroup,
+  { mem: SynapseMemoryModel; byKey: Map<string, ConvClassUsage>; nz: { c: string; nz: Int32Array } | null; rows: Map<number, TapClasses>; cols: Map<number, TapClasses> }
+>();
+
+function classesOf(memo: Map<number, TapClasses>, range: [number, number], make: () => TapClasses): TapClasses {
+  const key = range[0] * 65536 + range[1];
+  let c = memo.get(key);
+  if (!c) memo.set(key, (c = make()));
+  return c;
+}
 
 function convUsage(gr: PreparedGroup, g: HwConvSynapses, t: Tile, srcBase: number, acc: Acc): AxonPart {
   const [C, H, W] = gr.source.shape as [number, number, number];
   const [kh, kw] = g.kernel;
   if (kh > 30 || kw > 30) throw new Error(`conv group '${g.id}': kernels above 30 taps are not supported by the placer`);
   const box = t.box!;
-  const rows = canonicalClasses(tapClasses(H, kh, g.stride[0], g.pads[0], g.dilation[0], box.y));
-  const cols = canonicalClasses(tapClasses(W, kw, g.stride[1], g.pads[1], g.dilation[1], box.x));
   let memo = convClasses.get(gr);
-  if (!memo || memo.mem !== acc.mem) convClasses.set(gr, (memo = { mem: acc.mem, byKey: new Map(), nz: null }));
+  if (!memo || memo.mem !== acc.mem) convClasses.set(gr, (memo = { mem: acc.mem, byKey: new Map(), nz: null, rows: new Map(), cols: new Map() }));
+  // A grid's tiles repeat their row (column) ranges across columns and channel blocks.
+  const rows = classesOf(memo.rows, box.y, () => canonicalClasses(tapClasses(H, kh, g.stride[0], g.pads[0], g.dilation[0], box.y)));
+  const cols = classesOf(memo.cols, box.x, () => canonicalClasses(tapClasses(W, kw, g.stride[1], g.pads[1], g.dilation[1], box.x)));
   const key = `${channelKey(box)}|${rows.key}|${cols.key}`;
   let u = memo.byKey.get(key);
   if (!u) {
