@@ -1,0 +1,84 @@
+/**
+ * Conv tiling on Loihi 2: channel blocks are cut inside runs of equal exponents (one synapse list per input axon
+ * and block), the tiles partition the layer, each fits a core alone, and the blocks store less synapse memory
+ * per neuron than plain channel ranges would at the same grid.
+ */
+import { describe, expect, it } from "vitest";
+import type { HwNetwork } from "../../src/hw/network.js";
+import { loadTarget } from "../../src/hw/target/load.js";
+import { memoryModelOf } from "../../src/place/cost/index.js";
+import { budgetsOf, tileAmounts, worstRatio } from "../../src/place/budget.js";
+import { prepare } from "../../src/place/prepared.js";
+import { channelRuns, tilePopulation } from "../../src/place/tiling.js";
+import { boxChannels, boxNeurons, tileUsage } from "../../src/place/usage.js";
+import { rng } from "../helpers/rng.js";
+
+const V = 2 ** 23 - 1;
+const target = loadTarget("loihi2");
+
+function convLayer(): HwNetwork {
+  const rand = rng(3);
+  const [C, H, W, Co] = [16, 12, 12, 48];
+  return {
+    format: "spikec.hw", version: 1, target: "loihi2", ticks: 10, notes: [], readouts: [],
+    populations: [
+      { kind: "source", id: "in", shape: [C, H, W], role: "input", schedule: null },
+      {
+        kind: "compartments", id: "conv", shape: [Co, H, W], neuron: "cuba-lif", profiles: [{ neuron: "cuba-lif", decayU: 0, decayV: 0, vthMant: 1000, refractory: 0, vmin: -V, vmax: V }],
+        profileOf: null, biasMant: null, biasExp: 0, uInit: null, vInit: null,
+      },
+    ],
+    synapses: [
+      {
+        kind: "conv", id: "c", source: "in", target: "conv", group: 1, kernel: [3, 3], stride: [1, 1], pads: [1, 1, 1, 1], dilation: [1, 1], delay: 0,
+        weight: Int16Array.from({ length: Co * C * 9 }, () => 2 * Math.round((rand() - 0.5) * 254) || 2), weightExp: Int8Array.from({ length: Co }, () => Math.floor(rand() * 3)),
+      },
+    ],
+  };
+}
+
+describe("conv tiles cut inside runs of equal exponents", () => {
+  const net = convLayer();
+  const pn = prepare(net, target);
+  const mem = memoryModelOf(target);
+  const budgets = budgetsOf(target, mem);
+  const pop = net.populations[1]!;
+  const exps = (net.synapses[0]!.weightExp as Int8Array);
+
+  it("runs: the channels sorted by exponent, one run per exponent", () => {
+    const { order, runs } = channelRuns(pn, pop);
+    expect(order).toBeDefined();
+    expect(runs.length).toBe(3);
+    expect([...order!].sort((a, b) => a - b)).toEqual(Array.from({ length: 48 }, (_, i) => i));
+    for (const [a, b] of runs) expect(new Set(Array.from(order!.subarray(a, b), (c) => exps[c])).size).toBe(1);
+  });
+
+  it("tiles: one exponent each, a partition of the layer, each fits alone", () => {
+    const t = tilePopulation(pn, pop, budgets, mem);
+    expect(t.unfit).toBeNull();
+    expect(t.tiles.length).toBeGreaterThan(1);
+    const seen = new Int32Array(48 * 144);
+    for (const { tile, usage } of t.tiles) {
+      expect(new Set(Array.from(boxChannels(tile.box!), (c) => exps[c])).size).toBe(1);
+      expect(usage.formats.size).toBe(1);
+      expect(worstRatio(tileAmounts(usage), budgets).ratio).toBeLessThanOrEqual(1);
+      for (const i of tile.neurons) seen[i]!++;
+    }
+    expect(seen.every((x) => x === 1)).toBe(true);
+  });
+
+  it("a block of one exponent stores less than the same number of mixed channels", () => {
+    const { order, runs } = channelRuns(pn, pop);
+    const n = Math.min(...runs.map(([a, b]) => b - a));
+    const at = { y: [5, 6] as [number, number], x: [5, 6] as [number, number] };
+    const sorted = { c: [runs[0]![0], runs[0]![0] + n] as [number, number], ...at, order };
+    const plain = { c: [0, n] as [number, number], ...at };
+    const memOf = (box: typeof plain) => tileUsage(pn, { population: "conv", neurons: boxNeurons(pop.shape, box), box }, mem);
+    const a = memOf(sorted);
+    const b = memOf(plain);
+    console.log(`${n} channels at one pixel: ${a.memory} units in one exponent, ${b.memory} in ${b.formats.size}`);
+    expect(b.formats.size).toBeGreaterThan(1);
+    expect(a.synapses).toBe(b.synapses);
+    expect(a.memory).toBeLessThan(b.memory);
+  });
+});
