@@ -72,6 +72,13 @@ export function quantileWindows(stats: ActivationStats, q: number): Map<string, 
 }
 
 /**
+ * Smallest channel window as a fraction of the layer's largest: a nearly silent channel would otherwise get tiny ticks
+ * and weights from it up to X_n/x_c times larger, beyond the registers at large budgets (measured: lenet5_fmnist's
+ * /11/Gemm on Loihi 1 at 128 ticks without the floor).
+ */
+export const CHANNEL_WINDOW_RATIO = 8;
+
+/**
  * Chip windows per channel (dense: per neuron) at (1 + margin)·the largest calibration activation of each channel (the
  * compiler's default, src/compile.ts): a channel whose
  * activations stay small gets finer ticks (a positive per-channel rescaling, so the network's function is kept; the
@@ -79,6 +86,11 @@ export function quantileWindows(stats: ActivationStats, q: number): Map<string, 
  * (clipped). Measured on lenet5_fmnist at 16 ticks (float model, 8-bit weights): 96.7 % agreement with layer windows
  * at the 99.9 % quantile, 98.3 % with channel maxima.
  */
-export function channelWindows(stats: ActivationStats, margin = 0): Map<string, Float64Array> {
-  return new Map([...stats.channelMax].map(([id, v]) => [id, v.map((x) => (1 + margin) * x)]));
+export function channelWindows(stats: ActivationStats, margin = 0, maxRatio = CHANNEL_WINDOW_RATIO): Map<string, Float64Array> {
+  return new Map(
+    [...stats.channelMax].map(([id, v]) => {
+      const floor = v.reduce((m, x) => Math.max(m, x), 0) / maxRatio;
+      return [id, v.map((x) => (1 + margin) * Math.max(x, floor))];
+    }),
+  );
 }

@@ -53,6 +53,24 @@ export interface TickOptions extends LowerOptions {
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 
+/**
+ * Channel windows make the weights from small channels larger (w ∝ δ_src/δ_n): at large budgets a layer may then not
+ * fit the target's registers (measured: lenet5_fmnist on Loihi 1 at 128 ticks) where layer windows fit. That budget
+ * then uses layer windows, and the notes say so.
+ */
+function lowerWithChannelFallback(snn: SnnNetwork, target: Target, ticks: number, options: LowerOptions): Lowered {
+  try {
+    return lowerToHw(snn, target, ticks, options);
+  } catch (e) {
+    if (!(e instanceof SpikecError) || !options.channelWindows) throw e;
+    const lowered = lowerToHw(snn, target, ticks, { ...options, channelWindows: null });
+    const note = `time: channel windows do not fit ${target.name} at ${ticks} ticks (${e.message}): one window per layer instead`;
+    lowered.hw.notes.push(note);
+    if (lowered.lowering.notes !== lowered.hw.notes) lowered.lowering.notes.push(note);
+    return lowered;
+  }
+}
+
 export function chooseTicks(snn: SnnNetwork, target: Target, x: Float64Array, n: number, reference: Float64Array, options: TickOptions = {}): TickChoice {
   const goal = options.agreement ?? 0.99;
   if (!(goal > 0 && goal <= 1)) throw new SpikecError(`--agreement ${goal} must be in (0, 1]`, "e.g. --agreement 0.99");
@@ -62,7 +80,7 @@ export function chooseTicks(snn: SnnNetwork, target: Target, x: Float64Array, n:
   for (const ticks of candidates) {
     let lowered: Lowered;
     try {
-      lowered = lowerToHw(snn, target, ticks, options);
+      lowered = lowerWithChannelFallback(snn, target, ticks, options);
     } catch (e) {
       if (options.ticks !== undefined || !(e instanceof SpikecError) || curve.length === 0) throw e;
       curve.push({ ticks, agreement: 0, lowerBound: 0, samples: 0, stopped: true, error: e.message });

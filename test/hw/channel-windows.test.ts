@@ -13,7 +13,8 @@ import { loadTarget } from "../../src/hw/target/load.js";
 import { lowerToHw } from "../../src/hw/lower.js";
 import { evaluateCycle } from "../../src/hw/evaluate.js";
 import { hwIssues } from "../../src/hw/verify.js";
-import { activationStats, channelsOf, channelWindows } from "../../src/hw/calibration.js";
+import { activationStats, CHANNEL_WINDOW_RATIO, channelsOf, channelWindows } from "../../src/hw/calibration.js";
+import { chooseTicks } from "../../src/hw/ticks.js";
 import { mapToSnn } from "../../src/mapping/map.js";
 import { randomConvNet, rng } from "../helpers/random-canonical.js";
 
@@ -75,5 +76,25 @@ describe("channel windows", () => {
       expect(eb).toBeLessThan(4 * ea + 1e-9);
       expect(eb).toBeLessThan(0.02 * range);
     }
+  });
+
+  it("windows: no channel below 1/8 of its layer's largest; a budget the channel windows cannot fit falls back to layer windows, said in the notes", () => {
+    const mlp = compile(`${FIX}/mlp_digits.onnx`, `${FIX}/digits_calib_x.npy`);
+    const calib = readNpy(`${FIX}/digits_calib_x.npy`);
+    const n = 100;
+    const x = calib.data.subarray(0, n * 64);
+    const stats = activationStats(mlp.net, x, n);
+    for (const [id, w] of channelWindows(stats)) {
+      const max = Math.max(...w);
+      expect(Math.min(...w)).toBeGreaterThanOrEqual(max / CHANNEL_WINDOW_RATIO - 1e-12);
+      expect(max).toBeCloseTo(Math.max(...stats.channelMax.get(id)!), 12);
+    }
+    // One neuron with a window 10^6 times finer: its outgoing weights cannot fit any register at 64 ticks.
+    const extreme = new Map([...channelWindows(stats)].map(([id, w]) => [id, w.map((v, i) => (i === 0 ? v * 1e-6 : v))]));
+    const reference = execute(mlp.ann, x, n).get(mlp.ann.output)!;
+    const choice = chooseTicks(mlp.net, loihi2, x, n, reference, { ticks: 64, activationMeans: stats.means, channelWindows: extreme });
+    expect(choice.lowered.hw.notes.join(" ")).toMatch(/channel windows do not fit .* at 64 ticks .*one window per layer instead/);
+    expect(choice.lowered.lowering.timing!.populations.get([...extreme.keys()][0]!)!.deltas).toBeNull();
+    expect(choice.evaluation.agreement!).toBeGreaterThanOrEqual(0.98);
   });
 });
