@@ -8,12 +8,14 @@ import { lavaVsCycle } from "./lava-vs-cycle.js";
 import { nirExportResnet18 } from "./nir-export.js";
 import { printTable, type BenchTable } from "./table.js";
 import { placeResnet18 } from "./place-resnet18.js";
+import { quantizationCeiling } from "./quantization-ceiling.js";
 
 const sections: [string, () => Promise<BenchTable>][] = [
   ["exact-vs-ort", exactVsOnnxruntime],
   ["compile-resnet18", compileResnet18],
   ["cycle-vs-exact", cycleVsExact],
   ["agreement-vs-ticks", agreementVsTicks],
+  ["quantization-ceiling", quantizationCeiling],
   ["nir-export", nirExportResnet18],
   ["lava-vs-cycle", lavaVsCycle],
   ["place-resnet18", placeResnet18],
