@@ -1,5 +1,6 @@
 /**
- * 2-D convolution (ONNX semantics: cross-correlation, zero padding, groups, dilation) as im2col + GEMM.
+ * 2-D convolution (ONNX semantics: cross-correlation, zero padding, groups, dilation), computed directly on the
+ * zero-padded image (1×1 convolutions as a GEMM).
  * Images are [C, H, W] flat; a batch is [batch, C, H, W].
  */
 import type { Window2d } from "../graph.js";
@@ -40,86 +41,203 @@ export interface Conv2dArgs extends Window2d {
   outW: number;
 }
 
-/** Largest im2col buffer (in doubles) we allocate; the batch is processed in chunks that fit. */
-const COLS_BUDGET = 1 << 22; // 32 MiB
+/**
+ * Input channels per pass of the direct convolution: the slab of padded input the taps touch (chunk × hp × wp doubles)
+ * should stay in L2 while every output row block sweeps it, and the block's packed weights (taps × 4) in L1.
+ */
+const SLAB_BUDGET = 1 << 15; // 256 KiB
+const TAP_BUDGET = 256;
+
+/** Scratch reused across calls (single-threaded): the zero-padded image, packed weights, tap and pixel offsets. */
+let padScratch: Float64Array = new Float64Array(0);
+let panelScratch: Float64Array = new Float64Array(0);
+let tapScratch: Int32Array = new Int32Array(0);
+let pixelScratch: Int32Array = new Int32Array(0);
+
+function growF64(buf: Float64Array, n: number): Float64Array {
+  return buf.length >= n ? buf : new Float64Array(Math.max(n, buf.length * 2));
+}
+
+function growI32(buf: Int32Array, n: number): Int32Array {
+  return buf.length >= n ? buf : new Int32Array(Math.max(n, buf.length * 2));
+}
 
 /**
- * Fills cols[K × (nb·P)] (K = cg·kh·kw, P = outH·outW) with the receptive fields of images b0..b0+nb-1,
- * channels c0..c0+cg-1. Row (c, ky, kx), column (b, oy, ox). Padded taps are 0.
+ * output += conv(input, weight). Bias is the caller's business (it is added once, not per term).
+ *
+ * Direct ("implicit GEMM") convolution: C[o, pixel] += Σ_tap W[o, tap] · image[tap offset + pixel offset], with the
+ * image zero-padded once per sample so that no tap needs a bounds test. A register block of four output channels ×
+ * four consecutive output pixels reads its four inputs per tap straight from the image: unlike im2col, nothing of size
+ * K×P is written and read back, which dominated for LeNet-sized layers (few channels, small K).
  */
-function im2col(a: Conv2dArgs, b0: number, nb: number, c0: number, cg: number, cols: Float64Array): void {
+export function conv2dAccumulate(a: Conv2dArgs): void {
+  const { batch, group, outChannels, inChannels, inH, inW, outH, outW, output, weight, input } = a;
+  const cg = inChannels / group;
+  const og = outChannels / group;
   const [kh, kw] = a.kernel;
   const [sh, sw] = a.stride;
   const [dh, dw] = a.dilation;
-  const top = a.pads[0];
-  const left = a.pads[1];
-  const { inH, inW, outH, outW, input } = a;
+  const [top, left, bottom, right] = a.pads;
+  const taps = kh * kw;
+  const k = cg * taps;
   const p = outH * outW;
-  const ld = nb * p;
-  for (let c = 0; c < cg; c++) {
-    for (let ky = 0; ky < kh; ky++) {
-      for (let kx = 0; kx < kw; kx++) {
-        const row = ((c * kh + ky) * kw + kx) * ld;
-        for (let b = 0; b < nb; b++) {
-          const src = ((b0 + b) * a.inChannels + c0 + c) * inH * inW;
-          let dst = row + b * p;
-          for (let oy = 0; oy < outH; oy++) {
-            const iy = oy * sh - top + ky * dh;
-            if (iy < 0 || iy >= inH) {
-              cols.fill(0, dst, dst + outW);
-              dst += outW;
-              continue;
-            }
-            const srcRow = src + iy * inW;
-            let ix = kx * dw - left;
-            for (let ox = 0; ox < outW; ox++, ix += sw) cols[dst++] = ix >= 0 && ix < inW ? input[srcRow + ix] : 0;
+  if (p === 0 || og === 0) return;
+  const pointwise = kh === 1 && kw === 1 && sh === 1 && sw === 1 && top === 0 && left === 0 && bottom === 0 && right === 0 && outH === inH && outW === inW;
+  if (pointwise) {
+    // A 1×1 conv is a GEMM on the image itself.
+    for (let b = 0; b < batch; b++)
+      for (let g = 0; g < group; g++)
+        gemmAccumulate(og, p, k, weight, g * og * k, k, input, (b * inChannels + g * cg) * p, p, output, (b * outChannels + g * og) * p, p);
+    return;
+  }
+  const padded = top !== 0 || left !== 0 || bottom !== 0 || right !== 0;
+  const hp = inH + top + bottom;
+  const wp = inW + left + right;
+  const area = hp * wp;
+  // Offsets in the padded image: of each (channel, tap) from a window's corner, of each output pixel's window corner.
+  const tap = (tapScratch = growI32(tapScratch, k));
+  for (let c = 0; c < cg; c++)
+    for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) tap[(c * kh + ky) * kw + kx] = c * area + ky * dh * wp + kx * dw;
+  const pixel = (pixelScratch = growI32(pixelScratch, p));
+  for (let oy = 0; oy < outH; oy++) for (let ox = 0; ox < outW; ox++) pixel[oy * outW + ox] = oy * sh * wp + ox * sw;
+  // Weights packed per block of output channels as [block][k][rows]: blocks of 4, the last of 2 when og % 4 is 1 or 2.
+  const full = og % 4 === 3 ? Math.ceil(og / 4) : Math.floor(og / 4);
+  const tail = Math.max(0, og - 4 * full); // 0, 1 or 2 rows, in a block of 2
+  const panel = (panelScratch = growF64(panelScratch, (full * 4 + (tail > 0 ? 2 : 0)) * k));
+  const chunk = Math.max(1, Math.min(cg, Math.floor(SLAB_BUDGET / area), Math.floor(TAP_BUDGET / taps)));
+  const img = padded ? (padScratch = growF64(padScratch, cg * area)) : padScratch;
+  if (padded) img.fill(0, 0, cg * area);
+  for (let g = 0; g < group; g++) {
+    packRows(weight, g * og, og, k, 0, full, 4, panel, 0);
+    if (tail > 0) packRows(weight, g * og, og, k, full * 4, 1, 2, panel, full * 4 * k);
+    for (let b = 0; b < batch; b++) {
+      let src: Float64Array = input;
+      let srcBase = (b * inChannels + g * cg) * inH * inW;
+      if (padded) {
+        // Interior copy; the border stays zero from the fill above.
+        for (let c = 0; c < cg; c++)
+          for (let y = 0; y < inH; y++) {
+            const from = srcBase + (c * inH + y) * inW;
+            const to = c * area + (y + top) * wp + left;
+            for (let x = 0; x < inW; x++) img[to + x] = input[from + x]!;
           }
-        }
+        src = img;
+        srcBase = 0;
+      }
+      const outBase = (b * outChannels + g * og) * p;
+      for (let c0 = 0; c0 < cg; c0 += chunk) {
+        const t0 = c0 * taps;
+        const t1 = Math.min(cg, c0 + chunk) * taps;
+        for (let blk = 0; blk < full; blk++)
+          directRows4(src, srcBase, tap, t0, t1, pixel, p, panel, blk * 4 * k, output, outBase + blk * 4 * p, Math.min(4, og - blk * 4));
+        if (tail > 0) directRows2(src, srcBase, tap, t0, t1, pixel, p, panel, full * 4 * k, output, outBase + full * 4 * p, tail);
       }
     }
   }
 }
 
-/** output += conv(input, weight). Bias is the caller's business (it is added once, not per term). */
-export function conv2dAccumulate(a: Conv2dArgs): void {
-  const { batch, group, outChannels, inChannels, outH, outW, output, weight } = a;
-  const cg = inChannels / group;
-  const og = outChannels / group;
-  const [kh, kw] = a.kernel;
-  const k = cg * kh * kw;
-  const p = outH * outW;
-  if (p === 0 || og === 0) return;
-  const pointwise =
-    kh === 1 && kw === 1 && a.stride[0] === 1 && a.stride[1] === 1 && a.pads.every((x) => x === 0) && outH === a.inH && outW === a.inW;
-  if (pointwise) {
-    // A 1×1 conv is a GEMM on the image itself: no im2col.
-    for (let b = 0; b < batch; b++)
-      for (let g = 0; g < group; g++)
-        gemmAccumulate(og, p, k, weight, g * og * k, k, a.input, (b * inChannels + g * cg) * p, p, output, (b * outChannels + g * og) * p, p);
-    return;
-  }
-  const chunk = Math.max(1, Math.min(batch, Math.floor(COLS_BUDGET / (k * p))));
-  const cols = new Float64Array(k * chunk * p);
-  const tmp = chunk > 1 ? new Float64Array(og * chunk * p) : null;
-  for (let b0 = 0; b0 < batch; b0 += chunk) {
-    const nb = Math.min(chunk, batch - b0);
-    for (let g = 0; g < group; g++) {
-      im2col(a, b0, nb, g * cg, cg, cols);
-      if (nb === 1) {
-        gemmAccumulate(og, p, k, weight, g * og * k, k, cols, 0, p, output, (b0 * outChannels + g * og) * p, p);
-        continue;
+/** panel[off + (blk·k + t)·rows + r] = W[first + blk·rows + r, t] for `blocks` blocks from row `from`; rows past og are 0. */
+function packRows(weight: Float64Array, base: number, og: number, k: number, from: number, blocks: number, rows: number, panel: Float64Array, off: number): void {
+  for (let blk = 0; blk < blocks; blk++)
+    for (let t = 0; t < k; t++)
+      for (let r = 0; r < rows; r++) {
+        const o = from + blk * rows + r;
+        panel[off + (blk * k + t) * rows + r] = o < og ? weight[(base + o) * k + t]! : 0;
       }
-      // Several small images share one GEMM so each weight load is used nb·P times; then scatter per image.
-      const t = tmp!;
-      const ld = nb * p;
-      t.fill(0, 0, og * ld);
-      gemmAccumulate(og, ld, k, weight, g * og * k, k, cols, 0, ld, t, 0, ld);
-      for (let o = 0; o < og; o++)
-        for (let b = 0; b < nb; b++) {
-          const dst = ((b0 + b) * outChannels + g * og + o) * p;
-          const src = o * ld + b * p;
-          for (let j = 0; j < p; j++) output[dst + j] += t[src + j];
-        }
+}
+
+/**
+ * C[r, j] += Σ_{t in [t0, t1)} panel[t, r] · src[srcBase + pixel[j] + tap[t]] for mr ≤ 4 output channels (C rows p apart
+ * from cOff) and every output pixel j: four pixels at a time, 16 accumulators in locals.
+ */
+function directRows4(
+  src: Float64Array,
+  srcBase: number,
+  tap: Int32Array,
+  t0: number,
+  t1: number,
+  pixel: Int32Array,
+  p: number,
+  panel: Float64Array,
+  panelOff: number,
+  c: Float64Array,
+  cOff: number,
+  mr: number,
+): void {
+  let j = 0;
+  for (; j + 4 <= p; j += 4) {
+    let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0; // prettier-ignore
+    let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0; // prettier-ignore
+    const p0 = srcBase + pixel[j]!, p1 = srcBase + pixel[j + 1]!, p2 = srcBase + pixel[j + 2]!, p3 = srcBase + pixel[j + 3]!; // prettier-ignore
+    for (let t = t0, pa = panelOff + t0 * 4; t < t1; t++, pa += 4) {
+      const q = tap[t]!;
+      const b0 = src[p0 + q]!, b1 = src[p1 + q]!, b2 = src[p2 + q]!, b3 = src[p3 + q]!; // prettier-ignore
+      const a0 = panel[pa]!, a1 = panel[pa + 1]!, a2 = panel[pa + 2]!, a3 = panel[pa + 3]!; // prettier-ignore
+      c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3; // prettier-ignore
+      c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3; // prettier-ignore
+      c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3; // prettier-ignore
+      c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3; // prettier-ignore
     }
+    let o = cOff + j;
+    c[o]! += c00; c[o + 1]! += c01; c[o + 2]! += c02; c[o + 3]! += c03; // prettier-ignore
+    if (mr > 1) { o += p; c[o]! += c10; c[o + 1]! += c11; c[o + 2]! += c12; c[o + 3]! += c13; } // prettier-ignore
+    if (mr > 2) { o += p; c[o]! += c20; c[o + 1]! += c21; c[o + 2]! += c22; c[o + 3]! += c23; } // prettier-ignore
+    if (mr > 3) { o += p; c[o]! += c30; c[o + 1]! += c31; c[o + 2]! += c32; c[o + 3]! += c33; } // prettier-ignore
+  }
+  // Leftover pixels (p not a multiple of 4), one at a time.
+  for (; j < p; j++) {
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0; // prettier-ignore
+    const p0 = srcBase + pixel[j]!;
+    for (let t = t0, pa = panelOff + t0 * 4; t < t1; t++, pa += 4) {
+      const v = src[p0 + tap[t]!]!;
+      s0 += panel[pa]! * v; s1 += panel[pa + 1]! * v; s2 += panel[pa + 2]! * v; s3 += panel[pa + 3]! * v; // prettier-ignore
+    }
+    let o = cOff + j;
+    c[o]! += s0;
+    if (mr > 1) c[(o += p)]! += s1;
+    if (mr > 2) c[(o += p)]! += s2;
+    if (mr > 3) c[(o += p)]! += s3;
+  }
+}
+
+/** The same for a block of mr ≤ 2 output channels (panel rows of 2): the tail of og % 4 ∈ {1, 2}, without idle rows. */
+function directRows2(
+  src: Float64Array,
+  srcBase: number,
+  tap: Int32Array,
+  t0: number,
+  t1: number,
+  pixel: Int32Array,
+  p: number,
+  panel: Float64Array,
+  panelOff: number,
+  c: Float64Array,
+  cOff: number,
+  mr: number,
+): void {
+  let j = 0;
+  for (; j + 4 <= p; j += 4) {
+    let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0; // prettier-ignore
+    const p0 = srcBase + pixel[j]!, p1 = srcBase + pixel[j + 1]!, p2 = srcBase + pixel[j + 2]!, p3 = srcBase + pixel[j + 3]!; // prettier-ignore
+    for (let t = t0, pa = panelOff + t0 * 2; t < t1; t++, pa += 2) {
+      const q = tap[t]!;
+      const b0 = src[p0 + q]!, b1 = src[p1 + q]!, b2 = src[p2 + q]!, b3 = src[p3 + q]!; // prettier-ignore
+      const a0 = panel[pa]!, a1 = panel[pa + 1]!; // prettier-ignore
+      c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3; // prettier-ignore
+      c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3; // prettier-ignore
+    }
+    const o = cOff + j;
+    c[o]! += c00; c[o + 1]! += c01; c[o + 2]! += c02; c[o + 3]! += c03; // prettier-ignore
+    if (mr > 1) { c[o + p]! += c10; c[o + p + 1]! += c11; c[o + p + 2]! += c12; c[o + p + 3]! += c13; } // prettier-ignore
+  }
+  for (; j < p; j++) {
+    let s0 = 0, s1 = 0; // prettier-ignore
+    const p0 = srcBase + pixel[j]!;
+    for (let t = t0, pa = panelOff + t0 * 2; t < t1; t++, pa += 2) {
+      const v = src[p0 + tap[t]!]!;
+      s0 += panel[pa]! * v; s1 += panel[pa + 1]! * v; // prettier-ignore
+    }
+    c[cOff + j]! += s0;
+    if (mr > 1) c[cOff + p + j]! += s1;
   }
 }
