@@ -71,9 +71,13 @@ export function gemmAccumulate(
   }
 }
 
+/** Depth of one pass of gemmABtAccumulate: four rows of A and four of B (8 × KT doubles) stay in L1. */
+const KT = 512;
+
 /**
- * C[m×n] += A[m×k] · B[n×k]ᵀ — both operands read along contiguous rows (dot products).
- * Used for dense layers: out[batch×out] += x[batch×in] · W[out×in]ᵀ.
+ * C[m×n] += A[m×k] · B[n×k]ᵀ — both operands read along contiguous rows (dot products), so nothing is packed.
+ * Used for dense layers: out[batch×out] += x[batch×in] · W[out×in]ᵀ. A 4×4 block of C takes 8 loads per 16
+ * multiply-adds, like gemmAccumulate's micro-kernel.
  */
 export function gemmABtAccumulate(
   m: number,
@@ -89,29 +93,50 @@ export function gemmABtAccumulate(
   cOff: number,
   ldc: number,
 ): void {
-  for (let k0 = 0; k0 < k; k0 += 1024) {
-    const k1 = Math.min(k, k0 + 1024);
-    for (let j = 0; j < n; j++) {
-      const bRow = bOff + j * ldb;
-      let i = 0;
-      for (; i + 2 <= m; i += 2) {
-        const r0 = aOff + i * lda;
-        const r1 = r0 + lda;
-        let s0 = 0;
-        let s1 = 0;
+  for (let k0 = 0; k0 < k; k0 += KT) {
+    const k1 = Math.min(k, k0 + KT);
+    let i = 0;
+    for (; i + 4 <= m; i += 4) {
+      const r0 = aOff + i * lda, r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda; // prettier-ignore
+      let j = 0;
+      for (; j + 4 <= n; j += 4) {
+        const q0 = bOff + j * ldb, q1 = q0 + ldb, q2 = q1 + ldb, q3 = q2 + ldb; // prettier-ignore
+        let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0; // prettier-ignore
+        let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0; // prettier-ignore
         for (let kk = k0; kk < k1; kk++) {
-          const w = b[bRow + kk];
-          s0 += a[r0 + kk] * w;
-          s1 += a[r1 + kk] * w;
+          const a0 = a[r0 + kk]!, a1 = a[r1 + kk]!, a2 = a[r2 + kk]!, a3 = a[r3 + kk]!; // prettier-ignore
+          const b0 = b[q0 + kk]!, b1 = b[q1 + kk]!, b2 = b[q2 + kk]!, b3 = b[q3 + kk]!; // prettier-ignore
+          c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3; // prettier-ignore
+          c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3; // prettier-ignore
+          c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3; // prettier-ignore
+          c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3; // prettier-ignore
         }
-        c[cOff + i * ldc + j] += s0;
-        c[cOff + (i + 1) * ldc + j] += s1;
+        let o = cOff + i * ldc + j;
+        c[o]! += c00; c[o + 1]! += c01; c[o + 2]! += c02; c[o + 3]! += c03; o += ldc; // prettier-ignore
+        c[o]! += c10; c[o + 1]! += c11; c[o + 2]! += c12; c[o + 3]! += c13; o += ldc; // prettier-ignore
+        c[o]! += c20; c[o + 1]! += c21; c[o + 2]! += c22; c[o + 3]! += c23; o += ldc; // prettier-ignore
+        c[o]! += c30; c[o + 1]! += c31; c[o + 2]! += c32; c[o + 3]! += c33; // prettier-ignore
       }
-      for (; i < m; i++) {
-        const r0 = aOff + i * lda;
-        let s0 = 0;
-        for (let kk = k0; kk < k1; kk++) s0 += a[r0 + kk] * b[bRow + kk];
-        c[cOff + i * ldc + j] += s0;
+      // Leftover columns of C (n not a multiple of 4).
+      for (; j < n; j++) {
+        const q = bOff + j * ldb;
+        let s0 = 0, s1 = 0, s2 = 0, s3 = 0; // prettier-ignore
+        for (let kk = k0; kk < k1; kk++) {
+          const w = b[q + kk]!;
+          s0 += a[r0 + kk]! * w; s1 += a[r1 + kk]! * w; s2 += a[r2 + kk]! * w; s3 += a[r3 + kk]! * w; // prettier-ignore
+        }
+        const o = cOff + i * ldc + j;
+        c[o]! += s0; c[o + ldc]! += s1; c[o + 2 * ldc]! += s2; c[o + 3 * ldc]! += s3; // prettier-ignore
+      }
+    }
+    // Leftover rows of C (m not a multiple of 4): plain dot products.
+    for (; i < m; i++) {
+      const r = aOff + i * lda;
+      for (let j = 0; j < n; j++) {
+        const q = bOff + j * ldb;
+        let s = 0;
+        for (let kk = k0; kk < k1; kk++) s += a[r + kk]! * b[q + kk]!;
+        c[cOff + i * ldc + j]! += s;
       }
     }
   }
