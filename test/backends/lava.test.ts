@@ -40,9 +40,9 @@ function parseProgram(text: string): Parsed {
   for (const m of text.matchAll(/^ {4}(src\d+) = TickSource\(size=(\d+), period=TICKS, name=("[^"]*")\)/gm)) p.sources.set(m[1]!, { population: JSON.parse(m[3]!), role: "input" });
   for (const m of text.matchAll(/^ {4}(clk\d+) = RingBuffer\(data=arr\("\1_raster"\)\)  # clock ("[^"]*")$/gm)) p.sources.set(m[1]!, { population: JSON.parse(m[2]!), role: "clock" });
   for (const m of text.matchAll(
-    /^ {4}(syn\d+) = (Dense|Sparse|DelayDense|DelaySparse)\(weights=(?:dense|sparse)\("\1", (\d+), (\d+)\), (?:delays=(\d+), )?weight_exp=(-?\d+), num_weight_bits=8, sign_mode=SignMode\.(EXCITATORY|INHIBITORY), name=("[^"]*")\)$/gm,
+    /^ {4}(syn\d+) = (Dense|Sparse|DelayDense|DelaySparse)\(weights=(?:dense|sparse)\("\1", (\d+), (\d+)\), (?:delays=(?:(\d+)|delays\("\1", \3, \4, (\d+)\)), )?weight_exp=(-?\d+), num_weight_bits=8, sign_mode=SignMode\.(EXCITATORY|INHIBITORY), name=("[^"]*")\)$/gm,
   ))
-    p.conns.set(m[1]!, { process: m[2]!, nT: +m[3]!, nS: +m[4]!, delay: m[5] ? +m[5] : 0, exp: +m[6]!, sign: m[7]!, group: JSON.parse(m[8]!) });
+    p.conns.set(m[1]!, { process: m[2]!, nT: +m[3]!, nS: +m[4]!, delay: m[5] ? +m[5] : m[6] ? +m[6] : 0, exp: +m[7]!, sign: m[8]!, group: JSON.parse(m[9]!) });
   for (const m of text.matchAll(/^ {4}(\w+)\.s_out\.connect\((syn\d+)\.s_in\); \2\.a_out\.connect\((\w+)\.a_in\)$/gm)) {
     const c = p.conns.get(m[2]!)!;
     c.from = m[1]!;
@@ -61,6 +61,9 @@ function checkAgainstHw(net: HwNetwork, name: string): Parsed {
   writeLavaProgram(dir, net, target);
   const text = readFileSync(join(dir, "lava", "network.py"), "utf8");
   const p = parseProgram(text);
+  // DelaySparse delays carry the weights' sparsity (an int would make Lava build and scan a full nT×nS matrix per step).
+  const delaySparse = [...p.conns.values()].filter((c) => c.process === "DelaySparse").length;
+  expect(text.match(/DelaySparse\(weights=sparse\("(syn\d+)", \d+, \d+\), delays=delays\("\1", /g)?.length ?? 0).toBe(delaySparse);
   const byPop = new Map<string, string>();
   for (const [k, v] of [...p.lifs, ...p.sources]) byPop.set(v.population, k);
   // Every population is one process, with Lava's parameters.

@@ -6,7 +6,7 @@
  *   NAME = TickSource(...)      # input 'POP'            (the TTFS input; ticks set per sample)
  *   NAME = RingBuffer(data=raster("NAME", n))  # clock 'POP'
  *   NAME = LIF(shape=(n,), vth=…, du=…, dv=…, bias_mant=arr("NAME_bias_mant"), …, name="POP")
- *   NAME = Dense|Sparse|DelayDense|DelaySparse(weights=…("NAME", nT, nS), [delays=d, ]weight_exp=e, num_weight_bits=8, sign_mode=SignMode.S, name="GROUP")
+ *   NAME = Dense|Sparse|DelayDense|DelaySparse(weights=…("NAME", nT, nS), [delays=d | delays=delays("NAME", nT, nS, d), ]weight_exp=e, num_weight_bits=8, sign_mode=SignMode.S, name="GROUP")
  *   SRC.s_out.connect(NAME.s_in); NAME.a_out.connect(DST.a_in)
  */
 import type { LavaConnection, LavaLif, LavaPlan, LavaSource } from "./plan.js";
@@ -48,7 +48,10 @@ function lifLine(p: LavaLif): string {
 
 function connectionLine(c: LavaConnection): string {
   const build = c.process === "Dense" || c.process === "DelayDense" ? "dense" : "sparse";
-  const delays = c.process.startsWith("Delay") ? `delays=${c.delay}, ` : "";
+  // DelaySparse gets its delays with the weights' sparsity: Lava expands an int to a full (nT, nS) matrix and then
+  // rebuilds its delay-weight matrix from every entry each step (seconds per step and ~1 GB for a 4704² latch).
+  const delays =
+    c.process === "DelaySparse" ? `delays=delays("${c.name}", ${c.nTarget}, ${c.nSource}, ${c.delay}), ` : c.process === "DelayDense" ? `delays=${c.delay}, ` : "";
   return (
     `${c.name} = ${c.process}(weights=${build}("${c.name}", ${c.nTarget}, ${c.nSource}), ${delays}weight_exp=${c.weightExp}, ` +
     `num_weight_bits=8, sign_mode=SignMode.${c.signMode}, name=${py(c.group)})`
@@ -178,6 +181,10 @@ def dense(name, n_target, n_source):
 
 def sparse(name, n_target, n_source):
     return csr_matrix((arr(name + "_w").astype(np.int32), (arr(name + "_post"), arr(name + "_pre"))), shape=(n_target, n_source))
+
+
+def delays(name, n_target, n_source, d):
+    return csr_matrix((np.full(arr(name + "_w").shape[0], d, dtype=int), (arr(name + "_post"), arr(name + "_pre"))), shape=(n_target, n_source))
 
 
 class TickSource(AbstractProcess):
