@@ -1,5 +1,4 @@
 /** The library API mirrors the commands: compile → verify → save/load → simulate, from the package entry point. */
-import { mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import * as spikec from "../../src/index.js";

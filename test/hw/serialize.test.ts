@@ -1,14 +1,14 @@
 /** hw.json + hw.bin: round trip (equal network, byte-identical re-save), schema rejections, missing file. */
 import { describe, expect, it } from "vitest";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadHwNetwork, saveHwNetwork } from "../../src/hw/serialize.js";
 import { loadTarget } from "../../src/hw/target/load.js";
 import { SpikecError } from "../../src/util/errors.js";
 import { featureNetwork } from "./hw-builders.js";
+import { scratchDir } from "../helpers/scratch.js";
 
-const tmp = () => mkdtempSync(join(tmpdir(), "spikec-hw-"));
+const tmp = () => scratchDir("spikec-hw-");
 
 describe("HW IR files", () => {
   it("round trip: same network (typed arrays with their dtypes), byte-identical re-save", () => {

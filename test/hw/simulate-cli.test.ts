@@ -2,8 +2,7 @@
  * spikec simulate --engine cycle (runs DIR/hw.json) and --raster (both engines): logits equal the engine's own,
  * raster rows equal the engine's spikes, a folder without hw.json gets a message naming it and how to make it.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readNpy, writeNpy } from "../../src/io/npy.js";
@@ -13,6 +12,7 @@ import { loadTarget } from "../../src/hw/target/load.js";
 import { simulateCycle } from "../../src/sim/cycle/engine.js";
 import { runCli } from "../helpers/cli.js";
 import { featureNetwork } from "./hw-builders.js";
+import { scratchDir } from "../helpers/scratch.js";
 
 const MLP = "test/fixtures/mlp_digits.onnx";
 const CALIB = "test/fixtures/digits_calib_x.npy";
@@ -23,7 +23,7 @@ const N = 5;
 const x = Float64Array.from({ length: N * 9 }, (_, k) => ((k * 7) % 11) / 10);
 
 beforeAll(() => {
-  tmp = mkdtempSync(join(tmpdir(), "spikec-sim-"));
+  tmp = scratchDir("spikec-sim-");
   hwDir = join(tmp, "hw");
   saveHwNetwork(hwDir, featureNetwork(false, "loihi1"));
   xPath = join(tmp, "x.npy");

@@ -4,8 +4,6 @@
  * neuron, every population, clocks included) and the same logits on every test image.
  */
 import { describe, expect, it } from "vitest";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compileGraph, loadSamples } from "../../src/compile.js";
 import { importOnnx } from "../../src/onnx/import.js";
@@ -16,6 +14,7 @@ import { readCoresFile, writeCoresFile } from "../../src/backends/loihi/files.js
 import { compileCores, runCores } from "../../src/backends/loihi/run.js";
 import { compileSchema } from "../../src/util/schema.js";
 import { buildFitReport } from "../../src/place/fit-report.js";
+import { scratchDir } from "../helpers/scratch.js";
 
 const FIX = "test/fixtures";
 
@@ -38,7 +37,7 @@ function check(model: string, data: string, target: string, images: number, lowe
   // Packing beats the naive rule where budgets are counts; on Loihi 1 the 7-entry format table (per-neuron exponents)
   // makes the naive ratio rule infeasible, so no comparison there.
   if (target === "loihi2") expect(fit.totals.cores).toBeLessThan(fit.totals.naiveCores);
-  const dir = mkdtempSync(join(tmpdir(), "cores-"));
+  const dir = scratchDir("cores-");
   const [file] = writeCoresFile(dir, buildCoresConfig(hw.placement));
   const cfg = readCoresFile(file!);
   expect(cfg.cores.length).toBe(fit.totals.cores);
