@@ -30,6 +30,9 @@ export function execute(graph: AnnGraph, input: Float64Array, batch: number, opt
   for (const n of graph.nodes) for (const i of n.inputs) uses.set(i, (uses.get(i) ?? 0) + 1);
   const values = new Map<string, Float64Array>();
   const kept = new Map<string, Float64Array>();
+  // Values whose array this call allocated and nobody else holds (not the caller's input, not shared by a flatten):
+  // a ReLU that is their last use may overwrite them instead of copying.
+  const owned = new Set<string>();
 
   for (const node of graph.nodes) {
     const args = node.inputs.map((id) => {
@@ -38,7 +41,11 @@ export function execute(graph: AnnGraph, input: Float64Array, batch: number, opt
       return v;
     });
     const inShapes = node.inputs.map((id) => shapes.get(id)!);
-    const out = runNode(node, args, inShapes, input, batch, graph.source);
+    const src = node.inputs[0];
+    const overwrite = node.kind === "relu" && src !== undefined && owned.has(src) && uses.get(src) === 1 && !keep(src);
+    const out = overwrite ? relu(args[0]!) : runNode(node, args, inShapes, input, batch, graph.source);
+    if (node.kind === "flatten" && src !== undefined) owned.delete(src);
+    else if (node.kind !== "input") owned.add(node.id);
     const expected = batch * product(node.shape);
     if (out.length !== expected)
       throw new Error(`execute: node '${node.id}' (${node.kind}) produced ${out.length} values, expected ${expected} for shape [${node.shape}]`);
@@ -47,7 +54,10 @@ export function execute(graph: AnnGraph, input: Float64Array, batch: number, opt
     for (const id of node.inputs) {
       const left = uses.get(id)! - 1;
       uses.set(id, left);
-      if (left === 0) values.delete(id);
+      if (left === 0) {
+        values.delete(id);
+        owned.delete(id);
+      }
     }
   }
   return kept;

@@ -131,4 +131,19 @@ describe("memory", () => {
     expect(Array.from(all.get("r")!)).toEqual([0, 0, 1, 2, 3, 3, 3, 3]);
     expect(Array.from(all.get("s")!.subarray(4))).toEqual([0.25, 0.25, 0.25, 0.25]);
   });
+
+  it("a ReLU overwrites its input only when nothing else can see it (caller's input, kept values, flatten aliases)", () => {
+    const affine = (id: string, src: string): AnnNode => ({ kind: "affine", id, inputs: [src], shape: [4], origin: [], per: "scalar", scale: Float64Array.of(1), shift: Float64Array.of(-1) });
+    const relu = (id: string, src: string): AnnNode => ({ kind: "relu", id, inputs: [src], shape: [4], origin: [] });
+    const x = Float64Array.from([-1, 0, 1, 2]);
+    // a → flatten f and a → relu r: r runs after f, when a has one use left, but f shares a's array.
+    const shared: AnnNode[] = [inputNode([4]), affine("a", "x"), { kind: "flatten", id: "f", inputs: ["a"], shape: [4], origin: [] }, relu("r", "a"), { kind: "add", id: "y", inputs: ["f", "r"], shape: [4], origin: [] }];
+    expect(Array.from(execute(graphOf(shared), x, 1).get("y")!)).toEqual([-2, -1, 0, 2]);
+    // The caller's input is never overwritten, nor a kept value.
+    expect(Array.from(execute(graphOf([inputNode([4]), relu("r", "x")]), x, 1).get("r")!)).toEqual([0, 0, 1, 2]);
+    expect(Array.from(x)).toEqual([-1, 0, 1, 2]);
+    const kept = execute(graphOf([inputNode([4]), affine("a", "x"), relu("r", "a")]), x, 1, { keep: () => true });
+    expect(Array.from(kept.get("a")!)).toEqual([-2, -1, 0, 1]);
+    expect(Array.from(kept.get("r")!)).toEqual([0, 0, 0, 1]);
+  });
 });
