@@ -47,6 +47,7 @@ export interface HardwareArgs {
   target?: string;
   ticks?: number;
   agreement: number;
+  "channel-windows": boolean;
 }
 
 /** --target, --ticks, --agreement: lowering to a chip (compile, verify). */
@@ -54,7 +55,12 @@ export function hardwareOptions<T>(y: Argv<T>): Argv<T & HardwareArgs> {
   return y
     .option("target", { type: "string", describe: "Also lower to a chip: a bundled target id (loihi2, loihi1) or a target XML file" })
     .option("ticks", { type: "number", describe: "Ticks per window on the chip (default: the smallest reaching --agreement on the calibration data)" })
-    .option("agreement", { type: "number", default: 0.99, describe: "Tick search goal: cycle-simulation agreement with the ANN on the calibration data" }) as Argv<T & HardwareArgs>;
+    .option("agreement", { type: "number", default: 0.99, describe: "Tick search goal: cycle-simulation agreement with the ANN on the calibration data" })
+    .option("channel-windows", {
+      type: "boolean",
+      default: true,
+      describe: "Chip windows per channel (dense: per neuron) at each one's calibrated maximum, finer ticks for small channels; --no-channel-windows: one window per layer",
+    }) as Argv<T & HardwareArgs>;
 }
 
 /** The compile options every command that compiles takes from its arguments. */
@@ -70,5 +76,6 @@ export function compileOptionsFrom(
     target: args.target,
     ticks: args.ticks,
     agreement: args.agreement,
+    channelWindows: args["channel-windows"],
   };
 }
