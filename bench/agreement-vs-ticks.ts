@@ -11,6 +11,7 @@ import { activationStats, channelWindows, quantileWindows } from "../src/hw/cali
 import { evaluateCycle } from "../src/hw/evaluate.js";
 import { lowerToHw } from "../src/hw/lower.js";
 import { loadTarget } from "../src/hw/target/load.js";
+import { LENET5, MLP_DIGITS } from "./fixtures.js";
 import type { BenchTable } from "./table.js";
 
 export const TICKS = [4, 8, 16, 32, 64] as const;
@@ -18,10 +19,7 @@ export const TICKS = [4, 8, 16, 32, 64] as const;
 export async function agreementVsTicks(): Promise<BenchTable> {
   const target = loadTarget("loihi2");
   const rows: (string | number)[][] = [];
-  for (const [name, model, calib, test] of [
-    ["lenet5_fmnist", "test/fixtures/lenet5_fmnist.onnx", "test/fixtures/fmnist_calib_x.npy", "test/fixtures/fmnist_test_x.npy"],
-    ["mlp_digits", "test/fixtures/mlp_digits.onnx", "test/fixtures/digits_calib_x.npy", "test/fixtures/digits_test_x.npy"],
-  ] as const) {
+  for (const { name, model, calib, test } of [LENET5, MLP_DIGITS]) {
     const compiled = compile(model, calib);
     const shape = compiled.ann.nodes[0]!.shape;
     const size = shape.reduce((a, b) => a * b, 1);

@@ -22,15 +22,13 @@ import { compileCycle, type CycleResult } from "../src/sim/cycle/engine.js";
 import { simulateCycleBatch } from "../src/sim/cycle/batch.js";
 import { writeLavaProgram } from "../src/backends/lava/emit.js";
 import { roundToLavaCpu } from "../src/backends/lava/resolution.js";
+import { LENET5, MLP_DIGITS } from "./fixtures.js";
 import { timeIt, type BenchTable } from "./table.js";
 
 const TICKS_PER_WINDOW = 16;
 const LAVA_IMAGES = Number(process.env.LAVA_IMAGES ?? 10);
 
-const FIXTURES = [
-  { name: "mlp_digits", model: "test/fixtures/mlp_digits.onnx", calib: "test/fixtures/digits_calib_x.npy", test: "test/fixtures/digits_test_x.npy", shape: [64] },
-  { name: "lenet5_fmnist", model: "test/fixtures/lenet5_fmnist.onnx", calib: "test/fixtures/fmnist_calib_x.npy", test: "test/fixtures/fmnist_test_x.npy", shape: [1, 28, 28] },
-];
+const FIXTURES = [MLP_DIGITS, LENET5];
 
 /** Spikes as sorted "population sample neuron tick" lines: the form both sides are compared in. */
 type SpikeSet = Map<string, string[]>;

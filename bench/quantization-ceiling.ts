@@ -12,6 +12,7 @@ import { compile, loadSamples } from "../src/compile.js";
 import { CHANNEL_WINDOW_RATIO, channelsOf } from "../src/hw/calibration.js";
 import { normalizeInput } from "../src/mapping/map.js";
 import { argmaxRows } from "../src/verify/compare.js";
+import { LENET5, MLP_DIGITS } from "./fixtures.js";
 import type { BenchTable } from "./table.js";
 
 /** Window per channel of every hidden layer (one channel = the whole layer for layer windows). */
@@ -67,10 +68,7 @@ function windowsOf(g: AnnGraph, values: Map<string, Float64Array>, hidden: strin
 
 export async function quantizationCeiling(): Promise<BenchTable> {
   const rows: (string | number)[][] = [];
-  for (const [name, model, calib, test] of [
-    ["lenet5_fmnist", "test/fixtures/lenet5_fmnist.onnx", "test/fixtures/fmnist_calib_x.npy", "test/fixtures/fmnist_test_x.npy"],
-    ["mlp_digits", "test/fixtures/mlp_digits.onnx", "test/fixtures/digits_calib_x.npy", "test/fixtures/digits_test_x.npy"],
-  ] as const) {
+  for (const { name, model, calib, test } of [LENET5, MLP_DIGITS]) {
     const compiled = compile(model, calib);
     const g = compiled.mapping.rescaled;
     const input = compiled.net.populations[0]!;
