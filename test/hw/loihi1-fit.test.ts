@@ -10,14 +10,12 @@ import { importOnnx } from "../../src/onnx/import.js";
 import { loadTarget } from "../../src/hw/target/load.js";
 import { exactLadder, splitExact, termValue, weightFormat } from "../../src/hw/passes/fixed-point.js";
 import { hwIssues } from "../../src/hw/verify.js";
-import { encodeInputTicks } from "../../src/hw/io.js";
 import type { HwNetwork } from "../../src/hw/network.js";
 import type { Target } from "../../src/hw/target/target.js";
-import { compileCycle, runCycle } from "../../src/sim/cycle/index.js";
 import { prepare } from "../../src/place/prepared.js";
 import { forEachSynapse } from "../../src/backends/loihi/synapses.js";
 import { buildCoresConfig } from "../../src/backends/loihi/build.js";
-import { compileCores, runCores } from "../../src/backends/loihi/run.js";
+import { expectCoresMatchHw } from "../helpers/cores-check.js";
 import { rng } from "../helpers/random-canonical.js";
 
 const FIX = "test/fixtures";
@@ -125,22 +123,7 @@ describe("the fixtures on Loihi 1 (7 synapse formats per core)", () => {
     const hw = compiled.hw!;
     const cfg = buildCoresConfig(hw.placement);
     for (const c of cfg.cores) expect(c.synapseFormats.length).toBeLessThanOrEqual(7);
-    const cores = compileCores(cfg, hw.target);
-    const ref = compileCycle(hw.net, hw.target);
-    const size = shape.reduce((a, b) => a * b, 1);
-    let spikes = 0;
-    for (let s = 0; s < images; s++) {
-      const { spikes: input } = encodeInputTicks(hw.net, test.array.data.subarray(s * size, (s + 1) * size));
-      const a = runCycle(ref, input, { raster: true });
-      const b = runCores(cores, input);
-      for (const p of cfg.populations) {
-        const ras = a.raster![p.id] ?? { tick: new Int32Array(0), neuron: new Int32Array(0) };
-        const want = Array.from(ras.tick, (t, k) => ({ tick: t, neuron: ras.neuron[k]! })).sort((x, y) => x.tick - y.tick || x.neuron - y.neuron);
-        expect(b.spikes.get(p.id)).toEqual(want);
-        spikes += want.length;
-      }
-      expect(Array.from(b.logits[b.logits.length - 1]!)).toEqual(Array.from(a.readouts[a.readouts.length - 1]!.logits));
-    }
+    const spikes = expectCoresMatchHw(hw, cfg, test.array, shape.reduce((a, b) => a * b, 1), images);
     // Per image: one spike per hidden neuron and per clock neuron (the readout does not spike; input spikes are not compared).
     const neurons = hw.net.populations.reduce((a, p) => a + (p.id === hw.net.readouts[0]!.population ? 0 : p.shape.reduce((x, y) => x * y, 1)), 0);
     const inputs = hw.net.populations.filter((p) => p.kind === "source" && p.role === "input").reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0);

@@ -7,11 +7,9 @@ import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { compileGraph, loadSamples } from "../../src/compile.js";
 import { importOnnx } from "../../src/onnx/import.js";
-import { encodeInputTicks } from "../../src/hw/io.js";
-import { compileCycle, runCycle } from "../../src/sim/cycle/index.js";
 import { buildCoresConfig } from "../../src/backends/loihi/build.js";
+import { expectCoresMatchHw } from "../helpers/cores-check.js";
 import { readCoresFile, writeCoresFile } from "../../src/backends/loihi/files.js";
-import { compileCores, runCores } from "../../src/backends/loihi/run.js";
 import { compileSchema } from "../../src/util/schema.js";
 import { buildFitReport } from "../../src/place/fit-report.js";
 import { scratchDir } from "../helpers/scratch.js";
@@ -41,22 +39,7 @@ function check(model: string, data: string, target: string, images: number, lowe
   const [file] = writeCoresFile(dir, buildCoresConfig(hw.placement));
   const cfg = readCoresFile(file!);
   expect(cfg.cores.length).toBe(fit.totals.cores);
-  const cores = compileCores(cfg, hw.target);
-  const ref = compileCycle(hw.net, hw.target);
-  const size = shape.reduce((a, b) => a * b, 1);
-  let spikes = 0;
-  for (let s = 0; s < images; s++) {
-    const { spikes: input } = encodeInputTicks(hw.net, test.array.data.subarray(s * size, (s + 1) * size));
-    const a = runCycle(ref, input, { raster: true });
-    const b = runCores(cores, input);
-    for (const p of cfg.populations) {
-      const ras = a.raster![p.id] ?? { tick: new Int32Array(0), neuron: new Int32Array(0) };
-      const want = Array.from(ras.tick, (t, k) => ({ tick: t, neuron: ras.neuron[k]! })).sort((x, y) => x.tick - y.tick || x.neuron - y.neuron);
-      expect(b.spikes.get(p.id)).toEqual(want);
-      spikes += want.length;
-    }
-    expect(Array.from(b.logits[b.logits.length - 1]!)).toEqual(Array.from(a.readouts[a.readouts.length - 1]!.logits));
-  }
+  const spikes = expectCoresMatchHw(hw, cfg, test.array, shape.reduce((a, b) => a * b, 1), images);
   console.log(`${model} ${target}: cores.json run = HW IR run on ${images} images (${spikes} spikes compared)`);
   return { cfg, fit };
 }
