@@ -23,6 +23,7 @@ import { decayFloor, decayTowardZero } from "./arithmetic.js";
 import { firstCrossing, rampClip, type RampResult } from "./linear.js";
 import { compileSynapses } from "./synapses.js";
 import type { CompiledSynapses } from "./synapses.js";
+import { buildProjections, deliverSpike, type Projection } from "./projections.js";
 
 /** The target's arithmetic, as numbers the engine uses directly. */
 export interface CycleArithmetic {
@@ -295,8 +296,10 @@ export interface CycleProgram {
   arith: CycleArithmetic;
   populations: HwPopulation[];
   index: Map<string, number>;
-  /** Outgoing compiled synapse groups per population index. */
+  /** Outgoing compiled synapse groups per population index (CSR, one per HW IR group). */
   outgoing: CompiledSynapses[][];
+  /** What the engine routes a spike with: outgoing projections per population index (./projections.ts). */
+  projections: Projection[][];
   /** Longest latency + delay into each population (ring size − 1). */
   maxArrival: number[];
   /** Compartment state per population index (null for sources); reused by every run. */
@@ -307,7 +310,12 @@ export interface CycleProgram {
   clockNeuron: Int32Array;
 }
 
-export function compileCycle(net: HwNetwork, target: Target): CycleProgram {
+export interface CycleCompileOptions {
+  /** Route every group through its CSR instead of conv/dense projections (the reference the fast forms are tested against). */
+  csrOnly?: boolean;
+}
+
+export function compileCycle(net: HwNetwork, target: Target, options: CycleCompileOptions = {}): CycleProgram {
   const arith = arithmeticOf(target);
   const pops = new Map(net.populations.map((p) => [p.id, p]));
   if (pops.size !== net.populations.length) throw new InputError("HW IR has two populations with the same id", "re-run the lowering");
@@ -322,12 +330,15 @@ export function compileCycle(net: HwNetwork, target: Target): CycleProgram {
   const synArith = { weightShift: target.synapse.weightShift, perSynapseClip: target.synapse.perSynapseClip, maxDelay: target.synapse.delay?.max ?? 0 };
   const outgoing: CompiledSynapses[][] = net.populations.map(() => []);
   const maxArrival = net.populations.map(() => arith.latency);
-  for (const g of net.synapses) {
+  const compiled = net.synapses.map((g) => {
     const c = compileSynapses(g, pops, synArith);
     outgoing[index.get(g.source)!]!.push(c);
     const ti = index.get(g.target)!;
     maxArrival[ti] = Math.max(maxArrival[ti]!, arith.latency + c.maxDelay);
-  }
+    return c;
+  });
+  const projections: Projection[][] = net.populations.map(() => []);
+  for (const p of buildProjections(net.synapses, compiled, pops, index, synArith, !options.csrOnly)) projections[p.source]!.push(p);
   for (const r of net.readouts) {
     const p = pops.get(r.population);
     if (!p || p.kind !== "compartments") throw new InputError(`HW IR readout of '${r.population}': no such compartment population`, "re-run the lowering");
@@ -347,7 +358,7 @@ export function compileCycle(net: HwNetwork, target: Target): CycleProgram {
   for (const [t] of entries) clockOffsets[t + 1]!++;
   for (let t = 0; t < T; t++) clockOffsets[t + 1]! += clockOffsets[t]!;
   return {
-    net, arith, populations: net.populations, index, outgoing, maxArrival, groups, clockOffsets,
+    net, arith, populations: net.populations, index, outgoing, projections, maxArrival, groups, clockOffsets,
     clockPop: Int32Array.from(entries.map((e) => e[1])), clockNeuron: Int32Array.from(entries.map((e) => e[2])),
   };
 }
@@ -414,17 +425,17 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
   const { biasIntoU, compareGe } = arith;
   const ramp: RampResult = { v: 0, clipsHigh: 0, clipsLow: 0 };
 
-  // Outgoing groups with their target populations resolved once per run.
-  const fanout = outgoing.map((gs) => gs.map((g) => ({ g, dst: groups[prog.index.get(g.target)!]! })));
+  const { projections } = prog;
+  /** Delivers neuron `neuron` of population `pop`'s spike at tick t through every outgoing projection. */
   const route = (pop: number, neuron: number, t: number): void => {
-    const outs = fanout[pop]!;
-    for (let gi = 0; gi < outs.length; gi++) {
-      const { g, dst } = outs[gi]!;
-      const { offsets, post, contribution, delays } = g;
-      const k0 = offsets[neuron]!;
-      const k1 = offsets[neuron + 1]!;
-      if (delays !== null) {
-        for (let k = k0; k < k1; k++) {
+    const outs = projections[pop]!;
+    for (let pi = 0; pi < outs.length; pi++) {
+      const p = outs[pi]!;
+      const dst = groups[p.target]!;
+      const csr = p.csr;
+      if (csr !== null && csr.delays !== null) {
+        const { offsets, post, contribution, delays } = csr;
+        for (let k = offsets[neuron]!; k < offsets[neuron + 1]!; k++) {
           const arrival = t + L + delays[k]!;
           if (arrival >= T) continue;
           dst.deliver(post[k]!, arrival, contribution[k]!);
@@ -432,21 +443,8 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
         }
         continue;
       }
-      // One delay for the whole group: all synapses land in the same ring slot (the hot path, inlined).
-      const arrival = t + L + g.delay;
-      if (arrival >= T) continue;
-      const n = dst.n;
-      const base = (arrival % dst.slots) * n;
-      const { ring, blockFlag } = dst;
-      const s = arrival % dst.slots;
-      const blockBase = s * dst.blocks;
-      for (let k = k0; k < k1; k++) {
-        const i = post[k]!;
-        ring[base + i] += contribution[k]!;
-        blockFlag[blockBase + (i >> 5)] = 1;
-      }
-      if (k1 > k0) dst.slotFlag[s] = 1;
-      stats.synapticEvents += k1 - k0;
+      const arrival = t + L + p.delay;
+      if (arrival < T) stats.synapticEvents += deliverSpike(p, dst, neuron, arrival);
     }
   };
   const wrapU = (x: number): number => {
@@ -563,18 +561,22 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
       const du = c.decayU[i]!;
       const dv = c.decayV[i]!;
       const bias = c.bias[i]!;
-      let un = (du === 0 ? c.u[i]! : decay(c.u[i]!, du, unity)) + q + (biasIntoU ? bias : 0);
+      const u0 = c.u[i]!;
+      const v0 = c.v[i]!;
+      const cnt0 = c.counter[i]!;
+      let un = (du === 0 ? u0 : decay(u0, du, unity)) + q + (biasIntoU ? bias : 0);
       if (un >= uHalf || un < -uHalf) un = wrapU(un);
-      let vn = (dv === 0 ? c.v[i]! : decay(c.v[i]!, dv, unity)) + un + (biasIntoU ? 0 : bias);
+      let vn = (dv === 0 ? v0 : decay(v0, dv, unity)) + un + (biasIntoU ? 0 : bias);
+      let clipped = true;
       if (vn > vmax) {
         vn = vmax;
         overflow.vmax++;
       } else if (vn < vmin) {
         vn = vmin;
         overflow.vmin++;
-      }
+      } else clipped = false;
       let spike = false;
-      if (c.counter[i]! > 0) {
+      if (cnt0 > 0) {
         vn = 0;
         c.counter[i]!--;
       } else if (compareGe ? vn >= vth : vn > vth) {
@@ -586,9 +588,16 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
       c.v[i] = vn;
       if (spike) spikeOut(c, i, t);
       if (lazy) predict(c, i, t);
-      else if (!(un === 0 && bias === 0 && c.counter[i] === 0 && (vn === 0 || dv === 0)) && c.awake[i] === 0) {
-        c.awake[i] = 1;
-        c.awakeList[c.awakeCount++] = i;
+      else if (c.awake[i] === 0) {
+        // Stays awake unless the next input-free tick provably changes nothing: at rest, or at a fixed point of
+        // the tick rule (this tick had no input and left u, v and the counter as they were, without a spike or
+        // a clip, so every following input-free tick computes the same again).
+        const rest = un === 0 && bias === 0 && c.counter[i] === 0 && (vn === 0 || dv === 0);
+        const fixedPoint = q === 0 && !spike && !clipped && cnt0 === 0 && un === u0 && vn === v0;
+        if (!rest && !fixedPoint) {
+          c.awake[i] = 1;
+          c.awakeList[c.awakeCount++] = i;
+        }
       }
       return;
     }

@@ -35,6 +35,14 @@ const bad = (g: HwSynapseGroup, what: string): never => {
   throw new InputError(`HW IR synapse group '${g.id}' (${g.kind}, ${g.source} → ${g.target}): ${what}`, "the HW IR is inconsistent; re-run the lowering, or fix the hw.json that was edited by hand");
 };
 
+/** A weight mantissa's contribution to u on the target: w · 2^(shift + exp), an integer, clipped per synapse. */
+export function synapseContribution(g: HwSynapseGroup, arith: SynapseArithmetic, weight: number, exp: number): number {
+  const c = weightContribution(weight, arith.weightShift, exp);
+  if (!Number.isInteger(c)) bad(g, `weight ${weight} · 2^(${arith.weightShift} + ${exp}) is not an integer`);
+  const clipAt = arith.perSynapseClip;
+  return clipAt !== null && Math.abs(c) > clipAt ? Math.sign(c) * clipAt : c;
+}
+
 /** Collects (source, target, contribution, delay) entries, then packs them by source. */
 class CsrBuilder {
   private readonly src: number[] = [];
@@ -50,10 +58,7 @@ class CsrBuilder {
 
   add(source: number, target: number, weight: number, exp: number, delay: number): void {
     if (weight === 0) return;
-    let c = weightContribution(weight, this.arith.weightShift, exp);
-    if (!Number.isInteger(c)) bad(this.group, `weight ${weight} · 2^(${this.arith.weightShift} + ${exp}) is not an integer`);
-    const clipAt = this.arith.perSynapseClip;
-    if (clipAt !== null && Math.abs(c) > clipAt) c = Math.sign(c) * clipAt;
+    const c = synapseContribution(this.group, this.arith, weight, exp);
     if (!Number.isInteger(delay) || delay < 0 || delay > this.arith.maxDelay)
       bad(this.group, `delay ${delay} outside the target's 0..${this.arith.maxDelay} ticks (longer delays need relay neurons)`);
     this.src.push(source);

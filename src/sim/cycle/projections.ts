@@ -1,0 +1,309 @@
+/**
+ * How the cycle engine routes a spike: every synapse group becomes a projection, the cheapest form its structure
+ * allows. The CSR (./synapses.ts) costs a post index and a contribution loaded from memory per synaptic event, and
+ * lenet-sized networks stream megabytes of it per sample. Instead:
+ * - conv: the pre-scaled kernel (a few KB, stays in cache) and, per source row/column, the valid (tap, output)
+ *   pairs; targets are computed, not loaded.
+ * - dense: source-major rows of contributions; a spike adds one contiguous row to the target's ring slot.
+ * - csr: everything else (sparse groups, per-synapse delays).
+ * Groups with the same source, target, geometry and delay (the lowering's excitatory/inhibitory pairs) merge into
+ * one projection by summing their contributions: the ring holds exact integer sums, so the order and grouping of
+ * additions never changes a result. Events are still counted per nonzero synapse, as the CSR counts them.
+ */
+import type { HwConvSynapses, HwDenseSynapses, HwPopulation, HwSynapseGroup } from "../../hw/network.js";
+import { populationSize } from "../../hw/network.js";
+import { synapseContribution, type CompiledSynapses, type SynapseArithmetic } from "./synapses.js";
+
+export const CSR = 0;
+export const CONV = 1;
+export const DENSE = 2;
+
+/** One class for every form (a single hidden class keeps the router's property loads monomorphic). */
+export class Projection {
+  kind = CSR;
+  /** Source and target population indices. */
+  source = -1;
+  target = -1;
+  /** Delay of every synapse (conv, dense, and csr without per-synapse delays). */
+  delay = 0;
+  /** Nonzero synapses of each source neuron (the synaptic events one spike causes). */
+  events = new Int32Array(0);
+  // csr
+  csr: CompiledSynapses | null = null;
+  // dense: contribution[j * nTarget + i]
+  nTarget = 0;
+  dense = new Float64Array(0);
+  // conv: source (ci, iy, ix) = decomposition of j by [H, W]; kernel[((co * cinG + cl) * kh + ky) * kw + kx]
+  kernel = new Float64Array(0);
+  H = 0;
+  W = 0;
+  kh = 0;
+  kw = 0;
+  cinG = 0;
+  coutG = 0;
+  /** Output plane size Ho·Wo and row length Wo. */
+  plane = 0;
+  Wo = 0;
+  /**
+   * Stride 1 and dilation 1 along W: the valid taps of a source column are a run, and with the kernel rows stored
+   * mirrored (kernel[... + kw − 1 − kx]) the run's outputs and kernel entries both ascend: one contiguous add.
+   */
+  unitCols = false;
+  /** Per source row iy: valid (ky, oy) pairs at [rowStart[iy], rowStart[iy+1]) of rowK / rowO. */
+  rowStart = new Int32Array(0);
+  rowK = new Int32Array(0);
+  rowO = new Int32Array(0);
+  /** Per source column ix: valid (kx, ox) pairs, and the smallest and largest ox (for the input flags). */
+  colStart = new Int32Array(0);
+  colK = new Int32Array(0);
+  colO = new Int32Array(0);
+  colOMin = new Int32Array(0);
+  colOMax = new Int32Array(0);
+}
+
+/** Valid (tap, output) pairs per input coordinate along one axis: out·stride = in + pad − tap·dilation. */
+function axisPairs(n: number, nOut: number, taps: number, stride: number, pad: number, dilation: number) {
+  const start = new Int32Array(n + 1);
+  const tap: number[] = [];
+  const out: number[] = [];
+  const oMin = new Int32Array(n);
+  const oMax = new Int32Array(n);
+  for (let x = 0; x < n; x++) {
+    start[x] = tap.length;
+    oMin[x] = nOut;
+    oMax[x] = -1;
+    for (let k = 0; k < taps; k++) {
+      const num = x + pad - k * dilation;
+      if (num < 0 || num % stride !== 0) continue;
+      const o = num / stride;
+      if (o >= nOut) continue;
+      tap.push(k);
+      out.push(o);
+      oMin[x] = Math.min(oMin[x]!, o);
+      oMax[x] = Math.max(oMax[x]!, o);
+    }
+  }
+  start[n] = tap.length;
+  return { start, tap: Int32Array.from(tap), out: Int32Array.from(out), oMin, oMax };
+}
+
+const expAt = (e: number | Int8Array, i: number): number => (typeof e === "number" ? e : e[i]!);
+
+function sameGeometry(a: HwConvSynapses, b: HwConvSynapses): boolean {
+  const eq = (x: readonly number[], y: readonly number[]) => x.length === y.length && x.every((v, i) => v === y[i]);
+  return a.group === b.group && a.delay === b.delay && eq(a.kernel, b.kernel) && eq(a.stride, b.stride) && eq(a.pads, b.pads) && eq(a.dilation, b.dilation);
+}
+
+function uniformDelay(g: HwDenseSynapses): number | null {
+  if (typeof g.delay === "number") return g.delay;
+  const d = g.delay[0] ?? 0;
+  return g.delay.every((x) => x === d) ? d : null;
+}
+
+/** Adds conv group g's clipped contributions into p.kernel (already shaped). */
+function addConvKernel(p: Projection, g: HwConvSynapses, arith: SynapseArithmetic): void {
+  const per = p.cinG * p.kh * p.kw;
+  for (let k = 0; k < g.weight.length; k++) {
+    const w = g.weight[k]!;
+    if (w !== 0) p.kernel[k] = p.kernel[k]! + synapseContribution(g, arith, w, expAt(g.weightExp, Math.floor(k / per)));
+  }
+}
+
+function convProjection(gs: HwConvSynapses[], src: HwPopulation, dst: HwPopulation, arith: SynapseArithmetic): Projection {
+  const g = gs[0]!;
+  const [C, H, W] = src.shape as [number, number, number];
+  const [Co, Ho, Wo] = dst.shape as [number, number, number];
+  const p = new Projection();
+  p.kind = CONV;
+  p.delay = g.delay;
+  p.H = H;
+  p.W = W;
+  [p.kh, p.kw] = g.kernel;
+  p.cinG = C / g.group;
+  p.coutG = Co / g.group;
+  p.plane = Ho * Wo;
+  p.Wo = Wo;
+  p.kernel = new Float64Array(g.weight.length);
+  for (const gi of gs) addConvKernel(p, gi, arith);
+  p.unitCols = g.stride[1] === 1 && g.dilation[1] === 1;
+  if (p.unitCols) {
+    for (let r = 0; r < p.kernel.length; r += p.kw) p.kernel.subarray(r, r + p.kw).reverse();
+  }
+  const rows = axisPairs(H, Ho, p.kh, g.stride[0], g.pads[0], g.dilation[0]);
+  const cols = axisPairs(W, Wo, p.kw, g.stride[1], g.pads[1], g.dilation[1]);
+  p.rowStart = rows.start;
+  p.rowK = rows.tap;
+  p.rowO = rows.out;
+  p.colStart = cols.start;
+  p.colK = cols.tap;
+  p.colO = cols.out;
+  p.colOMin = cols.oMin;
+  p.colOMax = cols.oMax;
+  return p;
+}
+
+function denseProjection(gs: HwDenseSynapses[], nS: number, nT: number, delay: number, arith: SynapseArithmetic): Projection {
+  const p = new Projection();
+  p.kind = DENSE;
+  p.delay = delay;
+  p.nTarget = nT;
+  p.dense = new Float64Array(nS * nT);
+  for (const g of gs) {
+    for (let i = 0; i < nT; i++) {
+      const exp = expAt(g.weightExp, i);
+      for (let j = 0; j < nS; j++) {
+        const w = g.weight[i * nS + j]!;
+        if (w !== 0) p.dense[j * nT + i] = p.dense[j * nT + i]! + synapseContribution(g, arith, w, exp);
+      }
+    }
+  }
+  return p;
+}
+
+/** Below this share of nonzero entries a dense group stays CSR (a dense row would add mostly zeros). */
+const DENSE_MIN_FILL = 0.25;
+
+/**
+ * The projections of every group (already validated and compiled to CSR by compileSynapses, in `compiled`, same
+ * order as `groups`), merged where they can be; all CSR when not `structured`. `index` maps a population id to its index.
+ */
+export function buildProjections(
+  groups: HwSynapseGroup[],
+  compiled: CompiledSynapses[],
+  pops: Map<string, HwPopulation>,
+  index: Map<string, number>,
+  arith: SynapseArithmetic,
+  structured = true,
+): Projection[] {
+  const out: Projection[] = [];
+  const done = new Uint8Array(groups.length);
+  for (let a = 0; a < groups.length; a++) {
+    if (done[a]) continue;
+    const g = groups[a]!;
+    const src = pops.get(g.source)!;
+    const dst = pops.get(g.target)!;
+    const nS = populationSize(src);
+    const nT = populationSize(dst);
+    // Partners: later groups of the same kind, source, target and structure.
+    const members = [a];
+    let p: Projection;
+    if (structured && g.kind === "conv") {
+      for (let b = a + 1; b < groups.length; b++) {
+        const h = groups[b]!;
+        if (!done[b] && h.kind === "conv" && h.source === g.source && h.target === g.target && sameGeometry(g, h)) members.push(b);
+      }
+      p = convProjection(members.map((m) => groups[m] as HwConvSynapses), src, dst, arith);
+    } else if (structured && g.kind === "dense" && uniformDelay(g) !== null && compiled[a]!.post.length >= DENSE_MIN_FILL * nS * nT) {
+      const d = uniformDelay(g)!;
+      for (let b = a + 1; b < groups.length; b++) {
+        const h = groups[b]!;
+        if (!done[b] && h.kind === "dense" && h.source === g.source && h.target === g.target && uniformDelay(h) === d) members.push(b);
+      }
+      p = denseProjection(members.map((m) => groups[m] as HwDenseSynapses), nS, nT, d, arith);
+    } else {
+      p = new Projection();
+      p.kind = CSR;
+      p.csr = compiled[a]!;
+      p.delay = compiled[a]!.delay;
+    }
+    p.source = index.get(g.source)!;
+    p.target = index.get(g.target)!;
+    p.events = new Int32Array(nS);
+    for (const m of members) {
+      done[m] = 1;
+      const { offsets } = compiled[m]!;
+      for (let j = 0; j < nS; j++) p.events[j] = p.events[j]! + offsets[j + 1]! - offsets[j]!;
+    }
+    out.push(p);
+  }
+  return out;
+}
+
+/** What a projection delivers into: a compartment population's delay ring (engine.ts, Compartments). */
+export interface RingTarget {
+  readonly n: number;
+  slots: number;
+  ring: Float64Array;
+  blocks: number;
+  blockFlag: Uint8Array;
+  slotFlag: Uint8Array;
+}
+
+/**
+ * Adds the contributions of source neuron j's spike, which arrive at tick `arrival`, to dst's ring: one slot, since
+ * every synapse of a non-CSR projection (and of a CSR one without per-synapse delays) has the same delay. Flags the
+ * slot and the blocks of 32 neurons that may have input. Returns the synaptic events (nonzero synapses).
+ */
+export function deliverSpike(p: Projection, dst: RingTarget, j: number, arrival: number): number {
+  const events = p.events[j]!;
+  if (events === 0) return 0;
+  const s = arrival % dst.slots;
+  const base = s * dst.n;
+  const blockBase = s * dst.blocks;
+  const { ring, blockFlag } = dst;
+  dst.slotFlag[s] = 1;
+  if (p.kind === CONV) {
+    // Source (ci, iy, ix); targets (co, oy, ox) over the valid taps of its row and column.
+    const HW = p.H * p.W;
+    const ci = (j / HW) | 0;
+    const r = j - ci * HW;
+    const iy = (r / p.W) | 0;
+    const ix = r - iy * p.W;
+    const gi = (ci / p.cinG) | 0;
+    const cl = ci - gi * p.cinG;
+    const { kernel, rowK, rowO, kh, kw, Wo, plane, cinG } = p;
+    const r0 = p.rowStart[iy]!;
+    const r1 = p.rowStart[iy + 1]!;
+    if (r0 === r1) return events;
+    const c0 = p.colStart[ix]!;
+    const c1 = p.colStart[ix + 1]!;
+    const oMin = p.colOMin[ix]!;
+    const oMax = p.colOMax[ix]!;
+    const coEnd = (gi + 1) * p.coutG;
+    // Rows of one output channel lie between the first and last valid oy: flag those blocks once per channel.
+    const yFirst = rowO[r0]! < rowO[r1 - 1]! ? rowO[r0]! : rowO[r1 - 1]!;
+    const yLast = rowO[r0]! < rowO[r1 - 1]! ? rowO[r1 - 1]! : rowO[r0]!;
+    if (p.unitCols) {
+      // Valid kx run [kx0, kx1] ↔ mirrored kernel columns m ∈ [kw − 1 − kx1, kw − kx0); output ox = oMin + (m − m0).
+      const m0 = kw - 1 - p.colK[c1 - 1]!;
+      const len = c1 - c0;
+      for (let co = gi * p.coutG; co < coEnd; co++) {
+        const kb = (co * cinG + cl) * kh;
+        const ob = base + co * plane + oMin;
+        for (let a = r0; a < r1; a++) {
+          const k = (kb + rowK[a]!) * kw + m0;
+          const o = ob + rowO[a]! * Wo;
+          for (let m = 0; m < len; m++) ring[o + m] += kernel[k + m]!;
+        }
+        blockFlag.fill(1, blockBase + ((co * plane + yFirst * Wo + oMin) >> 5), blockBase + ((co * plane + yLast * Wo + oMax) >> 5) + 1);
+      }
+      return events;
+    }
+    const { colK, colO } = p;
+    for (let co = gi * p.coutG; co < coEnd; co++) {
+      const kb = (co * cinG + cl) * kh;
+      const ob = base + co * plane;
+      for (let a = r0; a < r1; a++) {
+        const k = (kb + rowK[a]!) * kw;
+        const o = ob + rowO[a]! * Wo;
+        for (let c = c0; c < c1; c++) ring[o + colO[c]!] += kernel[k + colK[c]!]!;
+      }
+      blockFlag.fill(1, blockBase + ((co * plane + yFirst * Wo + oMin) >> 5), blockBase + ((co * plane + yLast * Wo + oMax) >> 5) + 1);
+    }
+    return events;
+  }
+  if (p.kind === DENSE) {
+    const { dense, nTarget } = p;
+    const row = j * nTarget;
+    for (let i = 0; i < nTarget; i++) ring[base + i] += dense[row + i]!;
+    blockFlag.fill(1, blockBase, blockBase + dst.blocks);
+    return events;
+  }
+  const { offsets, post, contribution } = p.csr!;
+  for (let k = offsets[j]!; k < offsets[j + 1]!; k++) {
+    const i = post[k]!;
+    ring[base + i] += contribution[k]!;
+    blockFlag[blockBase + (i >> 5)] = 1;
+  }
+  return events;
+}
