@@ -32,34 +32,26 @@ export interface SpikingStats {
 
 type Times = (id: string) => Float64Array;
 
+/** The decoded activations of each projection's source. */
+function decodeSources(sources: Population[], times: Times): Float64Array[] {
+  return sources.map((src) => decodeTimes(times(src.id), src.window.tMax));
+}
+
 /** Σ_k projection_k(decoded source activations), [batch, size]. */
-function inputDrive(
-  projections: PreparedSpiking["excitatory"],
-  sources: Population[],
-  shape: number[],
-  times: Times,
-  batch: number,
-): Float64Array {
+function inputDrive(projections: PreparedSpiking["excitatory"], sources: Population[], xs: Float64Array[], shape: number[], batch: number): Float64Array {
   const out = new Float64Array(batch * product(shape));
-  projections.forEach((proj, k) => {
-    const src = sources[k]!;
-    applyTerm(proj, decodeTimes(times(src.id), src.window.tMax), src.shape, shape, batch, out);
-  });
+  projections.forEach((proj, k) => applyTerm(proj, xs[k]!, sources[k]!.shape, shape, batch, out));
   return out;
 }
 
-/** Largest decoded activation per sample over all sources. */
-function maxActivation(sources: Population[], times: Times, batch: number): Float64Array {
+/** Largest decoded activation per sample over all sources (decoded activations are ≥ 0). */
+function maxActivation(xs: Float64Array[], batch: number): Float64Array {
   const out = new Float64Array(batch);
-  for (const src of sources) {
-    const t = times(src.id);
-    const n = t.length / batch;
+  for (const x of xs) {
+    const n = x.length / batch;
     for (let b = 0; b < batch; b++) {
       let m = out[b]!;
-      for (let j = b * n; j < (b + 1) * n; j++) {
-        const x = src.window.tMax - t[j]!;
-        if (x > m) m = x;
-      }
+      for (let j = b * n; j < (b + 1) * n; j++) if (x[j]! > m) m = x[j]!;
       out[b] = m;
     }
   }
@@ -76,7 +68,8 @@ export function simulateSpiking(
   const size = product(pop.shape);
   const t1 = pop.window.tMin;
   const t2 = pop.window.tMax;
-  const drive = inputDrive(pop.projections, sources, pop.shape, times, batch);
+  const xs = decodeSources(sources, times);
+  const drive = inputDrive(pop.projections, sources, xs, pop.shape, batch);
   const out = new Float64Array(batch * size);
   const stats: SpikingStats = { scanned: 0, early: 0, widenBy: Number.NEGATIVE_INFINITY };
 
@@ -96,28 +89,33 @@ export function simulateSpiking(
   }
 
   const rampBefore = pop.alpha * (t1 - pop.inputWindow.tMin);
-  const xMax = maxActivation(sources, times, batch);
-  let excitatory: Float64Array | undefined;
-  const pending: number[] = [];
-  for (let b = 0; b < batch; b++)
-    for (let i = 0; i < size; i++) {
-      const k = b * size + i;
-      const th = pop.threshold[i]!;
-      const t = (prep.offset[i]! - drive[k]!) / prep.slope[i]!;
-      if (!(t >= t1) || rampBefore + prep.excitatorySum[i]! * xMax[b]! >= th) {
-        pending.push(k);
-        continue;
-      }
-      out[k] = t < t2 ? t : t2;
+  const xMax = maxActivation(xs, batch);
+  const { threshold } = pop;
+  const { offset, slope, excitatorySum } = prep;
+  const pending = new Int32Array(batch * size);
+  let pendingCount = 0;
+  for (let b = 0, k = 0; b < batch; b++) {
+    const xm = xMax[b]!;
+    for (let i = 0; i < size; i++, k++) {
+      const t = (offset[i]! - drive[k]!) / slope[i]!;
+      if (!(t >= t1) || rampBefore + excitatorySum[i]! * xm >= threshold[i]!) {
+        pending[pendingCount++] = k;
+        out[k] = t; // the closed form, kept for the second bound
+      } else out[k] = t < t2 ? t : t2;
     }
+  }
   // Second, tighter bound for the neurons the cheap one could not clear.
   const scan: number[] = [];
-  if (pending.length > 0) {
-    excitatory = inputDrive(prep.excitatory, sources, pop.shape, times, batch);
-    for (const k of pending) {
-      const i = k % size;
-      const t = (prep.offset[i]! - drive[k]!) / prep.slope[i]!;
-      if (t >= t1 && rampBefore + excitatory[k]! < pop.threshold[i]!) out[k] = t < t2 ? t : t2;
+  let excitatory: Float64Array | undefined;
+  if (pendingCount > 0) {
+    excitatory = inputDrive(prep.excitatory, sources, xs, pop.shape, batch);
+    // pending is ascending: track the sample instead of dividing.
+    for (let n = 0, first = 0; n < pendingCount; n++) {
+      const k = pending[n]!;
+      while (k >= first + size) first += size;
+      const i = k - first;
+      const t = out[k]!;
+      if (t >= t1 && rampBefore + excitatory[k]! < threshold[i]!) out[k] = t < t2 ? t : t2;
       else scan.push(k);
     }
   }
@@ -184,7 +182,7 @@ export function simulateGate(pop: GatePopulation, source: Population, sourceTime
 export function simulateReadout(prep: PreparedReadout, times: Times, batch: number): Float64Array {
   const { pop, sources } = prep;
   const size = product(pop.shape);
-  const v = inputDrive(pop.projections, sources, pop.shape, times, batch);
+  const v = inputDrive(pop.projections, sources, decodeSources(sources, times), pop.shape, batch);
   const ramp = pop.window.tMin - pop.inputWindow.tMin;
   for (let b = 0; b < batch; b++)
     for (let i = 0; i < size; i++) {
