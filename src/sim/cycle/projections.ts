@@ -5,7 +5,8 @@
  * - conv: the pre-scaled kernel (a few KB, stays in cache) and, per source row/column, the valid (tap, output)
  *   pairs; targets are computed, not loaded.
  * - dense: source-major rows of contributions; a spike adds one contiguous row to the target's ring slot.
- * - csr: everything else (sparse groups, per-synapse delays).
+ * - csr: everything else (sparse groups), split into one CSR per delay when synapses have their own delays; a
+ *   uniform-delay CSR full enough (a clock's group) becomes dense rows too.
  * Groups with the same source, target, geometry and delay (the lowering's excitatory/inhibitory pairs) merge into
  * one projection by summing their contributions: the ring holds exact integer sums, so the order and grouping of
  * additions never changes a result. Events are still counted per nonzero synapse, as the CSR counts them.
@@ -160,8 +161,50 @@ function denseProjection(gs: HwDenseSynapses[], nS: number, nT: number, delay: n
   return p;
 }
 
-/** Below this share of nonzero entries a dense group stays CSR (a dense row would add mostly zeros). */
+/** Below this share of nonzero entries a group stays CSR (a dense row would add mostly zeros). */
 const DENSE_MIN_FILL = 0.25;
+
+/** A uniform-delay CSR (e.g. a clock's group, with duplicate synapses) as dense rows: duplicates summed. */
+function denseFromCsr(c: CompiledSynapses, nS: number, nT: number): Projection {
+  const p = new Projection();
+  p.kind = DENSE;
+  p.delay = c.delay;
+  p.nTarget = nT;
+  p.dense = new Float64Array(nS * nT);
+  for (let j = 0; j < nS; j++) for (let k = c.offsets[j]!; k < c.offsets[j + 1]!; k++) p.dense[j * nT + c.post[k]!] += c.contribution[k]!;
+  return p;
+}
+
+/** A CSR with per-synapse delays split into one uniform-delay CSR per delay (each spike then fills whole slots). */
+function splitByDelay(c: CompiledSynapses, nS: number): CompiledSynapses[] {
+  const delays = c.delays!;
+  const out: CompiledSynapses[] = [];
+  for (let d = 0; d <= c.maxDelay; d++) {
+    const offsets = new Int32Array(nS + 1);
+    for (let j = 0; j < nS; j++) {
+      let n = 0;
+      for (let k = c.offsets[j]!; k < c.offsets[j + 1]!; k++) if (delays[k] === d) n++;
+      offsets[j + 1] = offsets[j]! + n;
+    }
+    const total = offsets[nS]!;
+    if (total === 0) continue;
+    const post = new Int32Array(total);
+    const contribution = new Float64Array(total);
+    let at = 0;
+    for (let k = 0; k < c.post.length; k++) {
+      if (delays[k] !== d) continue;
+      post[at] = c.post[k]!;
+      contribution[at++] = c.contribution[k]!;
+    }
+    out.push({ ...c, offsets, post, contribution, delays: null, delay: d, maxDelay: d });
+  }
+  return out;
+}
+
+/** Nonzero synapses per source neuron of CSR c, added into `events`. */
+function countEvents(events: Int32Array, c: CompiledSynapses): void {
+  for (let j = 0; j < events.length; j++) events[j] = events[j]! + c.offsets[j + 1]! - c.offsets[j]!;
+}
 
 /**
  * The projections of every group (already validated and compiled to CSR by compileSynapses, in `compiled`, same
@@ -177,6 +220,11 @@ export function buildProjections(
 ): Projection[] {
   const out: Projection[] = [];
   const done = new Uint8Array(groups.length);
+  const finish = (p: Projection, g: HwSynapseGroup): Projection => {
+    p.source = index.get(g.source)!;
+    p.target = index.get(g.target)!;
+    return p;
+  };
   for (let a = 0; a < groups.length; a++) {
     if (done[a]) continue;
     const g = groups[a]!;
@@ -201,20 +249,30 @@ export function buildProjections(
       }
       p = denseProjection(members.map((m) => groups[m] as HwDenseSynapses), nS, nT, d, arith);
     } else {
-      p = new Projection();
-      p.kind = CSR;
-      p.csr = compiled[a]!;
-      p.delay = compiled[a]!.delay;
+      // CSR forms: per delay when the group has per-synapse delays; dense rows when full enough.
+      const c = compiled[a]!;
+      done[a] = 1;
+      const parts = structured && c.delays !== null ? splitByDelay(c, nS) : [c];
+      for (const part of parts) {
+        if (structured && part.delays === null && part.post.length >= DENSE_MIN_FILL * nS * nT) p = denseFromCsr(part, nS, nT);
+        else {
+          p = new Projection();
+          p.kind = CSR;
+          p.csr = part;
+          p.delay = part.delay;
+        }
+        p.events = new Int32Array(nS);
+        countEvents(p.events, part);
+        out.push(finish(p, g));
+      }
+      continue;
     }
-    p.source = index.get(g.source)!;
-    p.target = index.get(g.target)!;
     p.events = new Int32Array(nS);
     for (const m of members) {
       done[m] = 1;
-      const { offsets } = compiled[m]!;
-      for (let j = 0; j < nS; j++) p.events[j] = p.events[j]! + offsets[j + 1]! - offsets[j]!;
+      countEvents(p.events, compiled[m]!);
     }
-    out.push(p);
+    out.push(finish(p, g));
   }
   return out;
 }
@@ -227,6 +285,11 @@ export interface RingTarget {
   blocks: number;
   blockFlag: Uint8Array;
   slotFlag: Uint8Array;
+}
+
+/** Sets flags[from..to] (a loop: TypedArray.fill is a builtin call, costly for the few entries set here). */
+function flagBlocks(flags: Uint8Array, from: number, to: number): void {
+  for (let b = from; b <= to; b++) flags[b] = 1;
 }
 
 /**
@@ -275,7 +338,7 @@ export function deliverSpike(p: Projection, dst: RingTarget, j: number, arrival:
           const o = ob + rowO[a]! * Wo;
           for (let m = 0; m < len; m++) ring[o + m] += kernel[k + m]!;
         }
-        blockFlag.fill(1, blockBase + ((co * plane + yFirst * Wo + oMin) >> 5), blockBase + ((co * plane + yLast * Wo + oMax) >> 5) + 1);
+        flagBlocks(blockFlag, blockBase + ((co * plane + yFirst * Wo + oMin) >> 5), blockBase + ((co * plane + yLast * Wo + oMax) >> 5));
       }
       return events;
     }
@@ -288,7 +351,7 @@ export function deliverSpike(p: Projection, dst: RingTarget, j: number, arrival:
         const o = ob + rowO[a]! * Wo;
         for (let c = c0; c < c1; c++) ring[o + colO[c]!] += kernel[k + colK[c]!]!;
       }
-      blockFlag.fill(1, blockBase + ((co * plane + yFirst * Wo + oMin) >> 5), blockBase + ((co * plane + yLast * Wo + oMax) >> 5) + 1);
+      flagBlocks(blockFlag, blockBase + ((co * plane + yFirst * Wo + oMin) >> 5), blockBase + ((co * plane + yLast * Wo + oMax) >> 5));
     }
     return events;
   }
@@ -296,7 +359,7 @@ export function deliverSpike(p: Projection, dst: RingTarget, j: number, arrival:
     const { dense, nTarget } = p;
     const row = j * nTarget;
     for (let i = 0; i < nTarget; i++) ring[base + i] += dense[row + i]!;
-    blockFlag.fill(1, blockBase, blockBase + dst.blocks);
+    flagBlocks(blockFlag, blockBase, blockBase + dst.blocks - 1);
     return events;
   }
   const { offsets, post, contribution } = p.csr!;
