@@ -17,7 +17,6 @@ import { decodeTimes, NO_SPIKE } from "./encode.js";
 import type { PreparedReadout, PreparedSpiking } from "./prepare.js";
 import { gatherEvents } from "./gather.js";
 import { binnedBoundBelow, firstCrossing, scanBuffers } from "./scan.js";
-import { proveBySweep } from "./proof-sweep.js";
 
 export interface SpikingStats {
   /** Neurons (over the batch) inspected input by input (binned bound, then the sorted scan if needed). */
@@ -120,9 +119,7 @@ export function simulateSpiking(
       else scan.push(k);
     }
   }
-  // Then the exact sweep over shared receptive fields (proof-sweep.ts); the sorted scan only for what it leaves.
-  const rest = proveBySweep(prep, times, batch, scan, drive, out);
-  if (rest.length > 0) scanNeurons(prep, times, batch, rest, drive, out, stats);
+  if (scan.length > 0) scanNeurons(prep, times, batch, scan, drive, out, stats);
   for (let k = 0; k < out.length; k++) if (out[k]! < t1) stats.early++;
   return { times: out, stats };
 }
@@ -172,12 +169,13 @@ function scanNeurons(
 export function simulateGate(pop: GatePopulation, source: Population, sourceTimes: Float64Array, batch: number): Float64Array {
   const [c, ih, iw] = source.shape as [number, number, number];
   const [, oh, ow] = pop.shape as [number, number, number];
-  // min over t = −max over −t (and max over t = −min over −t for the latest-wins channels).
-  const neg = new Float64Array(sourceTimes.length);
-  for (let i = 0; i < neg.length; i++) neg[i] = -(sourceTimes[i]! + pop.projection.delay);
+  // The first spike is a min pool (a max pool with sign −1), the last a max pool. The delay shifts every input
+  // equally, so it is added after the pool: rounding is monotone, so the same winner and the same sum.
+  const sign = Int8Array.from(pop.channelSign, (s) => -s);
   const out = new Float64Array(batch * c * oh * ow);
-  maxPool2d({ ...pop.projection, input: neg, batch, channels: c, inH: ih, inW: iw, output: out, outH: oh, outW: ow }, pop.channelSign);
-  for (let i = 0; i < out.length; i++) out[i] = -out[i]!;
+  maxPool2d({ ...pop.projection, input: sourceTimes, batch, channels: c, inH: ih, inW: iw, output: out, outH: oh, outW: ow }, sign);
+  const d = pop.projection.delay;
+  if (d !== 0) for (let i = 0; i < out.length; i++) out[i]! += d;
   return out;
 }
 
