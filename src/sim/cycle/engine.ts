@@ -260,6 +260,7 @@ class Compartments {
 
   /** Puts neuron i's next event at tick t (a previous pending entry becomes stale). */
   schedule(i: number, t: number): void {
+    if (this.nextEvent[i] === t) return; // that entry is still pending
     this.nextEvent[i] = t;
     if (this.poolLen === this.poolNeuron.length) {
       const grow = (a: Int32Array) => {
@@ -663,19 +664,16 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
           K -= r;
         }
         if (K > 0 && s !== 0) {
-          if (s > 0) {
-            const k1 = Math.floor((hi - vi) / s) + 1;
-            if (K >= k1) {
-              vi = hi;
-              clipHi += K - k1 + 1;
-            } else vi += K * s;
-          } else {
-            const k1 = Math.floor((vi - lo) / -s) + 1;
-            if (K >= k1) {
-              vi = lo;
-              clipLo += K - k1 + 1;
-            } else vi += K * s;
-          }
+          // Clipped iff v + K·s leaves [lo, hi] (a product beyond 2^53 is inexact but then far outside); only
+          // then is the first clipped tick k1 needed.
+          const vk = vi + K * s;
+          if (vk > hi) {
+            clipHi += K - Math.floor((hi - vi) / s);
+            vi = hi;
+          } else if (vk < lo) {
+            clipLo += K - Math.floor((vi - lo) / -s);
+            vi = lo;
+          } else vi = vk;
         }
       }
       // Tick t by the exact rule.
@@ -707,9 +705,11 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
       const s = un + b;
       let at = -1;
       if (s > 0 && (compareGe ? hi >= th : hi > th)) {
-        const v0 = cnt > 0 ? 0 : vn;
-        const kk = compareGe ? Math.max(1, Math.ceil((th - v0) / s)) : Math.floor((th - v0) / s) + 1;
-        at = t + cnt + kk;
+        // The crossing is k ticks after the refractory ones; it matters only if k ≤ m (before the last tick):
+        // for integers that is x ≤ m·s (≥) or x < m·s (>), tested without a division.
+        const x = th - (cnt > 0 ? 0 : vn);
+        const m = T - 1 - t - cnt;
+        if (m >= 1 && (compareGe ? x <= m * s : x < m * s)) at = t + cnt + (compareGe ? Math.max(1, Math.ceil(x / s)) : Math.floor(x / s) + 1);
       }
       if (at > t && at < T) c.schedule(i, at);
       else nextEvent[i] = -1;

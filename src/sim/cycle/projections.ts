@@ -34,7 +34,7 @@ export class Projection {
   // dense: contribution[j * nTarget + i]
   nTarget = 0;
   dense = new Float64Array(0);
-  // conv: source (ci, iy, ix) = decomposition of j by [H, W]; kernel[((co * cinG + cl) * kh + ky) * kw + kx]
+  // conv: source (ci, iy, ix) = decomposition of j by [H, W]; kernel[((ci * kh + ky) * kw + kx) * coutG + co mod coutG]
   kernel = new Float64Array(0);
   H = 0;
   W = 0;
@@ -45,11 +45,6 @@ export class Projection {
   /** Output plane size Ho·Wo and row length Wo. */
   plane = 0;
   Wo = 0;
-  /**
-   * Stride 1 and dilation 1 along W: the valid taps of a source column are a run, and with the kernel rows stored
-   * mirrored (kernel[... + kw − 1 − kx]) the run's outputs and kernel entries both ascend: one contiguous add.
-   */
-  unitCols = false;
   /** Per source row iy: valid (ky, oy) pairs at [rowStart[iy], rowStart[iy+1]) of rowK / rowO. */
   rowStart = new Int32Array(0);
   rowK = new Int32Array(0);
@@ -126,9 +121,14 @@ function convProjection(gs: HwConvSynapses[], src: HwPopulation, dst: HwPopulati
   p.Wo = Wo;
   p.kernel = new Float64Array(g.weight.length);
   for (const gi of gs) addConvKernel(p, gi, arith);
-  p.unitCols = g.stride[1] === 1 && g.dilation[1] === 1;
-  if (p.unitCols) {
-    for (let r = 0; r < p.kernel.length; r += p.kw) p.kernel.subarray(r, r + p.kw).reverse();
+  // [co][cl][ky][kx] → [ci][ky][kx][co within its group]
+  const taps = p.kh * p.kw;
+  const byOutput = p.kernel;
+  p.kernel = new Float64Array(byOutput.length);
+  for (let co = 0; co < Co; co++) {
+    const gi = Math.floor(co / p.coutG);
+    for (let cl = 0; cl < p.cinG; cl++)
+      for (let t = 0; t < taps; t++) p.kernel[((gi * p.cinG + cl) * taps + t) * p.coutG + (co - gi * p.coutG)] = byOutput[(co * p.cinG + cl) * taps + t]!;
   }
   const rows = axisPairs(H, Ho, p.kh, g.stride[0], g.pads[0], g.dilation[0]);
   const cols = axisPairs(W, Wo, p.kw, g.stride[1], g.pads[1], g.dilation[1]);
@@ -313,8 +313,7 @@ export function deliverSpike(p: Projection, dst: RingTarget, j: number, arrival:
     const iy = (r / p.W) | 0;
     const ix = r - iy * p.W;
     const gi = (ci / p.cinG) | 0;
-    const cl = ci - gi * p.cinG;
-    const { kernel, rowK, rowO, kh, kw, Wo, plane, cinG } = p;
+    const { rowK, rowO, kh, kw, Wo, plane } = p;
     const r0 = p.rowStart[iy]!;
     const r1 = p.rowStart[iy + 1]!;
     if (r0 === r1) return events;
@@ -326,33 +325,22 @@ export function deliverSpike(p: Projection, dst: RingTarget, j: number, arrival:
     // Rows of one output channel lie between the first and last valid oy: flag those blocks once per channel.
     const yFirst = rowO[r0]! < rowO[r1 - 1]! ? rowO[r0]! : rowO[r1 - 1]!;
     const yLast = rowO[r0]! < rowO[r1 - 1]! ? rowO[r1 - 1]! : rowO[r0]!;
-    if (p.unitCols) {
-      // Valid kx run [kx0, kx1] ↔ mirrored kernel columns m ∈ [kw − 1 − kx1, kw − kx0); output ox = oMin + (m − m0).
-      const m0 = kw - 1 - p.colK[c1 - 1]!;
-      const len = c1 - c0;
-      for (let co = gi * p.coutG; co < coEnd; co++) {
-        const kb = (co * cinG + cl) * kh;
-        const ob = base + co * plane + oMin;
-        for (let a = r0; a < r1; a++) {
-          const k = (kb + rowK[a]!) * kw + m0;
-          const o = ob + rowO[a]! * Wo;
-          for (let m = 0; m < len; m++) ring[o + m] += kernel[k + m]!;
-        }
-        flagBlocks(blockFlag, blockBase + ((co * plane + yFirst * Wo + oMin) >> 5), blockBase + ((co * plane + yLast * Wo + oMax) >> 5));
+    // Channels innermost: for each valid (tap, output) pair of the row and column, one run over the group's
+    // output channels (the kernel is stored [ci][ky][kx][co] so the run reads it contiguously).
+    const { colK, colO, kernel, coutG } = p;
+    const kci = ci * kh;
+    const co0 = base + gi * coutG * plane;
+    for (let a = r0; a < r1; a++) {
+      const kRow = (kci + rowK[a]!) * kw;
+      const oRow = co0 + rowO[a]! * Wo;
+      for (let c = c0; c < c1; c++) {
+        const k = (kRow + colK[c]!) * coutG;
+        let o = oRow + colO[c]!;
+        for (let cg = 0; cg < coutG; cg++, o += plane) ring[o] += kernel[k + cg]!;
       }
-      return events;
     }
-    const { colK, colO } = p;
-    for (let co = gi * p.coutG; co < coEnd; co++) {
-      const kb = (co * cinG + cl) * kh;
-      const ob = base + co * plane;
-      for (let a = r0; a < r1; a++) {
-        const k = (kb + rowK[a]!) * kw;
-        const o = ob + rowO[a]! * Wo;
-        for (let c = c0; c < c1; c++) ring[o + colO[c]!] += kernel[k + colK[c]!]!;
-      }
+    for (let co = gi * coutG; co < coEnd; co++)
       flagBlocks(blockFlag, blockBase + ((co * plane + yFirst * Wo + oMin) >> 5), blockBase + ((co * plane + yLast * Wo + oMax) >> 5));
-    }
     return events;
   }
   if (p.kind === DENSE) {
