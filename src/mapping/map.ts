@@ -78,6 +78,7 @@ export function mapToSnn(canonical: AnnGraph, calib: Float64Array, samples: numb
   if (!isCanonical(canonical)) throw new Error("mapToSnn: the ANN graph is not canonical");
   const { model, margin } = options;
   const { graph: rescaled, scales } = rescale(canonical, model === "alpha");
+  options.onProgress?.("calibrate", 0, samples);
   const maxima = maxActivations(rescaled, normalizeInput(calib, options.inputRange), samples, (d) =>
     options.onProgress?.("calibrate", d, samples),
   );
