@@ -17,6 +17,7 @@ import { decodeTimes, NO_SPIKE } from "./encode.js";
 import type { PreparedReadout, PreparedSpiking } from "./prepare.js";
 import { gatherEvents } from "./gather.js";
 import { binnedBoundBelow, firstCrossing, scanBuffers } from "./scan.js";
+import { proveBySweep } from "./proof-sweep.js";
 
 export interface SpikingStats {
   /** Neurons (over the batch) inspected input by input (binned bound, then the sorted scan if needed). */
@@ -119,7 +120,9 @@ export function simulateSpiking(
       else scan.push(k);
     }
   }
-  if (scan.length > 0) scanNeurons(prep, times, batch, scan, drive, out, stats);
+  // Then the exact sweep over shared receptive fields (proof-sweep.ts); the sorted scan only for what it leaves.
+  const rest = proveBySweep(prep, times, batch, scan, drive, out);
+  if (rest.length > 0) scanNeurons(prep, times, batch, rest, drive, out, stats);
   for (let k = 0; k < out.length; k++) if (out[k]! < t1) stats.early++;
   return { times: out, stats };
 }
