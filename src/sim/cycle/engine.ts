@@ -23,7 +23,7 @@ import { decayFloor, decayTowardZero } from "./arithmetic.js";
 import { firstCrossing, rampClip, type RampResult } from "./linear.js";
 import { compileSynapses } from "./synapses.js";
 import type { CompiledSynapses } from "./synapses.js";
-import { buildProjections, deliverSpike, type Projection } from "./projections.js";
+import { buildProjections, CONV, CSR, deliverConv, deliverCsr, deliverDense, type Projection } from "./projections.js";
 
 /** The target's arithmetic, as numbers the engine uses directly. */
 export interface CycleArithmetic {
@@ -138,8 +138,10 @@ class Compartments {
   poolNeuron = new Int32Array(1024);
   poolNext = new Int32Array(1024);
   poolLen = 0;
-  // delay ring: slot s holds the input that arrives at ticks ≡ s (mod slots)
+  // delay ring: slot s holds the input that arrives at ticks ≡ s (mod slots); slots is a power of two, so the
+  // slot of a tick is tick & slotMask (an integer % is a division, paid per spike and projection otherwise)
   slots = 1;
+  slotMask = 0;
   ring = new Float64Array(0);
   /**
    * Per slot, a flag per block of 32 neurons that may have input (set without a branch when routing), and a flag
@@ -228,9 +230,12 @@ class Compartments {
     this.due = new Int32Array(n);
   }
 
-  /** Allocates the delay ring once the longest incoming latency + delay is known. */
-  allocateRing(slots: number): void {
+  /** Allocates the delay ring once the longest incoming latency + delay is known (≥ that + 1 slots). */
+  allocateRing(minSlots: number): void {
+    let slots = 1;
+    while (slots < minSlots) slots *= 2;
     this.slots = slots;
+    this.slotMask = slots - 1;
     this.ring = new Float64Array(slots * this.n);
     this.blocks = (this.n + 31) >> 5;
     this.blockFlag = new Uint8Array(slots * this.blocks);
@@ -279,7 +284,7 @@ class Compartments {
 
   /** Adds a contribution arriving at `tick`. */
   deliver(i: number, tick: number, c: number): void {
-    const s = tick % this.slots;
+    const s = tick & this.slotMask;
     this.ring[s * this.n + i] += c;
     this.blockFlag[s * this.blocks + (i >> 5)] = 1;
     this.slotFlag[s] = 1;
@@ -287,7 +292,7 @@ class Compartments {
 
   /** Anything to do at tick t? */
   busy(t: number): boolean {
-    return this.awakeCount > 0 || this.slotFlag[t % this.slots] === 1 || this.head[t]! >= 0;
+    return this.awakeCount > 0 || this.slotFlag[t & this.slotMask] === 1 || this.head[t]! >= 0;
   }
 }
 
@@ -444,8 +449,14 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
         }
         continue;
       }
+      const events = p.events[neuron]!;
       const arrival = t + L + p.delay;
-      if (arrival < T) stats.synapticEvents += deliverSpike(p, dst, neuron, arrival);
+      if (events === 0 || arrival >= T) continue;
+      stats.synapticEvents += events;
+      const s = arrival & dst.slotMask;
+      if (p.kind === CSR) deliverCsr(p, dst, neuron, s);
+      else if (p.kind === CONV) deliverConv(p, dst, neuron, s);
+      else deliverDense(p, dst, neuron, s);
     }
   };
   const wrapU = (x: number): number => {
@@ -840,7 +851,7 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
     if (traced) tickSpikes = new Uint8Array(traced.n);
     for (let ci = 0; ci < comps.length; ci++) {
       const c = comps[ci]!;
-      const s = t % c.slots;
+      const s = t & c.slotMask;
       const base = s * c.n;
       const { stamp, ring, blockFlag, arrived } = c;
       {

@@ -201,6 +201,34 @@ function splitByDelay(c: CompiledSynapses, nS: number): CompiledSynapses[] {
   return out;
 }
 
+/**
+ * A uniform-delay CSR with the synapses of each (source, target) pair summed into one (the lowering repeats a
+ * synapse to reach weights beyond one mantissa, e.g. the latch); pairs summing to 0 are dropped (no input).
+ */
+function mergePairs(c: CompiledSynapses, nS: number, nT: number): CompiledSynapses {
+  const sum = new Float64Array(nT);
+  const seen = new Uint8Array(nT);
+  const offsets = new Int32Array(nS + 1);
+  const post: number[] = [];
+  const contribution: number[] = [];
+  const touched: number[] = [];
+  for (let j = 0; j < nS; j++) {
+    for (let k = c.offsets[j]!; k < c.offsets[j + 1]!; k++) {
+      const i = c.post[k]!;
+      if (!seen[i]) (seen[i] = 1), touched.push(i);
+      sum[i] += c.contribution[k]!;
+    }
+    for (const i of touched) {
+      if (sum[i] !== 0) post.push(i), contribution.push(sum[i]!);
+      sum[i] = 0;
+      seen[i] = 0;
+    }
+    touched.length = 0;
+    offsets[j + 1] = post.length;
+  }
+  return { ...c, offsets, post: Int32Array.from(post), contribution: Float64Array.from(contribution) };
+}
+
 /** Nonzero synapses per source neuron of CSR c, added into `events`. */
 function countEvents(events: Int32Array, c: CompiledSynapses): void {
   for (let j = 0; j < events.length; j++) events[j] = events[j]! + c.offsets[j + 1]! - c.offsets[j]!;
@@ -258,7 +286,7 @@ export function buildProjections(
         else {
           p = new Projection();
           p.kind = CSR;
-          p.csr = part;
+          p.csr = structured ? mergePairs(part, nS, nT) : part;
           p.delay = part.delay;
         }
         p.events = new Int32Array(nS);
@@ -280,7 +308,8 @@ export function buildProjections(
 /** What a projection delivers into: a compartment population's delay ring (engine.ts, Compartments). */
 export interface RingTarget {
   readonly n: number;
-  slots: number;
+  /** Ring slots − 1 (a power of two minus one): the slot of tick t is t & slotMask. */
+  slotMask: number;
   ring: Float64Array;
   blocks: number;
   blockFlag: Uint8Array;
@@ -293,68 +322,70 @@ function flagBlocks(flags: Uint8Array, from: number, to: number): void {
 }
 
 /**
- * Adds the contributions of source neuron j's spike, which arrive at tick `arrival`, to dst's ring: one slot, since
- * every synapse of a non-CSR projection (and of a CSR one without per-synapse delays) has the same delay. Flags the
- * slot and the blocks of 32 neurons that may have input. Returns the synaptic events (nonzero synapses).
+ * Delivery of source neuron j's spike into ring slot s of dst (all synapses of a projection share one delay): add
+ * the contributions, flag the blocks of 32 neurons that may now have input, and the slot. One small function per
+ * form, so the router's call of the CSR one (most projections of a lenet, 1–3 synapses a spike) is inlined.
  */
-export function deliverSpike(p: Projection, dst: RingTarget, j: number, arrival: number): number {
-  const events = p.events[j]!;
-  if (events === 0) return 0;
-  const s = arrival % dst.slots;
+export function deliverConv(p: Projection, dst: RingTarget, j: number, s: number): void {
   const base = s * dst.n;
   const blockBase = s * dst.blocks;
   const { ring, blockFlag } = dst;
   dst.slotFlag[s] = 1;
-  if (p.kind === CONV) {
-    // Source (ci, iy, ix); targets (co, oy, ox) over the valid taps of its row and column.
-    const HW = p.H * p.W;
-    const ci = (j / HW) | 0;
-    const r = j - ci * HW;
-    const iy = (r / p.W) | 0;
-    const ix = r - iy * p.W;
-    const gi = (ci / p.cinG) | 0;
-    const { rowK, rowO, kh, kw, Wo, plane } = p;
-    const r0 = p.rowStart[iy]!;
-    const r1 = p.rowStart[iy + 1]!;
-    if (r0 === r1) return events;
-    const c0 = p.colStart[ix]!;
-    const c1 = p.colStart[ix + 1]!;
-    const oMin = p.colOMin[ix]!;
-    const oMax = p.colOMax[ix]!;
-    const coEnd = (gi + 1) * p.coutG;
-    // Rows of one output channel lie between the first and last valid oy: flag those blocks once per channel.
-    const yFirst = rowO[r0]! < rowO[r1 - 1]! ? rowO[r0]! : rowO[r1 - 1]!;
-    const yLast = rowO[r0]! < rowO[r1 - 1]! ? rowO[r1 - 1]! : rowO[r0]!;
-    // Channels innermost: for each valid (tap, output) pair of the row and column, one run over the group's
-    // output channels (the kernel is stored [ci][ky][kx][co] so the run reads it contiguously).
-    const { colK, colO, kernel, coutG } = p;
-    const kci = ci * kh;
-    const co0 = base + gi * coutG * plane;
-    for (let a = r0; a < r1; a++) {
-      const kRow = (kci + rowK[a]!) * kw;
-      const oRow = co0 + rowO[a]! * Wo;
-      for (let c = c0; c < c1; c++) {
-        const k = (kRow + colK[c]!) * coutG;
-        let o = oRow + colO[c]!;
-        for (let cg = 0; cg < coutG; cg++, o += plane) ring[o] += kernel[k + cg]!;
-      }
+  // Source (ci, iy, ix); targets (co, oy, ox) over the valid taps of its row and column.
+  const HW = p.H * p.W;
+  const ci = (j / HW) | 0;
+  const r = j - ci * HW;
+  const iy = (r / p.W) | 0;
+  const ix = r - iy * p.W;
+  const gi = (ci / p.cinG) | 0;
+  const { rowK, rowO, kh, kw, Wo, plane } = p;
+  const r0 = p.rowStart[iy]!;
+  const r1 = p.rowStart[iy + 1]!;
+  const c0 = p.colStart[ix]!;
+  const c1 = p.colStart[ix + 1]!;
+  const oMin = p.colOMin[ix]!;
+  const oMax = p.colOMax[ix]!;
+  const coEnd = (gi + 1) * p.coutG;
+  // Rows of one output channel lie between the first and last valid oy: flag those blocks once per channel.
+  const yFirst = rowO[r0]! < rowO[r1 - 1]! ? rowO[r0]! : rowO[r1 - 1]!;
+  const yLast = rowO[r0]! < rowO[r1 - 1]! ? rowO[r1 - 1]! : rowO[r0]!;
+  // Channels innermost: for each valid (tap, output) pair of the row and column, one run over the group's
+  // output channels (the kernel is stored [ci][ky][kx][co] so the run reads it contiguously).
+  const { colK, colO, kernel, coutG } = p;
+  const kci = ci * kh;
+  const co0 = base + gi * coutG * plane;
+  for (let a = r0; a < r1; a++) {
+    const kRow = (kci + rowK[a]!) * kw;
+    const oRow = co0 + rowO[a]! * Wo;
+    for (let c = c0; c < c1; c++) {
+      const k = (kRow + colK[c]!) * coutG;
+      let o = oRow + colO[c]!;
+      for (let cg = 0; cg < coutG; cg++, o += plane) ring[o] += kernel[k + cg]!;
     }
-    for (let co = gi * coutG; co < coEnd; co++)
-      flagBlocks(blockFlag, blockBase + ((co * plane + yFirst * Wo + oMin) >> 5), blockBase + ((co * plane + yLast * Wo + oMax) >> 5));
-    return events;
   }
-  if (p.kind === DENSE) {
-    const { dense, nTarget } = p;
-    const row = j * nTarget;
-    for (let i = 0; i < nTarget; i++) ring[base + i] += dense[row + i]!;
-    flagBlocks(blockFlag, blockBase, blockBase + dst.blocks - 1);
-    return events;
-  }
+  for (let co = gi * coutG; co < coEnd; co++)
+    flagBlocks(blockFlag, blockBase + ((co * plane + yFirst * Wo + oMin) >> 5), blockBase + ((co * plane + yLast * Wo + oMax) >> 5));
+}
+
+export function deliverDense(p: Projection, dst: RingTarget, j: number, s: number): void {
+  const base = s * dst.n;
+  const { ring, blockFlag } = dst;
+  dst.slotFlag[s] = 1;
+  const { dense, nTarget } = p;
+  const row = j * nTarget;
+  for (let i = 0; i < nTarget; i++) ring[base + i] += dense[row + i]!;
+  flagBlocks(blockFlag, s * dst.blocks, (s + 1) * dst.blocks - 1);
+}
+
+export function deliverCsr(p: Projection, dst: RingTarget, j: number, s: number): void {
+  const base = s * dst.n;
+  const blockBase = s * dst.blocks;
+  const { ring, blockFlag } = dst;
+  dst.slotFlag[s] = 1;
   const { offsets, post, contribution } = p.csr!;
   for (let k = offsets[j]!; k < offsets[j + 1]!; k++) {
     const i = post[k]!;
     ring[base + i] += contribution[k]!;
     blockFlag[blockBase + (i >> 5)] = 1;
   }
-  return events;
 }
