@@ -49,15 +49,21 @@ export function proveBySweep(prep: PreparedSpiking, times: Times, batch: number,
     for (let b = 0; b < batch; b++) for (let j = b * n; j < (b + 1) * n; j++) if (x[j]! > top[b]!) top[b] = x[j]!;
   });
 
-  // The receptive field of one output position: the conv projections' taps, concatenated; weights likewise per channel.
+  // The receptive field of one output position: the conv projections' taps, concatenated. The weights are stored
+  // transposed, [tap][channel], so that the sweep runs over the channels innermost (independent iterations).
   const fanIn = convs.map((k) => (sources[k]!.shape[0]! * (projs[k] as ConvProjection).kernel[0] * (projs[k] as ConvProjection).kernel[1]));
   const width = fanIn.reduce((a, b) => a + b, 0);
-  const rows = new Float64Array(cout * width);
+  const rowsT = new Float64Array(cout * width);
+  const rowAbs = new Float64Array(cout);
   let offset = 0;
   convs.forEach((k, c) => {
     const w = projs[k]!.weight;
     const f = fanIn[c]!;
-    for (let o = 0; o < cout; o++) rows.set(w.subarray(o * f, (o + 1) * f), o * width + offset);
+    for (let o = 0; o < cout; o++)
+      for (let j = 0; j < f; j++) {
+        rowsT[(offset + j) * cout + o] = w[o * f + j]!;
+        rowAbs[o]! += Math.abs(w[o * f + j]!);
+      }
     offset += f;
   });
   const idProj = ids.length ? projs[ids[0]!]! : undefined;
@@ -76,6 +82,12 @@ export function proveBySweep(prep: PreparedSpiking, times: Times, batch: number,
   const buf = scanBuffers(width);
   const patch = buf.times;
   const sortedX = new Float64Array(width);
+  // Per swept channel at one position: neuron, channel, σ, identity input (weight, x), the largest Q − σ·s.
+  const neuron = new Int32Array(cout);
+  const lanes: Lanes = { channel: new Int32Array(cout + 3), sigma: new Float64Array(cout + 3), wId: new Float64Array(cout + 3), xId: new Float64Array(cout + 3) };
+  const { channel, sigma: sig, wId: wIdOf, xId: xIdOf } = lanes;
+  const worst = new Float64Array(cout + 3);
+  const taps: Taps = { x: sortedX, order: buf.order, rowsT, cout };
   const rest: number[] = [];
   for (let key = 0; key < keys; key++) {
     if (start[key] === start[key + 1]) continue;
@@ -109,10 +121,13 @@ export function proveBySweep(prep: PreparedSpiking, times: Times, batch: number,
     sortEvents(buf, n);
     const order = buf.order;
     for (let m = 0; m < n; m++) sortedX[m] = patch[order[m]!]!;
+
+    // The channels to sweep at this position, with their per-neuron constants.
+    let L = 0;
+    let idNegative = false;
     for (let q = start[key]!; q < start[key + 1]!; q++) {
       const f = byKey[q]!;
       const i = f % size;
-      const o = Math.floor(i / area);
       const th = pop.threshold[i]!;
       const margin = th - rampBefore - drive[f]!;
       const sigma = prep.slope[i]!;
@@ -121,45 +136,151 @@ export function proveBySweep(prep: PreparedSpiking, times: Times, batch: number,
         rest.push(f);
         continue;
       }
-      const row = o * width;
-      // The identity input, merged at its place in the ascending order.
-      let xId = Number.POSITIVE_INFINITY;
-      let wId = 0;
+      neuron[L] = f;
+      channel[L] = Math.floor(i / area);
+      sig[L] = sigma;
       if (idProj && idX) {
-        wId = idProj.weight[Math.floor(i / idInner)]!;
-        xId = idX[b * size + i]!;
+        wIdOf[L] = idProj.weight[Math.floor(i / idInner)]!;
+        xIdOf[L] = idX[b * size + i]!;
+        if (!(xIdOf[L]! >= 0)) idNegative = true;
+      } else {
+        wIdOf[L] = 0;
+        xIdOf[L] = Number.POSITIVE_INFINITY;
       }
-      let a = 0;
-      let s = 0;
-      let worst = 0;
-      let scale = 0;
-      for (let m = 0; m < n; m++) {
-        const xm = sortedX[m]!;
-        if (xm > xId) {
-          const v = xId * (a - sigma) - s;
-          if (v > worst) worst = v;
-          a += wId;
-          s += wId * xId;
-          xId = Number.POSITIVE_INFINITY;
-        }
-        const v = xm * (a - sigma) - s;
-        if (v > worst) worst = v;
-        const w = rows[row + order[m]!]!;
-        a += w;
-        s += w * xm;
-        scale += Math.abs(w) * xm;
-      }
-      if (xId !== Number.POSITIVE_INFINITY) {
-        const v = xId * (a - sigma) - s;
-        if (v > worst) worst = v;
-      }
-      // Rounding allowance: relative 1e-12 of the magnitudes summed.
-      const tol = 1e-12 * (Math.abs(th) + rampBefore + Math.abs(drive[f]!) + scale + Math.abs(sigma) * top[b]! + Math.abs(wId) * top[b]!);
-      if (worst + tol < margin) {
-        const t = (prep.offset[i]! - drive[f]!) / sigma;
+      L++;
+    }
+    if (L === 0) continue;
+
+    // Pad to a multiple of four lanes by repeating the last one (its results are not read).
+    for (let l = L; l % 4 !== 0; l++) {
+      channel[l] = channel[L - 1]!;
+      sig[l] = sig[L - 1]!;
+      wIdOf[l] = wIdOf[L - 1]!;
+      xIdOf[l] = xIdOf[L - 1]!;
+    }
+    // The leading inputs with x = 0 (silent sources, padding) only add their weight to the slope: their breakpoints
+    // give x·(a − σ) − s = 0 (s stays 0). Skipped as breakpoints unless an identity input comes before them.
+    let zeros = 0;
+    if (!idNegative) while (zeros < n && sortedX[zeros] === 0) zeros++;
+    for (let l = 0; l < L; l += 4) sweepFour(taps, n, zeros, lanes, l, worst);
+    for (let l = 0; l < L; l++) {
+      const f = neuron[l]!;
+      const i = f % size;
+      const th = pop.threshold[i]!;
+      const margin = th - rampBefore - drive[f]!;
+      // Rounding allowance: relative 1e-12 of the magnitudes summed (Σ|w|·x bounded by Σ|w|·max x).
+      const tol = 1e-12 * (Math.abs(th) + rampBefore + Math.abs(drive[f]!) + (rowAbs[channel[l]!]! + Math.abs(sig[l]!)) * top[b]! + Math.abs(wIdOf[l]!) * top[b]!);
+      if (worst[l]! + tol < margin) {
+        const t = (prep.offset[i]! - drive[f]!) / sig[l]!;
         out[f] = t < t2 ? t : t2;
       } else rest.push(f);
     }
   }
   return rest;
+}
+
+/** One position's sorted receptive field: ascending x, the taps' indices, and the weights [tap][channel]. */
+interface Taps {
+  x: Float64Array;
+  order: Int32Array;
+  rowsT: Float64Array;
+  cout: number;
+}
+
+/** The channels swept at one position: channel, σ, identity input weight and x (+∞ without one). */
+interface Lanes {
+  channel: Int32Array;
+  sigma: Float64Array;
+  wId: Float64Array;
+  xId: Float64Array;
+}
+
+/**
+ * The sweep for lanes l..l+3 together (four independent dependency chains, state in registers); writes
+ * max_k (Q(x_(k)) − σ·x_(k)) per lane into worst. The first `zeros` inputs have x = 0 and only add to the slope.
+ */
+function sweepFour(taps: Taps, n: number, zeros: number, lanes: Lanes, l: number, worst: Float64Array): void {
+  const { x, order, rowsT, cout } = taps;
+  const c0 = lanes.channel[l]!, c1 = lanes.channel[l + 1]!, c2 = lanes.channel[l + 2]!, c3 = lanes.channel[l + 3]!;
+  const g0 = lanes.sigma[l]!, g1 = lanes.sigma[l + 1]!, g2 = lanes.sigma[l + 2]!, g3 = lanes.sigma[l + 3]!;
+  let i0 = lanes.xId[l]!, i1 = lanes.xId[l + 1]!, i2 = lanes.xId[l + 2]!, i3 = lanes.xId[l + 3]!;
+  let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  let m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+  let v = 0;
+  let m = 0;
+  for (; m < zeros; m++) {
+    const base = order[m]! * cout;
+    a0 += rowsT[base + c0]!;
+    a1 += rowsT[base + c1]!;
+    a2 += rowsT[base + c2]!;
+    a3 += rowsT[base + c3]!;
+  }
+  // The identity inputs are merged at their place in the ascending order (before the first larger x).
+  let iMin = Math.min(i0, i1, i2, i3);
+  for (; m < n; m++) {
+    const xm = x[m]!;
+    if (xm > iMin) {
+      if (xm > i0) {
+        v = i0 * (a0 - g0) - s0;
+        if (v > m0) m0 = v;
+        const w = lanes.wId[l]!;
+        a0 += w;
+        s0 += w * i0;
+        i0 = Number.POSITIVE_INFINITY;
+      }
+      if (xm > i1) {
+        v = i1 * (a1 - g1) - s1;
+        if (v > m1) m1 = v;
+        const w = lanes.wId[l + 1]!;
+        a1 += w;
+        s1 += w * i1;
+        i1 = Number.POSITIVE_INFINITY;
+      }
+      if (xm > i2) {
+        v = i2 * (a2 - g2) - s2;
+        if (v > m2) m2 = v;
+        const w = lanes.wId[l + 2]!;
+        a2 += w;
+        s2 += w * i2;
+        i2 = Number.POSITIVE_INFINITY;
+      }
+      if (xm > i3) {
+        v = i3 * (a3 - g3) - s3;
+        if (v > m3) m3 = v;
+        const w = lanes.wId[l + 3]!;
+        a3 += w;
+        s3 += w * i3;
+        i3 = Number.POSITIVE_INFINITY;
+      }
+      iMin = Math.min(i0, i1, i2, i3);
+    }
+    const base = order[m]! * cout;
+    v = xm * (a0 - g0) - s0;
+    if (v > m0) m0 = v;
+    v = xm * (a1 - g1) - s1;
+    if (v > m1) m1 = v;
+    v = xm * (a2 - g2) - s2;
+    if (v > m2) m2 = v;
+    v = xm * (a3 - g3) - s3;
+    if (v > m3) m3 = v;
+    const w0 = rowsT[base + c0]!, w1 = rowsT[base + c1]!, w2 = rowsT[base + c2]!, w3 = rowsT[base + c3]!;
+    a0 += w0;
+    s0 += w0 * xm;
+    a1 += w1;
+    s1 += w1 * xm;
+    a2 += w2;
+    s2 += w2 * xm;
+    a3 += w3;
+    s3 += w3 * xm;
+  }
+  // An identity input after every tap: its own breakpoint.
+  if (i0 !== Number.POSITIVE_INFINITY && (v = i0 * (a0 - g0) - s0) > m0) m0 = v;
+  if (i1 !== Number.POSITIVE_INFINITY && (v = i1 * (a1 - g1) - s1) > m1) m1 = v;
+  if (i2 !== Number.POSITIVE_INFINITY && (v = i2 * (a2 - g2) - s2) > m2) m2 = v;
+  if (i3 !== Number.POSITIVE_INFINITY && (v = i3 * (a3 - g3) - s3) > m3) m3 = v;
+  worst[l] = m0;
+  worst[l + 1] = m1;
+  worst[l + 2] = m2;
+  worst[l + 3] = m3;
 }
