@@ -9,9 +9,12 @@
  *   tick rule only at ticks where input arrives or its predicted spike falls; in between it is jumped over, lazily,
  *   when it is next touched or read out. Predicted ticks sit in a per-population calendar (one list per tick).
  * - Leaky neurons are stepped every tick while awake; they sleep when the next tick cannot change them without
- *   input (u = 0, no bias, not refractory, and v = 0 or no v decay).
- * Spikes are routed when emitted, into per-population delay rings (one slot per tick of latency + delay), so the
- * order in which neurons are visited never changes a result. A compiled program keeps its buffers across runs:
+ *   input: at rest (u = 0, no bias, not refractory, and v = 0 or no v decay), or at a fixed point of the tick rule
+ *   (an input-free tick left u, v and the counter unchanged, without a spike or clip; e.g. a max-pool neuron whose
+ *   v decays fully while its input holds u).
+ * Spikes are routed when emitted through projections (./projections.ts: conv kernels, dense rows, CSR) into
+ * per-population delay rings (a power of two ≥ latency + delay + 1 slots), so the order in which neurons are
+ * visited never changes a result. A compiled program keeps its buffers across runs:
  * no allocation per tick, little per sample.
  */
 import { InputError } from "../../util/errors.js";
