@@ -24,6 +24,19 @@ import { scanBuffers, sortEvents } from "./scan.js";
 type Times = (id: string) => Float64Array;
 type ConvProjection = Extract<Projection, { kind: "conv" }>;
 
+/** Whether the sweep handles this population: conv projections with one group, at most one identity, α ≥ 0. */
+export function sweepApplies(prep: PreparedSpiking): boolean {
+  const { pop } = prep;
+  let convs = 0;
+  let ids = 0;
+  for (const p of pop.projections) {
+    if (p.kind === "conv" && p.group === 1) convs++;
+    else if (p.kind === "identity") ids++;
+    else return false;
+  }
+  return pop.shape.length === 3 && convs > 0 && ids <= 1 && pop.alpha >= 0;
+}
+
 /**
  * Proves the listed neurons (flat batch indices) free of premature crossings, writing their closed-form times into
  * `out`; returns the neurons left for the sorted scan. `drive` = Σ J·x per neuron ([batch, size]).
@@ -31,10 +44,9 @@ type ConvProjection = Extract<Projection, { kind: "conv" }>;
 export function proveBySweep(prep: PreparedSpiking, times: Times, batch: number, list: number[], drive: Float64Array, out: Float64Array): number[] {
   const { pop, sources } = prep;
   const projs = pop.projections;
-  const convs = projs.map((p, k) => k).filter((k) => projs[k]!.kind === "conv" && (projs[k] as ConvProjection).group === 1);
+  if (list.length === 0 || !sweepApplies(prep)) return list;
+  const convs = projs.map((p, k) => k).filter((k) => projs[k]!.kind === "conv");
   const ids = projs.map((p, k) => k).filter((k) => projs[k]!.kind === "identity");
-  if (list.length === 0 || pop.shape.length !== 3 || convs.length === 0 || convs.length + ids.length !== projs.length || ids.length > 1) return list;
-  if (!(pop.alpha >= 0)) return list;
   const [cout, oh, ow] = pop.shape as [number, number, number];
   const area = oh * ow;
   const size = cout * area;
