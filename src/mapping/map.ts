@@ -2,8 +2,9 @@
  * The exact mapping: canonical ANN + calibration data → SNN IR.
  *
  * 1. Rescale weights so every weight sum stays below 1 (alpha model; rescale.ts).
- * 2. Calibrate X_n per layer on the rescaled network (calibrate.ts); window B_n = (1 + ζ)·X_n.
- * 3. Build populations in topological order (populations.ts), aligning sources with delays (windows.ts).
+ * 2. Build populations in topological order (populations.ts), aligning sources with delays (windows.ts).
+ * 3. Calibrate X_n per layer from the drive of its synapses on the calibration spike times of the layers before it
+ *    (calibrate.ts; the rescaled network's activations, up to rounding); window B_n = (1 + ζ)·X_n.
  * 4. Check the paper's no-premature-crossing condition instead of assuming it: each alpha-model layer is simulated
  *    exactly on the calibration data, and where a neuron would cross its threshold before its window (late inhibitory
  *    inputs), the window is widened just enough that it does not (a larger window raises ϑ), and the note says so.
@@ -11,10 +12,10 @@
 import { isCanonical, product, type AnnGraph, type AnnNode } from "../ann/graph.js";
 import type { NeuronModel, Population, SnnNetwork } from "../snn/network.js";
 import { NO_SPIKE, encodeInput } from "../sim/exact/encode.js";
-import { simulateGate, simulateSpiking } from "../sim/exact/population.js";
+import { projectionDrive, simulateGate, simulateSpiking } from "../sim/exact/population.js";
 import { prepareSpiking } from "../sim/exact/prepare.js";
-import { maxActivations } from "./calibrate.js";
-import { gatePopulation, readoutPopulation, spikingPopulation } from "./populations.js";
+import { maxActivation } from "./calibrate.js";
+import { gatePopulation, readoutPopulation, spikingPopulation, spikingSynapses } from "./populations.js";
 import { rescale } from "./rescale.js";
 import { alignSources, windowLength } from "./windows.js";
 
@@ -78,10 +79,6 @@ export function mapToSnn(canonical: AnnGraph, calib: Float64Array, samples: numb
   if (!isCanonical(canonical)) throw new Error("mapToSnn: the ANN graph is not canonical");
   const { model, margin } = options;
   const { graph: rescaled, scales } = rescale(canonical, model === "alpha");
-  options.onProgress?.("calibrate", 0, samples);
-  const maxima = maxActivations(rescaled, normalizeInput(calib, options.inputRange), samples, (d) =>
-    options.onProgress?.("calibrate", d, samples),
-  );
 
   const populations: Population[] = [];
   const byId = new Map<string, Population>();
@@ -130,17 +127,21 @@ export function mapToSnn(canonical: AnnGraph, calib: Float64Array, samples: numb
       add(readoutPopulation(layer, align));
       return;
     }
-    const x = maxima.get(node.id)!;
+    // The drive Σ J·x on the calibration data: independent of the window, so computed once for calibration and
+    // every simulation (widenings included).
+    const synapses = spikingSynapses(layer, model, align);
+    const drive = projectionDrive(synapses.projections, sources, times, layer.shape, samples);
+    const x = maxActivation(layer, drive, synapses.gain);
     const planned = windowLength(x, margin);
     if (x === 0) notes.push(`layer ${node.id} is silent on the calibration data (X = 0); its window is set to 1 input window`);
     let length = planned;
-    let pop = spikingPopulation(layer, model, align, length, x, scale);
-    let r = simulateSpiking(prepareSpiking(pop, byId), model, times, samples);
+    let pop = spikingPopulation(layer, model, align, length, x, scale, synapses);
+    let r = simulateSpiking(prepareSpiking(pop, byId), model, times, samples, drive);
     const earlyBefore = r.stats.early;
     for (let k = 0; model === "alpha" && r.stats.early > 0 && k < MAX_WIDENINGS; k++) {
       length += Math.max(r.stats.widenBy, 0) * 1.01 + 1e-9 * length;
-      pop = spikingPopulation(layer, model, align, length, x, scale);
-      r = simulateSpiking(prepareSpiking(pop, byId), model, times, samples);
+      pop = spikingPopulation(layer, model, align, length, x, scale, synapses);
+      r = simulateSpiking(prepareSpiking(pop, byId), model, times, samples, drive);
     }
     if (earlyBefore > 0) {
       notes.push(

@@ -20,6 +20,26 @@ function projections(layer: LayerNode, align: Alignment, gain?: Float64Array): P
   return layer.terms.map((t, k) => ({ ...(gain ? scaleRows(t, gain, layer.shape) : t), delay: align.delays[k]! }));
 }
 
+/** A hidden layer's synapses: the projections J and, for the alpha model, the gains g_i and weight sums Σ_k W_ik. */
+export interface SpikingSynapses {
+  projections: Projection[];
+  gain?: Float64Array;
+  sums?: Float64Array;
+}
+
+/** The synapses do not depend on the window, so the mapping builds them once per layer. */
+export function spikingSynapses(layer: LayerNode, model: NeuronModel, align: Alignment): SpikingSynapses {
+  if (model !== "alpha") return { projections: projections(layer, align) };
+  const size = product(layer.shape);
+  const sums = new Float64Array(size);
+  for (const t of layer.terms) {
+    const s = weightSums(t, layer.shape);
+    for (let i = 0; i < size; i++) sums[i]! += s[i]!;
+  }
+  const gain = sums.map((s) => ALPHA / (1 - s));
+  return { projections: projections(layer, align, gain), gain, sums };
+}
+
 export function spikingPopulation(
   layer: LayerNode,
   model: NeuronModel,
@@ -27,27 +47,21 @@ export function spikingPopulation(
   windowLength: number,
   maxActivation: number,
   scale: Float64Array,
+  synapses: SpikingSynapses = spikingSynapses(layer, model, align),
 ): SpikingPopulation {
   const size = product(layer.shape);
   const t0 = align.inputWindow.tMin;
   const t1 = align.inputWindow.tMax;
   const t2 = t1 + windowLength;
   const threshold = new Float64Array(size);
-  let projs: Projection[];
-  if (model === "alpha") {
-    const sums = new Float64Array(size);
-    for (const t of layer.terms) {
-      const s = weightSums(t, layer.shape);
-      for (let i = 0; i < size; i++) sums[i]! += s[i]!;
-    }
-    const gain = sums.map((s) => ALPHA / (1 - s));
-    projs = projections(layer, align, gain);
+  const projs = synapses.projections;
+  const { gain, sums } = synapses;
+  if (model === "alpha" && gain && sums) {
     for (let i = 0; i < size; i++) {
       const sumJ = gain[i]! * sums[i]!;
       threshold[i] = gain[i]! * (t2 - layer.bias[i]!) - ALPHA * t0 - sumJ * t1;
     }
   } else {
-    projs = projections(layer, align);
     for (let i = 0; i < size; i++) threshold[i] = windowLength - layer.bias[i]!;
   }
   return {

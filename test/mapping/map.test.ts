@@ -36,6 +36,29 @@ describe("mapToSnn + simulateExact", () => {
   }
 });
 
+describe("calibration from the SNN's drive", () => {
+  for (const model of ["alpha", "b1"] as const) {
+    it(`${model}: every layer's X equals the rescaled ANN's largest activation on the calibration data`, () => {
+      const graph = randomConvNet(3, 2, 8, 8, 4);
+      const inSize = (graph.nodes[0]!.shape as number[]).reduce((a, b) => a * b, 1);
+      const r = rng(11);
+      const n = 24;
+      const calib = Float64Array.from({ length: n * inSize }, () => r());
+      const m = mapToSnn(graph, calib, n, { model, margin: 0.5, inputRange: { low: 0, high: 1 }, modelFile: graph.source });
+      const acts = execute(m.rescaled, calib, n, { keep: () => true });
+      expect(m.layers.length).toBeGreaterThan(1);
+      let worst = 0;
+      for (const layer of m.layers) {
+        const v = acts.get(m.annNodeOf.get(layer.id)!)!;
+        const annMax = v.reduce((a, b) => (b > a ? b : a), 0);
+        expect(annMax).toBeGreaterThan(0);
+        worst = Math.max(worst, Math.abs(layer.maxActivation - annMax) / annMax);
+      }
+      expect(worst).toBeLessThanOrEqual(1e-12);
+    });
+  }
+});
+
 describe("SNN IR on disk", () => {
   it("save → load gives the same network (schema-valid, byte-identical on re-save)", async () => {
     const { readFileSync } = await import("node:fs");

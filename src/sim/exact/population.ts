@@ -12,7 +12,7 @@
 import { product } from "../../ann/graph.js";
 import { applyTerm } from "../../ann/term.js";
 import { maxPool2d } from "../../ann/kernels/pool2d.js";
-import type { GatePopulation, NeuronModel, Population } from "../../snn/network.js";
+import type { GatePopulation, NeuronModel, Population, Projection } from "../../snn/network.js";
 import { decodeTimes, NO_SPIKE } from "./encode.js";
 import type { PreparedReadout, PreparedSpiking } from "./prepare.js";
 import { gatherEvents } from "./gather.js";
@@ -36,6 +36,11 @@ type Times = (id: string) => Float64Array;
 /** The decoded activations of each projection's source. */
 function decodeSources(sources: Population[], times: Times): Float64Array[] {
   return sources.map((src) => decodeTimes(times(src.id), src.window.tMax));
+}
+
+/** Σ_k projection_k(decoded source activations), [batch, size]: the drive Σ_j J_ij·x_j of simulateSpiking. */
+export function projectionDrive(projections: Projection[], sources: Population[], times: Times, shape: number[], batch: number): Float64Array {
+  return inputDrive(projections, sources, decodeSources(sources, times), shape, batch);
 }
 
 /** Σ_k projection_k(decoded source activations), [batch, size]. */
@@ -78,13 +83,15 @@ export function simulateSpiking(
   model: NeuronModel,
   times: Times,
   batch: number,
+  /** The drive, if already computed by projectionDrive with this population's projections and sources. */
+  given?: Float64Array,
 ): { times: Float64Array; stats: SpikingStats } {
   const { pop, sources } = prep;
   const size = product(pop.shape);
   const t1 = pop.window.tMin;
   const t2 = pop.window.tMax;
   const xs = decodeSources(sources, times);
-  const drive = inputDrive(pop.projections, sources, xs, pop.shape, batch);
+  const drive = given ?? inputDrive(pop.projections, sources, xs, pop.shape, batch);
   const out = new Float64Array(batch * size);
   const stats: SpikingStats = { scanned: 0, early: 0, widenBy: Number.NEGATIVE_INFINITY };
 
