@@ -8,7 +8,7 @@
  * with V(t1) = ϑ − m (m the closed form's margin). Q(s) − σ·s is piecewise linear with breaks at the x_j and slope −α
  * past the last one, so its largest value is at some x_j: Q(x_(k)) = x_(k)·Σ_{l<k} J_l − Σ_{l<k} J_l·x_l over the
  * inputs in ascending x. All output channels at one position (and sample) read the same receptive field, so it is
- * gathered and sorted once, and each channel's sweep is two multiply-adds per input over its weight row.
+ * gathered and sorted once, and each channel's sweep is one multiply-add per input (sweepFour).
  * A neuron is proven when max_k (Q(x_(k)) − σ·x_(k)) < m; the others go to the sorted scan (which also sizes widening).
  * Inputs before t0 (a source that fired before its window), ϑ ≤ 0 or σ ≤ 0 also go to the scan.
  *
@@ -175,13 +175,15 @@ export function proveBySweep(prep: PreparedSpiking, times: Times, batch: number,
     let zeros = 0;
     if (!idNegative) while (zeros < n && sortedX[zeros] === 0) zeros++;
     for (let l = 0; l < L; l += 4) sweepFour(taps, n, zeros, lanes, l, worst);
+    const relTol = Math.max(1e-12, (4 * n + 16) * Number.EPSILON);
     for (let l = 0; l < L; l++) {
       const f = neuron[l]!;
       const i = f % size;
       const th = pop.threshold[i]!;
       const margin = th - rampBefore - drive[f]!;
-      // Rounding allowance: relative 1e-12 of the magnitudes summed (Σ|w|·x bounded by Σ|w|·max x).
-      const tol = 1e-12 * (Math.abs(th) + rampBefore + Math.abs(drive[f]!) + (rowAbs[channel[l]!]! + Math.abs(sig[l]!)) * top[b]! + Math.abs(wIdOf[l]!) * top[b]!);
+      // Rounding allowance: (4n + 16)·ε (at least 1e-12) of the magnitudes summed, Σ|w|·x bounded by Σ|w|·max x
+      // (running sums of n terms err by at most n·ε of their magnitudes; the sweep has two, the drive one).
+      const tol = relTol * (Math.abs(th) + rampBefore + Math.abs(drive[f]!) + (rowAbs[channel[l]!]! + Math.abs(sig[l]!)) * top[b]! + Math.abs(wIdOf[l]!) * top[b]!);
       if (worst[l]! + tol < margin) {
         const t = (prep.offset[i]! - drive[f]!) / sig[l]!;
         out[f] = t < t2 ? t : t2;
@@ -210,6 +212,8 @@ interface Lanes {
 /**
  * The sweep for lanes l..l+3 together (four independent dependency chains, state in registers); writes
  * max_k (Q(x_(k)) − σ·x_(k)) per lane into worst. The first `zeros` inputs have x = 0 and only add to the slope.
+ * The value at each break is carried from the previous one: v_k = v_(k−1) + (x_(k) − x_(k−1))·(a_k − σ), with a_k the
+ * weights summed over the inputs before k (v = 0 at x = 0).
  */
 function sweepFour(taps: Taps, n: number, zeros: number, lanes: Lanes, l: number, worst: Float64Array): void {
   const { x, order, rowsT, cout } = taps;
@@ -217,9 +221,8 @@ function sweepFour(taps: Taps, n: number, zeros: number, lanes: Lanes, l: number
   const g0 = lanes.sigma[l]!, g1 = lanes.sigma[l + 1]!, g2 = lanes.sigma[l + 2]!, g3 = lanes.sigma[l + 3]!;
   let i0 = lanes.xId[l]!, i1 = lanes.xId[l + 1]!, i2 = lanes.xId[l + 2]!, i3 = lanes.xId[l + 3]!;
   let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  let v0 = 0, v1 = 0, v2 = 0, v3 = 0;
   let m0 = 0, m1 = 0, m2 = 0, m3 = 0;
-  let v = 0;
   let m = 0;
   for (; m < zeros; m++) {
     const base = order[m]! * cout;
@@ -228,69 +231,64 @@ function sweepFour(taps: Taps, n: number, zeros: number, lanes: Lanes, l: number
     a2 += rowsT[base + c2]!;
     a3 += rowsT[base + c3]!;
   }
-  // The identity inputs are merged at their place in the ascending order (before the first larger x).
+  // The identity inputs are merged at their place in the ascending order (before the first larger x): the break at
+  // x_id, then v moved back to x_prev on the new slope so that the common step lands on the next break.
   let iMin = Math.min(i0, i1, i2, i3);
+  let xPrev = 0;
   for (; m < n; m++) {
     const xm = x[m]!;
     if (xm > iMin) {
       if (xm > i0) {
-        v = i0 * (a0 - g0) - s0;
-        if (v > m0) m0 = v;
-        const w = lanes.wId[l]!;
-        a0 += w;
-        s0 += w * i0;
+        v0 += (i0 - xPrev) * (a0 - g0);
+        if (v0 > m0) m0 = v0;
+        a0 += lanes.wId[l]!;
+        v0 -= (i0 - xPrev) * (a0 - g0);
         i0 = Number.POSITIVE_INFINITY;
       }
       if (xm > i1) {
-        v = i1 * (a1 - g1) - s1;
-        if (v > m1) m1 = v;
-        const w = lanes.wId[l + 1]!;
-        a1 += w;
-        s1 += w * i1;
+        v1 += (i1 - xPrev) * (a1 - g1);
+        if (v1 > m1) m1 = v1;
+        a1 += lanes.wId[l + 1]!;
+        v1 -= (i1 - xPrev) * (a1 - g1);
         i1 = Number.POSITIVE_INFINITY;
       }
       if (xm > i2) {
-        v = i2 * (a2 - g2) - s2;
-        if (v > m2) m2 = v;
-        const w = lanes.wId[l + 2]!;
-        a2 += w;
-        s2 += w * i2;
+        v2 += (i2 - xPrev) * (a2 - g2);
+        if (v2 > m2) m2 = v2;
+        a2 += lanes.wId[l + 2]!;
+        v2 -= (i2 - xPrev) * (a2 - g2);
         i2 = Number.POSITIVE_INFINITY;
       }
       if (xm > i3) {
-        v = i3 * (a3 - g3) - s3;
-        if (v > m3) m3 = v;
-        const w = lanes.wId[l + 3]!;
-        a3 += w;
-        s3 += w * i3;
+        v3 += (i3 - xPrev) * (a3 - g3);
+        if (v3 > m3) m3 = v3;
+        a3 += lanes.wId[l + 3]!;
+        v3 -= (i3 - xPrev) * (a3 - g3);
         i3 = Number.POSITIVE_INFINITY;
       }
       iMin = Math.min(i0, i1, i2, i3);
     }
+    const d = xm - xPrev;
+    xPrev = xm;
     const base = order[m]! * cout;
-    v = xm * (a0 - g0) - s0;
-    if (v > m0) m0 = v;
-    v = xm * (a1 - g1) - s1;
-    if (v > m1) m1 = v;
-    v = xm * (a2 - g2) - s2;
-    if (v > m2) m2 = v;
-    v = xm * (a3 - g3) - s3;
-    if (v > m3) m3 = v;
-    const w0 = rowsT[base + c0]!, w1 = rowsT[base + c1]!, w2 = rowsT[base + c2]!, w3 = rowsT[base + c3]!;
-    a0 += w0;
-    s0 += w0 * xm;
-    a1 += w1;
-    s1 += w1 * xm;
-    a2 += w2;
-    s2 += w2 * xm;
-    a3 += w3;
-    s3 += w3 * xm;
+    v0 += d * (a0 - g0);
+    if (v0 > m0) m0 = v0;
+    v1 += d * (a1 - g1);
+    if (v1 > m1) m1 = v1;
+    v2 += d * (a2 - g2);
+    if (v2 > m2) m2 = v2;
+    v3 += d * (a3 - g3);
+    if (v3 > m3) m3 = v3;
+    a0 += rowsT[base + c0]!;
+    a1 += rowsT[base + c1]!;
+    a2 += rowsT[base + c2]!;
+    a3 += rowsT[base + c3]!;
   }
-  // An identity input after every tap: its own breakpoint.
-  if (i0 !== Number.POSITIVE_INFINITY && (v = i0 * (a0 - g0) - s0) > m0) m0 = v;
-  if (i1 !== Number.POSITIVE_INFINITY && (v = i1 * (a1 - g1) - s1) > m1) m1 = v;
-  if (i2 !== Number.POSITIVE_INFINITY && (v = i2 * (a2 - g2) - s2) > m2) m2 = v;
-  if (i3 !== Number.POSITIVE_INFINITY && (v = i3 * (a3 - g3) - s3) > m3) m3 = v;
+  // An identity input after every tap: its own break.
+  if (i0 !== Number.POSITIVE_INFINITY && (v0 += (i0 - xPrev) * (a0 - g0)) > m0) m0 = v0;
+  if (i1 !== Number.POSITIVE_INFINITY && (v1 += (i1 - xPrev) * (a1 - g1)) > m1) m1 = v1;
+  if (i2 !== Number.POSITIVE_INFINITY && (v2 += (i2 - xPrev) * (a2 - g2)) > m2) m2 = v2;
+  if (i3 !== Number.POSITIVE_INFINITY && (v3 += (i3 - xPrev) * (a3 - g3)) > m3) m3 = v3;
   worst[l] = m0;
   worst[l + 1] = m1;
   worst[l + 2] = m2;
