@@ -163,6 +163,9 @@ function denseProjection(gs: HwDenseSynapses[], nS: number, nT: number, delay: n
 
 /** Below this share of nonzero entries a group stays CSR (a dense row would add mostly zeros). */
 const DENSE_MIN_FILL = 0.25;
+/** Above this many source × target entries a group stays CSR (dense float64 rows would cost 8 bytes each). */
+const DENSE_MAX_ENTRIES = 2 ** 24;
+const denseFits = (nnz: number, nS: number, nT: number): boolean => nS * nT <= DENSE_MAX_ENTRIES && nnz >= DENSE_MIN_FILL * nS * nT;
 
 /** A uniform-delay CSR (e.g. a clock's group, with duplicate synapses) as dense rows: duplicates summed. */
 function denseFromCsr(c: CompiledSynapses, nS: number, nT: number): Projection {
@@ -269,7 +272,7 @@ export function buildProjections(
         if (!done[b] && h.kind === "conv" && h.source === g.source && h.target === g.target && sameGeometry(g, h)) members.push(b);
       }
       p = convProjection(members.map((m) => groups[m] as HwConvSynapses), src, dst, arith);
-    } else if (structured && g.kind === "dense" && uniformDelay(g) !== null && compiled[a]!.post.length >= DENSE_MIN_FILL * nS * nT) {
+    } else if (structured && g.kind === "dense" && uniformDelay(g) !== null && denseFits(compiled[a]!.post.length, nS, nT)) {
       const d = uniformDelay(g)!;
       for (let b = a + 1; b < groups.length; b++) {
         const h = groups[b]!;
@@ -282,7 +285,7 @@ export function buildProjections(
       done[a] = 1;
       const parts = structured && c.delays !== null ? splitByDelay(c, nS) : [c];
       for (const part of parts) {
-        if (structured && part.delays === null && part.post.length >= DENSE_MIN_FILL * nS * nT) p = denseFromCsr(part, nS, nT);
+        if (structured && part.delays === null && denseFits(part.post.length, nS, nT)) p = denseFromCsr(part, nS, nT);
         else {
           p = new Projection();
           p.kind = CSR;
