@@ -20,6 +20,7 @@ import type { Projection } from "../../snn/network.js";
 import { decodeTimes } from "./encode.js";
 import type { PreparedSpiking } from "./prepare.js";
 import { scanBuffers, sortEvents } from "./scan.js";
+import { sweepInParts } from "./sweep-threads.js";
 
 type Times = (id: string) => Float64Array;
 type ConvProjection = Extract<Projection, { kind: "conv" }>;
@@ -42,9 +43,21 @@ export function sweepApplies(prep: PreparedSpiking): boolean {
  * `out`; returns the neurons left for the sorted scan. `drive` = Σ J·x per neuron ([batch, size]).
  */
 export function proveBySweep(prep: PreparedSpiking, times: Times, batch: number, list: number[], drive: Float64Array, out: Float64Array): number[] {
+  if (list.length === 0 || !sweepApplies(prep)) return list;
+  const job = sweepJob(prep, times, batch, list, drive);
+  const parts = sweepInParts(job, list.length * job.width, sweepRange);
+  const rest: number[] = [];
+  for (const part of parts) {
+    for (let q = 0; q < part.proven.length; q++) out[part.proven[q]!] = part.times[q]!;
+    for (let q = 0; q < part.rest.length; q++) rest.push(part.rest[q]!);
+  }
+  return rest;
+}
+
+/** The sweep's inputs for the listed neurons (the population must pass sweepApplies). */
+export function sweepJob(prep: PreparedSpiking, times: Times, batch: number, list: number[], drive: Float64Array): SweepJob {
   const { pop, sources } = prep;
   const projs = pop.projections;
-  if (list.length === 0 || !sweepApplies(prep)) return list;
   const convs = projs.map((p, k) => k).filter((k) => projs[k]!.kind === "conv");
   const ids = projs.map((p, k) => k).filter((k) => projs[k]!.kind === "identity");
   const [cout, oh, ow] = pop.shape as [number, number, number];
@@ -91,6 +104,77 @@ export function proveBySweep(prep: PreparedSpiking, times: Times, batch: number,
   const fill = start.slice(0, keys);
   for (const f of list) byKey[fill[Math.floor(f / size) * area + (f % area)]!++] = f;
 
+  return {
+    batch, cout, ow, area, size, width,
+    t0, t1, t2, rampBefore,
+    convs: convs.map((k) => {
+      const proj = projs[k] as ConvProjection;
+      const [cin, ih, iw] = sources[k]!.shape as [number, number, number];
+      return { x: xs[k]!, cin, ih, iw, kernel: proj.kernel, stride: proj.stride, pads: proj.pads, dilation: proj.dilation };
+    }),
+    rowsT, rowAbs,
+    threshold: pop.threshold, slope: prep.slope, offset: prep.offset,
+    idWeight: idProj?.weight, idX, idInner,
+    top, start, byKey, drive,
+  };
+}
+
+/** One receptive-field conv projection of a sweep: its decoded inputs and geometry. */
+export interface SweepConv {
+  x: Float64Array;
+  cin: number;
+  ih: number;
+  iw: number;
+  kernel: readonly number[];
+  stride: readonly number[];
+  pads: readonly number[];
+  dilation: readonly number[];
+}
+
+/**
+ * Everything the sweep over (sample, position) keys reads, as plain typed arrays: structured-cloneable, so that a
+ * range of keys can run on a worker thread (sweep-threads.ts) with the same arithmetic as on the main thread.
+ */
+export interface SweepJob {
+  batch: number;
+  cout: number;
+  ow: number;
+  area: number;
+  size: number;
+  width: number;
+  t0: number;
+  t1: number;
+  t2: number;
+  rampBefore: number;
+  convs: SweepConv[];
+  rowsT: Float64Array;
+  rowAbs: Float64Array;
+  threshold: Float64Array;
+  slope: Float64Array;
+  offset: Float64Array;
+  idWeight: Float64Array | undefined;
+  idX: Float64Array | undefined;
+  idInner: number;
+  top: Float64Array;
+  /** Neurons grouped by key b·area + position: byKey[start[key] .. start[key + 1]). */
+  start: Int32Array;
+  byKey: Int32Array;
+  drive: Float64Array;
+}
+
+/** The outcome of the keys [k0, k1): the proven neurons with their times, and the neurons left for the scan, in key order. */
+export interface SweepPart {
+  proven: Int32Array;
+  times: Float64Array;
+  rest: Int32Array;
+}
+
+/** Runs the sweep for the keys [k0, k1). */
+export function sweepRange(job: SweepJob, k0: number, k1: number): SweepPart {
+  const { cout, ow, area, size, width, t0, t1, t2, rampBefore, convs, rowsT, rowAbs, threshold, slope, offset } = job;
+  const { idWeight, idX, idInner, top, start, byKey, drive } = job;
+  const proven: number[] = [];
+  const provenT: number[] = [];
   const buf = scanBuffers(width);
   const patch = buf.times;
   const sortedX = new Float64Array(width);
@@ -101,7 +185,7 @@ export function proveBySweep(prep: PreparedSpiking, times: Times, batch: number,
   const worst = new Float64Array(cout + 3);
   const taps: Taps = { x: sortedX, order: buf.order, rowsT, cout };
   const rest: number[] = [];
-  for (let key = 0; key < keys; key++) {
+  for (let key = k0; key < k1; key++) {
     if (start[key] === start[key + 1]) continue;
     const b = Math.floor(key / area);
     const p = key % area;
@@ -112,24 +196,23 @@ export function proveBySweep(prep: PreparedSpiking, times: Times, batch: number,
       continue;
     }
     let n = 0;
-    convs.forEach((k) => {
-      const proj = projs[k] as ConvProjection;
-      const [cin, ih, iw] = sources[k]!.shape as [number, number, number];
-      const x = xs[k]!;
+    for (const conv of convs) {
+      const { x, cin, ih, iw, stride, pads, dilation } = conv;
       const base = b * cin * ih * iw;
-      const [kh, kw] = proj.kernel;
-      const y0 = oy * proj.stride[0] - proj.pads[0];
-      const x0 = ox * proj.stride[1] - proj.pads[1];
+      const kh = conv.kernel[0]!;
+      const kw = conv.kernel[1]!;
+      const y0 = oy * stride[0]! - pads[0]!;
+      const x0 = ox * stride[1]! - pads[1]!;
       for (let c = 0; c < cin; c++)
         for (let ky = 0; ky < kh; ky++) {
-          const y = y0 + ky * proj.dilation[0];
+          const y = y0 + ky * dilation[0]!;
           const inside = y >= 0 && y < ih;
           for (let kx = 0; kx < kw; kx++) {
-            const xx = x0 + kx * proj.dilation[1];
+            const xx = x0 + kx * dilation[1]!;
             patch[n++] = inside && xx >= 0 && xx < iw ? x[base + (c * ih + y) * iw + xx]! : 0;
           }
         }
-    });
+    }
     sortEvents(buf, n);
     const order = buf.order;
     for (let m = 0; m < n; m++) sortedX[m] = patch[order[m]!]!;
@@ -140,9 +223,9 @@ export function proveBySweep(prep: PreparedSpiking, times: Times, batch: number,
     for (let q = start[key]!; q < start[key + 1]!; q++) {
       const f = byKey[q]!;
       const i = f % size;
-      const th = pop.threshold[i]!;
+      const th = threshold[i]!;
       const margin = th - rampBefore - drive[f]!;
-      const sigma = prep.slope[i]!;
+      const sigma = slope[i]!;
       // margin = σ·(t − t1) for the closed-form time t: it is after t1 only with σ > 0.
       if (!(th > 0) || !(margin > 0) || !(sigma > 0)) {
         rest.push(f);
@@ -151,8 +234,8 @@ export function proveBySweep(prep: PreparedSpiking, times: Times, batch: number,
       neuron[L] = f;
       channel[L] = Math.floor(i / area);
       sig[L] = sigma;
-      if (idProj && idX) {
-        wIdOf[L] = idProj.weight[Math.floor(i / idInner)]!;
+      if (idWeight && idX) {
+        wIdOf[L] = idWeight[Math.floor(i / idInner)]!;
         xIdOf[L] = idX[b * size + i]!;
         if (!(xIdOf[L]! >= 0)) idNegative = true;
       } else {
@@ -179,18 +262,19 @@ export function proveBySweep(prep: PreparedSpiking, times: Times, batch: number,
     for (let l = 0; l < L; l++) {
       const f = neuron[l]!;
       const i = f % size;
-      const th = pop.threshold[i]!;
+      const th = threshold[i]!;
       const margin = th - rampBefore - drive[f]!;
       // Rounding allowance: (4n + 16)·ε (at least 1e-12) of the magnitudes summed, Σ|w|·x bounded by Σ|w|·max x
       // (running sums of n terms err by at most n·ε of their magnitudes; the sweep has two, the drive one).
       const tol = relTol * (Math.abs(th) + rampBefore + Math.abs(drive[f]!) + (rowAbs[channel[l]!]! + Math.abs(sig[l]!)) * top[b]! + Math.abs(wIdOf[l]!) * top[b]!);
       if (worst[l]! + tol < margin) {
-        const t = (prep.offset[i]! - drive[f]!) / sig[l]!;
-        out[f] = t < t2 ? t : t2;
+        const t = (offset[i]! - drive[f]!) / sig[l]!;
+        proven.push(f);
+        provenT.push(t < t2 ? t : t2);
       } else rest.push(f);
     }
   }
-  return rest;
+  return { proven: Int32Array.from(proven), times: Float64Array.from(provenT), rest: Int32Array.from(rest) };
 }
 
 /** One position's sorted receptive field: ascending x, the taps' indices, and the weights [tap][channel]. */
