@@ -10,7 +10,6 @@
  * solver's sorted scan (scan.ts), so premature crossings are simulated, not assumed away.
  */
 import { product } from "../../ann/graph.js";
-import { applyTerm } from "../../ann/term.js";
 import { maxPool2d } from "../../ann/kernels/pool2d.js";
 import type { GatePopulation, NeuronModel, Population, Projection } from "../../snn/network.js";
 import { decodeTimes, NO_SPIKE } from "./encode.js";
@@ -18,6 +17,7 @@ import type { PreparedReadout, PreparedSpiking } from "./prepare.js";
 import { gatherEvents } from "./gather.js";
 import { binnedBoundBelow, firstCrossing, scanBuffers } from "./scan.js";
 import { proveBySweep, sweepApplies } from "./proof-sweep.js";
+import { applyTermsInParts } from "./drive-threads.js";
 
 export interface SpikingStats {
   /** Neurons (over the batch) inspected input by input (binned bound, then the sorted scan if needed). */
@@ -46,7 +46,7 @@ export function projectionDrive(projections: Projection[], sources: Population[]
 /** Σ_k projection_k(decoded source activations), [batch, size]. */
 function inputDrive(projections: PreparedSpiking["excitatory"], sources: Population[], xs: Float64Array[], shape: number[], batch: number): Float64Array {
   const out = new Float64Array(batch * product(shape));
-  projections.forEach((proj, k) => applyTerm(proj, xs[k]!, sources[k]!.shape, shape, batch, out));
+  applyTermsInParts(projections, xs, sources.map((s) => s.shape), shape, batch, out);
   return out;
 }
 
@@ -68,10 +68,8 @@ function maxActivation(xs: Float64Array[], batch: number): Float64Array {
 function excitatoryDrive(prep: PreparedSpiking, xs: Float64Array[], from: number, to: number): Float64Array {
   const { pop, sources } = prep;
   const out = new Float64Array((to - from) * product(pop.shape));
-  prep.excitatory.forEach((proj, k) => {
-    const n = product(sources[k]!.shape);
-    applyTerm(proj, xs[k]!.subarray(from * n, to * n), sources[k]!.shape, pop.shape, to - from, out);
-  });
+  const part = xs.map((x, k) => x.subarray(from * product(sources[k]!.shape), to * product(sources[k]!.shape)));
+  applyTermsInParts(prep.excitatory, part, sources.map((s) => s.shape), pop.shape, to - from, out);
   return out;
 }
 

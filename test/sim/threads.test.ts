@@ -1,7 +1,8 @@
 /**
- * The exact sweep on worker threads (sweep-threads.ts) gives bit-identical results to one thread: the key ranges
- * merged in order equal one range, and the compiled worker path (tsc output; vitest runs TypeScript source, where the
- * worker file is absent) proves the same neurons with the same times as SPIKEC_THREADS=1.
+ * The exact simulator on worker threads (threads.ts) gives bit-identical results to one thread: the sweep's key ranges
+ * merged in order equal one range, and on the compiled worker path (tsc output; vitest runs TypeScript source, where
+ * the worker file is absent) the sweep (sweep-threads.ts) proves the same neurons with the same times and the drive
+ * (drive-threads.ts) has the same bits as with SPIKEC_THREADS=1.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -92,7 +93,8 @@ describe("sweep-threads", () => {
       const load = (m: string) => import(pathToFileURL(join(dir, m)).href);
       const sweepMod = (await load("sim/exact/proof-sweep.js")) as typeof import("../../src/sim/exact/proof-sweep.js");
       const prepMod = (await load("sim/exact/prepare.js")) as typeof import("../../src/sim/exact/prepare.js");
-      const threadsMod = (await load("sim/exact/sweep-threads.js")) as typeof import("../../src/sim/exact/sweep-threads.js");
+      const threadsMod = (await load("sim/exact/threads.js")) as typeof import("../../src/sim/exact/threads.js");
+      const popMod = (await load("sim/exact/population.js")) as typeof import("../../src/sim/exact/population.js");
       const s = setup(2);
       const prep = prepMod.prepareSpiking(s.pop, s.byId);
       const run = (threads: string) => {
@@ -101,23 +103,26 @@ describe("sweep-threads", () => {
         try {
           const out = new Float64Array(s.list.length).fill(NaN);
           const rest = sweepMod.proveBySweep(prep, s.times, s.batch, s.list, s.drive, out);
-          return { out, rest };
+          const drive = popMod.projectionDrive(s.pop.projections, prep.sources, s.times, s.pop.shape, s.batch);
+          return { out, rest, drive };
         } finally {
           if (saved === undefined) delete process.env.SPIKEC_THREADS;
           else process.env.SPIKEC_THREADS = saved;
         }
       };
       const one = run("1");
-      expect(threadsMod.sweepThreadStats.workerParts).toBe(0);
+      expect(threadsMod.threadStats.workerTasks).toBe(0);
+      // One worker task for the sweep and one for the drive with 2 threads, two each with 3.
       const two = run("2");
-      expect(threadsMod.sweepThreadStats.workerParts).toBe(1);
+      expect(threadsMod.threadStats.workerTasks).toBe(2);
       const three = run("3");
-      expect(threadsMod.sweepThreadStats.workerParts).toBe(3);
+      expect(threadsMod.threadStats.workerTasks).toBe(6);
       expect(one.rest.length).toBeGreaterThan(1000);
       for (const got of [two, three]) {
         expect(got.rest).toEqual(one.rest);
         // Bit-identical, NaN (not proven) included.
         expect(Buffer.from(got.out.buffer).equals(Buffer.from(one.out.buffer))).toBe(true);
+        expect(Buffer.from(got.drive.buffer).equals(Buffer.from(one.drive.buffer))).toBe(true);
       }
     });
   });
