@@ -63,7 +63,7 @@ function setup(seed: number) {
   return { pop, byId, batch, size, drive, list, times: (id: string) => all.get(id)! };
 }
 
-describe("sweep-threads", () => {
+describe("exact-simulator threads", () => {
   it("merges key ranges in order into the one-range result", () => {
     const s = setup(1);
     const prep = prepareSpiking(s.pop, s.byId);
@@ -118,6 +118,11 @@ describe("sweep-threads", () => {
       const three = run("3");
       expect(threadsMod.threadStats.workerTasks).toBe(6);
       expect(one.rest.length).toBeGreaterThan(1000);
+      // The compiled single-thread path equals the source's (the test's own drive, proveBySweep from src/).
+      expect(Buffer.from(one.drive.buffer).equals(Buffer.from(s.drive.buffer))).toBe(true);
+      const srcOut = new Float64Array(s.list.length).fill(NaN);
+      expect(proveBySweep(prepareSpiking(s.pop, s.byId), s.times, s.batch, s.list, s.drive, srcOut)).toEqual(one.rest);
+      expect(Buffer.from(srcOut.buffer).equals(Buffer.from(one.out.buffer))).toBe(true);
       for (const got of [two, three]) {
         expect(got.rest).toEqual(one.rest);
         // Bit-identical, NaN (not proven) included.
