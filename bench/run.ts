@@ -9,11 +9,12 @@ import { nirExportResnet18 } from "./nir-export.js";
 import { printTable, type BenchTable } from "./table.js";
 import { placeResnet18 } from "./place-resnet18.js";
 import { quantizationCeiling } from "./quantization-ceiling.js";
+import { singleThreaded } from "./threads.js";
 
 const sections: [string, () => Promise<BenchTable>][] = [
-  ["exact-vs-ort", exactVsOnnxruntime],
+  ["exact-vs-ort", () => singleThreaded(exactVsOnnxruntime)],
   ["compile-resnet18", compileResnet18],
-  ["cycle-vs-exact", cycleVsExact],
+  ["cycle-vs-exact", () => singleThreaded(cycleVsExact)],
   ["agreement-vs-ticks", agreementVsTicks],
   ["quantization-ceiling", quantizationCeiling],
   ["nir-export", nirExportResnet18],
