@@ -10,57 +10,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import type { InputPopulation, Population, SpikingPopulation } from "../../src/snn/network.js";
 import { prepareSpiking } from "../../src/sim/exact/prepare.js";
 import { proveBySweep, sweepJob, sweepRange } from "../../src/sim/exact/proof-sweep.js";
 import { splitKeys } from "../../src/sim/exact/sweep-threads.js";
-import { decodeTimes } from "../../src/sim/exact/encode.js";
-import { applyTerm } from "../../src/ann/term.js";
-
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
+import { skipConvCase } from "../helpers/skip-conv.js";
 
 /** A conv population with a skip input, large enough (work ≥ 2e7) for the sweep to use the workers. */
 function setup(seed: number) {
-  const r = rng(seed);
-  const [cin, h, w, cout, batch] = [16, 24, 24, 32, 8];
-  const src = (id: string, shape: number[]): InputPopulation => ({ kind: "input", id, shape, origin: [], window: { tMin: 0, tMax: 1 }, range: { low: 0, high: 1 } });
-  const a = src("a", [cin, h, w]);
-  const skip = src("skip", [cout, h, w]);
-  const times = (n: number) => Float64Array.from({ length: n }, () => (r() < 0.33 ? 1 : r()));
-  const ta = times(batch * cin * h * w);
-  const ts = times(batch * cout * h * w);
-  const shape = [cout, h, w];
-  const size = cout * h * w;
-  const pop: SpikingPopulation = {
-    kind: "spiking",
-    id: "s",
-    shape,
-    origin: [],
-    window: { tMin: 1, tMax: 3 },
-    inputWindow: { tMin: 0, tMax: 1 },
-    alpha: 1,
-    threshold: new Float64Array(size),
-    maxActivation: 1,
-    scale: new Float64Array(size).fill(1),
-    projections: [
-      { kind: "conv", source: "a", delay: 0, group: 1, kernel: [3, 3], stride: [1, 1], pads: [1, 1, 1, 1], dilation: [1, 1], weight: Float64Array.from({ length: cout * cin * 9 }, () => (r() - 0.5) * 0.5) },
-      { kind: "identity", source: "skip", delay: 0, weight: Float64Array.from({ length: cout }, () => (r() - 0.5) * 3) },
-    ],
-  };
-  const drive = new Float64Array(batch * size);
-  const xs = [decodeTimes(ta, 1), decodeTimes(ts, 1)];
-  pop.projections.forEach((p, k) => applyTerm(p, xs[k]!, k === 0 ? a.shape : skip.shape, shape, batch, drive));
-  for (let i = 0; i < size; i++) pop.threshold[i] = 1 + drive[i]! + (r() - 0.3) * 2;
-  const byId = new Map<string, Population>([["a", a], ["skip", skip]]);
-  const all = new Map([["a", ta], ["skip", ts]]);
-  const list = Array.from({ length: batch * size }, (_, k) => k);
-  return { pop, byId, batch, size, drive, list, times: (id: string) => all.get(id)! };
+  const c = skipConvCase(seed, { cin: 16, h: 24, w: 24, cout: 32, batch: 8 }, { convWeight: 0.5, thresholdSpread: 2 });
+  return { ...c, list: Array.from({ length: c.batch * c.size }, (_, k) => k) };
 }
 
 describe("exact-simulator threads", () => {
