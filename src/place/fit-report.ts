@@ -8,7 +8,7 @@ import { populationSize, type HwNetwork } from "../hw/network.js";
 import type { Target } from "../hw/target/target.js";
 import { compileCycle, simulateCycleBatch } from "../sim/cycle/index.js";
 import type { FitSection } from "../report/data.js";
-import type { FitProblem, Placement } from "./place.js";
+import type { FitProblem, LayerPlacement, Placement } from "./place.js";
 
 export const FIT_REPORT_FORMAT = "spikec.fit-report" as const;
 
@@ -19,16 +19,8 @@ export interface FitResource {
   unit: string;
 }
 
-export interface FitLayerRow {
-  population: string;
-  onnxNodes: string[];
-  neurons: number;
-  synapses: number;
-  tiles: number;
-  cores: number;
-  naiveCores: number;
-  binding: string;
-}
+/** One row per placed population: the placement's own per-layer record. */
+export type FitLayerRow = LayerPlacement;
 
 export interface FitCoreRow {
   core: number;

@@ -13,7 +13,7 @@ import { hwIssues } from "../../src/hw/verify.js";
 import type { HwNetwork } from "../../src/hw/network.js";
 import type { Target } from "../../src/hw/target/target.js";
 import { prepare } from "../../src/place/prepared.js";
-import { forEachSynapse } from "../../src/backends/loihi/synapses.js";
+import { forEachSynapse } from "../../src/hw/synapses.js";
 import { buildCoresConfig } from "../../src/backends/loihi/build.js";
 import { expectCoresMatchHw } from "../helpers/cores-check.js";
 import { rng } from "../helpers/random-canonical.js";

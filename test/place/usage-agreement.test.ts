@@ -14,7 +14,7 @@ import type { Target } from "../../src/hw/target/target.js";
 import { memoryModelOf } from "../../src/place/cost/index.js";
 import { prepare, type PreparedNet } from "../../src/place/prepared.js";
 import { boxNeurons, tileUsage, type Tile } from "../../src/place/usage.js";
-import { forEachSynapse } from "../../src/backends/loihi/synapses.js";
+import { forEachSynapse } from "../../src/hw/synapses.js";
 import { rng } from "../helpers/rng.js";
 
 const V = 2 ** 23 - 1;

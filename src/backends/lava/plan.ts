@@ -17,7 +17,7 @@ import { InputError } from "../../util/errors.js";
 import type { CubaProfile, HwCompartmentPopulation, HwInputEncoding, HwNetwork, HwPopulation, HwSourcePopulation, HwSynapseGroup } from "../../hw/network.js";
 import { populationSize } from "../../hw/network.js";
 import type { Target } from "../../hw/target/target.js";
-import { forEachSynapse } from "./synapses.js";
+import { forEachSynapse } from "../../hw/synapses.js";
 
 /** Lava's LIF state limits (24-bit u and v; v saturates at ±(2^23 − 1)). */
 export const LAVA_V_LIMIT = 2 ** 23 - 1;

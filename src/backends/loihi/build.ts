@@ -8,7 +8,7 @@ import { populationSize } from "../../hw/network.js";
 import { SpikecError } from "../../util/errors.js";
 import { onnxNodesOf, type Placement, type PlaceOptions } from "../../place/place.js";
 import { CORES_FORMAT, NONE, type CompartmentProfileEntry, type CoreConfig, type CoresConfig, type InputMap, type SynapseFormatEntry } from "./config.js";
-import { forEachSynapse } from "./synapses.js";
+import { forEachSynapse } from "../../hw/synapses.js";
 import { coverFormats, formatRulesOf, reencode, trailingZeros, type FormatCover, type FormatDemand } from "../../place/formats.js";
 import { widen } from "../../place/usage.js";
 

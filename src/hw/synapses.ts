@@ -1,18 +1,20 @@
 /**
  * Every synapse of an HW IR group as (pre, post, weight mantissa, exponent, delay), whatever its kind: dense rows,
- * conv windows expanded over the output map (ONNX geometry, padded taps dropped), sparse lists. Lava's Conv process
- * has no bit-accurate model, so the Lava backend realizes conv groups as Sparse matrices built from these entries.
+ * conv windows expanded over the output map (ONNX geometry, padded taps dropped), sparse lists — in the group's own
+ * integers (not contributions). Zero weights are no synapses. The backends store these entries (a core's synapse
+ * lists; Lava's Sparse matrices, since Lava's Conv has no bit-accurate model); the cycle engine builds its own CSR
+ * (src/sim/cycle/synapses.ts), so the backends' outputs are checked against an independent expansion.
  */
-import { InputError } from "../../util/errors.js";
-import type { HwConvSynapses, HwPopulation, HwSynapseGroup } from "../../hw/network.js";
-import { populationSize } from "../../hw/network.js";
+import { InputError } from "../util/errors.js";
+import type { HwConvSynapses, HwPopulation, HwSynapseGroup } from "./network.js";
+import { populationSize } from "./network.js";
 
 export type SynapseVisitor = (pre: number, post: number, weight: number, exp: number, delay: number) => void;
 
 const at = (x: number | Int8Array | Uint8Array, i: number): number => (typeof x === "number" ? x : x[i]!);
 
 function bad(g: HwSynapseGroup, what: string): never {
-  throw new InputError(`HW IR synapse group '${g.id}' (${g.kind}, ${g.source} → ${g.target}): ${what}`, "re-run the lowering (spikec compile … --target loihi2)");
+  throw new InputError(`HW IR synapse group '${g.id}' (${g.kind}, ${g.source} → ${g.target}): ${what}`, "re-run the lowering (spikec compile … --target ID)");
 }
 
 function convSynapses(g: HwConvSynapses, src: HwPopulation, dst: HwPopulation, visit: SynapseVisitor): void {
