@@ -25,7 +25,7 @@ export function encodeInput(pop: InputPopulation, model: NeuronModel, x: Float64
 }
 
 /** Activations x = max(0, tMax − t) of a population's spike times (no spike → 0). */
-export function decodeTimes(times: Float64Array, tMax: number, out = new Float64Array(times.length)): Float64Array {
+export function decodeTimes(times: Float64Array, tMax: number, out: Float64Array = new Float64Array(times.length)): Float64Array {
   for (let i = 0; i < times.length; i++) {
     const x = tMax - times[i]!;
     out[i] = x > 0 ? x : 0;

@@ -6,8 +6,10 @@
  * activations (the ANN kernels do it). It is the first crossing unless the potential reached ϑ before t1 while
  * inputs were still arriving (a premature crossing, possible only with late inhibitory inputs). Since the potential
  * never exceeds its excitatory part, which only grows, V_exc(t1) = α·(t1 − t0) + Σ_j max(J_ij,0)·x_j < ϑ_i proves
- * there was none (cheaper still: the same with max_j x_j for x_j). Neurons without that proof take the reference
- * solver's sorted scan (scan.ts), so premature crossings are simulated, not assumed away.
+ * there was none. It is checked from the cheapest bound up: Σ_j max(J_ij,0)·max_j x_j; then the drive plus a group
+ * bound on the inhibitory input (inhibition-bound.ts); then the exact excitatory input, per neuron when few are left
+ * (excitatory-at.ts). Neurons without that proof take the exact sweep over shared receptive fields (proof-sweep.ts)
+ * or the reference solver's sorted scan (scan.ts), so premature crossings are simulated, not assumed away.
  */
 import { product } from "../../ann/graph.js";
 import { maxPool2d } from "../../ann/kernels/pool2d.js";
@@ -16,8 +18,11 @@ import { decodeTimes, NO_SPIKE } from "./encode.js";
 import type { PreparedReadout, PreparedSpiking } from "./prepare.js";
 import { gatherEvents } from "./gather.js";
 import { binnedBoundBelow, firstCrossing, scanBuffers } from "./scan.js";
-import { proveBySweep, sweepApplies } from "./proof-sweep.js";
+import { proveBySweep, splitByShare, sweepApplies } from "./proof-sweep.js";
 import { applyTermsInParts } from "./drive-threads.js";
+import { excitatoryAt } from "./excitatory-at.js";
+import { inhibitionBound } from "./inhibition-bound.js";
+import { scratchF64, scratchI32 } from "./scratch.js";
 
 export interface SpikingStats {
   /** Neurons (over the batch) inspected input by input (binned bound, then the sorted scan if needed). */
@@ -35,17 +40,20 @@ type Times = (id: string) => Float64Array;
 
 /** The decoded activations of each projection's source. */
 function decodeSources(sources: Population[], times: Times): Float64Array[] {
-  return sources.map((src) => decodeTimes(times(src.id), src.window.tMax));
+  return sources.map((src, k) => {
+    const t = times(src.id);
+    return decodeTimes(t, src.window.tMax, scratchF64(`x${k}`, t.length));
+  });
 }
 
 /** Σ_k projection_k(decoded source activations), [batch, size]: the drive Σ_j J_ij·x_j of simulateSpiking. */
 export function projectionDrive(projections: Projection[], sources: Population[], times: Times, shape: number[], batch: number): Float64Array {
-  return inputDrive(projections, sources, decodeSources(sources, times), shape, batch);
+  return inputDrive(projections, sources, decodeSources(sources, times), shape, batch, new Float64Array(batch * product(shape)));
 }
 
-/** Σ_k projection_k(decoded source activations), [batch, size]. */
-function inputDrive(projections: PreparedSpiking["excitatory"], sources: Population[], xs: Float64Array[], shape: number[], batch: number): Float64Array {
-  const out = new Float64Array(batch * product(shape));
+/** out = Σ_k projection_k(decoded source activations), [batch, size]. */
+function inputDrive(projections: Projection[], sources: Population[], xs: Float64Array[], shape: number[], batch: number, out: Float64Array): Float64Array {
+  out.fill(0);
   applyTermsInParts(projections, xs, sources.map((s) => s.shape), shape, batch, out);
   return out;
 }
@@ -73,8 +81,12 @@ function excitatoryDrive(prep: PreparedSpiking, xs: Float64Array[], from: number
   return out;
 }
 
-/** Share of the first sample's pending neurons the excitatory bound must clear to be run on the whole batch. */
+/** Share of the first sample's pending neurons the exact excitatory input must clear to be computed for the batch. */
 const EXCITATORY_PAYS = 0.3;
+/** Fewest neurons reading one receptive field for the sweep to beat the sorted scan's per-neuron bound. */
+const SWEEP_SHARE = 4;
+/** Above this share of the population left pending, the whole excitatory projection (blocked kernels) is cheaper. */
+const PER_NEURON_SHARE = 0.25;
 
 export function simulateSpiking(
   prep: PreparedSpiking,
@@ -89,7 +101,7 @@ export function simulateSpiking(
   const t1 = pop.window.tMin;
   const t2 = pop.window.tMax;
   const xs = decodeSources(sources, times);
-  const drive = given ?? inputDrive(pop.projections, sources, xs, pop.shape, batch);
+  const drive = given ?? inputDrive(pop.projections, sources, xs, pop.shape, batch, scratchF64("drive", batch * size));
   const out = new Float64Array(batch * size);
   const stats: SpikingStats = { scanned: 0, early: 0, widenBy: Number.NEGATIVE_INFINITY };
 
@@ -110,57 +122,84 @@ export function simulateSpiking(
 
   const rampBefore = pop.alpha * (t1 - pop.inputWindow.tMin);
   const xMax = maxActivation(xs, batch);
+  const srcShapes = sources.map((src) => src.shape);
   const { threshold } = pop;
   const { offset, slope, excitatorySum } = prep;
-  const pending = new Int32Array(batch * size);
-  let pendingCount = 0;
+  // Neurons left for the exact excitatory input, ascending. Per sample: the closed form; the bound with the sample's
+  // largest activation; then, for what it leaves, the group bound on the inhibitory input (inhibition-bound.ts) with
+  // a rounding allowance as in the sweep.
+  const pending = scratchI32("pending", batch * size);
+  let left = 0;
+  const bound = scratchF64("bound", size);
+  const relTol = Math.max(1e-12, (4 * prep.maxEvents + 16) * Number.EPSILON);
   for (let b = 0, k = 0; b < batch; b++) {
     const xm = xMax[b]!;
+    let bounded = false;
     for (let i = 0; i < size; i++, k++) {
       const t = (offset[i]! - drive[k]!) / slope[i]!;
-      if (!(t >= t1) || rampBefore + excitatorySum[i]! * xm >= threshold[i]!) {
-        pending[pendingCount++] = k;
-        out[k] = t; // the closed form, kept for the second bound
-      } else out[k] = t < t2 ? t : t2;
+      const th = threshold[i]!;
+      if (t >= t1) {
+        if (rampBefore + excitatorySum[i]! * xm < th) {
+          out[k] = t < t2 ? t : t2;
+          continue;
+        }
+        if (!bounded) {
+          inhibitionBound(pop.projections, prep.inhibition, srcShapes, pop.shape, xs, b, bound);
+          bounded = true;
+        }
+        const u = bound[i]!;
+        const d = drive[k]!;
+        if (u + relTol * (Math.abs(th) + rampBefore + Math.abs(d) + 2 * u) < th - rampBefore - d) {
+          out[k] = t < t2 ? t : t2;
+          continue;
+        }
+      }
+      out[k] = t; // the closed form, kept for the exact check
+      pending[left++] = k;
     }
   }
-  // Second, tighter bound for the neurons the cheap one could not clear: the excitatory projection. Where the exact
-  // sweep applies, its cost (a full projection) pays only if it clears many neurons (residual sums, the stem conv),
-  // not when it clears few (~5–30 % of the inner convs with random weights): the first sample decides.
+  // Third, the exact excitatory input of what is left: per neuron when few are left, else the whole projection.
+  // Where the exact sweep applies, that work pays only if it clears many neurons (residual sums, the stem conv), not
+  // when it clears few (~5–30 % of the inner convs with random weights): the first sample decides.
   const scan: number[] = [];
-  let excitatory: Float64Array | undefined;
-  if (pendingCount > 0) {
-    if (sweepApplies(prep) && batch > 1) {
-      const first = excitatoryDrive(prep, xs, 0, 1);
-      let tried = 0;
+  let exact = left > 0;
+  if (exact && sweepApplies(prep) && batch > 1) {
+    let tried = 0;
+    while (tried < left && pending[tried]! < size) tried++;
+    if (tried > 0) {
+      const e = excitatoryAt(prep.excitatory, srcShapes, pop.shape, xs, pending, tried);
       let cleared = 0;
-      for (let n = 0; n < pendingCount && pending[n]! < size; n++) {
-        const k = pending[n]!;
-        tried++;
-        if (out[k]! >= t1 && rampBefore + first[k]! < threshold[k]!) cleared++;
-      }
-      if (cleared >= EXCITATORY_PAYS * tried) {
-        excitatory = new Float64Array(batch * size);
-        excitatory.set(first);
-        excitatory.set(excitatoryDrive(prep, xs, 1, batch), size);
-      }
-    } else excitatory = excitatoryDrive(prep, xs, 0, batch);
+      for (let n = 0; n < tried; n++) if (out[pending[n]!]! >= t1 && rampBefore + e[n]! < threshold[pending[n]!]!) cleared++;
+      exact = cleared >= EXCITATORY_PAYS * tried;
+    }
   }
-  if (!excitatory) for (let n = 0; n < pendingCount; n++) scan.push(pending[n]!);
+  if (!exact) for (let n = 0; n < left; n++) scan.push(pending[n]!);
   else {
-    // pending is ascending: track the sample instead of dividing.
-    for (let n = 0, first = 0; n < pendingCount; n++) {
+    let excitatory: Float64Array;
+    let at: (n: number, k: number) => number;
+    if (left > PER_NEURON_SHARE * batch * size) {
+      excitatory = excitatoryDrive(prep, xs, 0, batch);
+      at = (n, k) => excitatory[k]!;
+    } else {
+      excitatory = excitatoryAt(prep.excitatory, srcShapes, pop.shape, xs, pending, left);
+      at = (n) => excitatory[n]!;
+    }
+    for (let n = 0, first = 0; n < left; n++) {
       const k = pending[n]!;
       while (k >= first + size) first += size;
       const i = k - first;
       const t = out[k]!;
-      if (t >= t1 && rampBefore + excitatory[k]! < threshold[i]!) out[k] = t < t2 ? t : t2;
+      if (t >= t1 && rampBefore + at(n, k) < threshold[i]!) out[k] = t < t2 ? t : t2;
       else scan.push(k);
     }
   }
-  // Then the exact sweep over shared receptive fields (proof-sweep.ts); the sorted scan only for what it leaves.
-  const rest = proveBySweep(prep, times, batch, scan, drive, out);
-  if (rest.length > 0) scanNeurons(prep, times, batch, rest, drive, out, stats);
+  // Then the exact sweep over receptive fields shared by several of these neurons (proof-sweep.ts); the sorted scan
+  // for the others and for what the sweep leaves.
+  if (scan.length > 0 && sweepApplies(prep)) {
+    const { shared, alone } = splitByShare(prep, scan, SWEEP_SHARE);
+    const rest = proveBySweep(prep, times, batch, shared, drive, out, xs);
+    scanNeurons(prep, times, batch, alone.concat(rest), drive, out, stats);
+  } else if (scan.length > 0) scanNeurons(prep, times, batch, scan, drive, out, stats);
   for (let k = 0; k < out.length; k++) if (out[k]! < t1) stats.early++;
   return { times: out, stats };
 }
@@ -224,7 +263,7 @@ export function simulateGate(pop: GatePopulation, source: Population, sourceTime
 export function simulateReadout(prep: PreparedReadout, times: Times, batch: number): Float64Array {
   const { pop, sources } = prep;
   const size = product(pop.shape);
-  const v = inputDrive(pop.projections, sources, decodeSources(sources, times), pop.shape, batch);
+  const v = inputDrive(pop.projections, sources, decodeSources(sources, times), pop.shape, batch, new Float64Array(batch * size));
   const ramp = pop.window.tMin - pop.inputWindow.tMin;
   for (let b = 0; b < batch; b++)
     for (let i = 0; i < size; i++) {

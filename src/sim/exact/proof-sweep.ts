@@ -39,12 +39,44 @@ export function sweepApplies(prep: PreparedSpiking): boolean {
 }
 
 /**
+ * The listed neurons (flat batch indices, ascending) whose receptive field is shared by at least `min` listed neurons
+ * (same sample and position), and the others. The sweep sorts each field once for all the neurons that read it: for a
+ * lone neuron the sorted scan's binned bound (no sort) is cheaper (lenet5's stem conv: ~4×).
+ */
+export function splitByShare(prep: PreparedSpiking, list: number[], min: number): { shared: number[]; alone: number[] } {
+  const [cout, oh, ow] = prep.pop.shape as [number, number, number];
+  const area = oh * ow;
+  const size = cout * area;
+  const count = new Int32Array(area);
+  const shared: number[] = [];
+  const alone: number[] = [];
+  for (let q0 = 0; q0 < list.length; ) {
+    const b = Math.floor(list[q0]! / size);
+    let q1 = q0;
+    while (q1 < list.length && list[q1]! < (b + 1) * size) count[list[q1++]! % area]!++;
+    for (let q = q0; q < q1; q++) (count[list[q]! % area]! >= min ? shared : alone).push(list[q]!);
+    for (let q = q0; q < q1; q++) count[list[q]! % area] = 0;
+    q0 = q1;
+  }
+  return { shared, alone };
+}
+
+/**
  * Proves the listed neurons (flat batch indices) free of premature crossings, writing their closed-form times into
  * `out`; returns the neurons left for the sorted scan. `drive` = Σ J·x per neuron ([batch, size]).
  */
-export function proveBySweep(prep: PreparedSpiking, times: Times, batch: number, list: number[], drive: Float64Array, out: Float64Array): number[] {
+export function proveBySweep(
+  prep: PreparedSpiking,
+  times: Times,
+  batch: number,
+  list: number[],
+  drive: Float64Array,
+  out: Float64Array,
+  /** The sources' decoded activations, if the caller has them. */
+  decoded?: Float64Array[],
+): number[] {
   if (list.length === 0 || !sweepApplies(prep)) return list;
-  const job = sweepJob(prep, times, batch, list, drive);
+  const job = sweepJob(prep, times, batch, list, drive, decoded);
   const parts = sweepInParts(job, list.length * job.width, sweepRange);
   const rest: number[] = [];
   for (const part of parts) {
@@ -55,7 +87,7 @@ export function proveBySweep(prep: PreparedSpiking, times: Times, batch: number,
 }
 
 /** The sweep's inputs for the listed neurons (the population must pass sweepApplies). */
-export function sweepJob(prep: PreparedSpiking, times: Times, batch: number, list: number[], drive: Float64Array): SweepJob {
+export function sweepJob(prep: PreparedSpiking, times: Times, batch: number, list: number[], drive: Float64Array, decoded?: Float64Array[]): SweepJob {
   const { pop, sources } = prep;
   const projs = pop.projections;
   const convs = projs.map((p, k) => k).filter((k) => projs[k]!.kind === "conv");
@@ -67,7 +99,7 @@ export function sweepJob(prep: PreparedSpiking, times: Times, batch: number, lis
   const t1 = pop.window.tMin;
   const t2 = pop.window.tMax;
   const rampBefore = pop.alpha * (t1 - t0);
-  const xs = sources.map((s) => decodeTimes(times(s.id), s.window.tMax));
+  const xs = decoded ?? sources.map((s) => decodeTimes(times(s.id), s.window.tMax));
   const top = new Float64Array(batch);
   xs.forEach((x) => {
     const n = x.length / batch;
@@ -95,14 +127,37 @@ export function sweepJob(prep: PreparedSpiking, times: Times, batch: number, lis
   const idX = ids.length ? xs[ids[0]!]! : undefined;
   const idInner = idProj ? size / idProj.weight.length : 1;
 
-  // Neurons grouped by (sample, position): a counting sort on the key b·area + position.
-  const keys = batch * area;
-  const start = new Int32Array(keys + 1);
-  for (const f of list) start[Math.floor(f / size) * area + (f % area) + 1]!++;
-  for (let q = 0; q < keys; q++) start[q + 1]! += start[q]!;
+  // Neurons grouped by (sample, position), keys ascending: a counting sort on the sample, then one per sample on the
+  // position (a scratch of one sample's positions: no array over the whole batch's keys).
+  const bStart = new Int32Array(batch + 1);
+  for (const f of list) bStart[Math.floor(f / size) + 1]!++;
+  for (let b = 0; b < batch; b++) bStart[b + 1]! += bStart[b]!;
+  const bySample = new Int32Array(list.length);
+  const bFill = bStart.slice(0, batch);
+  for (const f of list) bySample[bFill[Math.floor(f / size)]!++] = f;
+  const posCount = new Int32Array(area + 1);
+  const keyList: number[] = [];
+  const start: number[] = [0];
   const byKey = new Int32Array(list.length);
-  const fill = start.slice(0, keys);
-  for (const f of list) byKey[fill[Math.floor(f / size) * area + (f % area)]!++] = f;
+  for (let b = 0; b < batch; b++) {
+    const q0 = bStart[b]!;
+    const q1 = bStart[b + 1]!;
+    if (q0 === q1) continue;
+    posCount.fill(0);
+    for (let q = q0; q < q1; q++) posCount[(bySample[q]! % area) + 1]!++;
+    for (let p = 0; p < area; p++) {
+      const c = posCount[p + 1]!;
+      posCount[p + 1] = posCount[p]! + c;
+      if (c > 0) {
+        keyList.push(b * area + p);
+        start.push(q0 + posCount[p + 1]!);
+      }
+    }
+    for (let q = q0; q < q1; q++) {
+      const f = bySample[q]!;
+      byKey[q0 + posCount[f % area]!++] = f;
+    }
+  }
 
   return {
     batch, cout, ow, area, size, width,
@@ -115,7 +170,7 @@ export function sweepJob(prep: PreparedSpiking, times: Times, batch: number, lis
     rowsT, rowAbs,
     threshold: pop.threshold, slope: prep.slope, offset: prep.offset,
     idWeight: idProj?.weight, idX, idInner,
-    top, start, byKey, drive,
+    top, keys: Int32Array.from(keyList), start: Int32Array.from(start), byKey, drive,
   };
 }
 
@@ -156,23 +211,25 @@ export interface SweepJob {
   idX: Float64Array | undefined;
   idInner: number;
   top: Float64Array;
-  /** Neurons grouped by key b·area + position: byKey[start[key] .. start[key + 1]). */
+  /** The (sample, position) keys b·area + position that have neurons, ascending. */
+  keys: Int32Array;
+  /** The neurons of keys[q]: byKey[start[q] .. start[q + 1]). */
   start: Int32Array;
   byKey: Int32Array;
   drive: Float64Array;
 }
 
-/** The outcome of the keys [k0, k1): the proven neurons with their times, and the neurons left for the scan, in key order. */
+/** The outcome of the keys keys[k0 .. k1): the proven neurons with their times, and the neurons left for the scan, in key order. */
 export interface SweepPart {
   proven: Int32Array;
   times: Float64Array;
   rest: Int32Array;
 }
 
-/** Runs the sweep for the keys [k0, k1). */
+/** Runs the sweep for the keys keys[k0 .. k1). */
 export function sweepRange(job: SweepJob, k0: number, k1: number): SweepPart {
   const { cout, ow, area, size, width, t0, t1, t2, rampBefore, convs, rowsT, rowAbs, threshold, slope, offset } = job;
-  const { idWeight, idX, idInner, top, start, byKey, drive } = job;
+  const { idWeight, idX, idInner, top, keys, start, byKey, drive } = job;
   const proven: number[] = [];
   const provenT: number[] = [];
   const buf = scanBuffers(width);
@@ -185,14 +242,14 @@ export function sweepRange(job: SweepJob, k0: number, k1: number): SweepPart {
   const worst = new Float64Array(cout + 3);
   const taps: Taps = { x: sortedX, order: buf.order, rowsT, cout };
   const rest: number[] = [];
-  for (let key = k0; key < k1; key++) {
-    if (start[key] === start[key + 1]) continue;
+  for (let kq = k0; kq < k1; kq++) {
+    const key = keys[kq]!;
     const b = Math.floor(key / area);
     const p = key % area;
     const oy = Math.floor(p / ow);
     const ox = p % ow;
     if (!(top[b]! <= t1 - t0)) {
-      for (let q = start[key]!; q < start[key + 1]!; q++) rest.push(byKey[q]!);
+      for (let q = start[kq]!; q < start[kq + 1]!; q++) rest.push(byKey[q]!);
       continue;
     }
     let n = 0;
@@ -220,7 +277,7 @@ export function sweepRange(job: SweepJob, k0: number, k1: number): SweepPart {
     // The channels to sweep at this position, with their per-neuron constants.
     let L = 0;
     let idNegative = false;
-    for (let q = start[key]!; q < start[key + 1]!; q++) {
+    for (let q = start[kq]!; q < start[kq + 1]!; q++) {
       const f = byKey[q]!;
       const i = f % size;
       const th = threshold[i]!;
