@@ -357,13 +357,22 @@ export function deliverConv(p: Projection, dst: RingTarget, j: number, s: number
   const { colK, colO, kernel, coutG } = p;
   const kci = ci * kh;
   const co0 = base + gi * coutG * plane;
+  const kEnd2 = coutG & ~1;
+  const odd = (coutG & 1) === 1;
+  const plane2 = 2 * plane;
   for (let a = r0; a < r1; a++) {
     const kRow = (kci + rowK[a]!) * kw;
     const oRow = co0 + rowO[a]! * Wo;
     for (let c = c0; c < c1; c++) {
       const k = (kRow + colK[c]!) * coutG;
       let o = oRow + colO[c]!;
-      for (let cg = 0; cg < coutG; cg++, o += plane) ring[o] += kernel[k + cg]!;
+      // two channels per step (half the loop overhead; the adds are independent)
+      let e = k;
+      for (; e < kEnd2 + k; e += 2, o += plane2) {
+        ring[o] += kernel[e]!;
+        ring[o + plane] += kernel[e + 1]!;
+      }
+      if (odd) ring[o] += kernel[e]!;
     }
   }
   for (let co = gi * coutG; co < coEnd; co++)
