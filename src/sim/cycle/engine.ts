@@ -166,7 +166,7 @@ class Compartments {
     arith: CycleArithmetic,
     ticks: number,
   ) {
-    const n = (this.n = populationSize(pop));
+    const n = (this.n = populationSize(pop) | 0); // a Smi field (see deliverConv in ./projections.ts)
     this.b1 = pop.neuron === "two-phase-b1";
     const fail = (what: string): never => {
       throw new InputError(`HW IR population '${pop.id}': ${what}`, "the HW IR is inconsistent; re-run the lowering");
@@ -452,8 +452,9 @@ function bucketInputs(prog: CycleProgram, inputs: HwInputSpikes[]): { offsets: I
 /** Runs one sample from reset: ticks 0 .. net.ticks − 1. Reuses the program's buffers (not reentrant). */
 export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: CycleOptions = {}): CycleResult {
   const { net, arith, outgoing, groups } = prog;
-  const T = net.ticks;
-  const L = arith.latency;
+  // int32 (`| 0`): tick arithmetic from a float64 value would run in float64 (see deliverConv in ./projections.ts)
+  const T = net.ticks | 0;
+  const L = arith.latency | 0;
   for (const g of groups) g?.reset();
   const comps = groups.filter((g): g is Compartments => g !== null);
   const input = bucketInputs(prog, inputs);
@@ -778,8 +779,14 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
    * `updateLazyCuba` for a plainCuba population: no bias, no refractory ticks (the counter stays 0), one profile.
    * The same arithmetic with those terms dropped; about a third fewer instructions per update.
    */
-  const updatePlainCuba = (c: Compartments, list: Int32Array, start: number, end: number, t: number, base: number): void => {
+  const updatePlainCuba = (c: Compartments, list: Int32Array, start: number, end: number, tick: number, slotBase: number): void => {
     const { u, v, ring, last, stamp, nextEvent, spiked } = c;
+    // Locals typed for V8: `| 0` makes the tick and the ring offset int32 (else index arithmetic runs in float64
+    // with a conversion check per access); closure constants are loaded once instead of per neuron.
+    const t = tick | 0;
+    const base = slotBase | 0;
+    const qH = qHalf;
+    const uH = uHalf;
     const lo = c.vmin0;
     const hi = c.vmax0;
     const th = c.vth0;
@@ -798,7 +805,7 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
       updates++;
       let q = ring[base + i]!;
       ring[base + i] = 0;
-      if (q >= qHalf || q < -qHalf) q = limitQ(q);
+      if (q >= qH || q < -qH) q = limitQ(q);
       const u0 = u[i]!;
       let vi = v[i]!;
       // Jump over ticks last+1 .. t−1 with slope u (see updateLazyCuba).
@@ -816,7 +823,7 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
       }
       // Tick t by the exact rule.
       let un = u0 + q;
-      if (un >= uHalf || un < -uHalf) un = wrapU(un);
+      if (un >= uH || un < -uH) un = wrapU(un);
       let vn = vi + un;
       if (vn > hi) {
         vn = hi;
@@ -973,7 +980,7 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
     for (let ci = 0; ci < comps.length; ci++) {
       const c = comps[ci]!;
       const s = t & c.slotMask;
-      const base = s * c.n;
+      const base = (s * c.n) | 0; // int32 (see deliverConv)
       const { stamp, ring, blockFlag, arrived } = c;
       {
         // Leaky neurons awake from earlier ticks (the list is rebuilt as they are updated).
@@ -1004,7 +1011,7 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
         let count = 0;
         if (c.slotFlag[s] === 1) {
           c.slotFlag[s] = 0;
-          const blockBase = s * c.blocks;
+          const blockBase = (s * c.blocks) | 0;
           for (let b = 0; b < c.blocks; b++) {
             if (blockFlag[blockBase + b] === 0) continue;
             blockFlag[blockBase + b] = 0;

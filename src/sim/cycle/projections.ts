@@ -111,14 +111,18 @@ function convProjection(gs: HwConvSynapses[], src: HwPopulation, dst: HwPopulati
   const [Co, Ho, Wo] = dst.shape as [number, number, number];
   const p = new Projection();
   p.kind = CONV;
-  p.delay = g.delay;
-  p.H = H;
-  p.W = W;
-  [p.kh, p.kw] = g.kernel;
-  p.cinG = C / g.group;
-  p.coutG = Co / g.group;
-  p.plane = Ho * Wo;
-  p.Wo = Wo;
+  // integer fields as Smis (`| 0`; see deliverConv)
+  p.delay = g.delay | 0;
+  p.H = H | 0;
+  p.W = W | 0;
+  p.kh = g.kernel[0] | 0;
+  p.kw = g.kernel[1] | 0;
+  // `| 0`: a quotient is a float64 to V8 even when whole, and a float64 field makes every index computed from it
+  // (the delivery's inner loops) float64 arithmetic with a conversion check per access
+  p.cinG = (C / g.group) | 0;
+  p.coutG = (Co / g.group) | 0;
+  p.plane = (Ho * Wo) | 0;
+  p.Wo = Wo | 0;
   p.kernel = new Float64Array(g.weight.length);
   for (const gi of gs) addConvKernel(p, gi, arith);
   // [co][cl][ky][kx] → [ci][ky][kx][co within its group]
@@ -146,8 +150,8 @@ function convProjection(gs: HwConvSynapses[], src: HwPopulation, dst: HwPopulati
 function denseProjection(gs: HwDenseSynapses[], nS: number, nT: number, delay: number, arith: SynapseArithmetic): Projection {
   const p = new Projection();
   p.kind = DENSE;
-  p.delay = delay;
-  p.nTarget = nT;
+  p.delay = delay | 0;
+  p.nTarget = nT | 0;
   p.dense = new Float64Array(nS * nT);
   for (const g of gs) {
     for (let i = 0; i < nT; i++) {
@@ -171,8 +175,8 @@ const denseFits = (nnz: number, nS: number, nT: number): boolean => nS * nT <= D
 function denseFromCsr(c: CompiledSynapses, nS: number, nT: number): Projection {
   const p = new Projection();
   p.kind = DENSE;
-  p.delay = c.delay;
-  p.nTarget = nT;
+  p.delay = c.delay | 0;
+  p.nTarget = nT | 0;
   p.dense = new Float64Array(nS * nT);
   for (let j = 0; j < nS; j++) for (let k = c.offsets[j]!; k < c.offsets[j + 1]!; k++) p.dense[j * nT + c.post[k]!] += c.contribution[k]!;
   return p;
@@ -290,7 +294,7 @@ export function buildProjections(
           p = new Projection();
           p.kind = CSR;
           p.csr = structured ? mergePairs(part, nS, nT) : part;
-          p.delay = part.delay;
+          p.delay = part.delay | 0;
         }
         p.events = new Int32Array(nS);
         countEvents(p.events, part);
@@ -330,31 +334,40 @@ function flagBlocks(flags: Uint8Array, from: number, to: number): void {
  * form, so the router's call of the CSR one (most projections of a lenet, 1–3 synapses a spike) is inlined.
  */
 export function deliverConv(p: Projection, dst: RingTarget, j: number, s: number): void {
-  const base = s * dst.n;
-  const blockBase = s * dst.blocks;
+  // Every integer read from a field as int32 (`| 0`): a field V8 holds as float64 (a whole number computed by a
+  // division or Math.floor somewhere upstream) would make all index arithmetic below float64, with a conversion
+  // check per ring and kernel access.
+  const base = (s * dst.n) | 0;
+  const blockBase = (s * dst.blocks) | 0;
   const { ring, blockFlag } = dst;
   dst.slotFlag[s] = 1;
   // Source (ci, iy, ix); targets (co, oy, ox) over the valid taps of its row and column.
-  const HW = p.H * p.W;
+  const W = p.W | 0;
+  const HW = (p.H * W) | 0;
   const ci = (j / HW) | 0;
   const r = j - ci * HW;
-  const iy = (r / p.W) | 0;
-  const ix = r - iy * p.W;
+  const iy = (r / W) | 0;
+  const ix = r - iy * W;
   const gi = (ci / p.cinG) | 0;
-  const { rowK, rowO, kh, kw, Wo, plane } = p;
+  const { rowK, rowO } = p;
+  const kh = p.kh | 0;
+  const kw = p.kw | 0;
+  const Wo = p.Wo | 0;
+  const plane = p.plane | 0;
   const r0 = p.rowStart[iy]!;
   const r1 = p.rowStart[iy + 1]!;
   const c0 = p.colStart[ix]!;
   const c1 = p.colStart[ix + 1]!;
   const oMin = p.colOMin[ix]!;
   const oMax = p.colOMax[ix]!;
-  const coEnd = (gi + 1) * p.coutG;
+  const coutG = p.coutG | 0;
+  const coEnd = (gi + 1) * coutG;
   // Rows of one output channel lie between the first and last valid oy: flag those blocks once per channel.
   const yFirst = rowO[r0]! < rowO[r1 - 1]! ? rowO[r0]! : rowO[r1 - 1]!;
   const yLast = rowO[r0]! < rowO[r1 - 1]! ? rowO[r1 - 1]! : rowO[r0]!;
   // Channels innermost: for each valid (tap, output) pair of the row and column, one run over the group's
   // output channels (the kernel is stored [ci][ky][kx][co] so the run reads it contiguously).
-  const { colK, colO, kernel, coutG } = p;
+  const { colK, colO, kernel } = p;
   const kci = ci * kh;
   const co0 = base + gi * coutG * plane;
   const kEnd2 = coutG & ~1;
@@ -380,18 +393,19 @@ export function deliverConv(p: Projection, dst: RingTarget, j: number, s: number
 }
 
 export function deliverDense(p: Projection, dst: RingTarget, j: number, s: number): void {
-  const base = s * dst.n;
+  const base = (s * dst.n) | 0; // int32 (see deliverConv)
   const { ring, blockFlag } = dst;
   dst.slotFlag[s] = 1;
-  const { dense, nTarget } = p;
-  const row = j * nTarget;
+  const { dense } = p;
+  const nTarget = p.nTarget | 0;
+  const row = (j * nTarget) | 0;
   for (let i = 0; i < nTarget; i++) ring[base + i] += dense[row + i]!;
   flagBlocks(blockFlag, s * dst.blocks, (s + 1) * dst.blocks - 1);
 }
 
 export function deliverCsr(p: Projection, dst: RingTarget, j: number, s: number): void {
-  const base = s * dst.n;
-  const blockBase = s * dst.blocks;
+  const base = (s * dst.n) | 0; // int32 (see deliverConv)
+  const blockBase = (s * dst.blocks) | 0;
   const { ring, blockFlag } = dst;
   dst.slotFlag[s] = 1;
   const { offsets, post, contribution } = p.csr!;
