@@ -30,7 +30,7 @@ export async function exactVsOnnxruntime(): Promise<BenchTable> {
     }
   }
   notes.push("ratio = exact SNN simulation time / onnxruntime time (goal ≤ 3 on lenet5_fmnist); batch of up to 500 inputs per call, one thread");
-  notes.push("SNN/ANN = exact SNN time / our float64 ANN executor (the same kernels in both); inspected = neurons checked input by input because the population-wide bounds could not prove the absence of a premature crossing");
+  notes.push("SNN/ANN = exact SNN time / our float64 ANN executor (the same kernels in both: WebAssembly SIMD f64x2 for conv and dense when the runtime has it, JS with SPIKEC_SIMD=0); inspected = neurons checked input by input because the population-wide bounds could not prove the absence of a premature crossing");
   return {
     title: "Exact simulation vs onnxruntime (ms per sample)",
     headers: ["model", "neuron", "samples", "onnxruntime", "ANN float64", "SNN exact", "SNN/ort", "SNN/ANN", "inspected"],

@@ -5,6 +5,7 @@
  */
 import type { Window2d } from "../graph.js";
 import { gemmAccumulate } from "./gemm.js";
+import { simd, simdMemory, type SimdKernels } from "./simd.js";
 
 /**
  * Output length of a convolution along one axis (floor rounding).
@@ -105,6 +106,10 @@ export function conv2dAccumulate(a: Conv2dArgs): void {
   const tail = Math.max(0, og - 4 * full); // 0, 1 or 2 rows, in a block of 2
   const panel = (panelScratch = growF64(panelScratch, (full * 4 + (tail > 0 ? 2 : 0)) * k));
   const chunk = Math.max(1, Math.min(cg, Math.floor(SLAB_BUDGET / area), Math.floor(TAP_BUDGET / taps)));
+  if (simd) {
+    directSimd(simd, a, { cg, og, k, taps, p, hp, wp, area, padded, tap, pixel, full, tail, chunk });
+    return;
+  }
   const img = padded ? (padScratch = growF64(padScratch, cg * area)) : padScratch;
   if (padded) img.fill(0, 0, cg * area);
   for (let g = 0; g < group; g++) {
@@ -136,6 +141,80 @@ export function conv2dAccumulate(a: Conv2dArgs): void {
   }
 }
 
+/** The geometry conv2dAccumulate derived, for its SIMD path. */
+interface DirectPlan {
+  cg: number;
+  og: number;
+  k: number;
+  taps: number;
+  p: number;
+  hp: number;
+  wp: number;
+  area: number;
+  padded: boolean;
+  tap: Int32Array;
+  pixel: Int32Array;
+  full: number;
+  tail: number;
+  chunk: number;
+}
+
+/**
+ * The direct convolution with the SIMD micro-kernels (simd.ts), on the same packed panels, padded image and passes
+ * as the JS path (so bit-identical): per sample, the image and the output slice are copied into the kernels' memory,
+ * the 4-pixel groups run there, the leftover pixels (p not a multiple of 4) in JS on views of that memory.
+ */
+function directSimd(kernels: SimdKernels, a: Conv2dArgs, plan: DirectPlan): void {
+  const { batch, group, outChannels, inChannels, inH, inW, output, weight, input } = a;
+  const { cg, og, k, taps, p, wp, area, padded, tap, pixel, full, tail, chunk } = plan;
+  const [top, left] = a.pads;
+  const panelLen = (full * 4 + (tail > 0 ? 2 : 0)) * k;
+  // Byte layout: image, output slice, panels (f64), then tap and pixel byte offsets (i32).
+  const imgAt = 0;
+  const outAt = imgAt + cg * area * 8;
+  const panelAt = outAt + og * p * 8;
+  const tapAt = panelAt + panelLen * 8;
+  const pixAt = tapAt + k * 4;
+  const { f64, i32 } = simdMemory(kernels, pixAt + p * 4);
+  for (let t = 0; t < k; t++) i32[tapAt / 4 + t] = tap[t]! * 8;
+  for (let j = 0; j < p; j++) i32[pixAt / 4 + j] = pixel[j]! * 8;
+  const img = f64.subarray(imgAt / 8, imgAt / 8 + cg * area);
+  const out = f64.subarray(outAt / 8, outAt / 8 + og * p);
+  const panel = f64.subarray(panelAt / 8, panelAt / 8 + panelLen);
+  if (padded) img.fill(0);
+  const p4 = p - (p % 4);
+  for (let g = 0; g < group; g++) {
+    packRows(weight, g * og, og, k, 0, full, 4, panel, 0);
+    if (tail > 0) packRows(weight, g * og, og, k, full * 4, 1, 2, panel, full * 4 * k);
+    for (let b = 0; b < batch; b++) {
+      const srcBase = (b * inChannels + g * cg) * inH * inW;
+      if (padded)
+        for (let c = 0; c < cg; c++)
+          for (let y = 0; y < inH; y++) {
+            const from = srcBase + (c * inH + y) * inW;
+            img.set(input.subarray(from, from + inW), c * area + (y + top) * wp + left);
+          }
+      else img.set(input.subarray(srcBase, srcBase + cg * area));
+      const outBase = (b * outChannels + g * og) * p;
+      out.set(output.subarray(outBase, outBase + og * p));
+      for (let c0 = 0; c0 < cg; c0 += chunk) {
+        const t0 = c0 * taps;
+        const t1 = Math.min(cg, c0 + chunk) * taps;
+        for (let blk = 0; blk < full; blk++) {
+          const mr = Math.min(4, og - blk * 4);
+          kernels.rows4(imgAt, tapAt, t0, t1, pixAt, p4, panelAt + blk * 4 * k * 8, outAt + blk * 4 * p * 8, p * 8, mr);
+          if (p4 < p) directRows4(img, 0, tap, t0, t1, pixel, p, panel, blk * 4 * k, out, blk * 4 * p, mr, p4);
+        }
+        if (tail > 0) {
+          kernels.rows2(imgAt, tapAt, t0, t1, pixAt, p4, panelAt + full * 4 * k * 8, outAt + full * 4 * p * 8, p * 8, tail);
+          if (p4 < p) directRows2(img, 0, tap, t0, t1, pixel, p, panel, full * 4 * k, out, full * 4 * p, tail, p4);
+        }
+      }
+      output.set(out, outBase);
+    }
+  }
+}
+
 /** panel[off + (blk·k + t)·rows + r] = W[first + blk·rows + r, t] for `blocks` blocks from row `from`; rows past og are 0. */
 function packRows(weight: Float64Array, base: number, og: number, k: number, from: number, blocks: number, rows: number, panel: Float64Array, off: number): void {
   for (let blk = 0; blk < blocks; blk++)
@@ -163,8 +242,10 @@ function directRows4(
   c: Float64Array,
   cOff: number,
   mr: number,
+  /** First pixel (a multiple of 4): the SIMD path passes its end, for the leftover pixels only. */
+  from = 0,
 ): void {
-  let j = 0;
+  let j = from;
   for (; j + 4 <= p; j += 4) {
     let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0; // prettier-ignore
     let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0; // prettier-ignore
@@ -214,8 +295,9 @@ function directRows2(
   c: Float64Array,
   cOff: number,
   mr: number,
+  from = 0,
 ): void {
-  let j = 0;
+  let j = from;
   for (; j + 4 <= p; j += 4) {
     let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0; // prettier-ignore
     const p0 = srcBase + pixel[j]!, p1 = srcBase + pixel[j + 1]!, p2 = srcBase + pixel[j + 2]!, p3 = srcBase + pixel[j + 3]!; // prettier-ignore

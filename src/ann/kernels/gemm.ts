@@ -3,6 +3,7 @@
  * multiply sub-blocks of larger buffers without copying. These are the hot loops of the ANN reference and of the
  * exact SNN simulator: no allocation, blocked for cache, four rows at a time so each load of B feeds four updates.
  */
+import { simd, simdMemory, type SimdKernels } from "./simd.js";
 
 /** Rows of B (columns of A) per block: the packed A panel and the touched rows of B stay in cache. */
 const KB = 256;
@@ -80,6 +81,74 @@ const KT = 512;
  * multiply-adds, like gemmAccumulate's micro-kernel.
  */
 export function gemmABtAccumulate(
+  m: number,
+  n: number,
+  k: number,
+  a: Float64Array,
+  aOff: number,
+  lda: number,
+  b: Float64Array,
+  bOff: number,
+  ldb: number,
+  c: Float64Array,
+  cOff: number,
+  ldc: number,
+): void {
+  if (simd && m >= 4 && n > 0 && k > 0) gemmABtSimd(simd, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+  else gemmABtJs(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+}
+
+/**
+ * gemmABtAccumulate with the SIMD micro-kernel (simd.ts), bit-identical to the JS loops: the kernel's "pixels" are
+ * four rows of A, its taps A's columns, its rows four columns of C (B packed [k][4]); it adds into Cᵀ, which is
+ * copied into the kernel memory and back. The rows of A past a multiple of 4 take the JS loops.
+ */
+function gemmABtSimd(
+  kernels: SimdKernels,
+  m: number,
+  n: number,
+  k: number,
+  a: Float64Array,
+  aOff: number,
+  lda: number,
+  b: Float64Array,
+  bOff: number,
+  ldb: number,
+  c: Float64Array,
+  cOff: number,
+  ldc: number,
+): void {
+  const m4 = m - (m % 4);
+  const blocks = Math.ceil(n / 4);
+  // Byte layout: A's rows [m4][k], Cᵀ [n][m4], B's panels [block][k][4] (f64), then tap and row offsets (i32).
+  const aAt = 0;
+  const ctAt = aAt + m4 * k * 8;
+  const panelAt = ctAt + n * m4 * 8;
+  const tapAt = panelAt + blocks * 4 * k * 8;
+  const rowAt = tapAt + k * 4;
+  const { f64, i32 } = simdMemory(kernels, rowAt + m4 * 4);
+  for (let i = 0; i < m4; i++) f64.set(a.subarray(aOff + i * lda, aOff + i * lda + k), aAt / 8 + i * k);
+  for (let t = 0; t < k; t++) i32[tapAt / 4 + t] = t * 8;
+  for (let i = 0; i < m4; i++) i32[rowAt / 4 + i] = i * k * 8;
+  for (let blk = 0, q = panelAt / 8; blk < blocks; blk++)
+    for (let kk = 0; kk < k; kk++)
+      for (let r = 0; r < 4; r++, q++) {
+        const j = blk * 4 + r;
+        f64[q] = j < n ? b[bOff + j * ldb + kk]! : 0;
+      }
+  const ct = ctAt / 8;
+  for (let i = 0; i < m4; i++) for (let j = 0; j < n; j++) f64[ct + j * m4 + i] = c[cOff + i * ldc + j]!;
+  for (let k0 = 0; k0 < k; k0 += KT) {
+    const k1 = Math.min(k, k0 + KT);
+    for (let blk = 0; blk < blocks; blk++)
+      kernels.rows4(aAt, tapAt, k0, k1, rowAt, m4, panelAt + blk * 4 * k * 8, ctAt + blk * 4 * m4 * 8, m4 * 8, Math.min(4, n - blk * 4));
+  }
+  for (let i = 0; i < m4; i++) for (let j = 0; j < n; j++) c[cOff + i * ldc + j] = f64[ct + j * m4 + i]!;
+  if (m4 < m) gemmABtJs(m - m4, n, k, a, aOff + m4 * lda, lda, b, bOff, ldb, c, cOff + m4 * ldc, ldc);
+}
+
+/** gemmABtAccumulate in JS. */
+function gemmABtJs(
   m: number,
   n: number,
   k: number,

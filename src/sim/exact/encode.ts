@@ -3,6 +3,7 @@
  * "no spike" is +∞ and encodes 0 (b1 silent neurons; it also decodes as 0 from any window).
  */
 import type { InputPopulation, NeuronModel } from "../../snn/network.js";
+import { takeF64 } from "./scratch.js";
 
 export const NO_SPIKE = Number.POSITIVE_INFINITY;
 
@@ -11,7 +12,7 @@ export function encodeInput(pop: InputPopulation, model: NeuronModel, x: Float64
   const { low, high } = pop.range;
   const { tMin, tMax } = pop.window;
   const span = high - low;
-  const times = new Float64Array(x.length);
+  const times = takeF64(x.length);
   let clipped = 0;
   for (let i = 0; i < x.length; i++) {
     let v = (x[i]! - low) / span;

@@ -22,7 +22,8 @@ import { proveBySweep, splitByShare, sweepApplies } from "./proof-sweep.js";
 import { applyTermsInParts } from "./drive-threads.js";
 import { excitatoryAt } from "./excitatory-at.js";
 import { inhibitionBound } from "./inhibition-bound.js";
-import { scratchF64, scratchI32 } from "./scratch.js";
+import { scratchF64, scratchI32, takeF64 } from "./scratch.js";
+import { simd } from "../../ann/kernels/simd.js";
 
 export interface SpikingStats {
   /** Neurons (over the batch) inspected input by input (binned bound, then the sorted scan if needed). */
@@ -34,6 +35,8 @@ export interface SpikingStats {
    * Only the scanned neurons can need one: the others were proven safe.
    */
   widenBy: number;
+  /** Spikes emitted over the batch (times other than NO_SPIKE). */
+  spikes: number;
 }
 
 type Times = (id: string) => Float64Array;
@@ -75,7 +78,7 @@ function maxActivation(xs: Float64Array[], batch: number): Float64Array {
 /** The excitatory projection J⁺·x for samples [from, to), [to − from, size]. */
 function excitatoryDrive(prep: PreparedSpiking, xs: Float64Array[], from: number, to: number): Float64Array {
   const { pop, sources } = prep;
-  const out = new Float64Array((to - from) * product(pop.shape));
+  const out = scratchF64("excitatory", (to - from) * product(pop.shape)).fill(0);
   const part = xs.map((x, k) => x.subarray(from * product(sources[k]!.shape), to * product(sources[k]!.shape)));
   applyTermsInParts(prep.excitatory, part, sources.map((s) => s.shape), pop.shape, to - from, out);
   return out;
@@ -85,8 +88,14 @@ function excitatoryDrive(prep: PreparedSpiking, xs: Float64Array[], from: number
 const EXCITATORY_PAYS = 0.3;
 /** Fewest neurons reading one receptive field for the sweep to beat the sorted scan's per-neuron bound. */
 const SWEEP_SHARE = 4;
-/** Above this share of the population left pending, the whole excitatory projection (blocked kernels) is cheaper. */
-const PER_NEURON_SHARE = 0.25;
+/**
+ * Share of a population up to which the exact excitatory input pays per neuron (excitatory-at.ts) rather than as a
+ * whole projection with the blocked kernels: those do a multiply-add ~4× cheaper than the per-neuron loops in JS, and
+ * ~16× with the SIMD conv kernels (src/ann/kernels/simd.ts; lenet5: conv 45 µs/sample against ~100 for the bounds).
+ */
+function perNeuronShare(prep: PreparedSpiking): number {
+  return simd && prep.pop.projections.every((p) => p.kind === "conv") ? 1 / 16 : 1 / 4;
+}
 
 export function simulateSpiking(
   prep: PreparedSpiking,
@@ -102,21 +111,27 @@ export function simulateSpiking(
   const t2 = pop.window.tMax;
   const xs = decodeSources(sources, times);
   const drive = given ?? inputDrive(pop.projections, sources, xs, pop.shape, batch, scratchF64("drive", batch * size));
-  const out = new Float64Array(batch * size);
-  const stats: SpikingStats = { scanned: 0, early: 0, widenBy: Number.NEGATIVE_INFINITY };
+  const out = takeF64(batch * size);
+  const stats: SpikingStats = { scanned: 0, early: 0, widenBy: Number.NEGATIVE_INFINITY, spikes: 0 };
 
   if (model === "b1") {
     // V(t1) = Σ J·x; then a unit ramp, compared only in the firing phase.
-    for (let b = 0; b < batch; b++)
-      for (let i = 0; i < size; i++) {
-        const rest = pop.threshold[i]! - drive[b * size + i]!;
+    const { threshold } = pop;
+    let silent = 0;
+    for (let b = 0, k = 0; b < batch; b++)
+      for (let i = 0; i < size; i++, k++) {
+        const rest = threshold[i]! - drive[k]!;
         let t = t1 + rest;
         if (rest <= 0) {
           t = t1;
           stats.early++;
-        } else if (t >= t2) t = NO_SPIKE;
-        out[b * size + i] = t;
+        } else if (t >= t2) {
+          t = NO_SPIKE;
+          silent++;
+        }
+        out[k] = t;
       }
+    stats.spikes = batch * size - silent;
     return { times: out, stats };
   }
 
@@ -125,37 +140,43 @@ export function simulateSpiking(
   const srcShapes = sources.map((src) => src.shape);
   const { threshold } = pop;
   const { offset, slope, excitatorySum } = prep;
-  // Neurons left for the exact excitatory input, ascending. Per sample: the closed form; the bound with the sample's
-  // largest activation; then, for what it leaves, the group bound on the inhibitory input (inhibition-bound.ts) with
-  // a rounding allowance as in the sweep.
+  // Neurons left for the exact excitatory input, ascending. First the closed form and the bound with the sample's
+  // largest activation.
   const pending = scratchI32("pending", batch * size);
   let left = 0;
-  const bound = scratchF64("bound", size);
-  const relTol = Math.max(1e-12, (4 * prep.maxEvents + 16) * Number.EPSILON);
   for (let b = 0, k = 0; b < batch; b++) {
     const xm = xMax[b]!;
-    let bounded = false;
     for (let i = 0; i < size; i++, k++) {
       const t = (offset[i]! - drive[k]!) / slope[i]!;
-      const th = threshold[i]!;
-      if (t >= t1) {
-        if (rampBefore + excitatorySum[i]! * xm < th) {
-          out[k] = t < t2 ? t : t2;
-          continue;
-        }
-        if (!bounded) {
-          inhibitionBound(pop.projections, prep.inhibition, srcShapes, pop.shape, xs, b, bound);
-          bounded = true;
-        }
-        const u = bound[i]!;
-        const d = drive[k]!;
-        if (u + relTol * (Math.abs(th) + rampBefore + Math.abs(d) + 2 * u) < th - rampBefore - d) {
-          out[k] = t < t2 ? t : t2;
-          continue;
-        }
+      if (t >= t1 && rampBefore + excitatorySum[i]! * xm < threshold[i]!) out[k] = t < t2 ? t : t2;
+      else {
+        out[k] = t; // the closed form, kept for the exact check
+        pending[left++] = k;
       }
-      out[k] = t; // the closed form, kept for the exact check
-      pending[left++] = k;
+    }
+  }
+  // Then, unless so many are left that the whole excitatory projection is cheaper anyway, the group bound on the
+  // inhibitory input (inhibition-bound.ts), with a rounding allowance as in the sweep. It clears ~2/3 to 9/10.
+  const perNeuron = perNeuronShare(prep);
+  if (left > 0 && left <= 4 * perNeuron * batch * size) {
+    const bound = scratchF64("bound", size);
+    const relTol = Math.max(1e-12, (4 * prep.maxEvents + 16) * Number.EPSILON);
+    const count = left;
+    left = 0;
+    for (let n = 0, first = -1; n < count; n++) {
+      const k = pending[n]!;
+      const b = Math.floor(k / size);
+      if (b !== first) {
+        inhibitionBound(pop.projections, prep.inhibition, srcShapes, pop.shape, xs, b, bound);
+        first = b;
+      }
+      const i = k - b * size;
+      const t = out[k]!;
+      const th = threshold[i]!;
+      const u = bound[i]!;
+      const d = drive[k]!;
+      if (t >= t1 && u + relTol * (Math.abs(th) + rampBefore + Math.abs(d) + 2 * u) < th - rampBefore - d) out[k] = t < t2 ? t : t2;
+      else pending[left++] = k;
     }
   }
   // Third, the exact excitatory input of what is left: per neuron when few are left, else the whole projection.
@@ -177,7 +198,7 @@ export function simulateSpiking(
   else {
     let excitatory: Float64Array;
     let at: (n: number, k: number) => number;
-    if (left > PER_NEURON_SHARE * batch * size) {
+    if (left > perNeuron * batch * size) {
       excitatory = excitatoryDrive(prep, xs, 0, batch);
       at = (n, k) => excitatory[k]!;
     } else {
@@ -200,7 +221,13 @@ export function simulateSpiking(
     const rest = proveBySweep(prep, times, batch, shared, drive, out, xs);
     scanNeurons(prep, times, batch, alone.concat(rest), drive, out, stats);
   } else if (scan.length > 0) scanNeurons(prep, times, batch, scan, drive, out, stats);
-  for (let k = 0; k < out.length; k++) if (out[k]! < t1) stats.early++;
+  let silent = 0;
+  for (let k = 0; k < out.length; k++) {
+    const t = out[k]!;
+    if (t < t1) stats.early++;
+    else if (t === NO_SPIKE) silent++;
+  }
+  stats.spikes = out.length - silent;
   return { times: out, stats };
 }
 
@@ -252,7 +279,7 @@ export function simulateGate(pop: GatePopulation, source: Population, sourceTime
   // The first spike is a min pool (a max pool with sign −1), the last a max pool. The delay shifts every input
   // equally, so it is added after the pool: rounding is monotone, so the same winner and the same sum.
   const sign = Int8Array.from(pop.channelSign, (s) => -s);
-  const out = new Float64Array(batch * c * oh * ow);
+  const out = takeF64(batch * c * oh * ow);
   maxPool2d({ ...pop.projection, input: sourceTimes, batch, channels: c, inH: ih, inW: iw, output: out, outH: oh, outW: ow }, sign);
   const d = pop.projection.delay;
   if (d !== 0) for (let i = 0; i < out.length; i++) out[i]! += d;

@@ -8,6 +8,7 @@ import type { SnnNetwork } from "../../snn/network.js";
 import { encodeInput, NO_SPIKE } from "./encode.js";
 import { simulateGate, simulateReadout, simulateSpiking, type SpikingStats } from "./population.js";
 import { prepareNetwork, type PreparedNetwork } from "./prepare.js";
+import { recycleF64 } from "./scratch.js";
 
 export interface ExactOptions {
   /** Keep the spike times of these populations (default none); all others are dropped once consumed. */
@@ -17,8 +18,6 @@ export interface ExactOptions {
 }
 
 export interface PopulationStats extends SpikingStats {
-  /** Spikes emitted over the batch. */
-  spikes: number;
   neurons: number;
 }
 
@@ -54,7 +53,11 @@ export function simulateExact(net: SnnNetwork, input: Float64Array, batch: numbe
     for (const s of sources) {
       const left = remaining.get(s)! - 1;
       remaining.set(s, left);
-      if (left === 0) live.delete(s);
+      if (left > 0) continue;
+      const t = live.get(s);
+      live.delete(s);
+      // Consumed and not kept: its buffer serves a later population or call (a fresh one costs page faults).
+      if (t && !kept.has(s)) recycleF64(t);
     }
   };
   let logits: Float64Array = new Float64Array(0);
@@ -73,7 +76,7 @@ export function simulateExact(net: SnnNetwork, input: Float64Array, batch: numbe
       case "spiking": {
         const r = simulateSpiking(prep.spiking.get(pop.id)!, net.model, times, batch);
         t = r.times;
-        stats.set(pop.id, { ...r.stats, spikes: countSpikes(t), neurons });
+        stats.set(pop.id, { ...r.stats, neurons });
         release(pop.projections.map((p) => p.source));
         break;
       }
