@@ -195,22 +195,22 @@ export function simulateSpiking(
     }
   }
   if (!exact) for (let n = 0; n < left; n++) scan.push(pending[n]!);
-  else {
-    let excitatory: Float64Array;
-    let at: (n: number, k: number) => number;
-    if (left > perNeuron * batch * size) {
-      excitatory = excitatoryDrive(prep, xs, 0, batch);
-      at = (n, k) => excitatory[k]!;
-    } else {
-      excitatory = excitatoryAt(prep.excitatory, srcShapes, pop.shape, xs, pending, left);
-      at = (n) => excitatory[n]!;
-    }
+  else if (left > perNeuron * batch * size) {
+    const excitatory = excitatoryDrive(prep, xs, 0, batch); // [batch, size]
     for (let n = 0, first = 0; n < left; n++) {
       const k = pending[n]!;
       while (k >= first + size) first += size;
-      const i = k - first;
       const t = out[k]!;
-      if (t >= t1 && rampBefore + at(n, k) < threshold[i]!) out[k] = t < t2 ? t : t2;
+      if (t >= t1 && rampBefore + excitatory[k]! < threshold[k - first]!) out[k] = t < t2 ? t : t2;
+      else scan.push(k);
+    }
+  } else {
+    const excitatory = excitatoryAt(prep.excitatory, srcShapes, pop.shape, xs, pending, left); // [left]
+    for (let n = 0, first = 0; n < left; n++) {
+      const k = pending[n]!;
+      while (k >= first + size) first += size;
+      const t = out[k]!;
+      if (t >= t1 && rampBefore + excitatory[n]! < threshold[k - first]!) out[k] = t < t2 ? t : t2;
       else scan.push(k);
     }
   }
@@ -221,8 +221,9 @@ export function simulateSpiking(
     const rest = proveBySweep(prep, times, batch, shared, drive, out, xs);
     scanNeurons(prep, times, batch, alone.concat(rest), drive, out, stats);
   } else if (scan.length > 0) scanNeurons(prep, times, batch, scan, drive, out, stats);
+  // Every neuron outside `scan` was given a time in [t1, t2]: only the scanned ones can be early or silent.
   let silent = 0;
-  for (let k = 0; k < out.length; k++) {
+  for (const k of scan) {
     const t = out[k]!;
     if (t < t1) stats.early++;
     else if (t === NO_SPIKE) silent++;
