@@ -91,10 +91,11 @@ const SWEEP_SHARE = 4;
 /**
  * Share of a population up to which the exact excitatory input pays per neuron (excitatory-at.ts) rather than as a
  * whole projection with the blocked kernels: those do a multiply-add ~4× cheaper than the per-neuron loops in JS, and
- * ~16× with the SIMD conv kernels (src/ann/kernels/simd.ts; lenet5: conv 45 µs/sample against ~100 for the bounds).
+ * ~16× with the SIMD conv and dense kernels (src/ann/kernels/simd.ts; lenet5's stem conv: 45 µs/sample for the whole
+ * projection against ~100 for the group bound and the per-neuron check).
  */
 function perNeuronShare(prep: PreparedSpiking): number {
-  return simd && prep.pop.projections.every((p) => p.kind === "conv") ? 1 / 16 : 1 / 4;
+  return simd && prep.pop.projections.every((p) => p.kind === "conv" || p.kind === "dense") ? 1 / 16 : 1 / 4;
 }
 
 export function simulateSpiking(
