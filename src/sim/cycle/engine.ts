@@ -502,6 +502,59 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
       else deliverDense(p, dst, neuron, s);
     }
   };
+  /**
+   * route() for the spikes of `list[0 .. count)` of one population at tick t, projection by projection: the
+   * projection's set-up (target, slot, arrays) is paid once per tick instead of once per spike, and a CSR's
+   * deliveries run in one loop. The ring holds exact integer sums, so this order of additions changes nothing.
+   */
+  const routeAll = (pop: number, list: Int32Array, count: number, t: number): void => {
+    const outs = projections[pop]!;
+    for (let pi = 0; pi < outs.length; pi++) {
+      const p = outs[pi]!;
+      const csr = p.csr;
+      if (csr !== null && csr.delays !== null) {
+        for (let k = 0; k < count; k++) route1(p, list[k]!, t);
+        continue;
+      }
+      const arrival = t + L + p.delay;
+      if (arrival >= T) continue;
+      const dst = groups[p.target]!;
+      const s = arrival & dst.slotMask;
+      const { events } = p;
+      let n = 0;
+      for (let k = 0; k < count; k++) n += events[list[k]!]!;
+      if (n === 0) continue;
+      stats.synapticEvents += n;
+      if (p.kind === CSR) {
+        const base = (s * dst.n) | 0;
+        const blockBase = (s * dst.blocks) | 0;
+        const { ring, blockFlag } = dst;
+        dst.slotFlag[s] = 1;
+        const { offsets, post, contribution } = csr!;
+        for (let k = 0; k < count; k++) {
+          const j = list[k]!;
+          for (let e = offsets[j]!; e < offsets[j + 1]!; e++) {
+            const i = post[e]!;
+            ring[base + i] += contribution[e]!;
+            blockFlag[blockBase + (i >> 5)] = 1;
+          }
+        }
+      } else if (p.kind === CONV) {
+        for (let k = 0; k < count; k++) if (events[list[k]!] !== 0) deliverConv(p, dst, list[k]!, s);
+      } else for (let k = 0; k < count; k++) if (events[list[k]!] !== 0) deliverDense(p, dst, list[k]!, s);
+    }
+  };
+  /** One spike of source neuron `neuron` through projection p (per-synapse delays: synapse by synapse). */
+  const route1 = (p: Projection, neuron: number, t: number): void => {
+    const dst = groups[p.target]!;
+    const { offsets, post, contribution, delays } = p.csr!;
+    for (let k = offsets[neuron]!; k < offsets[neuron + 1]!; k++) {
+      const arrival = t + L + delays![k]!;
+      if (arrival >= T) continue;
+      dst.deliver(post[k]!, arrival, contribution[k]!);
+      stats.synapticEvents++;
+    }
+  };
   const wrapU = (x: number): number => {
     if (x >= -uHalf && x < uHalf) return x;
     overflow.u++;
@@ -596,6 +649,20 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
     route(c.index, i, t);
     if (raster) record(raster, c.pop.id, t, i);
     if (tickSpikes && c === traced) tickSpikes[i] = 1;
+  };
+
+  /** spikeOut for the spikes of list[0 .. count) of c at tick t, routed together (routeAll). */
+  const spikesOut = (c: Compartments, list: Int32Array, count: number, t: number): void => {
+    if (count === 0) return;
+    const { firstSpike } = c;
+    c.spikes += count;
+    for (let k = 0; k < count; k++) {
+      const i = list[k]!;
+      if (firstSpike[i] === -1) firstSpike[i] = t;
+      if (raster) record(raster, c.pop.id, t, i);
+      if (tickSpikes && c === traced) tickSpikes[i] = 1;
+    }
+    routeAll(c.index, list, count, t);
   };
 
   /** The exact rule for neuron i at tick t (input q from the ring). Linear neurons are caught up first. */
@@ -854,14 +921,25 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
     overflow.vmax += clipHi;
     overflow.vmin += clipLo;
     // Routed after the loop (no call in it but the rare ones); latency ≥ 1, so nothing routed now arrives at t.
-    for (let k = 0; k < nSpiked; k++) spikeOut(c, spiked[k]!, t);
+    spikesOut(c, spiked, nSpiked, t);
   };
 
-  /** The hot path for two-phase b1 populations: `update` + `advance` + `predict` inlined over a list of neurons. */
-  const updateB1 = (c: Compartments, list: Int32Array, start: number, end: number, t: number, base: number): void => {
-    const { u, v, ring, last, stamp, latched, vth, vmin, vmax, phase2Start, phase2End, nextEvent, uniform } = c;
+  /**
+   * The hot path for two-phase b1 populations: `update` + `advance` + `predict` inlined over a list of neurons, with
+   * rampClip and firstCrossing (./linear.ts) written out and spikes routed after the loop, as in updatePlainCuba.
+   */
+  const updateB1 = (c: Compartments, list: Int32Array, start: number, end: number, tick: number, slotBase: number): void => {
+    const { u, v, ring, last, stamp, latched, vth, vmin, vmax, phase2Start, phase2End, nextEvent, uniform, spiked } = c;
+    const t = tick | 0; // int32 (see updatePlainCuba)
+    const base = slotBase | 0;
+    const qH = qHalf;
+    const uH = uHalf;
+    const ge = compareGe;
+    let nSpiked = 0;
     let updates = 0;
     let jumps = 0;
+    let clipHi = 0;
+    let clipLo = 0;
     for (let k = start; k < end; k++) {
       const i = list[k]!;
       if (stamp[i] === t) continue;
@@ -869,7 +947,7 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
       updates++;
       let q = ring[base + i]!;
       ring[base + i] = 0;
-      if (q >= qHalf || q < -qHalf) q = limitQ(q);
+      if (q >= qH || q < -qH) q = limitQ(q);
       const from = last[i]!;
       last[i] = t;
       if (latched[i]) continue; // fired: frozen, inputs ignored
@@ -880,50 +958,61 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
       const p2e = phase2End[i]!;
       const rmp = c.ramp[i]!;
       let vi = v[i]!;
-      // Jump over ticks from+1 .. t−1 (no input, no spike): phase-1 ticks add u, phase-2 ticks add the ramp.
+      // Jump over ticks from+1 .. t−1 (no input, no spike): phase-1 ticks add u, phase-2 ticks add the ramp; each a
+      // clipped ramp (clipped iff v + k·s leaves [lo, hi], then from the first clipped tick on, as in rampClip).
       if (t - 1 > from) {
         jumps++;
         const k1 = Math.min(t - 1, p2s - 1) - from;
         if (k1 > 0) {
-          countClips(rampClip(vi, u[i]!, k1, lo, hi, ramp));
-          vi = ramp.v;
+          const s1 = u[i]!;
+          const vk = vi + k1 * s1;
+          if (vk > hi) (clipHi += k1 - Math.floor((hi - vi) / s1)), (vi = hi);
+          else if (vk < lo) (clipLo += k1 - Math.floor((vi - lo) / -s1)), (vi = lo);
+          else vi = vk;
         }
         const k2 = Math.min(t - 1, p2e) - Math.max(from, p2s - 1);
         if (k2 > 0) {
-          countClips(rampClip(vi, rmp, k2, lo, hi, ramp));
-          vi = ramp.v;
+          const vk = vi + k2 * rmp;
+          if (vk > hi) (clipHi += k2 - Math.floor((hi - vi) / rmp)), (vi = hi);
+          else if (vk < lo) (clipLo += k2 - Math.floor((vi - lo) / -rmp)), (vi = lo);
+          else vi = vk;
         }
       }
       // Tick t by the exact rule.
       let spike = false;
       if (t < p2s) {
         let un = u[i]! + q;
-        if (un >= uHalf || un < -uHalf) un = wrapU(un);
+        if (un >= uH || un < -uH) un = wrapU(un);
         u[i] = un;
         vi += un;
-        if (vi > hi) (vi = hi), overflow.vmax++;
-        else if (vi < lo) (vi = lo), overflow.vmin++;
+        if (vi > hi) (vi = hi), clipHi++;
+        else if (vi < lo) (vi = lo), clipLo++;
       } else if (t <= p2e) {
         vi += rmp;
-        if (vi > hi) (vi = hi), overflow.vmax++;
-        else if (vi < lo) (vi = lo), overflow.vmin++;
-        if (compareGe ? vi >= th : vi > th) {
+        if (vi > hi) (vi = hi), clipHi++;
+        else if (vi < lo) (vi = lo), clipLo++;
+        if (ge ? vi >= th : vi > th) {
           spike = true;
           vi = 0;
           latched[i] = 1;
         }
       }
       v[i] = vi;
-      // Next event: the firing phase's first tick while integrating, else the ramp's crossing within the phase.
+      // Next event: the firing phase's first tick while integrating, else the ramp's crossing within the phase
+      // (firstCrossing: the first tick if it passes, else none for a falling ramp or an unreachable threshold).
       if (spike) {
         nextEvent[i] = -1;
-        spikeOut(c, i, t);
+        spiked[nSpiked++] = i;
       } else if (t < p2s - 1) {
         if (nextEvent[i] !== p2s && p2s < T) c.schedule(i, p2s);
       } else {
         let at = -1;
         if (t < p2e) {
-          const kk = firstCrossing(vi, rmp, th, lo, hi, compareGe);
+          let v1 = vi + rmp;
+          v1 = v1 > hi ? hi : v1 < lo ? lo : v1;
+          let kk = -1;
+          if (ge ? v1 >= th : v1 > th) kk = 1;
+          else if (rmp > 0 && (ge ? hi >= th : hi > th)) kk = ge ? Math.ceil((th - vi) / rmp) : Math.floor((th - vi) / rmp) + 1;
           if (kk > 0 && t + kk <= p2e) at = t + kk;
         }
         if (at > t && at < T) c.schedule(i, at);
@@ -932,6 +1021,10 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
     }
     stats.neuronUpdates += updates;
     stats.jumps += jumps;
+    overflow.vmax += clipHi;
+    overflow.vmin += clipLo;
+    // Routed after the loop; latency ≥ 1, so nothing routed now arrives at t.
+    spikesOut(c, spiked, nSpiked, t);
   };
 
   let tickSpikes: Uint8Array | null = null;
