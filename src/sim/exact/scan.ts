@@ -90,9 +90,12 @@ export function binnedBoundBelow(buf: ScanBuffers, n: number, threshold: number,
   for (let i = 0; i < n; i++) if (times[i]! < lo) lo = times[i]!;
   if (!(lo < before)) return true;
   const width = (before - lo) / BOUND_BINS;
-  binS.fill(0);
-  binP.fill(0);
-  binPos.fill(0);
+  for (let b = 0; b < BOUND_BINS; b++) {
+    // A loop, not three fill() calls: this runs once per scanned neuron on 16 entries.
+    binS[b] = 0;
+    binP[b] = 0;
+    binPos[b] = 0;
+  }
   for (let i = 0; i < n; i++) {
     const t = times[i]!;
     if (t >= before) continue;
