@@ -370,22 +370,26 @@ export function deliverConv(p: Projection, dst: RingTarget, j: number, s: number
   const { colK, colO, kernel } = p;
   const kci = ci * kh;
   const co0 = base + gi * coutG * plane;
-  const kEnd2 = coutG & ~1;
-  const odd = (coutG & 1) === 1;
+  const kEnd4 = coutG & ~3;
   const plane2 = 2 * plane;
+  const plane3 = 3 * plane;
+  const plane4 = 4 * plane;
   for (let a = r0; a < r1; a++) {
     const kRow = (kci + rowK[a]!) * kw;
     const oRow = co0 + rowO[a]! * Wo;
     for (let c = c0; c < c1; c++) {
       const k = (kRow + colK[c]!) * coutG;
       let o = oRow + colO[c]!;
-      // two channels per step (half the loop overhead; the adds are independent)
+      // four channels per step, then the rest (less loop overhead; the adds are independent)
       let e = k;
-      for (; e < kEnd2 + k; e += 2, o += plane2) {
+      const e4 = k + kEnd4;
+      for (; e < e4; e += 4, o += plane4) {
         ring[o] += kernel[e]!;
         ring[o + plane] += kernel[e + 1]!;
+        ring[o + plane2] += kernel[e + 2]!;
+        ring[o + plane3] += kernel[e + 3]!;
       }
-      if (odd) ring[o] += kernel[e]!;
+      for (const eEnd = k + coutG; e < eEnd; e++, o += plane) ring[o] += kernel[e]!;
     }
   }
   for (let co = gi * coutG; co < coEnd; co++)
