@@ -9,6 +9,7 @@ import { encodeInput, NO_SPIKE } from "./encode.js";
 import { simulateGate, simulateReadout, simulateSpiking, type SpikingStats } from "./population.js";
 import { prepareNetwork, type PreparedNetwork } from "./prepare.js";
 import { recycleF64 } from "./scratch.js";
+import { threadCount } from "./threads.js";
 
 export interface ExactOptions {
   /** Keep the spike times of these populations (default none); all others are dropped once consumed. */
@@ -38,9 +39,56 @@ function countSpikes(t: Float64Array): number {
   return n;
 }
 
+/**
+ * Samples per pass on one thread: the largest population's spike times for a pass fit in CHUNK_BYTES, so that each
+ * population's arrays are still in cache when the next one reads them (lenet5, batch 500: ~15 % faster in passes of
+ * ~100). Worker threads split the batch by sample themselves (threads.ts), so with several threads it is one pass.
+ */
+const CHUNK_BYTES = 4 << 20;
+
+function samplesPerPass(net: SnnNetwork, batch: number): number {
+  if (threadCount() > 1) return batch;
+  const largest = Math.max(...net.populations.map((p) => product(p.shape)));
+  return Math.max(1, Math.min(batch, Math.floor(CHUNK_BYTES / (8 * largest))));
+}
+
 export function simulateExact(net: SnnNetwork, input: Float64Array, batch: number, options: ExactOptions = {}): ExactResult {
   const prep = options.prepared ?? prepareNetwork(net);
   const keep = options.keep ?? (() => false);
+  const chunk = samplesPerPass(net, batch);
+  if (chunk >= batch) return simulatePass(net, prep, input, batch, keep);
+  // Passes over consecutive samples, merged: logits and kept times concatenated, counts summed.
+  const inSize = input.length / batch;
+  const result: ExactResult = { batch, logits: new Float64Array(0), times: new Map(), stats: new Map(), clippedInputs: 0 };
+  for (let b0 = 0; b0 < batch; b0 += chunk) {
+    const nb = Math.min(chunk, batch - b0);
+    const r = simulatePass(net, prep, input.subarray(b0 * inSize, (b0 + nb) * inSize), nb, keep);
+    if (b0 === 0) result.logits = new Float64Array((r.logits.length / nb) * batch);
+    result.logits.set(r.logits, (r.logits.length / nb) * b0);
+    for (const [id, t] of r.times) {
+      const size = t.length / nb;
+      if (!result.times.has(id)) result.times.set(id, new Float64Array(size * batch));
+      result.times.get(id)!.set(t, size * b0);
+      recycleF64(t);
+    }
+    for (const [id, s] of r.stats) {
+      const m = result.stats.get(id);
+      if (!m) result.stats.set(id, { ...s });
+      else {
+        m.neurons += s.neurons;
+        m.spikes += s.spikes;
+        m.scanned += s.scanned;
+        m.early += s.early;
+        m.widenBy = Math.max(m.widenBy, s.widenBy);
+      }
+    }
+    result.clippedInputs += r.clippedInputs;
+  }
+  return result;
+}
+
+/** One pass of the simulator over a batch. */
+function simulatePass(net: SnnNetwork, prep: PreparedNetwork, input: Float64Array, batch: number, keep: (id: string) => boolean): ExactResult {
   const remaining = new Map<string, number>();
   for (const p of net.populations)
     for (const s of p.kind === "gate" ? [p.projection.source] : p.kind === "input" ? [] : p.projections.map((q) => q.source))
