@@ -30,7 +30,7 @@ describe("exact simulation in passes (one thread)", () => {
     const test = loadSamples(`${FIX}/fmnist_test_x.npy`, shape);
     const n = 260;
     const inSize = 28 * 28;
-    // The largest population (6×28×28) gives passes of 111 samples: 260 takes three.
+    // The largest population (6×28×28) gives passes of 108 samples: 260 takes three.
     const largest = Math.max(...net.populations.map((p) => p.shape.reduce((a, b) => a * b, 1)));
     expect(Math.floor((4 << 20) / (8 * largest))).toBeLessThan(n / 2);
     const prepared = prepareNetwork(net);

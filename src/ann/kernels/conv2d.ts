@@ -5,7 +5,7 @@
  */
 import type { Window2d } from "../graph.js";
 import { gemmAccumulate } from "./gemm.js";
-import { simd, simdMemory, type SimdKernels } from "./simd.js";
+import { SIMD_MAX_BYTES, simd, simdMemory, type SimdKernels } from "./simd.js";
 
 /**
  * Output length of a convolution along one axis (floor rounding).
@@ -106,7 +106,7 @@ export function conv2dAccumulate(a: Conv2dArgs): void {
   const tail = Math.max(0, og - 4 * full); // 0, 1 or 2 rows, in a block of 2
   const panel = (panelScratch = growF64(panelScratch, (full * 4 + (tail > 0 ? 2 : 0)) * k));
   const chunk = Math.max(1, Math.min(cg, Math.floor(SLAB_BUDGET / area), Math.floor(TAP_BUDGET / taps)));
-  if (simd) {
+  if (simd && 8 * (cg * area + og * p + (full * 4 + 2) * k) + 4 * (k + p) <= SIMD_MAX_BYTES) {
     directSimd(simd, a, { cg, og, k, taps, p, hp, wp, area, padded, tap, pixel, full, tail, chunk });
     return;
   }

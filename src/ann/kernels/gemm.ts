@@ -3,7 +3,7 @@
  * multiply sub-blocks of larger buffers without copying. These are the hot loops of the ANN reference and of the
  * exact SNN simulator: no allocation, blocked for cache, four rows at a time so each load of B feeds four updates.
  */
-import { simd, simdMemory, type SimdKernels } from "./simd.js";
+import { SIMD_MAX_BYTES, simd, simdMemory, type SimdKernels } from "./simd.js";
 
 /** Rows of B (columns of A) per block: the packed A panel and the touched rows of B stay in cache. */
 const KB = 256;
@@ -94,7 +94,9 @@ export function gemmABtAccumulate(
   cOff: number,
   ldc: number,
 ): void {
-  if (simd && m >= 4 && n > 0 && k > 0) gemmABtSimd(simd, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+  // The SIMD path copies A, B and C into the kernels' memory: only while that stays reasonable.
+  const bytes = 8 * (m * k + n * m + (n + 3) * k) + 4 * (k + m);
+  if (simd && m >= 4 && n > 0 && k > 0 && bytes <= SIMD_MAX_BYTES) gemmABtSimd(simd, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
   else gemmABtJs(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
 }
 

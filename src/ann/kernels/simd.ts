@@ -158,6 +158,9 @@ async function assemble(): Promise<SimdKernels | undefined> {
 /** The SIMD kernels, or undefined (JS kernels). Resolved once, when this module loads. */
 export const simd: SimdKernels | undefined = await assemble();
 
+/** Largest operand layout the SIMD paths copy into the kernels' memory; larger products take the JS kernels. */
+export const SIMD_MAX_BYTES = 256 << 20;
+
 /** Views of the kernels' memory of at least `bytes` bytes (grown on demand; views are stale after a grow). */
 export function simdMemory(kernels: SimdKernels, bytes: number): { f64: Float64Array; i32: Int32Array } {
   const have = kernels.memory.buffer.byteLength;
