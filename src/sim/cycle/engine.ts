@@ -122,8 +122,9 @@ class Compartments {
   readonly plainCuba: boolean;
   /** Scratch: neurons whose calendar entry falls at the current tick. */
   readonly due: Int32Array;
-  /** Scratch: neurons that spiked in the current update pass (routed after it). */
+  /** Scratch: neurons that spiked at the current tick, routed together once the population's passes are done. */
   readonly spiked: Int32Array;
+  nSpiked = 0;
   // state (after the update of tick last[i])
   readonly u: Float64Array;
   readonly v: Float64Array;
@@ -263,6 +264,7 @@ class Compartments {
     this.stamp.fill(-1);
     this.firstSpike.fill(-1);
     this.spikes = 0;
+    this.nSpiked = 0;
     this.awake.fill(0);
     this.awakeCount = 0;
     this.head.fill(-1);
@@ -643,15 +645,7 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
     else c.nextEvent[i] = -1;
   };
 
-  const spikeOut = (c: Compartments, i: number, t: number): void => {
-    c.spikes++;
-    if (c.firstSpike[i] === -1) c.firstSpike[i] = t;
-    route(c.index, i, t);
-    if (raster) record(raster, c.pop.id, t, i);
-    if (tickSpikes && c === traced) tickSpikes[i] = 1;
-  };
-
-  /** spikeOut for the spikes of list[0 .. count) of c at tick t, routed together (routeAll). */
+  /** The spikes of list[0 .. count) of c at tick t: counted, recorded, routed together (routeAll). */
   const spikesOut = (c: Compartments, list: Int32Array, count: number, t: number): void => {
     if (count === 0) return;
     const { firstSpike } = c;
@@ -708,7 +702,7 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
       }
       c.u[i] = un;
       c.v[i] = vn;
-      if (spike) spikeOut(c, i, t);
+      if (spike) c.spiked[c.nSpiked++] = i;
       if (lazy) predict(c, i, t);
       else if (c.awake[i] === 0) {
         // Stays awake unless the next input-free tick provably changes nothing: at rest, or at a fixed point of
@@ -740,7 +734,7 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
         vn = 0;
         c.latched[i] = 1;
         c.v[i] = vn;
-        spikeOut(c, i, t);
+        c.spiked[c.nSpiked++] = i;
         c.nextEvent[i] = -1;
         return;
       }
@@ -834,7 +828,7 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
       }
       if (at > t && at < T) c.schedule(i, at);
       else nextEvent[i] = -1;
-      if (spike) spikeOut(c, i, t);
+      if (spike) c.spiked[c.nSpiked++] = i;
     }
     stats.neuronUpdates += updates;
     stats.jumps += jumps;
@@ -860,7 +854,7 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
     const ge = compareGe;
     const reachable = ge ? hi >= th : hi > th;
     const m = T - 1 - t; // ticks after t
-    let nSpiked = 0;
+    let nSpiked = c.nSpiked;
     let updates = 0;
     let jumps = 0;
     let clipHi = 0;
@@ -920,8 +914,7 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
     stats.jumps += jumps;
     overflow.vmax += clipHi;
     overflow.vmin += clipLo;
-    // Routed after the loop (no call in it but the rare ones); latency ≥ 1, so nothing routed now arrives at t.
-    spikesOut(c, spiked, nSpiked, t);
+    c.nSpiked = nSpiked; // routed once the population's passes at t are done (runCycle)
   };
 
   /**
@@ -935,7 +928,7 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
     const qH = qHalf;
     const uH = uHalf;
     const ge = compareGe;
-    let nSpiked = 0;
+    let nSpiked = c.nSpiked;
     let updates = 0;
     let jumps = 0;
     let clipHi = 0;
@@ -1023,8 +1016,7 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
     stats.jumps += jumps;
     overflow.vmax += clipHi;
     overflow.vmin += clipLo;
-    // Routed after the loop; latency ≥ 1, so nothing routed now arrives at t.
-    spikesOut(c, spiked, nSpiked, t);
+    c.nSpiked = nSpiked;
   };
 
   let tickSpikes: Uint8Array | null = null;
@@ -1128,6 +1120,11 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
         } else {
           for (let k = 0; k < count; k++) if (stamp[arrived[k]!] !== t) update(c, arrived[k]!, t, base);
           for (let k = 0; k < nDue; k++) if (stamp[due[k]!] !== t) update(c, due[k]!, t, base);
+        }
+        // This tick's spikes of the population, routed together; latency ≥ 1, so none arrives at t.
+        if (c.nSpiked > 0) {
+          spikesOut(c, c.spiked, c.nSpiked, t);
+          c.nSpiked = 0;
         }
       }
     }
