@@ -191,8 +191,10 @@ function directSimd(kernels: SimdKernels, a: Conv2dArgs, plan: DirectPlan): void
       if (padded)
         for (let c = 0; c < cg; c++)
           for (let y = 0; y < inH; y++) {
+            // A loop, not set(subarray()): rows are short, and a view per row is an allocation.
             const from = srcBase + (c * inH + y) * inW;
-            img.set(input.subarray(from, from + inW), c * area + (y + top) * wp + left);
+            const to = c * area + (y + top) * wp + left;
+            for (let x = 0; x < inW; x++) img[to + x] = input[from + x]!;
           }
       else img.set(input.subarray(srcBase, srcBase + cg * area));
       const outBase = (b * outChannels + g * og) * p;
