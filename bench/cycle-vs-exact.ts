@@ -66,8 +66,9 @@ export async function cycleVsExact(): Promise<BenchTable> {
     rows,
     notes: [
       `HW IR from lowerToHw at ${TICKS_PER_WINDOW} ticks per window (${SEARCHED_TICKS} in the last row: the tick search's pick on loihi2); one thread; onnxruntime on ${nOrt} samples, the simulators on ${nSim}.`,
-      "goal: cycle ≤ 10× onnxruntime. Not met: the engine adds one contribution per synaptic event (~520k per lenet5 sample, about the ANN's MACs, scalar JS vs SIMD) and updates a neuron at every tick it gets input (~64k per sample, a third from the layer clocks).",
-      "measured 2026-11 (2 shared vCPUs): conv/dense projections, power-of-two rings and fixed-point sleep took alpha 5.1 → 4.6 ms and b1 3.6 → 2.7 ms per sample; ~1/3 of the time is routing, ~2/3 neuron updates.",
+      "goal: cycle ≤ 10× onnxruntime. Not met (~90×): the engine adds one contribution per synaptic event (~520k per lenet5 sample, about the ANN's MACs, scalar JS vs SIMD) and updates a neuron by the exact rule at every tick it gets input or its predicted spike falls (~64k per sample at 16 ticks, ~110k at 64; ~20 ns each).",
+      "measured 2026-11 (2 shared vCPUs, median of 3 runs): conv/dense projections, power-of-two rings and fixed-point sleep took alpha 5.1 → 4.6 ms and b1 3.6 → 2.7 ms per sample; then int32 index arithmetic (a float64 field had made the conv delivery's indices float64), call-free update passes for plain cuba layers and b1, a population's spikes routed per tick projection by projection, and the start calendar kept per program: alpha 4.54 → 3.42, b1 2.63 → 2.12, loihi1 4.54 → 3.43, 64 ticks 6.44 → 4.99 ms. Now ~40 % routing, ~35 % neuron updates, ~20 % finding the neurons with input (ring scan) and the calendar.",
+      "tried and dropped (slower): the layer clocks folded into the closed forms (their arrivals coincide with input and latch arrivals, so only ~10 % of the updates go, while every prediction must look past the clock arrivals); 8-neuron input blocks with per-row conv flags (the flags cost more than the scan they save).",
       "cycle=exact: share of samples whose cycle argmax equals the exact simulation's (quantization in time and weights).",
     ],
   };

@@ -12,10 +12,14 @@
  *   input: at rest (u = 0, no bias, not refractory, and v = 0 or no v decay), or at a fixed point of the tick rule
  *   (an input-free tick left u, v and the counter unchanged, without a spike or clip; e.g. a max-pool neuron whose
  *   v decays fully while its input holds u).
- * Spikes are routed when emitted through projections (./projections.ts: conv kernels, dense rows, CSR) into
- * per-population delay rings (a power of two ≥ latency + delay + 1 slots), so the order in which neurons are
- * visited never changes a result. A compiled program keeps its buffers across runs:
- * no allocation per tick, little per sample.
+ * A population's spikes at a tick are routed together once its update passes are done (the latency is ≥ 1 tick),
+ * projection by projection (./projections.ts: conv kernels, dense rows, CSR), into per-population delay rings (a
+ * power of two ≥ latency + delay + 1 slots) that hold exact integer sums, so neither the order in which neurons are
+ * visited nor the order of routing changes a result. A compiled program keeps its buffers, and its calendar before
+ * tick 0, across runs: no allocation per tick, little per sample.
+ * The per-neuron passes are written for V8: the common case (updatePlainCuba: one profile, no bias, no refractory
+ * ticks, as lowered lenets have) has its own loop with no calls in it, and integers are kept int32 (`| 0`; a
+ * float64 index costs a conversion check per array access).
  */
 import { InputError } from "../../util/errors.js";
 import type { Target } from "../../hw/target/target.js";
