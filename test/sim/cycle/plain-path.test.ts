@@ -3,7 +3,8 @@
  * profile, no bias and no refractory ticks, as the lowering emits for a lenet) against stepping every neuron every
  * tick by the target's rule: random dense layer stacks with per-target delays, narrow clip ranges (clips inside
  * jumps), initial u near the register edge and large weights (u wraps), on loihi1 (22-bit q) and loihi2. Every spike,
- * the final v of each layer and every register event agree.
+ * the final v of each layer and every register event agree, and a program run again after another input repeats
+ * its result exactly.
  */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
@@ -151,6 +152,9 @@ describe("plain cuba-lif path vs stepping every neuron every tick", () => {
           });
           expect(r.overflow).toEqual(ref.overflow);
           events += ref.overflow.u + ref.overflow.vmax + ref.overflow.vmin + ref.overflow.q;
+          // A program is reused across runs (buffers, the calendar before tick 0): another input, then this one again.
+          runCycle(prog, [ttfsInput("in", Int32Array.from(c.inputTicks, (x) => (x < 0 ? 0 : -1)))]);
+          expect(runCycle(prog, [ttfsInput("in", Int32Array.from(c.inputTicks))], { raster: true })).toEqual(r);
         }),
         { numRuns: 300, seed: 9001 },
       );
