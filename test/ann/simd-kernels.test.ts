@@ -3,8 +3,10 @@
  * accelerate: the same operations in the same order per output element. Checked on shapes that hit every path:
  * padding, stride, dilation, groups, output channels per group ≡ 0, 1, 2, 3 (mod 4), pixel counts not a multiple of 4,
  * input channels split into several passes; for C += A·Bᵀ, rows and columns not multiples of 4 and depths over one pass.
+ * And the embedded binary is the assembly of the WAT source.
  */
 import { describe, expect, it, vi } from "vitest";
+import wabt from "wabt";
 import type { Conv2dArgs } from "../../src/ann/kernels/conv2d.js";
 
 type Conv = (a: Conv2dArgs) => void;
@@ -89,5 +91,14 @@ describe("SIMD kernels", () => {
       expect({ m, n, k, differ }).toEqual({ m, n, k, differ: 0 });
       expect(x.some((v, i) => v !== start[i])).toBe(true);
     }
+  });
+
+  it("the embedded binary is the WAT source assembled", async () => {
+    const { WAT, WASM_BYTES } = await import("../../src/ann/kernels/simd.js");
+    const module = (await wabt()).parseWat("simd.wat", WAT, { simd: true });
+    const bytes = Buffer.from(module.toBinary({}).buffer);
+    module.destroy();
+    // On a change of WAT: paste this encoding into WASM_BASE64 (src/ann/kernels/simd.ts).
+    expect(Buffer.from(WASM_BYTES).toString("base64")).toBe(bytes.toString("base64"));
   });
 });

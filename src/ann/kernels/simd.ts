@@ -1,7 +1,8 @@
 /**
- * WebAssembly SIMD (f64x2) micro-kernels for the direct convolution (conv2d.ts), assembled from the text below at load
- * time by wabt: no build step, and the JS kernels stay the fallback (no SIMD in the runtime, wabt missing, or
- * SPIKEC_SIMD=0). Each output element is computed with the same operations in the same order as the JS kernels
+ * WebAssembly SIMD (f64x2) micro-kernels for the direct convolution (conv2d.ts) and the dense product (gemm.ts). The
+ * source is the WAT text below; its binary encoding is embedded (WASM_BASE64, checked against WAT by a test that
+ * assembles it with wabt), so there is no build step and no load-time assembly. The JS kernels stay the fallback (no
+ * SIMD in the runtime, or SPIKEC_SIMD=0). Each output element is computed with the same operations in the same order as the JS kernels
  * (separate multiply and add, no fused multiply-add, taps in order, one add of the partial sum into C per pass), so the
  * two paths are bit-identical; SIMD only computes two output channels per instruction. ~4× the JS kernel on lenet5's
  * second conv.
@@ -10,7 +11,7 @@
  * their operands in it (simdMemory) and pass byte addresses.
  */
 
-const WAT = String.raw`
+export const WAT = String.raw`
 (module
   (memory (export "memory") 1)
   ;; C[r, j..j+3] += Σ_{t in [t0, t1)} panel[t, r] · img[pix[j..j+3] + tap[t]] for rows r < mr ≤ 4, pixel groups j < p4.
@@ -141,22 +142,45 @@ export interface SimdKernels {
 /** The WebAssembly API (a global of Node; not in this project's ES lib typings). */
 const wasm = (globalThis as unknown as { WebAssembly: { Module: new (bytes: Uint8Array) => object; Instance: new (module: object, imports: object) => { exports: object } } }).WebAssembly;
 
-async function assemble(): Promise<SimdKernels | undefined> {
+/**
+ * WAT assembled (wabt's wat2wasm with SIMD; 1314 bytes). test/ann/simd-kernels.test.ts assembles WAT again and fails
+ * with the new encoding if the two differ: edit WAT, then paste the encoding the test prints here.
+ */
+const WASM_BASE64 = [
+  "AGFzbQEAAAABDgFgCn9/f39/f39/f38AAwMCAAAFAwEAAQcaAwZtZW1vcnkCAAVyb3dzNAAABXJvd3MyAAEK4QkCjQYCCn8LewJAA0Ag",
+  "CiAFTw0BIAQgCkECdGohDyAAIA8oAgBqIRAgACAPKAIEaiERIAAgDygCCGohEiAAIA8oAgxqIRP9DAAAAAAAAAAAAAAAAAAAAAAhF/0M",
+  "AAAAAAAAAAAAAAAAAAAAACEY/QwAAAAAAAAAAAAAAAAAAAAAIRn9DAAAAAAAAAAAAAAAAAAAAAAhGv0MAAAAAAAAAAAAAAAAAAAAACEb",
+  "/QwAAAAAAAAAAAAAAAAAAAAAIRz9DAAAAAAAAAAAAAAAAAAAAAAhHf0MAAAAAAAAAAAAAAAAAAAAACEeIAIhCyAGIAJBBXRqIQ0CQANA",
+  "IAsgA08NASABIAtBAnRqKAIAIQwgDf0ABAAhFCAN/QAEECEVIBAgDGorAwD9FCEWIBcgFCAW/fIB/fABIRcgGCAVIBb98gH98AEhGCAR",
+  "IAxqKwMA/RQhFiAZIBQgFv3yAf3wASEZIBogFSAW/fIB/fABIRogEiAMaisDAP0UIRYgGyAUIBb98gH98AEhGyAcIBUgFv3yAf3wASEc",
+  "IBMgDGorAwD9FCEWIB0gFCAW/fIB/fABIR0gHiAVIBb98gH98AEhHiALQQFqIQsgDUEgaiENDAALCyAHIApBA3RqIQ4gDiAOKwMAIBf9",
+  "IQCgOQMAIA4gDisDCCAZ/SEAoDkDCCAOIA4rAxAgG/0hAKA5AxAgDiAOKwMYIB39IQCgOQMYIAlBAUsEQCAOIAhqIQ4gDiAOKwMAIBf9",
+  "IQGgOQMAIA4gDisDCCAZ/SEBoDkDCCAOIA4rAxAgG/0hAaA5AxAgDiAOKwMYIB39IQGgOQMYCyAJQQJLBEAgDiAIaiEOIA4gDisDACAY",
+  "/SEAoDkDACAOIA4rAwggGv0hAKA5AwggDiAOKwMQIBz9IQCgOQMQIA4gDisDGCAe/SEAoDkDGAsgCUEDSwRAIA4gCGohDiAOIA4rAwAg",
+  "GP0hAaA5AwAgDiAOKwMIIBr9IQGgOQMIIA4gDisDECAc/SEBoDkDECAOIA4rAxggHv0hAaA5AxgLIApBBGohCgwACwsLzwMCCn8FewJA",
+  "A0AgCiAFTw0BIAQgCkECdGohDyAAIA8oAgBqIRAgACAPKAIEaiERIAAgDygCCGohEiAAIA8oAgxqIRP9DAAAAAAAAAAAAAAAAAAAAAAh",
+  "Ff0MAAAAAAAAAAAAAAAAAAAAACEW/QwAAAAAAAAAAAAAAAAAAAAAIRf9DAAAAAAAAAAAAAAAAAAAAAAhGCACIQsgBiACQQR0aiENAkAD",
+  "QCALIANPDQEgASALQQJ0aigCACEMIA39AAQAIRQgFSAUIBAgDGorAwD9FP3yAf3wASEVIBYgFCARIAxqKwMA/RT98gH98AEhFiAXIBQg",
+  "EiAMaisDAP0U/fIB/fABIRcgGCAUIBMgDGorAwD9FP3yAf3wASEYIAtBAWohCyANQRBqIQ0MAAsLIAcgCkEDdGohDiAOIA4rAwAgFf0h",
+  "AKA5AwAgDiAOKwMIIBb9IQCgOQMIIA4gDisDECAX/SEAoDkDECAOIA4rAxggGP0hAKA5AxggCUEBSwRAIA4gCGohDiAOIA4rAwAgFf0h",
+  "AaA5AwAgDiAOKwMIIBb9IQGgOQMIIA4gDisDECAX/SEBoDkDECAOIA4rAxggGP0hAaA5AxgLIApBBGohCgwACwsL",
+].join("");
+
+function instantiate(): SimdKernels | undefined {
   if (process.env.SPIKEC_SIMD === "0") return undefined;
   try {
-    const wabt = (await import("wabt")).default;
-    const wat = (await wabt()).parseWat("conv2d-simd.wat", WAT, { simd: true });
-    const { buffer } = wat.toBinary({});
-    wat.destroy();
-    const instance = new wasm.Instance(new wasm.Module(buffer), {});
+    const instance = new wasm.Instance(new wasm.Module(Buffer.from(WASM_BASE64, "base64")), {});
     return instance.exports as unknown as SimdKernels;
   } catch {
-    return undefined; // no SIMD in this runtime, or wabt unavailable: the JS kernels
+    return undefined; // no WebAssembly SIMD in this runtime: the JS kernels
   }
 }
 
-/** The SIMD kernels, or undefined (JS kernels). Resolved once, when this module loads. */
-export const simd: SimdKernels | undefined = await assemble();
+/** The SIMD kernels, or undefined (JS kernels). Decided once, when this module loads. */
+export const simd: SimdKernels | undefined = instantiate();
+
+/** The binary encoding of WAT, as instantiated (for the test that checks it against WAT). */
+export const WASM_BYTES: Uint8Array = Buffer.from(WASM_BASE64, "base64");
 
 /** Largest operand layout the SIMD paths copy into the kernels' memory; larger products take the JS kernels. */
 export const SIMD_MAX_BYTES = 256 << 20;
