@@ -89,13 +89,12 @@ const EXCITATORY_PAYS = 0.3;
 /** Fewest neurons reading one receptive field for the sweep to beat the sorted scan's per-neuron bound. */
 const SWEEP_SHARE = 4;
 /**
- * Share of a population up to which the exact excitatory input pays per neuron (excitatory-at.ts) rather than as a
- * whole projection with the blocked kernels: those do a multiply-add ~4× cheaper than the per-neuron loops in JS, and
- * ~16× with the SIMD conv and dense kernels (src/ann/kernels/simd.ts; lenet5's stem conv: 45 µs/sample for the whole
- * projection against ~100 for the group bound and the per-neuron check).
+ * Whether the population's projections run on the SIMD kernels (src/ann/kernels/simd.ts). Then a whole excitatory
+ * projection costs less than the group bound (lenet5's stem conv: 45 µs/sample against 55), and a multiply-add in it
+ * ~16× less than in the per-neuron loops (~4× with the JS kernels).
  */
-function perNeuronShare(prep: PreparedSpiking): number {
-  return simd && prep.pop.projections.every((p) => p.kind === "conv" || p.kind === "dense") ? 1 / 16 : 1 / 4;
+function simdProjections(prep: PreparedSpiking): boolean {
+  return simd !== undefined && prep.pop.projections.every((p) => p.kind === "conv" || p.kind === "dense");
 }
 
 export function simulateSpiking(
@@ -156,10 +155,10 @@ export function simulateSpiking(
       }
     }
   }
-  // Then, unless so many are left that the whole excitatory projection is cheaper anyway, the group bound on the
-  // inhibitory input (inhibition-bound.ts), with a rounding allowance as in the sweep. It clears ~2/3 to 9/10.
-  const perNeuron = perNeuronShare(prep);
-  if (left > 0 && left <= 4 * perNeuron * batch * size) {
+  // Then, on the JS kernels, the group bound on the inhibitory input (inhibition-bound.ts), with a rounding allowance
+  // as in the sweep: it clears ~2/3 to 9/10 of what is left, for less than a projection.
+  const simdFast = simdProjections(prep);
+  if (left > 0 && !simdFast) {
     const bound = scratchF64("bound", size);
     const relTol = Math.max(1e-12, (4 * prep.maxEvents + 16) * Number.EPSILON);
     const count = left;
@@ -180,7 +179,8 @@ export function simulateSpiking(
       else pending[left++] = k;
     }
   }
-  // Third, the exact excitatory input of what is left: per neuron when few are left, else the whole projection.
+  // Third, the exact excitatory input of what is left: per neuron when few are left (under 1/16 of the population with
+  // the SIMD kernels, 1/4 with the JS ones), else the whole projection.
   // Where the exact sweep applies, that work pays only if it clears many neurons (residual sums, the stem conv), not
   // when it clears few (~5–30 % of the inner convs with random weights): the first sample decides.
   const scan: number[] = [];
@@ -196,7 +196,7 @@ export function simulateSpiking(
     }
   }
   if (!exact) for (let n = 0; n < left; n++) scan.push(pending[n]!);
-  else if (left > perNeuron * batch * size) {
+  else if (left > (simdFast ? 1 / 16 : 1 / 4) * batch * size) {
     const excitatory = excitatoryDrive(prep, xs, 0, batch); // [batch, size]
     for (let n = 0, first = 0; n < left; n++) {
       const k = pending[n]!;
