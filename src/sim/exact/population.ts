@@ -6,9 +6,9 @@
  * activations (the ANN kernels do it). It is the first crossing unless the potential reached ϑ before t1 while
  * inputs were still arriving (a premature crossing, possible only with late inhibitory inputs). Since the potential
  * never exceeds its excitatory part, which only grows, V_exc(t1) = α·(t1 − t0) + Σ_j max(J_ij,0)·x_j < ϑ_i proves
- * there was none. It is checked from the cheapest bound up: Σ_j max(J_ij,0)·max_j x_j; then the drive plus a group
- * bound on the inhibitory input (inhibition-bound.ts); then the exact excitatory input, per neuron when few are left
- * (excitatory-at.ts). Neurons without that proof take the exact sweep over shared receptive fields (proof-sweep.ts)
+ * there was none. It is checked from the cheapest bound up: Σ_j max(J_ij,0)·max_j x_j; then (JS kernels only) the
+ * drive plus a group bound on the inhibitory input (inhibition-bound.ts); then the exact excitatory input, per neuron
+ * when few are left (excitatory-at.ts), else as a whole projection. Neurons without that proof take the exact sweep over shared receptive fields (proof-sweep.ts)
  * or the reference solver's sorted scan (scan.ts), so premature crossings are simulated, not assumed away.
  */
 import { product } from "../../ann/graph.js";
