@@ -107,7 +107,7 @@ export function conv2dAccumulate(a: Conv2dArgs): void {
   const panel = (panelScratch = growF64(panelScratch, (full * 4 + (tail > 0 ? 2 : 0)) * k));
   const chunk = Math.max(1, Math.min(cg, Math.floor(SLAB_BUDGET / area), Math.floor(TAP_BUDGET / taps)));
   if (simd && 8 * (cg * area + og * p + (full * 4 + 2) * k) + 4 * (k + p) <= SIMD_MAX_BYTES) {
-    directSimd(simd, a, { cg, og, k, taps, p, hp, wp, area, padded, tap, pixel, full, tail, chunk });
+    directSimd(simd, a, { cg, og, k, taps, p, wp, area, padded, tap, pixel, full, tail, chunk });
     return;
   }
   const img = padded ? (padScratch = growF64(padScratch, cg * area)) : padScratch;
@@ -148,7 +148,6 @@ interface DirectPlan {
   k: number;
   taps: number;
   p: number;
-  hp: number;
   wp: number;
   area: number;
   padded: boolean;
