@@ -18,8 +18,8 @@
  * visited nor the order of routing changes a result. A compiled program keeps its buffers, and its calendar before
  * tick 0, across runs: no allocation per tick, little per sample.
  * The per-neuron passes are written for V8: the common case (updatePlainCuba: one profile, no bias, no refractory
- * ticks, as lowered lenets have) has its own loop with no calls in it, and integers are kept int32 (`| 0`; a
- * float64 index costs a conversion check per array access).
+ * ticks, as lowered lenets have) has its own loop, no routing happens inside a pass, and integers are kept int32
+ * (`| 0`; a float64 index costs a conversion check per array access).
  */
 import { InputError } from "../../util/errors.js";
 import type { Target } from "../../hw/target/target.js";
@@ -842,7 +842,7 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
 
   /**
    * `updateLazyCuba` for a plainCuba population: no bias, no refractory ticks (the counter stays 0), one profile.
-   * The same arithmetic with those terms dropped; about a third fewer instructions per update.
+   * The same arithmetic with those terms dropped, and per-neuron parameters read once per pass.
    */
   const updatePlainCuba = (c: Compartments, list: Int32Array, start: number, end: number, tick: number, slotBase: number): void => {
     const { u, v, ring, last, stamp, nextEvent, spiked } = c;
@@ -923,7 +923,7 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
 
   /**
    * The hot path for two-phase b1 populations: `update` + `advance` + `predict` inlined over a list of neurons, with
-   * rampClip and firstCrossing (./linear.ts) written out and spikes routed after the loop, as in updatePlainCuba.
+   * rampClip and firstCrossing (./linear.ts) written out; spikes are routed after the population's passes.
    */
   const updateB1 = (c: Compartments, list: Int32Array, start: number, end: number, tick: number, slotBase: number): void => {
     const { u, v, ring, last, stamp, latched, vth, vmin, vmax, phase2Start, phase2End, nextEvent, uniform, spiked } = c;
