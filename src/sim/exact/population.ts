@@ -97,6 +97,32 @@ function simdProjections(prep: PreparedSpiking): boolean {
   return simd !== undefined && prep.pop.projections.every((p) => p.kind === "conv" || p.kind === "dense");
 }
 
+/**
+ * Whether the whole excitatory projection will be computed (alpha model, SIMD kernels), predicted from the first
+ * sample: over 1/16 of its neurons left by the global bound, and (where the sweep applies) the exact excitatory input
+ * clearing at least EXCITATORY_PAYS of them — the rules simulateSpiking applies to the whole batch.
+ */
+function excitatoryForAll(prep: PreparedSpiking, xs: Float64Array[], drive: Float64Array, xMax: Float64Array, rampBefore: number): boolean {
+  const { pop, offset, slope, excitatorySum } = prep;
+  const size = product(pop.shape);
+  const t1 = pop.window.tMin;
+  const pending = scratchI32("pending", size);
+  let left = 0;
+  for (let i = 0; i < size; i++) {
+    const t = (offset[i]! - drive[i]!) / slope[i]!;
+    if (!(t >= t1 && rampBefore + excitatorySum[i]! * xMax[0]! < pop.threshold[i]!)) pending[left++] = i;
+  }
+  if (left <= size / 16) return false;
+  if (!sweepApplies(prep)) return true;
+  const e = excitatoryAt(prep.excitatory, prep.sources.map((s) => s.shape), pop.shape, xs, pending, left);
+  let cleared = 0;
+  for (let n = 0; n < left; n++) {
+    const i = pending[n]!;
+    if ((offset[i]! - drive[i]!) / slope[i]! >= t1 && rampBefore + e[n]! < pop.threshold[i]!) cleared++;
+  }
+  return cleared >= EXCITATORY_PAYS * left;
+}
+
 export function simulateSpiking(
   prep: PreparedSpiking,
   model: NeuronModel,
@@ -140,79 +166,97 @@ export function simulateSpiking(
   const srcShapes = sources.map((src) => src.shape);
   const { threshold } = pop;
   const { offset, slope, excitatorySum } = prep;
-  // Neurons left for the exact excitatory input, ascending. First the closed form and the bound with the sample's
-  // largest activation.
-  const pending = scratchI32("pending", batch * size);
-  let left = 0;
-  for (let b = 0, k = 0; b < batch; b++) {
-    const xm = xMax[b]!;
-    for (let i = 0; i < size; i++, k++) {
-      const t = (offset[i]! - drive[k]!) / slope[i]!;
-      if (t >= t1 && rampBefore + excitatorySum[i]! * xm < threshold[i]!) out[k] = t < t2 ? t : t2;
-      else {
-        out[k] = t; // the closed form, kept for the exact check
-        pending[left++] = k;
-      }
-    }
-  }
-  // Then, on the JS kernels, the group bound on the inhibitory input (inhibition-bound.ts), with a rounding allowance
-  // as in the sweep: it clears ~2/3 to 9/10 of what is left, for less than a projection.
   const simdFast = simdProjections(prep);
-  if (left > 0 && !simdFast) {
-    const bound = scratchF64("bound", size);
-    const relTol = Math.max(1e-12, (4 * prep.maxEvents + 16) * Number.EPSILON);
-    const count = left;
-    left = 0;
-    for (let n = 0, first = -1; n < count; n++) {
-      const k = pending[n]!;
-      const b = Math.floor(k / size);
-      if (b !== first) {
-        inhibitionBound(pop.projections, prep.inhibition, srcShapes, pop.shape, xs, b, bound);
-        first = b;
-      }
-      const i = k - b * size;
-      const t = out[k]!;
-      const th = threshold[i]!;
-      const u = bound[i]!;
-      const d = drive[k]!;
-      if (t >= t1 && u + relTol * (Math.abs(th) + rampBefore + Math.abs(d) + 2 * u) < th - rampBefore - d) out[k] = t < t2 ? t : t2;
-      else pending[left++] = k;
-    }
-  }
-  // Third, the exact excitatory input of what is left: per neuron when few are left (under 1/16 of the population with
-  // the SIMD kernels, 1/4 with the JS ones), else the whole projection.
-  // Where the exact sweep applies, that work pays only if it clears many neurons (residual sums, the stem conv), not
-  // when it clears few (~5–30 % of the inner convs with random weights): the first sample decides.
   const scan: number[] = [];
-  let exact = left > 0;
-  if (exact && sweepApplies(prep) && batch > 1) {
-    let tried = 0;
-    while (tried < left && pending[tried]! < size) tried++;
-    if (tried > 0) {
-      const e = excitatoryAt(prep.excitatory, srcShapes, pop.shape, xs, pending, tried);
-      let cleared = 0;
-      for (let n = 0; n < tried; n++) if (out[pending[n]!]! >= t1 && rampBefore + e[n]! < threshold[pending[n]!]!) cleared++;
-      exact = cleared >= EXCITATORY_PAYS * tried;
-    }
-  }
-  if (!exact) for (let n = 0; n < left; n++) scan.push(pending[n]!);
-  else if (left > (simdFast ? 1 / 16 : 1 / 4) * batch * size) {
+  if (simdFast && batch > 1 && excitatoryForAll(prep, xs, drive, xMax, rampBefore)) {
+    // One pass: the closed form, cleared by the exact excitatory input or the global bound (same neurons as the phases
+    // below when they take the whole projection, without the list of pending neurons in between).
     const excitatory = excitatoryDrive(prep, xs, 0, batch); // [batch, size]
-    for (let n = 0, first = 0; n < left; n++) {
-      const k = pending[n]!;
-      while (k >= first + size) first += size;
-      const t = out[k]!;
-      if (t >= t1 && rampBefore + excitatory[k]! < threshold[k - first]!) out[k] = t < t2 ? t : t2;
-      else scan.push(k);
+    for (let b = 0, k = 0; b < batch; b++) {
+      const xm = xMax[b]!;
+      for (let i = 0; i < size; i++, k++) {
+        const t = (offset[i]! - drive[k]!) / slope[i]!;
+        const th = threshold[i]!;
+        if (t >= t1 && (rampBefore + excitatory[k]! < th || rampBefore + excitatorySum[i]! * xm < th)) out[k] = t < t2 ? t : t2;
+        else {
+          out[k] = t;
+          scan.push(k);
+        }
+      }
     }
   } else {
-    const excitatory = excitatoryAt(prep.excitatory, srcShapes, pop.shape, xs, pending, left); // [left]
-    for (let n = 0, first = 0; n < left; n++) {
-      const k = pending[n]!;
-      while (k >= first + size) first += size;
-      const t = out[k]!;
-      if (t >= t1 && rampBefore + excitatory[n]! < threshold[k - first]!) out[k] = t < t2 ? t : t2;
-      else scan.push(k);
+    // Neurons left for the exact excitatory input, ascending. First the closed form and the bound with the sample's
+    // largest activation.
+    const pending = scratchI32("pending", batch * size);
+    let left = 0;
+    for (let b = 0, k = 0; b < batch; b++) {
+      const xm = xMax[b]!;
+      for (let i = 0; i < size; i++, k++) {
+        const t = (offset[i]! - drive[k]!) / slope[i]!;
+        if (t >= t1 && rampBefore + excitatorySum[i]! * xm < threshold[i]!) out[k] = t < t2 ? t : t2;
+        else {
+          out[k] = t; // the closed form, kept for the exact check
+          pending[left++] = k;
+        }
+      }
+    }
+    // Then, on the JS kernels, the group bound on the inhibitory input (inhibition-bound.ts), with a rounding allowance
+    // as in the sweep: it clears ~2/3 to 9/10 of what is left, for less than a projection.
+    if (left > 0 && !simdFast) {
+      const bound = scratchF64("bound", size);
+      const relTol = Math.max(1e-12, (4 * prep.maxEvents + 16) * Number.EPSILON);
+      const count = left;
+      left = 0;
+      for (let n = 0, first = -1; n < count; n++) {
+        const k = pending[n]!;
+        const b = Math.floor(k / size);
+        if (b !== first) {
+          inhibitionBound(pop.projections, prep.inhibition, srcShapes, pop.shape, xs, b, bound);
+          first = b;
+        }
+        const i = k - b * size;
+        const t = out[k]!;
+        const th = threshold[i]!;
+        const u = bound[i]!;
+        const d = drive[k]!;
+        if (t >= t1 && u + relTol * (Math.abs(th) + rampBefore + Math.abs(d) + 2 * u) < th - rampBefore - d) out[k] = t < t2 ? t : t2;
+        else pending[left++] = k;
+      }
+    }
+    // Third, the exact excitatory input of what is left: per neuron when few are left (under 1/16 of the population with
+    // the SIMD kernels, 1/4 with the JS ones), else the whole projection.
+    // Where the exact sweep applies, that work pays only if it clears many neurons (residual sums, the stem conv), not
+    // when it clears few (~5–30 % of the inner convs with random weights): the first sample decides.
+    let exact = left > 0;
+    if (exact && sweepApplies(prep) && batch > 1) {
+      let tried = 0;
+      while (tried < left && pending[tried]! < size) tried++;
+      if (tried > 0) {
+        const e = excitatoryAt(prep.excitatory, srcShapes, pop.shape, xs, pending, tried);
+        let cleared = 0;
+        for (let n = 0; n < tried; n++) if (out[pending[n]!]! >= t1 && rampBefore + e[n]! < threshold[pending[n]!]!) cleared++;
+        exact = cleared >= EXCITATORY_PAYS * tried;
+      }
+    }
+    if (!exact) for (let n = 0; n < left; n++) scan.push(pending[n]!);
+    else if (left > (simdFast ? 1 / 16 : 1 / 4) * batch * size) {
+      const excitatory = excitatoryDrive(prep, xs, 0, batch); // [batch, size]
+      for (let n = 0, first = 0; n < left; n++) {
+        const k = pending[n]!;
+        while (k >= first + size) first += size;
+        const t = out[k]!;
+        if (t >= t1 && rampBefore + excitatory[k]! < threshold[k - first]!) out[k] = t < t2 ? t : t2;
+        else scan.push(k);
+      }
+    } else {
+      const excitatory = excitatoryAt(prep.excitatory, srcShapes, pop.shape, xs, pending, left); // [left]
+      for (let n = 0, first = 0; n < left; n++) {
+        const k = pending[n]!;
+        while (k >= first + size) first += size;
+        const t = out[k]!;
+        if (t >= t1 && rampBefore + excitatory[n]! < threshold[k - first]!) out[k] = t < t2 ? t : t2;
+        else scan.push(k);
+      }
     }
   }
   // Then the exact sweep over receptive fields shared by several of these neurons (proof-sweep.ts); the sorted scan
@@ -280,12 +324,47 @@ export function simulateGate(pop: GatePopulation, source: Population, sourceTime
   const [, oh, ow] = pop.shape as [number, number, number];
   // The first spike is a min pool (a max pool with sign −1), the last a max pool. The delay shifts every input
   // equally, so it is added after the pool: rounding is monotone, so the same winner and the same sum.
-  const sign = Int8Array.from(pop.channelSign, (s) => -s);
   const out = takeF64(batch * c * oh * ow);
-  maxPool2d({ ...pop.projection, input: sourceTimes, batch, channels: c, inH: ih, inW: iw, output: out, outH: oh, outW: ow }, sign);
+  const { kernel, stride, pads, dilation } = pop.projection;
+  if (kernel[0] === 2 && kernel[1] === 2 && stride[0] === 2 && stride[1] === 2 && dilation[0] === 1 && dilation[1] === 1 && pads.every((p) => p === 0) && 2 * oh <= ih && 2 * ow <= iw && pop.channelSign.every((s) => s * s === 1))
+    gate2x2(sourceTimes, out, batch, pop.channelSign, ih, iw, oh, ow);
+  else maxPool2d({ ...pop.projection, input: sourceTimes, batch, channels: c, inH: ih, inW: iw, output: out, outH: oh, outW: ow }, Int8Array.from(pop.channelSign, (s) => -s));
   const d = pop.projection.delay;
   if (d !== 0) for (let i = 0; i < out.length; i++) out[i]! += d;
   return out;
+}
+
+/**
+ * The usual gate, 2×2 windows at stride 2 inside the image: per window the first spike (channelSign +1) or the last
+ * (−1), ties to the first tap in row-major order — maxPool2d's answer, without its sign flips, and compared as a tree
+ * (fewer mispredicted branches: half of lenet5's windows hold equal times).
+ */
+function gate2x2(input: Float64Array, output: Float64Array, batch: number, channelSign: ArrayLike<number>, ih: number, iw: number, oh: number, ow: number): void {
+  const c = channelSign.length;
+  let dst = 0;
+  for (let b = 0; b < batch; b++)
+    for (let ch = 0; ch < c; ch++) {
+      const first = channelSign[ch]! > 0;
+      const src = (b * c + ch) * ih * iw;
+      for (let oy = 0; oy < oh; oy++) {
+        let r = src + 2 * oy * iw;
+        for (let ox = 0; ox < ow; ox++, r += 2) {
+          const t00 = input[r]!;
+          const t01 = input[r + 1]!;
+          const t10 = input[r + iw]!;
+          const t11 = input[r + iw + 1]!;
+          if (first) {
+            const top = t01 < t00 ? t01 : t00;
+            const bottom = t11 < t10 ? t11 : t10;
+            output[dst++] = bottom < top ? bottom : top;
+          } else {
+            const top = t01 > t00 ? t01 : t00;
+            const bottom = t11 > t10 ? t11 : t10;
+            output[dst++] = bottom > top ? bottom : top;
+          }
+        }
+      }
+    }
 }
 
 /** Readout potentials at the read time: V_i = α_i·(tRead − t0) + Σ_j J_ij·x_j. */
