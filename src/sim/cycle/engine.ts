@@ -31,6 +31,8 @@ import { firstCrossing, rampClip, type RampResult } from "./linear.js";
 import { compileSynapses } from "./synapses.js";
 import type { CompiledSynapses } from "./synapses.js";
 import { buildProjections, CONV, CSR, deliverConv, deliverCsr, deliverDense, type Projection } from "./projections.js";
+import type { CycleKernels } from "./simd.js";
+import { layoutCycleMemory } from "./simd-layout.js";
 
 /** The target's arithmetic, as numbers the engine uses directly. */
 export interface CycleArithmetic {
@@ -155,6 +157,8 @@ class Compartments {
   slots = 1;
   slotMask = 0;
   ring = new Float64Array(0);
+  /** Byte address of `ring` in the program's SIMD kernel memory (a view of it), or −1 (./simd-layout.ts). */
+  ringAddr = -1;
   /**
    * Per slot, a flag per block of 32 neurons that may have input (set without a branch when routing), and a flag
    * per slot. Neurons whose input sums to 0 are skipped: for a sleeping neuron an update with q = 0 changes nothing.
@@ -362,11 +366,15 @@ export interface CycleProgram {
   clockOffsets: Int32Array;
   clockPop: Int32Array;
   clockNeuron: Int32Array;
+  /** The SIMD delivery's kernels, whose memory holds the rings and the SIMD projections' operands; null: JS only. */
+  kernels: CycleKernels | null;
 }
 
 export interface CycleCompileOptions {
   /** Route every group through its CSR instead of conv/dense projections (the reference the fast forms are tested against). */
   csrOnly?: boolean;
+  /** Deliver conv and dense spikes with the WebAssembly SIMD kernels when available (default; ./simd-layout.ts). */
+  simd?: boolean;
 }
 
 export function compileCycle(net: HwNetwork, target: Target, options: CycleCompileOptions = {}): CycleProgram {
@@ -399,6 +407,7 @@ export function compileCycle(net: HwNetwork, target: Target, options: CycleCompi
   }
   const groups = net.populations.map((p, i) => (p.kind === "compartments" ? new Compartments(p, i, arith, net.ticks) : null));
   groups.forEach((g, i) => g?.allocateRing(maxArrival[i]! + 1));
+  const kernels = options.simd === false ? null : layoutCycleMemory(groups.filter((g): g is Compartments => g !== null), projections.flat());
   // Clock schedules are fixed: bucket them by tick once.
   const T = net.ticks;
   const clockOffsets = new Int32Array(T + 1);
@@ -413,7 +422,7 @@ export function compileCycle(net: HwNetwork, target: Target, options: CycleCompi
   for (let t = 0; t < T; t++) clockOffsets[t + 1]! += clockOffsets[t]!;
   return {
     net, arith, populations: net.populations, index, outgoing, projections, maxArrival, groups, clockOffsets,
-    clockPop: Int32Array.from(entries.map((e) => e[1])), clockNeuron: Int32Array.from(entries.map((e) => e[2])),
+    clockPop: Int32Array.from(entries.map((e) => e[1])), clockNeuron: Int32Array.from(entries.map((e) => e[2])), kernels,
   };
 }
 
@@ -480,7 +489,7 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
   const { biasIntoU, compareGe } = arith;
   const ramp: RampResult = { v: 0, clipsHigh: 0, clipsLow: 0 };
 
-  const { projections } = prog;
+  const { projections, kernels } = prog;
   /** Delivers neuron `neuron` of population `pop`'s spike at tick t through every outgoing projection. */
   const route = (pop: number, neuron: number, t: number): void => {
     const outs = projections[pop]!;
@@ -504,8 +513,8 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
       stats.synapticEvents += events;
       const s = arrival & dst.slotMask;
       if (p.kind === CSR) deliverCsr(p, dst, neuron, s);
-      else if (p.kind === CONV) deliverConv(p, dst, neuron, s);
-      else deliverDense(p, dst, neuron, s);
+      else if (p.kind === CONV) deliverConv(p, dst, neuron, s, kernels);
+      else deliverDense(p, dst, neuron, s, kernels);
     }
   };
   /**
@@ -546,8 +555,8 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
           }
         }
       } else if (p.kind === CONV) {
-        for (let k = 0; k < count; k++) if (events[list[k]!] !== 0) deliverConv(p, dst, list[k]!, s);
-      } else for (let k = 0; k < count; k++) if (events[list[k]!] !== 0) deliverDense(p, dst, list[k]!, s);
+        for (let k = 0; k < count; k++) if (events[list[k]!] !== 0) deliverConv(p, dst, list[k]!, s, kernels);
+      } else for (let k = 0; k < count; k++) if (events[list[k]!] !== 0) deliverDense(p, dst, list[k]!, s, kernels);
     }
   };
   /** One spike of source neuron `neuron` through projection p (per-synapse delays: synapse by synapse). */

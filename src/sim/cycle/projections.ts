@@ -14,6 +14,7 @@
 import type { HwConvSynapses, HwDenseSynapses, HwPopulation, HwSynapseGroup } from "../../hw/network.js";
 import { populationSize } from "../../hw/network.js";
 import { synapseContribution, type CompiledSynapses, type SynapseArithmetic } from "./synapses.js";
+import type { CycleKernels } from "./simd.js";
 
 export const CSR = 0;
 export const CONV = 1;
@@ -55,6 +56,14 @@ export class Projection {
   colO = new Int32Array(0);
   colOMin = new Int32Array(0);
   colOMax = new Int32Array(0);
+  /** Column stride and dilation 1: a source column's taps hit a contiguous run of output columns (the SIMD form). */
+  unitColumns = false;
+  // SIMD delivery (./simd-layout.ts), byte addresses in the program's kernel memory, −1 for the JS delivery:
+  // conv: kernel [ci][ky][co mod coutG][kw − 1 − kx], and per row pair a the byte offsets (ky·coutG·kw·8, oy·Wo·8);
+  // dense: `dense` itself (then a view of that memory)
+  simdKernel = -1;
+  simdPairs = -1;
+  simdDense = -1;
 }
 
 /** Valid (tap, output) pairs per input coordinate along one axis: out·stride = in + pad − tap·dilation. */
@@ -144,6 +153,7 @@ function convProjection(gs: HwConvSynapses[], src: HwPopulation, dst: HwPopulati
   p.colO = cols.out;
   p.colOMin = cols.oMin;
   p.colOMax = cols.oMax;
+  p.unitColumns = g.stride[1] === 1 && g.dilation[1] === 1;
   return p;
 }
 
@@ -318,6 +328,8 @@ export interface RingTarget {
   /** Ring slots − 1 (a power of two minus one): the slot of tick t is t & slotMask. */
   slotMask: number;
   ring: Float64Array;
+  /** Byte address of `ring` in the program's SIMD kernel memory, or −1 (./simd-layout.ts). */
+  ringAddr: number;
   blocks: number;
   blockFlag: Uint8Array;
   slotFlag: Uint8Array;
@@ -332,8 +344,9 @@ function flagBlocks(flags: Uint8Array, from: number, to: number): void {
  * Delivery of source neuron j's spike into ring slot s of dst (all synapses of a projection share one delay): add
  * the contributions, flag the blocks of 32 neurons that may now have input, and the slot. One small function per
  * form, so the router's call of the CSR one (most projections of a lenet, 1–3 synapses a spike) is inlined.
+ * `kernels`: the program's SIMD kernels (./simd.ts), used when the projection and ring were placed in their memory.
  */
-export function deliverConv(p: Projection, dst: RingTarget, j: number, s: number): void {
+export function deliverConv(p: Projection, dst: RingTarget, j: number, s: number, kernels: CycleKernels | null): void {
   // Every integer read from a field as int32 (`| 0`): a field V8 holds as float64 (a whole number computed by a
   // division or Math.floor somewhere upstream) would make all index arithmetic below float64, with a conversion
   // check per ring and kernel access.
@@ -374,36 +387,49 @@ export function deliverConv(p: Projection, dst: RingTarget, j: number, s: number
   const plane2 = 2 * plane;
   const plane3 = 3 * plane;
   const plane4 = 4 * plane;
-  for (let a = r0; a < r1; a++) {
-    const kRow = (kci + rowK[a]!) * kw;
-    const oRow = co0 + rowO[a]! * Wo;
-    for (let c = c0; c < c1; c++) {
-      const k = (kRow + colK[c]!) * coutG;
-      let o = oRow + colO[c]!;
-      // four channels per step, then the rest (less loop overhead; the adds are independent)
-      let e = k;
-      const e4 = k + kEnd4;
-      for (; e < e4; e += 4, o += plane4) {
-        ring[o] += kernel[e]!;
-        ring[o + plane] += kernel[e + 1]!;
-        ring[o + plane2] += kernel[e + 2]!;
-        ring[o + plane3] += kernel[e + 3]!;
+  if (kernels !== null && p.simdKernel >= 0 && dst.ringAddr >= 0) {
+    if (c1 > c0) {
+      // The taps of column ix, kx = colK[c0 .. c1), hit output columns colO[c1 − 1] .. colO[c0] (ascending as kx
+      // descends): one vector run per (row pair, channel) over the reversed kernel columns.
+      const kxHi = p.colK[c1 - 1]!;
+      kernels.conv(
+        dst.ringAddr + (co0 + colO[c1 - 1]!) * 8, p.simdKernel + (kci * coutG * kw + (kw - 1 - kxHi)) * 8, p.simdPairs + r0 * 8, r1 - r0,
+        coutG, plane * 8, kw * 8, c1 - c0,
+      );
+    }
+  } else {
+    for (let a = r0; a < r1; a++) {
+      const kRow = (kci + rowK[a]!) * kw;
+      const oRow = co0 + rowO[a]! * Wo;
+      for (let c = c0; c < c1; c++) {
+        const k = (kRow + colK[c]!) * coutG;
+        let o = oRow + colO[c]!;
+        // four channels per step, then the rest (less loop overhead; the adds are independent)
+        let e = k;
+        const e4 = k + kEnd4;
+        for (; e < e4; e += 4, o += plane4) {
+          ring[o] += kernel[e]!;
+          ring[o + plane] += kernel[e + 1]!;
+          ring[o + plane2] += kernel[e + 2]!;
+          ring[o + plane3] += kernel[e + 3]!;
+        }
+        for (const eEnd = k + coutG; e < eEnd; e++, o += plane) ring[o] += kernel[e]!;
       }
-      for (const eEnd = k + coutG; e < eEnd; e++, o += plane) ring[o] += kernel[e]!;
     }
   }
   for (let co = gi * coutG; co < coEnd; co++)
     flagBlocks(blockFlag, blockBase + ((co * plane + yFirst * Wo + oMin) >> 5), blockBase + ((co * plane + yLast * Wo + oMax) >> 5));
 }
 
-export function deliverDense(p: Projection, dst: RingTarget, j: number, s: number): void {
+export function deliverDense(p: Projection, dst: RingTarget, j: number, s: number, kernels: CycleKernels | null): void {
   const base = (s * dst.n) | 0; // int32 (see deliverConv)
   const { ring, blockFlag } = dst;
   dst.slotFlag[s] = 1;
   const { dense } = p;
   const nTarget = p.nTarget | 0;
   const row = (j * nTarget) | 0;
-  for (let i = 0; i < nTarget; i++) ring[base + i] += dense[row + i]!;
+  if (kernels !== null && p.simdDense >= 0 && dst.ringAddr >= 0) kernels.dense(dst.ringAddr + base * 8, p.simdDense + row * 8, nTarget);
+  else for (let i = 0; i < nTarget; i++) ring[base + i] += dense[row + i]!;
   flagBlocks(blockFlag, s * dst.blocks, (s + 1) * dst.blocks - 1);
 }
 

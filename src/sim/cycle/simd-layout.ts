@@ -1,0 +1,74 @@
+/**
+ * Places a compiled program's delay rings and its SIMD projections' operands in one instance of the cycle SIMD
+ * kernels (./simd.ts), once, for the program's lifetime: a spike then costs one call with byte addresses and no
+ * copying. The rings become Float64Array views of that memory (the engine reads and clears them as before); the
+ * memory is sized before any view is made, so no grow detaches one.
+ * SIMD forms: conv projections with column stride and dilation 1 (a source column's taps hit a contiguous run of
+ * output columns), and dense rows of at least DENSE_SIMD_MIN targets (shorter rows cost less in JS than the call).
+ */
+import { CONV, DENSE, type Projection, type RingTarget } from "./projections.js";
+import { CYCLE_SIMD_MAX_BYTES, cycleSimdAvailable, instantiateCycleKernels, type CycleKernels } from "./simd.js";
+
+/** Dense rows shorter than this stay in JS. */
+export const DENSE_SIMD_MIN = 32;
+
+const align16 = (bytes: number): number => (bytes + 15) & ~15;
+
+const simdConv = (p: Projection): boolean => p.kind === CONV && p.unitColumns;
+const simdDense = (p: Projection): boolean => p.kind === DENSE && p.nTarget >= DENSE_SIMD_MIN;
+
+/**
+ * Moves every ring of `rings` and the operands of every SIMD-able projection into a new kernel instance and returns
+ * it; null (everything stays in JS) without SIMD, without a SIMD-able projection, or above CYCLE_SIMD_MAX_BYTES.
+ */
+export function layoutCycleMemory(rings: RingTarget[], projections: Projection[]): CycleKernels | null {
+  if (!cycleSimdAvailable) return null;
+  const conv = projections.filter(simdConv);
+  const dense = projections.filter(simdDense);
+  if (conv.length + dense.length === 0) return null;
+  let bytes = 0;
+  for (const r of rings) bytes += align16(r.ring.length * 8);
+  for (const p of conv) bytes += align16(p.kernel.length * 8) + align16(p.rowK.length * 8);
+  for (const p of dense) bytes += align16(p.dense.length * 8);
+  if (bytes > CYCLE_SIMD_MAX_BYTES) return null;
+  const kernels = instantiateCycleKernels(bytes);
+  const { buffer } = kernels.memory;
+  let at = 0;
+  const take = (n8: number): number => {
+    const addr = at;
+    at += align16(n8 * 8);
+    return addr;
+  };
+  for (const r of rings) {
+    const addr = take(r.ring.length);
+    const view = new Float64Array(buffer, addr, r.ring.length);
+    view.set(r.ring);
+    r.ring = view;
+    r.ringAddr = addr;
+  }
+  for (const p of conv) {
+    // kernel [ci][ky][kx][co] → [ci][ky][co][kw − 1 − kx]
+    p.simdKernel = take(p.kernel.length);
+    const ker = new Float64Array(buffer, p.simdKernel, p.kernel.length);
+    const { kh, kw, coutG } = p;
+    const cin = p.kernel.length / (kh * kw * coutG);
+    for (let ci = 0; ci < cin; ci++)
+      for (let ky = 0; ky < kh; ky++)
+        for (let kx = 0; kx < kw; kx++)
+          for (let co = 0; co < coutG; co++) ker[((ci * kh + ky) * coutG + co) * kw + (kw - 1 - kx)] = p.kernel[((ci * kh + ky) * kw + kx) * coutG + co]!;
+    // per row pair: (kernel row, output row) byte offsets
+    p.simdPairs = take(p.rowK.length);
+    const pairs = new Int32Array(buffer, p.simdPairs, 2 * p.rowK.length);
+    for (let a = 0; a < p.rowK.length; a++) {
+      pairs[2 * a] = p.rowK[a]! * coutG * kw * 8;
+      pairs[2 * a + 1] = p.rowO[a]! * p.Wo * 8;
+    }
+  }
+  for (const p of dense) {
+    p.simdDense = take(p.dense.length);
+    const view = new Float64Array(buffer, p.simdDense, p.dense.length);
+    view.set(p.dense);
+    p.dense = view;
+  }
+  return kernels;
+}

@@ -1,0 +1,124 @@
+/**
+ * WebAssembly SIMD (f64x2) kernels for the cycle engine's spike delivery (./projections.ts): a conv spike's
+ * contributions and a dense row added into a delay ring. The same pattern as src/ann/kernels/simd.ts: the source is
+ * the WAT text below, its binary encoding is embedded (WASM_BASE64, checked against WAT by
+ * test/sim/cycle/simd.test.ts, which assembles it with wabt), and the JS delivery stays the fallback (no SIMD in the
+ * runtime, or SPIKEC_SIMD=0).
+ *
+ * Bit-identical to the JS delivery: every ring entry gets the same float64 adds of the same integer contributions
+ * (exact below 2^53, so even the order is free); SIMD only does two adjacent entries per instruction. Adjacent
+ * entries are adjacent output columns: for a conv with column stride and dilation 1, the taps of one source column
+ * hit a contiguous run of output columns, so the kernel is stored with its columns reversed (./cycle-memory.ts) and a
+ * run is a plain vector add.
+ *
+ * Memory: one instance per compiled program (its own linear memory, sized once), holding every ring and the
+ * operands of the SIMD projections for the program's lifetime; the engine reads the rings through Float64Array views.
+ */
+
+export const WAT = String.raw`
+(module
+  (memory (export "memory") 1)
+  ;; For each of nPairs (kernel row, output row) pairs — i32 byte offsets (k, r) at pairs — and each of nCo output
+  ;; channels: ring[r .. r + n) += ker[k .. k + n) (f64), then r += plane and k += kStride (bytes) for the next channel.
+  (func (export "conv") (param $ring i32) (param $ker i32) (param $pairs i32) (param $nPairs i32) (param $nCo i32)
+        (param $plane i32) (param $kStride i32) (param $n i32)
+    (local $end i32) (local $k i32) (local $r i32) (local $c i32) (local $i i32) (local $vecEnd i32) (local $bytes i32)
+    (local.set $bytes (i32.shl (local.get $n) (i32.const 3)))
+    (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3)))
+    (local.set $end (i32.add (local.get $pairs) (i32.shl (local.get $nPairs) (i32.const 3))))
+    (block $pairsDone
+      (loop $pairsLoop
+        (br_if $pairsDone (i32.ge_u (local.get $pairs) (local.get $end)))
+        (local.set $k (i32.add (local.get $ker) (i32.load (local.get $pairs))))
+        (local.set $r (i32.add (local.get $ring) (i32.load offset=4 (local.get $pairs))))
+        (local.set $c (local.get $nCo))
+        (block $chDone
+          (loop $chLoop
+            (br_if $chDone (i32.eqz (local.get $c)))
+            (local.set $i (i32.const 0))
+            (block $vecDone
+              (loop $vecLoop
+                (br_if $vecDone (i32.ge_u (local.get $i) (local.get $vecEnd)))
+                (v128.store (i32.add (local.get $r) (local.get $i))
+                  (f64x2.add (v128.load (i32.add (local.get $r) (local.get $i))) (v128.load (i32.add (local.get $k) (local.get $i)))))
+                (local.set $i (i32.add (local.get $i) (i32.const 16)))
+                (br $vecLoop)))
+            (if (i32.lt_u (local.get $i) (local.get $bytes)) (then
+              (f64.store (i32.add (local.get $r) (local.get $i))
+                (f64.add (f64.load (i32.add (local.get $r) (local.get $i))) (f64.load (i32.add (local.get $k) (local.get $i)))))))
+            (local.set $r (i32.add (local.get $r) (local.get $plane)))
+            (local.set $k (i32.add (local.get $k) (local.get $kStride)))
+            (local.set $c (i32.sub (local.get $c) (i32.const 1)))
+            (br $chLoop)))
+        (local.set $pairs (i32.add (local.get $pairs) (i32.const 8)))
+        (br $pairsLoop))))
+
+  ;; ring[0 .. n) += row[0 .. n) (f64; byte addresses).
+  (func (export "dense") (param $ring i32) (param $row i32) (param $n i32)
+    (local $i i32) (local $vecEnd i32) (local $bytes i32)
+    (local.set $bytes (i32.shl (local.get $n) (i32.const 3)))
+    (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3)))
+    (block $vecDone
+      (loop $vecLoop
+        (br_if $vecDone (i32.ge_u (local.get $i) (local.get $vecEnd)))
+        (v128.store (i32.add (local.get $ring) (local.get $i))
+          (f64x2.add (v128.load (i32.add (local.get $ring) (local.get $i))) (v128.load (i32.add (local.get $row) (local.get $i)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $vecLoop)))
+    (if (i32.lt_u (local.get $i) (local.get $bytes)) (then
+      (f64.store (i32.add (local.get $ring) (local.get $i))
+        (f64.add (f64.load (i32.add (local.get $ring) (local.get $i))) (f64.load (i32.add (local.get $row) (local.get $i))))))))
+)
+`;
+
+/** The exported kernels of one instance (byte addresses into its `memory`). */
+export interface CycleKernels {
+  conv(ring: number, ker: number, pairs: number, nPairs: number, nCo: number, plane: number, kStride: number, n: number): void;
+  dense(ring: number, row: number, n: number): void;
+  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+}
+
+/** The WebAssembly API (a global of Node; not in this project's ES lib typings). */
+const wasm = (globalThis as unknown as { WebAssembly: { Module: new (bytes: Uint8Array) => object; Instance: new (module: object, imports: object) => { exports: object } } }).WebAssembly;
+
+/**
+ * WAT assembled (wabt's wat2wasm with SIMD; 378 bytes). test/sim/cycle/simd.test.ts assembles WAT again and fails with the new
+ * encoding if the two differ: edit WAT, then paste the encoding the test prints here.
+ */
+const WASM_BASE64 = [
+  "AGFzbQEAAAABEgJgCH9/f39/f39/AGADf39/AAMDAgABBQMBAAEHGQMGbWVtb3J5AgAEY29udgAABWRlbnNlAAEKtgICyAEBB38gB0ED",
+  "dCEOIAdBfnFBA3QhDSACIANBA3RqIQgCQANAIAIgCE8NASABIAIoAgBqIQkgACACKAIEaiEKIAQhCwJAA0AgC0UNAUEAIQwCQANAIAwg",
+  "DU8NASAKIAxqIAogDGr9AAQAIAkgDGr9AAQA/fAB/QsEACAMQRBqIQwMAAsLIAwgDkkEQCAKIAxqIAogDGorAwAgCSAMaisDAKA5AwAL",
+  "IAogBWohCiAJIAZqIQkgC0EBayELDAALCyACQQhqIQIMAAsLC2oBA38gAkEDdCEFIAJBfnFBA3QhBAJAA0AgAyAETw0BIAAgA2ogACAD",
+  "av0ABAAgASADav0ABAD98AH9CwQAIANBEGohAwwACwsgAyAFSQRAIAAgA2ogACADaisDACABIANqKwMAoDkDAAsL",
+].join("");
+
+/** The binary encoding of WAT, as compiled (for the test that checks it against WAT). */
+export const WASM_BYTES: Uint8Array = Buffer.from(WASM_BASE64, "base64");
+
+function compileModule(): object | undefined {
+  if (process.env.SPIKEC_SIMD === "0") return undefined;
+  try {
+    return new wasm.Module(WASM_BYTES);
+  } catch {
+    return undefined; // no WebAssembly SIMD in this runtime: the JS delivery
+  }
+}
+
+/** The compiled module, or undefined (JS delivery). Decided once, when this module loads. */
+const module: object | undefined = compileModule();
+
+/** Whether the SIMD delivery is available in this runtime (and not turned off with SPIKEC_SIMD=0). */
+export const cycleSimdAvailable = module !== undefined;
+
+/** Largest linear memory a program places its rings and operands in; larger programs take the JS delivery. */
+export const CYCLE_SIMD_MAX_BYTES = 1 << 30;
+
+/** A new instance with at least `bytes` bytes of memory (grown once here: views made after this stay valid). */
+export function instantiateCycleKernels(bytes: number): CycleKernels {
+  if (!module) throw new Error("cycle SIMD kernels unavailable");
+  const k = new wasm.Instance(module, {}).exports as unknown as CycleKernels;
+  const have = k.memory.buffer.byteLength;
+  if (have < bytes) k.memory.grow(Math.ceil((bytes - have) / 65536));
+  return k;
+}
