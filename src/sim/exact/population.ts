@@ -21,6 +21,7 @@ import { binnedBoundBelow, firstCrossing, scanBuffers } from "./scan.js";
 import { proveBySweep, splitByShare, sweepApplies } from "./proof-sweep.js";
 import { applyTermsInParts } from "./drive-threads.js";
 import { excitatoryAt } from "./excitatory-at.js";
+import { convBoundBelow, convBounds, loadSample } from "./conv-bound.js";
 import { inhibitionBound } from "./inhibition-bound.js";
 import { scratchF64, scratchI32, takeF64 } from "./scratch.js";
 import { simd } from "../../ann/kernels/simd.js";
@@ -277,6 +278,9 @@ export function simulateSpiking(
   return { times: out, stats };
 }
 
+/** Fewest listed neurons of one sample for the per-sample bins of conv-bound.ts to pay (loading costs ~1 grid pass). */
+const GRID_NEURONS = 8;
+
 /** The sorted scan for the listed neurons (flat batch indices). */
 function scanNeurons(
   prep: PreparedSpiking,
@@ -293,9 +297,24 @@ function scanNeurons(
   const t1 = pop.window.tMin;
   const buf = scanBuffers(prep.maxEvents);
   const srcTimes = sources.map((s) => times(s.id));
+  // All-conv populations: samples with many listed neurons take the bound from per-sample bins (conv-bound.ts, the
+  // same answers), loaded once per sample; 0 = not tried, 1 = loaded, −1 = not applicable.
+  const grids = list.length >= GRID_NEURONS ? convBounds(pop.projections, sources, pop.shape) : undefined;
+  const perSample = new Int32Array(grids ? batch : 0);
+  if (grids) for (const k of list) perSample[Math.floor(k / size)]!++;
+  const gridState = new Int8Array(perSample.length);
   for (const k of list) {
     const b = Math.floor(k / size);
     const i = k % size;
+    if (grids && perSample[b]! >= GRID_NEURONS && gridState[b] !== -1) {
+      if (grids.sample !== b) gridState[b] = loadSample(grids, srcTimes, b, t0, t1) ? 1 : -1;
+      const closed = (prep.offset[i]! - drive[k]!) / prep.slope[i]!;
+      if (gridState[b] === 1 && closed >= t1 && convBoundBelow(grids, i, t0, pop.alpha, t1, pop.threshold[i]!)) {
+        stats.scanned++;
+        out[k] = closed < pop.window.tMax ? closed : pop.window.tMax;
+        continue;
+      }
+    }
     let n = 0;
     buf.times[n] = t0;
     buf.weights[n++] = pop.alpha;
