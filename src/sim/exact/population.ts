@@ -148,15 +148,17 @@ export function simulateSpiking(
     for (let b = 0, k = 0; b < batch; b++)
       for (let i = 0; i < size; i++, k++) {
         const rest = threshold[i]! - drive[k]!;
-        let t = t1 + rest;
+        const t = t1 + rest;
         if (rest <= 0) {
-          t = t1;
+          out[k] = t1;
           stats.early++;
-        } else if (t >= t2) {
-          t = NO_SPIKE;
-          silent++;
+        } else {
+          // Silent when t ≥ t2, without a branch (about half the neurons are silent, unpredictably): t + ∞ = NO_SPIKE,
+          // t + 0 = t (t is not −0: rest > 0).
+          const quiet = +(t >= t2);
+          out[k] = t + SILENT[quiet]!;
+          silent += quiet;
         }
-        out[k] = t;
       }
     stats.spikes = batch * size - silent;
     return { times: out, stats };
@@ -173,12 +175,17 @@ export function simulateSpiking(
     // One pass: the closed form, cleared by the exact excitatory input or the global bound (same neurons as the phases
     // below when they take the whole projection, without the list of pending neurons in between).
     const excitatory = excitatoryDrive(prep, xs, 0, batch); // [batch, size]
+    const clamp = Float64Array.of(t2, 0);
     for (let b = 0, k = 0; b < batch; b++) {
       const xm = xMax[b]!;
       for (let i = 0; i < size; i++, k++) {
         const t = (offset[i]! - drive[k]!) / slope[i]!;
         const th = threshold[i]!;
-        if (t >= t1 && (rampBefore + excitatory[k]! < th || rampBefore + excitatorySum[i]! * xm < th)) out[k] = t < t2 ? t : t2;
+        if (t >= t1 && (rampBefore + excitatory[k]! < th || rampBefore + excitatorySum[i]! * xm < th)) {
+          // min(t, t2) without a branch (a fair share of neurons are silent, unpredictably): pick from [t2, t].
+          clamp[1] = t;
+          out[k] = clamp[+(t < t2)]!;
+        }
         else {
           out[k] = t;
           scan.push(k);
@@ -278,6 +285,9 @@ export function simulateSpiking(
   return { times: out, stats };
 }
 
+/** Added to a b1 spike time: 0 if it fires (index 0), NO_SPIKE if silent (index 1). */
+const SILENT = Float64Array.of(0, NO_SPIKE);
+
 /** Fewest listed neurons of one sample for the per-sample bins of conv-bound.ts to pay (loading costs ~1 grid pass). */
 const GRID_NEURONS = 8;
 
@@ -355,16 +365,20 @@ export function simulateGate(pop: GatePopulation, source: Population, sourceTime
 
 /**
  * The usual gate, 2×2 windows at stride 2 inside the image: per window the first spike (channelSign +1) or the last
- * (−1), ties to the first tap in row-major order — maxPool2d's answer, without its sign flips, and compared as a tree
- * (fewer mispredicted branches: half of lenet5's windows hold equal times).
+ * (−1), ties to the first tap in row-major order — maxPool2d's answer, without its sign flips. Compared as a tree of
+ * pairs, each picked by indexing with the comparison (no branch: half of lenet5's windows hold equal times, and the
+ * winner's position is unpredictable).
  */
 function gate2x2(input: Float64Array, output: Float64Array, batch: number, channelSign: ArrayLike<number>, ih: number, iw: number, oh: number, ow: number): void {
   const c = channelSign.length;
+  // Pairs: [top-left, top-right], [bottom-left, bottom-right], [top winner, bottom winner].
+  const pair = new Float64Array(6);
   let dst = 0;
   for (let b = 0; b < batch; b++)
     for (let ch = 0; ch < c; ch++) {
-      const first = channelSign[ch]! > 0;
       const src = (b * c + ch) * ih * iw;
+      // The first spike: the second of a pair wins if strictly earlier; the last: if strictly later.
+      const sign = channelSign[ch]! > 0 ? 1 : -1;
       for (let oy = 0; oy < oh; oy++) {
         let r = src + 2 * oy * iw;
         for (let ox = 0; ox < ow; ox++, r += 2) {
@@ -372,15 +386,15 @@ function gate2x2(input: Float64Array, output: Float64Array, batch: number, chann
           const t01 = input[r + 1]!;
           const t10 = input[r + iw]!;
           const t11 = input[r + iw + 1]!;
-          if (first) {
-            const top = t01 < t00 ? t01 : t00;
-            const bottom = t11 < t10 ? t11 : t10;
-            output[dst++] = bottom < top ? bottom : top;
-          } else {
-            const top = t01 > t00 ? t01 : t00;
-            const bottom = t11 > t10 ? t11 : t10;
-            output[dst++] = bottom > top ? bottom : top;
-          }
+          pair[0] = t00;
+          pair[1] = t01;
+          pair[2] = t10;
+          pair[3] = t11;
+          const top = pair[+(sign * t01 < sign * t00)]!;
+          const bottom = pair[2 + +(sign * t11 < sign * t10)]!;
+          pair[4] = top;
+          pair[5] = bottom;
+          output[dst++] = pair[4 + +(sign * bottom < sign * top)]!;
         }
       }
     }
