@@ -11,13 +11,15 @@
  * hit a contiguous run of output columns, so the kernel is stored with its columns reversed (./cycle-memory.ts) and a
  * run is a plain vector add.
  *
- * Memory: one instance per compiled program (its own linear memory, sized once), holding every ring and the
- * operands of the SIMD projections for the program's lifetime; the engine reads the rings through Float64Array views.
+ * Memory: one instance per compiled program (its own linear memory, made at its final size and never grown),
+ * holding every ring and the operands of the SIMD projections for the program's lifetime; the engine reads the rings
+ * through Float64Array views.
  */
 
 export const WAT = String.raw`
 (module
-  (memory (export "memory") 1)
+  ;; Imported at its final size: a grow would detach the old buffer (see instantiateCycleKernels).
+  (import "env" "memory" (memory 1))
   ;; For each of nPairs (kernel row, output row) pairs — i32 byte offsets (k, r) at pairs — and each of nCo output
   ;; channels: ring[r .. r + n) += ker[k .. k + n) (f64), then r += plane and k += kStride (bytes) for the next channel.
   (func (export "conv") (param $ring i32) (param $ker i32) (param $pairs i32) (param $nPairs i32) (param $nCo i32)
@@ -71,26 +73,32 @@ export const WAT = String.raw`
 )
 `;
 
-/** The exported kernels of one instance (byte addresses into its `memory`). */
+/** The kernels of one instance (byte addresses into `memory`). */
 export interface CycleKernels {
   conv(ring: number, ker: number, pairs: number, nPairs: number, nCo: number, plane: number, kStride: number, n: number): void;
   dense(ring: number, row: number, n: number): void;
-  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  memory: { buffer: ArrayBuffer };
 }
 
 /** The WebAssembly API (a global of Node; not in this project's ES lib typings). */
-const wasm = (globalThis as unknown as { WebAssembly: { Module: new (bytes: Uint8Array) => object; Instance: new (module: object, imports: object) => { exports: object } } }).WebAssembly;
+const wasm = (globalThis as unknown as {
+  WebAssembly: {
+    Module: new (bytes: Uint8Array) => object;
+    Instance: new (module: object, imports: object) => { exports: object };
+    Memory: new (d: { initial: number }) => { buffer: ArrayBuffer };
+  };
+}).WebAssembly;
 
 /**
- * WAT assembled (wabt's wat2wasm with SIMD; 378 bytes). test/sim/cycle/simd.test.ts assembles WAT again and fails with the new
+ * WAT assembled (wabt's wat2wasm with SIMD; 381 bytes). test/sim/cycle/simd.test.ts assembles WAT again and fails with the new
  * encoding if the two differ: edit WAT, then paste the encoding the test prints here.
  */
 const WASM_BASE64 = [
-  "AGFzbQEAAAABEgJgCH9/f39/f39/AGADf39/AAMDAgABBQMBAAEHGQMGbWVtb3J5AgAEY29udgAABWRlbnNlAAEKtgICyAEBB38gB0ED",
-  "dCEOIAdBfnFBA3QhDSACIANBA3RqIQgCQANAIAIgCE8NASABIAIoAgBqIQkgACACKAIEaiEKIAQhCwJAA0AgC0UNAUEAIQwCQANAIAwg",
-  "DU8NASAKIAxqIAogDGr9AAQAIAkgDGr9AAQA/fAB/QsEACAMQRBqIQwMAAsLIAwgDkkEQCAKIAxqIAogDGorAwAgCSAMaisDAKA5AwAL",
-  "IAogBWohCiAJIAZqIQkgC0EBayELDAALCyACQQhqIQIMAAsLC2oBA38gAkEDdCEFIAJBfnFBA3QhBAJAA0AgAyAETw0BIAAgA2ogACAD",
-  "av0ABAAgASADav0ABAD98AH9CwQAIANBEGohAwwACwsgAyAFSQRAIAAgA2ogACADaisDACABIANqKwMAoDkDAAsL",
+  "AGFzbQEAAAABEgJgCH9/f39/f39/AGADf39/AAIPAQNlbnYGbWVtb3J5AgABAwMCAAEHEAIEY29udgAABWRlbnNlAAEKtgICyAEBB38g",
+  "B0EDdCEOIAdBfnFBA3QhDSACIANBA3RqIQgCQANAIAIgCE8NASABIAIoAgBqIQkgACACKAIEaiEKIAQhCwJAA0AgC0UNAUEAIQwCQANA",
+  "IAwgDU8NASAKIAxqIAogDGr9AAQAIAkgDGr9AAQA/fAB/QsEACAMQRBqIQwMAAsLIAwgDkkEQCAKIAxqIAogDGorAwAgCSAMaisDAKA5",
+  "AwALIAogBWohCiAJIAZqIQkgC0EBayELDAALCyACQQhqIQIMAAsLC2oBA38gAkEDdCEFIAJBfnFBA3QhBAJAA0AgAyAETw0BIAAgA2og",
+  "ACADav0ABAAgASADav0ABAD98AH9CwQAIANBEGohAwwACwsgAyAFSQRAIAAgA2ogACADaisDACABIANqKwMAoDkDAAsL",
 ].join("");
 
 /** The binary encoding of WAT, as compiled (for the test that checks it against WAT). */
@@ -114,11 +122,14 @@ export const cycleSimdAvailable = module !== undefined;
 /** Largest linear memory a program places its rings and operands in; larger programs take the JS delivery. */
 export const CYCLE_SIMD_MAX_BYTES = 1 << 30;
 
-/** A new instance with at least `bytes` bytes of memory (grown once here: views made after this stay valid). */
+/**
+ * A new instance over a new memory of at least `bytes` bytes. The memory is made at that size, never grown: a grow
+ * detaches the old ArrayBuffer, and V8's first detach of any ArrayBuffer in a process makes every optimized typed
+ * array access check for detachment from then on (~25 % slower JS typed-array loops, the engine's included).
+ */
 export function instantiateCycleKernels(bytes: number): CycleKernels {
   if (!module) throw new Error("cycle SIMD kernels unavailable");
-  const k = new wasm.Instance(module, {}).exports as unknown as CycleKernels;
-  const have = k.memory.buffer.byteLength;
-  if (have < bytes) k.memory.grow(Math.ceil((bytes - have) / 65536));
-  return k;
+  const memory = new wasm.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
+  const { conv, dense } = new wasm.Instance(module, { env: { memory } }).exports as unknown as Omit<CycleKernels, "memory">;
+  return { conv, dense, memory };
 }
