@@ -92,6 +92,9 @@ export function maxPool2d(a: Pool2dArgs, channelSign?: Int8Array): void {
   }
 }
 
+/** Scratch of maxPoolInside's 2×2 path: [best so far, candidate]. */
+const PICK = new Float64Array(2);
+
 /** One channel of maxPool2d when no window reaches outside the image; same comparisons, same order. */
 function maxPoolInside(
   input: Float64Array,
@@ -110,20 +113,22 @@ function maxPoolInside(
   s: number,
 ): void {
   if (kh === 2 && kw === 2) {
+    // Each step keeps best or takes v by indexing [best, v] with the comparison: no branch (after a ReLU many
+    // windows tie at 0 and the winner's position is unpredictable, so the branches mispredicted often).
     const down = dh * inW;
+    const pick = PICK;
     for (let oy = 0; oy < outH; oy++) {
       let r = src + oy * sh * inW;
       for (let ox = 0; ox < outW; ox++, r += sw) {
-        let best = -Infinity;
-        let v = s * input[r]!;
-        if (v > best) best = v;
-        v = s * input[r + dw]!;
-        if (v > best) best = v;
-        v = s * input[r + down]!;
-        if (v > best) best = v;
-        v = s * input[r + down + dw]!;
-        if (v > best) best = v;
-        output[dst++] = s * best;
+        pick[0] = -Infinity;
+        pick[1] = s * input[r]!;
+        pick[0] = pick[+(pick[1]! > pick[0]!)]!;
+        pick[1] = s * input[r + dw]!;
+        pick[0] = pick[+(pick[1]! > pick[0]!)]!;
+        pick[1] = s * input[r + down]!;
+        pick[0] = pick[+(pick[1]! > pick[0]!)]!;
+        pick[1] = s * input[r + down + dw]!;
+        output[dst++] = s * pick[+(pick[1]! > pick[0]!)]!;
       }
     }
     return;
