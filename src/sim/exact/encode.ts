@@ -27,9 +27,12 @@ export function encodeInput(pop: InputPopulation, model: NeuronModel, x: Float64
 
 /** Activations x = max(0, tMax − t) of a population's spike times (no spike → 0). */
 export function decodeTimes(times: Float64Array, tMax: number, out: Float64Array = new Float64Array(times.length)): Float64Array {
+  // max(x, 0) by indexing [0, x] with the comparison: no branch (silent neurons, x = 0, come unpredictably).
+  const pick = new Float64Array(2);
   for (let i = 0; i < times.length; i++) {
     const x = tMax - times[i]!;
-    out[i] = x > 0 ? x : 0;
+    pick[1] = x;
+    out[i] = pick[+(x > 0)]!;
   }
   return out;
 }
