@@ -168,6 +168,9 @@ class Compartments {
   slotFlag = new Uint8Array(0);
   /** Scratch: neurons with input at the current tick. */
   arrived = new Int32Array(0);
+  /** Byte addresses of blockFlag and arrived in the SIMD kernel memory, or −1 (./simd-layout.ts). */
+  flagAddr = -1;
+  arrivedAddr = -1;
 
   constructor(
     readonly pop: HwCompartmentPopulation,
@@ -1110,7 +1113,9 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
         if (c.slotFlag[s] === 1) {
           c.slotFlag[s] = 0;
           const blockBase = (s * c.blocks) | 0;
-          for (let b = 0; b < c.blocks; b++) {
+          // the same scan in WebAssembly SIMD (./simd.ts) when the ring lives in the kernels' memory
+          if (kernels !== null && c.flagAddr >= 0) count = kernels.scan(c.ringAddr + base * 8, c.flagAddr + blockBase, c.blocks, c.n, c.arrivedAddr);
+          else for (let b = 0; b < c.blocks; b++) {
             if (blockFlag[blockBase + b] === 0) continue;
             blockFlag[blockBase + b] = 0;
             const end = Math.min(c.n, (b + 1) << 5);

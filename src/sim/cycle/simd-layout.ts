@@ -3,6 +3,7 @@
  * kernels (./simd.ts), once, for the program's lifetime: a spike then costs one call with byte addresses and no
  * copying. The rings become Float64Array views of that memory (the engine reads and clears them as before); the
  * memory is sized before any view is made, so no grow detaches one.
+ * Each ring's block flags and list of neurons with input go there too (the engine's scan for input, ./simd.ts scan).
  * SIMD forms: conv projections with column stride and dilation 1 (a source column's taps hit a contiguous run of
  * output columns), and dense rows of at least DENSE_SIMD_MIN targets (shorter rows cost less in JS than the call).
  */
@@ -14,6 +15,15 @@ export const DENSE_SIMD_MIN = 32;
 
 const align16 = (bytes: number): number => (bytes + 15) & ~15;
 
+/** A ring with what the SIMD scan for input uses (the engine's Compartments). */
+export interface PlacedRing extends RingTarget {
+  /** Scratch: neurons with input at the current tick. */
+  arrived: Int32Array;
+  /** Byte addresses of blockFlag and arrived in the kernel memory, or −1. */
+  flagAddr: number;
+  arrivedAddr: number;
+}
+
 const simdConv = (p: Projection): boolean => p.kind === CONV && p.unitColumns;
 const simdDense = (p: Projection): boolean => p.kind === DENSE && p.nTarget >= DENSE_SIMD_MIN;
 
@@ -21,30 +31,38 @@ const simdDense = (p: Projection): boolean => p.kind === DENSE && p.nTarget >= D
  * Moves every ring of `rings` and the operands of every SIMD-able projection into a new kernel instance and returns
  * it; null (everything stays in JS) without SIMD, without a SIMD-able projection, or above CYCLE_SIMD_MAX_BYTES.
  */
-export function layoutCycleMemory(rings: RingTarget[], projections: Projection[]): CycleKernels | null {
+export function layoutCycleMemory(rings: PlacedRing[], projections: Projection[]): CycleKernels | null {
   if (!cycleSimdAvailable) return null;
   const conv = projections.filter(simdConv);
   const dense = projections.filter(simdDense);
   if (conv.length + dense.length === 0) return null;
   let bytes = 0;
-  for (const r of rings) bytes += align16(r.ring.length * 8);
+  // + 32 entries: the scan reads whole blocks of 32 past a ring's last neuron
+  for (const r of rings) bytes += align16((r.ring.length + 32) * 8) + align16(r.blockFlag.length) + align16(r.arrived.length * 4);
   for (const p of conv) bytes += align16(p.kernel.length * 8) + align16(p.rowK.length * 8);
   for (const p of dense) bytes += align16(p.dense.length * 8);
   if (bytes > CYCLE_SIMD_MAX_BYTES) return null;
   const kernels = instantiateCycleKernels(bytes);
   const { buffer } = kernels.memory;
   let at = 0;
-  const take = (n8: number): number => {
+  const takeBytes = (bytes: number): number => {
     const addr = at;
-    at += align16(n8 * 8);
+    at += align16(bytes);
     return addr;
   };
+  const take = (n8: number): number => takeBytes(n8 * 8);
   for (const r of rings) {
-    const addr = take(r.ring.length);
+    const addr = take(r.ring.length + 32);
     const view = new Float64Array(buffer, addr, r.ring.length);
     view.set(r.ring);
     r.ring = view;
     r.ringAddr = addr;
+    r.flagAddr = takeBytes(r.blockFlag.length);
+    const flags = new Uint8Array(buffer, r.flagAddr, r.blockFlag.length);
+    flags.set(r.blockFlag);
+    r.blockFlag = flags;
+    r.arrivedAddr = takeBytes(r.arrived.length * 4);
+    r.arrived = new Int32Array(buffer, r.arrivedAddr, r.arrived.length);
   }
   for (const p of conv) {
     // kernel [ci][ky][kx][co] → [ci][ky][co][kw − 1 − kx]

@@ -55,6 +55,42 @@ export const WAT = String.raw`
         (local.set $pairs (i32.add (local.get $pairs) (i32.const 8)))
         (br $pairsLoop))))
 
+  ;; The neurons with nonzero input in a ring slot (ring: its entry 0), in ascending order, written to out (i32);
+  ;; returns their count. Only blocks of 32 neurons whose flag (a byte at flags + block) is set are read, and their
+  ;; flags cleared. Reads whole blocks: a ring needs 32 entries of readable memory after its last slot.
+  (func (export "scan") (param $ring i32) (param $flags i32) (param $blocks i32) (param $n i32) (param $out i32) (result i32)
+    (local $b i32) (local $p i32) (local $j i32) (local $mask i32) (local $lim i32) (local $count i32)
+    (block $blocksDone
+      (loop $blocksLoop
+        (br_if $blocksDone (i32.ge_u (local.get $b) (local.get $blocks)))
+        (if (i32.load8_u (i32.add (local.get $flags) (local.get $b))) (then
+          (i32.store8 (i32.add (local.get $flags) (local.get $b)) (i32.const 0))
+          (local.set $p (i32.add (local.get $ring) (i32.shl (local.get $b) (i32.const 8))))
+          (local.set $mask (i32.const 0))
+          (local.set $j (i32.const 0))
+          (block $pairsDone
+            (loop $pairsLoop
+              (br_if $pairsDone (i32.ge_u (local.get $j) (i32.const 32)))
+              (local.set $mask (i32.or (local.get $mask)
+                (i32.shl (i64x2.bitmask (f64x2.ne (v128.load (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 3)))) (v128.const f64x2 0 0)))
+                  (local.get $j))))
+              (local.set $j (i32.add (local.get $j) (i32.const 2)))
+              (br $pairsLoop)))
+          (local.set $lim (i32.sub (local.get $n) (i32.shl (local.get $b) (i32.const 5))))
+          (if (i32.lt_u (local.get $lim) (i32.const 32)) (then
+            (local.set $mask (i32.and (local.get $mask) (i32.sub (i32.shl (i32.const 1) (local.get $lim)) (i32.const 1))))))
+          (block $bitsDone
+            (loop $bitsLoop
+              (br_if $bitsDone (i32.eqz (local.get $mask)))
+              (i32.store (i32.add (local.get $out) (i32.shl (local.get $count) (i32.const 2)))
+                (i32.add (i32.shl (local.get $b) (i32.const 5)) (i32.ctz (local.get $mask))))
+              (local.set $count (i32.add (local.get $count) (i32.const 1)))
+              (local.set $mask (i32.and (local.get $mask) (i32.sub (local.get $mask) (i32.const 1))))
+              (br $bitsLoop)))))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $blocksLoop)))
+    (local.get $count))
+
   ;; ring[0 .. n) += row[0 .. n) (f64; byte addresses).
   (func (export "dense") (param $ring i32) (param $row i32) (param $n i32)
     (local $i i32) (local $vecEnd i32) (local $bytes i32)
@@ -77,6 +113,7 @@ export const WAT = String.raw`
 export interface CycleKernels {
   conv(ring: number, ker: number, pairs: number, nPairs: number, nCo: number, plane: number, kStride: number, n: number): void;
   dense(ring: number, row: number, n: number): void;
+  scan(ring: number, flags: number, blocks: number, n: number, out: number): number;
   memory: { buffer: ArrayBuffer };
 }
 
@@ -90,15 +127,18 @@ const wasm = (globalThis as unknown as {
 }).WebAssembly;
 
 /**
- * WAT assembled (wabt's wat2wasm with SIMD; 381 bytes). test/sim/cycle/simd.test.ts assembles WAT again and fails with the new
+ * WAT assembled (wabt's wat2wasm with SIMD; 613 bytes). test/sim/cycle/simd.test.ts assembles WAT again and fails with the new
  * encoding if the two differ: edit WAT, then paste the encoding the test prints here.
  */
 const WASM_BASE64 = [
-  "AGFzbQEAAAABEgJgCH9/f39/f39/AGADf39/AAIPAQNlbnYGbWVtb3J5AgABAwMCAAEHEAIEY29udgAABWRlbnNlAAEKtgICyAEBB38g",
-  "B0EDdCEOIAdBfnFBA3QhDSACIANBA3RqIQgCQANAIAIgCE8NASABIAIoAgBqIQkgACACKAIEaiEKIAQhCwJAA0AgC0UNAUEAIQwCQANA",
-  "IAwgDU8NASAKIAxqIAogDGr9AAQAIAkgDGr9AAQA/fAB/QsEACAMQRBqIQwMAAsLIAwgDkkEQCAKIAxqIAogDGorAwAgCSAMaisDAKA5",
-  "AwALIAogBWohCiAJIAZqIQkgC0EBayELDAALCyACQQhqIQIMAAsLC2oBA38gAkEDdCEFIAJBfnFBA3QhBAJAA0AgAyAETw0BIAAgA2og",
-  "ACADav0ABAAgASADav0ABAD98AH9CwQAIANBEGohAwwACwsgAyAFSQRAIAAgA2ogACADaisDACABIANqKwMAoDkDAAsL",
+  "AGFzbQEAAAABGwNgCH9/f39/f39/AGAFf39/f38Bf2ADf39/AAIPAQNlbnYGbWVtb3J5AgABAwQDAAECBxcDBGNvbnYAAARzY2FuAAEF",
+  "ZGVuc2UAAgqNBAPIAQEHfyAHQQN0IQ4gB0F+cUEDdCENIAIgA0EDdGohCAJAA0AgAiAITw0BIAEgAigCAGohCSAAIAIoAgRqIQogBCEL",
+  "AkADQCALRQ0BQQAhDAJAA0AgDCANTw0BIAogDGogCiAMav0ABAAgCSAMav0ABAD98AH9CwQAIAxBEGohDAwACwsgDCAOSQRAIAogDGog",
+  "CiAMaisDACAJIAxqKwMAoDkDAAsgCiAFaiEKIAkgBmohCSALQQFrIQsMAAsLIAJBCGohAgwACwsL1QEBBn8CQANAIAUgAk8NASABIAVq",
+  "LQAABEAgASAFakEAOgAAIAAgBUEIdGohBkEAIQhBACEHAkADQCAHQSBPDQEgCCAGIAdBA3Rq/QAEAP0MAAAAAAAAAAAAAAAAAAAAAP1I",
+  "/cQBIAd0ciEIIAdBAmohBwwACwsgAyAFQQV0ayEJIAlBIEkEQCAIQQEgCXRBAWtxIQgLAkADQCAIRQ0BIAQgCkECdGogBUEFdCAIaGo2",
+  "AgAgCkEBaiEKIAggCEEBa3EhCAwACwsLIAVBAWohBQwACwsgCgtqAQN/IAJBA3QhBSACQX5xQQN0IQQCQANAIAMgBE8NASAAIANqIAAg",
+  "A2r9AAQAIAEgA2r9AAQA/fAB/QsEACADQRBqIQMMAAsLIAMgBUkEQCAAIANqIAAgA2orAwAgASADaisDAKA5AwALCw==",
 ].join("");
 
 /** The binary encoding of WAT, as compiled (for the test that checks it against WAT). */
@@ -130,6 +170,6 @@ export const CYCLE_SIMD_MAX_BYTES = 1 << 30;
 export function instantiateCycleKernels(bytes: number): CycleKernels {
   if (!module) throw new Error("cycle SIMD kernels unavailable");
   const memory = new wasm.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
-  const { conv, dense } = new wasm.Instance(module, { env: { memory } }).exports as unknown as Omit<CycleKernels, "memory">;
-  return { conv, dense, memory };
+  const { conv, dense, scan } = new wasm.Instance(module, { env: { memory } }).exports as unknown as Omit<CycleKernels, "memory">;
+  return { conv, dense, scan, memory };
 }

@@ -2,7 +2,8 @@
  * The cycle engine's WebAssembly SIMD delivery (src/sim/cycle/simd.ts, laid out by simd-layout.ts) against its JS
  * delivery: on random conv projections (column stride and dilation 1 take SIMD, others stay JS; pads clip the runs
  * at every border; groups; 1–7 output channels; 1–5 kernel columns) and dense rows, every spike of every source
- * neuron leaves the same ring (bit for bit) and the same input flags; and lenet5_fmnist lowered to loihi2 runs
+ * neuron leaves the same ring (bit for bit) and the same input flags, and whole runs (the SIMD scan for neurons with
+ * input included) spike and integrate identically; and lenet5_fmnist lowered to loihi2 runs
  * identically (logits, spike counts, events, updates, register events) with and without SIMD. And the embedded
  * binary is the assembly of the WAT source.
  */
@@ -11,7 +12,8 @@ import fc from "fast-check";
 import wabt from "wabt";
 import { loadTarget } from "../../../src/hw/target/load.js";
 import type { CubaProfile, HwCompartmentPopulation, HwNetwork } from "../../../src/hw/network.js";
-import { compileCycle, type CycleProgram } from "../../../src/sim/cycle/engine.js";
+import { compileCycle, runCycle, type CycleProgram } from "../../../src/sim/cycle/engine.js";
+import { ttfsInput } from "../../../src/hw/network.js";
 import { CONV, deliverConv, deliverDense } from "../../../src/sim/cycle/projections.js";
 import type { RingTarget } from "../../../src/sim/cycle/projections.js";
 import { cycleSimdAvailable, WASM_BYTES, WAT } from "../../../src/sim/cycle/simd.js";
@@ -102,6 +104,16 @@ describe("cycle SIMD delivery", () => {
             expect(a.blockFlag).toEqual(b.blockFlag);
             expect(a.slotFlag).toEqual(b.slotFlag);
           }
+        }
+        // whole runs (SIMD delivery and scan for input): every spike and every v at every tick of c and d
+        const nIn = fast.projections[fast.index.get("in")!]![0]!.events.length;
+        const inputs = [ttfsInput("in", Int32Array.from({ length: nIn }, (_, i) => ((i * 7 + c.seed) % 9) - 2))];
+        for (const pop of ["c", "d"]) {
+          const x = runCycle(fast, inputs, { raster: true, trace: pop });
+          const y = runCycle(ref, inputs, { raster: true, trace: pop });
+          expect(x.raster).toEqual(y.raster);
+          expect(x.trace!.v).toEqual(y.trace!.v);
+          expect(x.stats).toEqual(y.stats);
         }
       }),
       { numRuns: 300, seed: 4242 },
