@@ -44,6 +44,8 @@ export function execute(graph: AnnGraph, input: Float64Array, batch: number, opt
     const src = node.inputs[0];
     const overwrite = node.kind === "relu" && src !== undefined && owned.has(src) && uses.get(src) === 1 && !keep(src);
     const out = overwrite ? relu(args[0]!) : runNode(node, args, inShapes, input, batch, graph.source);
+    // The overwritten array now holds this node's value: it is no longer src's to hand back.
+    if (overwrite) owned.delete(src);
     if (node.kind === "flatten" && src !== undefined) owned.delete(src);
     else if (node.kind !== "input") owned.add(node.id);
     const expected = batch * product(node.shape);
@@ -55,12 +57,45 @@ export function execute(graph: AnnGraph, input: Float64Array, batch: number, opt
       const left = uses.get(id)! - 1;
       uses.set(id, left);
       if (left === 0) {
+        const v = values.get(id);
+        // Dropped, allocated here, not returned: its array serves a later node or call.
+        if (v && owned.has(id) && !keep(id)) recycle(v);
         values.delete(id);
         owned.delete(id);
       }
     }
   }
   return kept;
+}
+
+/**
+ * Arrays of dropped values, by length, for later nodes and calls: a fresh multi-megabyte array costs a page fault per
+ * 4 KiB on first touch and garbage collection after (lenet5 at a batch of 500: ~16 MB per call). Kept up to
+ * POOL_BYTES in all; contents are stale, callers write every element. Single-threaded per module instance.
+ */
+const POOL_BYTES = 64 << 20;
+const pool = new Map<number, Float64Array[]>();
+let pooled = 0;
+
+function take(n: number): Float64Array {
+  const a = pool.get(n)?.pop();
+  if (!a) return new Float64Array(n);
+  pooled -= a.byteLength;
+  return a;
+}
+
+function recycle(a: Float64Array): void {
+  if (a.byteOffset !== 0 || a.byteLength !== a.buffer.byteLength || pooled + a.byteLength > POOL_BYTES) return;
+  const list = pool.get(a.length) ?? [];
+  list.push(a);
+  pool.set(a.length, list);
+  pooled += a.byteLength;
+}
+
+function copy(a: Float64Array): Float64Array {
+  const out = take(a.length);
+  out.set(a);
+  return out;
 }
 
 function runNode(node: AnnNode, args: Float64Array[], inShapes: number[][], input: Float64Array, batch: number, source: string): Float64Array {
@@ -88,7 +123,7 @@ function runNode(node: AnnNode, args: Float64Array[], inShapes: number[][], inpu
     }
     case "affine": {
       const x = args[0];
-      const out = new Float64Array(x.length);
+      const out = take(x.length);
       const inner = node.per === "channel" ? size / node.scale.length : 1;
       for (let b = 0; b < batch; b++) {
         const base = b * size;
@@ -100,32 +135,32 @@ function runNode(node: AnnNode, args: Float64Array[], inShapes: number[][], inpu
       return out;
     }
     case "relu":
-      return relu(args[0].slice());
+      return relu(copy(args[0]));
     case "maxpool": {
-      const out = new Float64Array(batch * size);
+      const out = take(batch * size);
       const [c, ih, iw] = inShapes[0];
       maxPool2d({ ...node, input: args[0], batch, channels: c, inH: ih, inW: iw, output: out, outH: node.shape[1], outW: node.shape[2] }, node.channelSign);
       return out;
     }
     case "avgpool": {
-      const out = new Float64Array(batch * size);
+      const out = take(batch * size).fill(0);
       const [c, ih, iw] = inShapes[0];
       avgPool2dAccumulate({ ...node, input: args[0], batch, channels: c, inH: ih, inW: iw, output: out, outH: node.shape[1], outW: node.shape[2] }, node.countIncludePad);
       return out;
     }
     case "globalavgpool": {
       const [c, h, w] = inShapes[0];
-      const out = new Float64Array(batch * c);
+      const out = take(batch * c);
       globalAvgPool(args[0], batch, c, h * w, out);
       return out;
     }
     case "add": {
-      const out = args[0].slice();
+      const out = copy(args[0]);
       for (const a of args.slice(1)) for (let i = 0; i < out.length; i++) out[i] += a[i];
       return out;
     }
     case "concat": {
-      const out = new Float64Array(batch * size);
+      const out = take(batch * size);
       let dst = 0;
       for (let b = 0; b < batch; b++)
         for (let k = 0; k < args.length; k++) {
@@ -159,16 +194,16 @@ function runLayer(node: LayerNode, args: Float64Array[], inShapes: number[][], b
 
 /** [batch, n] with every row equal to v. */
 function broadcastRows(v: Float64Array, batch: number): Float64Array {
-  const out = new Float64Array(batch * v.length);
+  const out = take(batch * v.length);
   for (let b = 0; b < batch; b++) out.set(v, b * v.length);
   return out;
 }
 
 /** [batch, channels, area] with out[b, c, :] = v[c]. */
 function broadcastChannels(v: Float64Array, batch: number, channels: number, area: number): Float64Array {
-  const out = new Float64Array(batch * channels * area);
+  const out = take(batch * channels * area);
   for (let b = 0; b < batch; b++)
-    for (let c = 0; c < channels; c++) if (v[c] !== 0) out.fill(v[c], (b * channels + c) * area, (b * channels + c + 1) * area);
+    for (let c = 0; c < channels; c++) out.fill(v[c] !== 0 ? v[c] : 0, (b * channels + c) * area, (b * channels + c + 1) * area);
   return out;
 }
 
@@ -189,7 +224,7 @@ function relu(x: Float64Array): Float64Array {
 }
 
 function softmaxLastAxis(x: Float64Array, n: number): Float64Array {
-  const out = new Float64Array(x.length);
+  const out = take(x.length);
   for (let r = 0; r < x.length; r += n) {
     let max = -Infinity;
     for (let i = 0; i < n; i++) max = Math.max(max, x[r + i]);

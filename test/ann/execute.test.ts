@@ -146,4 +146,31 @@ describe("memory", () => {
     expect(Array.from(kept.get("a")!)).toEqual([-2, -1, 0, 1]);
     expect(Array.from(kept.get("r")!)).toEqual([0, 0, 0, 1]);
   });
+
+  it("arrays of dropped values are reused across calls without touching returned ones", () => {
+    const rand = seeded(5);
+    const win: Window2d = { kernel: [3, 3], stride: [1, 1], pads: [1, 1, 1, 1], dilation: [1, 1] };
+    const shape = conv2dOutputShape([2, 6, 6], 3, win);
+    const pooled = pool2dOutputShape(shape, { kernel: [2, 2], stride: [2, 2], pads: [0, 0, 0, 0], dilation: [1, 1] }, false);
+    const g = graphOf([
+      inputNode([2, 6, 6]),
+      { kind: "conv", id: "c", inputs: ["x"], shape, origin: [], ...win, group: 1, weight: randomArray(54, rand), bias: randomArray(3, rand) },
+      { kind: "relu", id: "r", inputs: ["c"], shape, origin: [] },
+      { kind: "maxpool", id: "p", inputs: ["r"], shape: pooled, origin: [], kernel: [2, 2], stride: [2, 2], pads: [0, 0, 0, 0], dilation: [1, 1], ceilMode: false, channelSign: Int8Array.from([1, 1, 1]) },
+      { kind: "flatten", id: "f", inputs: ["p"], shape: [27], origin: [] },
+      { kind: "dense", id: "d", inputs: ["f"], shape: [4], origin: [], weight: randomArray(108, rand), bias: randomArray(4, rand) },
+    ]);
+    const batch = 3;
+    const x1 = randomArray(batch * 72, rand);
+    const x2 = randomArray(batch * 72, rand);
+    const first = execute(g, x1, batch, { keep: (id) => id === "p" || id === "d" });
+    const snapshot = new Map([...first].map(([id, v]) => [id, v.slice()]));
+    // More calls: their dropped arrays (conv, relu) go to the pool and come back for the next call's values.
+    const second = execute(g, x2, batch);
+    execute(g, x1, batch);
+    for (const [id, v] of first) expect(maxAbsDiff(v, snapshot.get(id)!)).toBe(0);
+    // Reused arrays give the same values as fresh ones.
+    expect(maxAbsDiff(execute(g, x1, batch).get("d")!, snapshot.get("d")!)).toBe(0);
+    expect(second.get("d")!).not.toBe(first.get("d")!);
+  });
 });

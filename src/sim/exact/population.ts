@@ -288,7 +288,7 @@ export function simulateSpiking(
 /** Added to a b1 spike time: 0 if it fires (index 0), NO_SPIKE if silent (index 1). */
 const SILENT = Float64Array.of(0, NO_SPIKE);
 
-/** Fewest listed neurons of one sample for the per-sample bins of conv-bound.ts to pay (loading costs ~1 grid pass). */
+/** Fewest listed neurons of one sample for the per-sample bins of conv-bound.ts (more on large sources, see scanNeurons). */
 const GRID_NEURONS = 8;
 
 /** The sorted scan for the listed neurons (flat batch indices). */
@@ -307,16 +307,19 @@ function scanNeurons(
   const t1 = pop.window.tMin;
   const buf = scanBuffers(prep.maxEvents);
   const srcTimes = sources.map((s) => times(s.id));
-  // All-conv populations: samples with many listed neurons take the bound from per-sample bins (conv-bound.ts, the
-  // same answers), loaded once per sample; 0 = not tried, 1 = loaded, −1 = not applicable.
-  const grids = list.length >= GRID_NEURONS ? convBounds(pop.projections, sources, pop.shape) : undefined;
-  const perSample = new Int32Array(grids ? batch : 0);
-  if (grids) for (const k of list) perSample[Math.floor(k / size)]!++;
-  const gridState = new Int8Array(perSample.length);
+  // All-conv populations: samples whose listed neurons read more taps in all than the sources hold take the bound
+  // from per-sample bins (conv-bound.ts, the same answers): loading a sample's bins costs about one pass over its
+  // inputs. gridState per sample: 0 = not tried, 1 = loaded, −1 = not applicable.
+  const perSample = new Int32Array(batch);
+  for (const k of list) perSample[Math.floor(k / size)]!++;
+  const srcCells = sources.reduce((a, s) => a + product(s.shape), 0);
+  const minNeurons = Math.max(GRID_NEURONS, Math.ceil(srcCells / Math.max(1, prep.maxEvents - 1)));
+  const grids = perSample.some((n) => n >= minNeurons) ? convBounds(pop.projections, sources, pop.shape) : undefined;
+  const gridState = new Int8Array(batch);
   for (const k of list) {
     const b = Math.floor(k / size);
     const i = k % size;
-    if (grids && perSample[b]! >= GRID_NEURONS && gridState[b] !== -1) {
+    if (grids && perSample[b]! >= minNeurons && gridState[b] !== -1) {
       if (grids.sample !== b) gridState[b] = loadSample(grids, srcTimes, b, t0, t1) ? 1 : -1;
       const closed = (prep.offset[i]! - drive[k]!) / prep.slope[i]!;
       if (gridState[b] === 1 && closed >= t1 && convBoundBelow(grids, i, t0, pop.alpha, t1, pop.threshold[i]!)) {
