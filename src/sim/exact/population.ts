@@ -142,24 +142,7 @@ export function simulateSpiking(
   const stats: SpikingStats = { scanned: 0, early: 0, widenBy: Number.NEGATIVE_INFINITY, spikes: 0 };
 
   if (model === "b1") {
-    // V(t1) = Σ J·x; then a unit ramp, compared only in the firing phase.
-    const { threshold } = pop;
-    let silent = 0;
-    for (let b = 0, k = 0; b < batch; b++)
-      for (let i = 0; i < size; i++, k++) {
-        const rest = threshold[i]! - drive[k]!;
-        const t = t1 + rest;
-        if (rest <= 0) {
-          out[k] = t1;
-          stats.early++;
-        } else {
-          // Silent when t ≥ t2, without a branch (about half the neurons are silent, unpredictably): t + ∞ = NO_SPIKE,
-          // t + 0 = t (t is not −0: rest > 0).
-          const quiet = +(t >= t2);
-          out[k] = t + SILENT[quiet]!;
-          silent += quiet;
-        }
-      }
+    const silent = b1Times(pop.threshold, drive, out, batch, size, t1, t2, stats);
     stats.spikes = batch * size - silent;
     return { times: out, stats };
   }
@@ -283,6 +266,32 @@ export function simulateSpiking(
   }
   stats.spikes = out.length - silent;
   return { times: out, stats };
+}
+
+/**
+ * The b1 model's spike times: V(t1) = Σ J·x, then a unit ramp, compared only in the firing phase. Returns the silent
+ * count (counts early ones in stats). A function of its own: inside simulateSpiking the loop compiled ~2× slower.
+ */
+function b1Times(threshold: Float64Array, drive: Float64Array, out: Float64Array, batch: number, size: number, t1: number, t2: number, stats: SpikingStats): number {
+  let silent = 0;
+  let early = 0;
+  for (let b = 0, k = 0; b < batch; b++)
+    for (let i = 0; i < size; i++, k++) {
+      const rest = threshold[i]! - drive[k]!;
+      const t = t1 + rest;
+      if (rest <= 0) {
+        out[k] = t1;
+        early++;
+      } else {
+        // Silent when t ≥ t2, without a branch (about half the neurons are silent, unpredictably): t + ∞ = NO_SPIKE,
+        // t + 0 = t (t is not −0: rest > 0).
+        const quiet = +(t >= t2);
+        out[k] = t + SILENT[quiet]!;
+        silent += quiet;
+      }
+    }
+  stats.early += early;
+  return silent;
 }
 
 /** Added to a b1 spike time: 0 if it fires (index 0), NO_SPIKE if silent (index 1). */
