@@ -17,6 +17,9 @@
  * power of two ≥ latency + delay + 1 slots) that hold exact integer sums, so neither the order in which neurons are
  * visited nor the order of routing changes a result. A compiled program keeps its buffers, and its calendar before
  * tick 0, across runs: no allocation per tick, little per sample.
+ * With WebAssembly SIMD (./simd.ts, laid out by ./simd-layout.ts) the rings, their input flags and the conv and long
+ * dense operands live in one memory per program, and conv delivery, dense rows and the scan for neurons with input
+ * run there (bit-identical: the same exact float64 sums); `simd: false` or SPIKEC_SIMD=0 keeps everything in JS.
  * The per-neuron passes are written for V8: the common case (updatePlainCuba: one profile, no bias, no refractory
  * ticks, as lowered lenets have) has its own loop, no routing happens inside a pass, and integers are kept int32
  * (`| 0`; a float64 index costs a conversion check per array access).

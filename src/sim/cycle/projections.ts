@@ -328,8 +328,9 @@ export interface RingTarget {
   /** Ring slots − 1 (a power of two minus one): the slot of tick t is t & slotMask. */
   slotMask: number;
   ring: Float64Array;
-  /** Byte address of `ring` in the program's SIMD kernel memory, or −1 (./simd-layout.ts). */
+  /** Byte addresses of `ring` and `blockFlag` in the program's SIMD kernel memory, or −1 (./simd-layout.ts). */
   ringAddr: number;
+  flagAddr: number;
   blocks: number;
   blockFlag: Uint8Array;
   slotFlag: Uint8Array;
@@ -387,15 +388,17 @@ export function deliverConv(p: Projection, dst: RingTarget, j: number, s: number
   const plane2 = 2 * plane;
   const plane3 = 3 * plane;
   const plane4 = 4 * plane;
-  if (kernels !== null && p.simdKernel >= 0 && dst.ringAddr >= 0) {
-    if (c1 > c0) {
+  if (kernels !== null && p.simdKernel >= 0 && dst.ringAddr >= 0 && dst.flagAddr >= 0) {
+    if (c1 > c0 && r1 > r0) {
       // The taps of column ix, kx = colK[c0 .. c1), hit output columns colO[c1 − 1] .. colO[c0] (ascending as kx
-      // descends): one vector run per (row pair, channel) over the reversed kernel columns.
+      // descends): one vector run per (row pair, channel) over the reversed kernel columns; the flags below too.
       const kxHi = p.colK[c1 - 1]!;
+      const first = gi * coutG * plane;
       kernels.conv(
         dst.ringAddr + (co0 + colO[c1 - 1]!) * 8, p.simdKernel + (kci * coutG * kw + (kw - 1 - kxHi)) * 8, p.simdPairs + r0 * 8, r1 - r0,
-        coutG, plane * 8, kw * 8, c1 - c0,
+        coutG, plane * 8, kw * 8, c1 - c0, dst.flagAddr + blockBase, first + yFirst * Wo + oMin, first + yLast * Wo + oMax,
       );
+      return;
     }
   } else {
     for (let a = r0; a < r1; a++) {

@@ -19,8 +19,7 @@ const align16 = (bytes: number): number => (bytes + 15) & ~15;
 export interface PlacedRing extends RingTarget {
   /** Scratch: neurons with input at the current tick. */
   arrived: Int32Array;
-  /** Byte addresses of blockFlag and arrived in the kernel memory, or −1. */
-  flagAddr: number;
+  /** Byte address of arrived in the kernel memory, or −1. */
   arrivedAddr: number;
 }
 

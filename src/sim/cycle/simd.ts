@@ -22,9 +22,12 @@ export const WAT = String.raw`
   (import "env" "memory" (memory 1))
   ;; For each of nPairs (kernel row, output row) pairs — i32 byte offsets (k, r) at pairs — and each of nCo output
   ;; channels: ring[r .. r + n) += ker[k .. k + n) (f64), then r += plane and k += kStride (bytes) for the next channel.
+  ;; Then the input flags: per channel, the bytes flags[lo >> 5 .. hi >> 5] = 1, lo and hi (neuron indices of the
+  ;; channel's first and last target) advancing by plane / 8 per channel.
   (func (export "conv") (param $ring i32) (param $ker i32) (param $pairs i32) (param $nPairs i32) (param $nCo i32)
-        (param $plane i32) (param $kStride i32) (param $n i32)
+        (param $plane i32) (param $kStride i32) (param $n i32) (param $flags i32) (param $lo i32) (param $hi i32)
     (local $end i32) (local $k i32) (local $r i32) (local $c i32) (local $i i32) (local $vecEnd i32) (local $bytes i32)
+    (local $b i32) (local $bEnd i32)
     (local.set $bytes (i32.shl (local.get $n) (i32.const 3)))
     (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3)))
     (local.set $end (i32.add (local.get $pairs) (i32.shl (local.get $nPairs) (i32.const 3))))
@@ -53,7 +56,23 @@ export const WAT = String.raw`
             (local.set $c (i32.sub (local.get $c) (i32.const 1)))
             (br $chLoop)))
         (local.set $pairs (i32.add (local.get $pairs) (i32.const 8)))
-        (br $pairsLoop))))
+        (br $pairsLoop)))
+    (local.set $c (local.get $nCo))
+    (block $flagsDone
+      (loop $flagsLoop
+        (br_if $flagsDone (i32.eqz (local.get $c)))
+        (local.set $b (i32.add (local.get $flags) (i32.shr_s (local.get $lo) (i32.const 5))))
+        (local.set $bEnd (i32.add (local.get $flags) (i32.shr_s (local.get $hi) (i32.const 5))))
+        (block $blocksDone
+          (loop $blocksLoop
+            (br_if $blocksDone (i32.gt_s (local.get $b) (local.get $bEnd)))
+            (i32.store8 (local.get $b) (i32.const 1))
+            (local.set $b (i32.add (local.get $b) (i32.const 1)))
+            (br $blocksLoop)))
+        (local.set $lo (i32.add (local.get $lo) (i32.shr_u (local.get $plane) (i32.const 3))))
+        (local.set $hi (i32.add (local.get $hi) (i32.shr_u (local.get $plane) (i32.const 3))))
+        (local.set $c (i32.sub (local.get $c) (i32.const 1)))
+        (br $flagsLoop))))
 
   ;; The neurons with nonzero input in a ring slot (ring: its entry 0), in ascending order, written to out (i32);
   ;; returns their count. Only blocks of 32 neurons whose flag (a byte at flags + block) is set are read, and their
@@ -111,7 +130,7 @@ export const WAT = String.raw`
 
 /** The kernels of one instance (byte addresses into `memory`). */
 export interface CycleKernels {
-  conv(ring: number, ker: number, pairs: number, nPairs: number, nCo: number, plane: number, kStride: number, n: number): void;
+  conv(ring: number, ker: number, pairs: number, nPairs: number, nCo: number, plane: number, kStride: number, n: number, flags: number, lo: number, hi: number): void;
   dense(ring: number, row: number, n: number): void;
   scan(ring: number, flags: number, blocks: number, n: number, out: number): number;
   memory: { buffer: ArrayBuffer };
@@ -127,18 +146,20 @@ const wasm = (globalThis as unknown as {
 }).WebAssembly;
 
 /**
- * WAT assembled (wabt's wat2wasm with SIMD; 613 bytes). test/sim/cycle/simd.test.ts assembles WAT again and fails with the new
+ * WAT assembled (wabt's wat2wasm with SIMD; 709 bytes). test/sim/cycle/simd.test.ts assembles WAT again and fails with the new
  * encoding if the two differ: edit WAT, then paste the encoding the test prints here.
  */
 const WASM_BASE64 = [
-  "AGFzbQEAAAABGwNgCH9/f39/f39/AGAFf39/f38Bf2ADf39/AAIPAQNlbnYGbWVtb3J5AgABAwQDAAECBxcDBGNvbnYAAARzY2FuAAEF",
-  "ZGVuc2UAAgqNBAPIAQEHfyAHQQN0IQ4gB0F+cUEDdCENIAIgA0EDdGohCAJAA0AgAiAITw0BIAEgAigCAGohCSAAIAIoAgRqIQogBCEL",
-  "AkADQCALRQ0BQQAhDAJAA0AgDCANTw0BIAogDGogCiAMav0ABAAgCSAMav0ABAD98AH9CwQAIAxBEGohDAwACwsgDCAOSQRAIAogDGog",
-  "CiAMaisDACAJIAxqKwMAoDkDAAsgCiAFaiEKIAkgBmohCSALQQFrIQsMAAsLIAJBCGohAgwACwsL1QEBBn8CQANAIAUgAk8NASABIAVq",
-  "LQAABEAgASAFakEAOgAAIAAgBUEIdGohBkEAIQhBACEHAkADQCAHQSBPDQEgCCAGIAdBA3Rq/QAEAP0MAAAAAAAAAAAAAAAAAAAAAP1I",
-  "/cQBIAd0ciEIIAdBAmohBwwACwsgAyAFQQV0ayEJIAlBIEkEQCAIQQEgCXRBAWtxIQgLAkADQCAIRQ0BIAQgCkECdGogBUEFdCAIaGo2",
-  "AgAgCkEBaiEKIAggCEEBa3EhCAwACwsLIAVBAWohBQwACwsgCgtqAQN/IAJBA3QhBSACQX5xQQN0IQQCQANAIAMgBE8NASAAIANqIAAg",
-  "A2r9AAQAIAEgA2r9AAQA/fAB/QsEACADQRBqIQMMAAsLIAMgBUkEQCAAIANqIAAgA2orAwAgASADaisDAKA5AwALCw==",
+  "AGFzbQEAAAABHgNgC39/f39/f39/f39/AGAFf39/f38Bf2ADf39/AAIPAQNlbnYGbWVtb3J5AgABAwQDAAECBxcDBGNvbnYAAARzY2Fu",
+  "AAEFZGVuc2UAAgrqBAOlAgEJfyAHQQN0IREgB0F+cUEDdCEQIAIgA0EDdGohCwJAA0AgAiALTw0BIAEgAigCAGohDCAAIAIoAgRqIQ0g",
+  "BCEOAkADQCAORQ0BQQAhDwJAA0AgDyAQTw0BIA0gD2ogDSAPav0ABAAgDCAPav0ABAD98AH9CwQAIA9BEGohDwwACwsgDyARSQRAIA0g",
+  "D2ogDSAPaisDACAMIA9qKwMAoDkDAAsgDSAFaiENIAwgBmohDCAOQQFrIQ4MAAsLIAJBCGohAgwACwsgBCEOAkADQCAORQ0BIAggCUEF",
+  "dWohEiAIIApBBXVqIRMCQANAIBIgE0oNASASQQE6AAAgEkEBaiESDAALCyAJIAVBA3ZqIQkgCiAFQQN2aiEKIA5BAWshDgwACwsL1QEB",
+  "Bn8CQANAIAUgAk8NASABIAVqLQAABEAgASAFakEAOgAAIAAgBUEIdGohBkEAIQhBACEHAkADQCAHQSBPDQEgCCAGIAdBA3Rq/QAEAP0M",
+  "AAAAAAAAAAAAAAAAAAAAAP1I/cQBIAd0ciEIIAdBAmohBwwACwsgAyAFQQV0ayEJIAlBIEkEQCAIQQEgCXRBAWtxIQgLAkADQCAIRQ0B",
+  "IAQgCkECdGogBUEFdCAIaGo2AgAgCkEBaiEKIAggCEEBa3EhCAwACwsLIAVBAWohBQwACwsgCgtqAQN/IAJBA3QhBSACQX5xQQN0IQQC",
+  "QANAIAMgBE8NASAAIANqIAAgA2r9AAQAIAEgA2r9AAQA/fAB/QsEACADQRBqIQMMAAsLIAMgBUkEQCAAIANqIAAgA2orAwAgASADaisD",
+  "AKA5AwALCw==",
 ].join("");
 
 /** The binary encoding of WAT, as compiled (for the test that checks it against WAT). */
