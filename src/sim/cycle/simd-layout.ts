@@ -41,7 +41,12 @@ export function layoutCycleMemory(rings: PlacedRing[], projections: Projection[]
   for (const p of conv) bytes += align16(p.kernel.length * 8) + align16(p.rowK.length * 8);
   for (const p of dense) bytes += align16(p.dense.length * 8);
   if (bytes > CYCLE_SIMD_MAX_BYTES) return null;
-  const kernels = instantiateCycleKernels(bytes);
+  let kernels: CycleKernels;
+  try {
+    kernels = instantiateCycleKernels(bytes);
+  } catch {
+    return null; // no memory of that size (e.g. address space used up by other instances): the JS delivery
+  }
   const { buffer } = kernels.memory;
   let at = 0;
   const takeBytes = (bytes: number): number => {
