@@ -101,9 +101,10 @@ function simdProjections(prep: PreparedSpiking): boolean {
 /**
  * Whether the whole excitatory projection will be computed (alpha model, SIMD kernels), predicted from the first
  * sample: over 1/16 of its neurons left by the global bound, and (where the sweep applies) the exact excitatory input
- * clearing at least EXCITATORY_PAYS of them — the rules simulateSpiking applies to the whole batch.
+ * clearing at least EXCITATORY_PAYS of them — the rules simulateSpiking applies to the whole batch. "not-exact": the
+ * latter test failed (it is not repeated); "no": too few left to tell.
  */
-function excitatoryForAll(prep: PreparedSpiking, xs: Float64Array[], drive: Float64Array, xMax: Float64Array, rampBefore: number): boolean {
+function excitatoryForAll(prep: PreparedSpiking, xs: Float64Array[], drive: Float64Array, xMax: Float64Array, rampBefore: number): "whole" | "no" | "not-exact" {
   const { pop, offset, slope, excitatorySum } = prep;
   const size = product(pop.shape);
   const t1 = pop.window.tMin;
@@ -113,15 +114,16 @@ function excitatoryForAll(prep: PreparedSpiking, xs: Float64Array[], drive: Floa
     const t = (offset[i]! - drive[i]!) / slope[i]!;
     if (!(t >= t1 && rampBefore + excitatorySum[i]! * xMax[0]! < pop.threshold[i]!)) pending[left++] = i;
   }
-  if (left <= size / 16) return false;
-  if (!sweepApplies(prep)) return true;
+  if (left <= size / 16) return "no";
+  if (!sweepApplies(prep)) return "whole";
   const e = excitatoryAt(prep.excitatory, prep.sources.map((s) => s.shape), pop.shape, xs, pending, left);
   let cleared = 0;
   for (let n = 0; n < left; n++) {
     const i = pending[n]!;
     if ((offset[i]! - drive[i]!) / slope[i]! >= t1 && rampBefore + e[n]! < pop.threshold[i]!) cleared++;
   }
-  return cleared >= EXCITATORY_PAYS * left;
+  // Not paying: simulateSpiking's own first-sample test would find the same (same neurons, same sums).
+  return cleared >= EXCITATORY_PAYS * left ? "whole" : "not-exact";
 }
 
 export function simulateSpiking(
@@ -154,7 +156,8 @@ export function simulateSpiking(
   const { offset, slope, excitatorySum } = prep;
   const simdFast = simdProjections(prep);
   const scan: number[] = [];
-  if (simdFast && batch > 1 && excitatoryForAll(prep, xs, drive, xMax, rampBefore)) {
+  const plan = simdFast && batch > 1 ? excitatoryForAll(prep, xs, drive, xMax, rampBefore) : "no";
+  if (plan === "whole") {
     // One pass: the closed form, cleared by the exact excitatory input or the global bound (same neurons as the phases
     // below when they take the whole projection, without the list of pending neurons in between).
     const excitatory = excitatoryDrive(prep, xs, 0, batch); // [batch, size]
@@ -218,7 +221,7 @@ export function simulateSpiking(
     // the SIMD kernels, 1/4 with the JS ones), else the whole projection.
     // Where the exact sweep applies, that work pays only if it clears many neurons (residual sums, the stem conv), not
     // when it clears few (~5–30 % of the inner convs with random weights): the first sample decides.
-    let exact = left > 0;
+    let exact = left > 0 && plan !== "not-exact";
     if (exact && sweepApplies(prep) && batch > 1) {
       let tried = 0;
       while (tried < left && pending[tried]! < size) tried++;
