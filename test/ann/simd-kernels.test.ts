@@ -2,7 +2,7 @@
  * The WebAssembly SIMD convolution and dense product (src/ann/kernels/simd.ts) are bit-identical to the JS kernels they
  * accelerate: the same operations in the same order per output element. Checked on shapes that hit every path:
  * padding, stride, dilation, groups, output channels per group ≡ 0, 1, 2, 3 (mod 4), pixel counts not a multiple of 4,
- * input channels split into several passes; for C += A·Bᵀ, rows and columns not multiples of 4 and depths over one pass.
+ * input channels split into several passes, operands larger than the first memory; for C += A·Bᵀ, rows and columns not multiples of 4 and depths over one pass.
  * And the embedded binary is the assembly of the WAT source.
  */
 import { describe, expect, it, vi } from "vitest";
@@ -25,7 +25,7 @@ async function kernels(): Promise<{ simdOn: boolean; jsConv: Conv; simdConv: Con
   const fast = await import("../../src/ann/kernels/conv2d.js");
   const simdGemm = (await import("../../src/ann/kernels/gemm.js")).gemmABtAccumulate;
   const { simd } = await import("../../src/ann/kernels/simd.js");
-  return { simdOn: simd !== undefined, jsConv: js.conv2dAccumulate, simdConv: fast.conv2dAccumulate, jsGemm, simdGemm };
+  return { simdOn: simd, jsConv: js.conv2dAccumulate, simdConv: fast.conv2dAccumulate, jsGemm, simdGemm };
 }
 
 function lcg(seed: number): () => number {
@@ -39,6 +39,8 @@ function lcg(seed: number): () => number {
 const shapes = [
   { name: "lenet conv1 (pad 2, 6 channels)", cin: 1, h: 28, w: 28, cout: 6, k: 5, s: 1, p: 2, d: 1, g: 1 },
   { name: "lenet conv2 (16 channels)", cin: 6, h: 14, w: 14, cout: 16, k: 5, s: 1, p: 0, d: 1, g: 1 },
+  // Operands past the first 16 MiB memory: a new, larger memory (never a grow); the shapes after it run there.
+  { name: "64 × 192² input (19 MB of operands)", cin: 64, h: 192, w: 192, cout: 5, k: 3, s: 1, p: 1, d: 1, g: 1 },
   { name: "stride 2, 7 channels, 3×3 output pixels", cin: 3, h: 7, w: 7, cout: 7, k: 3, s: 2, p: 1, d: 1, g: 1 },
   { name: "dilation 2, 5 channels", cin: 2, h: 9, w: 11, cout: 5, k: 3, s: 1, p: 2, d: 2, g: 1 },
   { name: "2 groups of 3 output channels", cin: 4, h: 6, w: 5, cout: 6, k: 3, s: 1, p: 1, d: 1, g: 2 },

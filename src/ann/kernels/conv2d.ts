@@ -5,7 +5,7 @@
  */
 import type { Window2d } from "../graph.js";
 import { gemmAccumulate } from "./gemm.js";
-import { SIMD_MAX_BYTES, simd, simdMemory, type SimdKernels } from "./simd.js";
+import { SIMD_MAX_BYTES, simd, simdMemory } from "./simd.js";
 
 /**
  * Output length of a convolution along one axis (floor rounding).
@@ -107,7 +107,7 @@ export function conv2dAccumulate(a: Conv2dArgs): void {
   const panel = (panelScratch = growF64(panelScratch, (full * 4 + (tail > 0 ? 2 : 0)) * k));
   const chunk = Math.max(1, Math.min(cg, Math.floor(SLAB_BUDGET / area), Math.floor(TAP_BUDGET / taps)));
   if (simd && 8 * (cg * area + og * p + (full * 4 + 2) * k) + 4 * (k + p) <= SIMD_MAX_BYTES) {
-    directSimd(simd, a, { cg, og, k, taps, p, wp, area, padded, tap, pixel, full, tail, chunk });
+    directSimd(a, { cg, og, k, taps, p, wp, area, padded, tap, pixel, full, tail, chunk });
     return;
   }
   const img = padded ? (padScratch = growF64(padScratch, cg * area)) : padScratch;
@@ -163,7 +163,7 @@ interface DirectPlan {
  * as the JS path (so bit-identical): per sample, the image and the output slice are copied into the kernels' memory,
  * the 4-pixel groups run there, the leftover pixels (p not a multiple of 4) in JS on views of that memory.
  */
-function directSimd(kernels: SimdKernels, a: Conv2dArgs, plan: DirectPlan): void {
+function directSimd(a: Conv2dArgs, plan: DirectPlan): void {
   const { batch, group, outChannels, inChannels, inH, inW, output, weight, input } = a;
   const { cg, og, k, taps, p, wp, area, padded, tap, pixel, full, tail, chunk } = plan;
   const [top, left] = a.pads;
@@ -174,7 +174,7 @@ function directSimd(kernels: SimdKernels, a: Conv2dArgs, plan: DirectPlan): void
   const panelAt = outAt + og * p * 8;
   const tapAt = panelAt + panelLen * 8;
   const pixAt = tapAt + k * 4;
-  const { f64, i32 } = simdMemory(kernels, pixAt + p * 4);
+  const { kernels, f64, i32 } = simdMemory(pixAt + p * 4);
   for (let t = 0; t < k; t++) i32[tapAt / 4 + t] = tap[t]! * 8;
   for (let j = 0; j < p; j++) i32[pixAt / 4 + j] = pixel[j]! * 8;
   const img = f64.subarray(imgAt / 8, imgAt / 8 + cg * area);

@@ -3,7 +3,7 @@
  * multiply sub-blocks of larger buffers without copying. These are the hot loops of the ANN reference and of the
  * exact SNN simulator: no allocation, blocked for cache, four rows at a time so each load of B feeds four updates.
  */
-import { SIMD_MAX_BYTES, simd, simdMemory, type SimdKernels } from "./simd.js";
+import { SIMD_MAX_BYTES, simd, simdMemory } from "./simd.js";
 
 /** Rows of B (columns of A) per block: the packed A panel and the touched rows of B stay in cache. */
 const KB = 256;
@@ -96,7 +96,7 @@ export function gemmABtAccumulate(
 ): void {
   // The SIMD path copies A, B and C into the kernels' memory: only while that stays reasonable.
   const bytes = 8 * (m * k + n * m + (n + 3) * k) + 4 * (k + m);
-  if (simd && m >= 4 && n > 0 && k > 0 && bytes <= SIMD_MAX_BYTES) gemmABtSimd(simd, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+  if (simd && m >= 4 && n > 0 && k > 0 && bytes <= SIMD_MAX_BYTES) gemmABtSimd(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
   else gemmABtJs(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
 }
 
@@ -106,7 +106,6 @@ export function gemmABtAccumulate(
  * copied into the kernel memory and back. The rows of A past a multiple of 4 take the JS loops.
  */
 function gemmABtSimd(
-  kernels: SimdKernels,
   m: number,
   n: number,
   k: number,
@@ -128,7 +127,7 @@ function gemmABtSimd(
   const panelAt = ctAt + n * m4 * 8;
   const tapAt = panelAt + blocks * 4 * k * 8;
   const rowAt = tapAt + k * 4;
-  const { f64, i32 } = simdMemory(kernels, rowAt + m4 * 4);
+  const { kernels, f64, i32 } = simdMemory(rowAt + m4 * 4);
   for (let i = 0; i < m4; i++) f64.set(a.subarray(aOff + i * lda, aOff + i * lda + k), aAt / 8 + i * k);
   for (let t = 0; t < k; t++) i32[tapAt / 4 + t] = t * 8;
   for (let i = 0; i < m4; i++) i32[rowAt / 4 + i] = i * k * 8;

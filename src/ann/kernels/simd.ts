@@ -7,15 +7,17 @@
  * two paths are bit-identical; SIMD only computes two output channels per instruction. ~4× the JS kernel on lenet5's
  * second conv.
  *
- * Memory: one linear memory per module instance (each worker thread has its own), 16 MiB at first, grown on demand;
- * callers lay out their operands in it (simdMemory) and pass byte addresses.
+ * Memory: imported, never grown: a grow detaches the old buffer, and after any detach V8 checks every typed-array
+ * access in the process for it (lenet5's exact simulation: ~10 % slower; the cycle simulator ~25 %). The kernels start
+ * over a 16 MiB memory (lenet5-sized layers never need more); a larger need gets a new instance over a new memory of
+ * twice the size or more, and the old one is dropped (each worker thread has its own). Callers lay out their operands
+ * in it (simdMemory) and pass byte addresses.
  */
 
 export const WAT = String.raw`
 (module
-  ;; 256 pages (16 MiB) from the start: lenet5-sized layers never grow it. A grow detaches the old buffer, and after
-  ;; any detach V8 checks every typed-array access in the process for it (lenet5's exact simulation: ~10 % slower).
-  (memory (export "memory") 256)
+  ;; Imported (see the header): made by simdMemory at the size a call needs, never grown.
+  (import "env" "memory" (memory 1))
   ;; C[r, j..j+3] += Σ_{t in [t0, t1)} panel[t, r] · img[pix[j..j+3] + tap[t]] for rows r < mr ≤ 4, pixel groups j < p4.
   ;; Byte addresses: img, tap and pix (i32 byte offsets), panel (the block's [t][4] f64 from t = 0), out (row 0 of the
   ;; block, pixel 0; rows ld bytes apart).
@@ -138,48 +140,72 @@ export const WAT = String.raw`
 export interface SimdKernels {
   rows4(img: number, tap: number, t0: number, t1: number, pix: number, p4: number, panel: number, out: number, ld: number, mr: number): void;
   rows2(img: number, tap: number, t0: number, t1: number, pix: number, p4: number, panel: number, out: number, ld: number, mr: number): void;
-  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  memory: { buffer: ArrayBuffer };
 }
 
 /** The WebAssembly API (a global of Node; not in this project's ES lib typings). */
-const wasm = (globalThis as unknown as { WebAssembly: { Module: new (bytes: Uint8Array) => object; Instance: new (module: object, imports: object) => { exports: object } } }).WebAssembly;
+const wasm = (
+  globalThis as unknown as {
+    WebAssembly: {
+      Module: new (bytes: Uint8Array) => object;
+      Instance: new (module: object, imports: object) => { exports: object };
+      Memory: new (descriptor: { initial: number }) => { buffer: ArrayBuffer };
+    };
+  }
+).WebAssembly;
 
 /**
- * WAT assembled (wabt's wat2wasm with SIMD; 1315 bytes). test/ann/simd-kernels.test.ts assembles WAT again and fails
+ * WAT assembled (wabt's wat2wasm with SIMD; 1317 bytes). test/ann/simd-kernels.test.ts assembles WAT again and fails
  * with the new encoding if the two differ: edit WAT, then paste the encoding the test prints here.
  */
 const WASM_BASE64 = [
-  "AGFzbQEAAAABDgFgCn9/f39/f39/f38AAwMCAAAFBAEAgAIHGgMGbWVtb3J5AgAFcm93czQAAAVyb3dzMgABCuEJAo0GAgp/C3sCQANA",
-  "IAogBU8NASAEIApBAnRqIQ8gACAPKAIAaiEQIAAgDygCBGohESAAIA8oAghqIRIgACAPKAIMaiET/QwAAAAAAAAAAAAAAAAAAAAAIRf9",
-  "DAAAAAAAAAAAAAAAAAAAAAAhGP0MAAAAAAAAAAAAAAAAAAAAACEZ/QwAAAAAAAAAAAAAAAAAAAAAIRr9DAAAAAAAAAAAAAAAAAAAAAAh",
-  "G/0MAAAAAAAAAAAAAAAAAAAAACEc/QwAAAAAAAAAAAAAAAAAAAAAIR39DAAAAAAAAAAAAAAAAAAAAAAhHiACIQsgBiACQQV0aiENAkAD",
-  "QCALIANPDQEgASALQQJ0aigCACEMIA39AAQAIRQgDf0ABBAhFSAQIAxqKwMA/RQhFiAXIBQgFv3yAf3wASEXIBggFSAW/fIB/fABIRgg",
-  "ESAMaisDAP0UIRYgGSAUIBb98gH98AEhGSAaIBUgFv3yAf3wASEaIBIgDGorAwD9FCEWIBsgFCAW/fIB/fABIRsgHCAVIBb98gH98AEh",
-  "HCATIAxqKwMA/RQhFiAdIBQgFv3yAf3wASEdIB4gFSAW/fIB/fABIR4gC0EBaiELIA1BIGohDQwACwsgByAKQQN0aiEOIA4gDisDACAX",
-  "/SEAoDkDACAOIA4rAwggGf0hAKA5AwggDiAOKwMQIBv9IQCgOQMQIA4gDisDGCAd/SEAoDkDGCAJQQFLBEAgDiAIaiEOIA4gDisDACAX",
-  "/SEBoDkDACAOIA4rAwggGf0hAaA5AwggDiAOKwMQIBv9IQGgOQMQIA4gDisDGCAd/SEBoDkDGAsgCUECSwRAIA4gCGohDiAOIA4rAwAg",
-  "GP0hAKA5AwAgDiAOKwMIIBr9IQCgOQMIIA4gDisDECAc/SEAoDkDECAOIA4rAxggHv0hAKA5AxgLIAlBA0sEQCAOIAhqIQ4gDiAOKwMA",
-  "IBj9IQGgOQMAIA4gDisDCCAa/SEBoDkDCCAOIA4rAxAgHP0hAaA5AxAgDiAOKwMYIB79IQGgOQMYCyAKQQRqIQoMAAsLC88DAgp/BXsC",
-  "QANAIAogBU8NASAEIApBAnRqIQ8gACAPKAIAaiEQIAAgDygCBGohESAAIA8oAghqIRIgACAPKAIMaiET/QwAAAAAAAAAAAAAAAAAAAAA",
-  "IRX9DAAAAAAAAAAAAAAAAAAAAAAhFv0MAAAAAAAAAAAAAAAAAAAAACEX/QwAAAAAAAAAAAAAAAAAAAAAIRggAiELIAYgAkEEdGohDQJA",
-  "A0AgCyADTw0BIAEgC0ECdGooAgAhDCAN/QAEACEUIBUgFCAQIAxqKwMA/RT98gH98AEhFSAWIBQgESAMaisDAP0U/fIB/fABIRYgFyAU",
-  "IBIgDGorAwD9FP3yAf3wASEXIBggFCATIAxqKwMA/RT98gH98AEhGCALQQFqIQsgDUEQaiENDAALCyAHIApBA3RqIQ4gDiAOKwMAIBX9",
-  "IQCgOQMAIA4gDisDCCAW/SEAoDkDCCAOIA4rAxAgF/0hAKA5AxAgDiAOKwMYIBj9IQCgOQMYIAlBAUsEQCAOIAhqIQ4gDiAOKwMAIBX9",
-  "IQGgOQMAIA4gDisDCCAW/SEBoDkDCCAOIA4rAxAgF/0hAaA5AxAgDiAOKwMYIBj9IQGgOQMYCyAKQQRqIQoMAAsLCw==",
+  "AGFzbQEAAAABDgFgCn9/f39/f39/f38AAg8BA2VudgZtZW1vcnkCAAEDAwIAAAcRAgVyb3dzNAAABXJvd3MyAAEK4QkCjQYCCn8LewJA",
+  "A0AgCiAFTw0BIAQgCkECdGohDyAAIA8oAgBqIRAgACAPKAIEaiERIAAgDygCCGohEiAAIA8oAgxqIRP9DAAAAAAAAAAAAAAAAAAAAAAh",
+  "F/0MAAAAAAAAAAAAAAAAAAAAACEY/QwAAAAAAAAAAAAAAAAAAAAAIRn9DAAAAAAAAAAAAAAAAAAAAAAhGv0MAAAAAAAAAAAAAAAAAAAA",
+  "ACEb/QwAAAAAAAAAAAAAAAAAAAAAIRz9DAAAAAAAAAAAAAAAAAAAAAAhHf0MAAAAAAAAAAAAAAAAAAAAACEeIAIhCyAGIAJBBXRqIQ0C",
+  "QANAIAsgA08NASABIAtBAnRqKAIAIQwgDf0ABAAhFCAN/QAEECEVIBAgDGorAwD9FCEWIBcgFCAW/fIB/fABIRcgGCAVIBb98gH98AEh",
+  "GCARIAxqKwMA/RQhFiAZIBQgFv3yAf3wASEZIBogFSAW/fIB/fABIRogEiAMaisDAP0UIRYgGyAUIBb98gH98AEhGyAcIBUgFv3yAf3w",
+  "ASEcIBMgDGorAwD9FCEWIB0gFCAW/fIB/fABIR0gHiAVIBb98gH98AEhHiALQQFqIQsgDUEgaiENDAALCyAHIApBA3RqIQ4gDiAOKwMA",
+  "IBf9IQCgOQMAIA4gDisDCCAZ/SEAoDkDCCAOIA4rAxAgG/0hAKA5AxAgDiAOKwMYIB39IQCgOQMYIAlBAUsEQCAOIAhqIQ4gDiAOKwMA",
+  "IBf9IQGgOQMAIA4gDisDCCAZ/SEBoDkDCCAOIA4rAxAgG/0hAaA5AxAgDiAOKwMYIB39IQGgOQMYCyAJQQJLBEAgDiAIaiEOIA4gDisD",
+  "ACAY/SEAoDkDACAOIA4rAwggGv0hAKA5AwggDiAOKwMQIBz9IQCgOQMQIA4gDisDGCAe/SEAoDkDGAsgCUEDSwRAIA4gCGohDiAOIA4r",
+  "AwAgGP0hAaA5AwAgDiAOKwMIIBr9IQGgOQMIIA4gDisDECAc/SEBoDkDECAOIA4rAxggHv0hAaA5AxgLIApBBGohCgwACwsLzwMCCn8F",
+  "ewJAA0AgCiAFTw0BIAQgCkECdGohDyAAIA8oAgBqIRAgACAPKAIEaiERIAAgDygCCGohEiAAIA8oAgxqIRP9DAAAAAAAAAAAAAAAAAAA",
+  "AAAhFf0MAAAAAAAAAAAAAAAAAAAAACEW/QwAAAAAAAAAAAAAAAAAAAAAIRf9DAAAAAAAAAAAAAAAAAAAAAAhGCACIQsgBiACQQR0aiEN",
+  "AkADQCALIANPDQEgASALQQJ0aigCACEMIA39AAQAIRQgFSAUIBAgDGorAwD9FP3yAf3wASEVIBYgFCARIAxqKwMA/RT98gH98AEhFiAX",
+  "IBQgEiAMaisDAP0U/fIB/fABIRcgGCAUIBMgDGorAwD9FP3yAf3wASEYIAtBAWohCyANQRBqIQ0MAAsLIAcgCkEDdGohDiAOIA4rAwAg",
+  "Ff0hAKA5AwAgDiAOKwMIIBb9IQCgOQMIIA4gDisDECAX/SEAoDkDECAOIA4rAxggGP0hAKA5AxggCUEBSwRAIA4gCGohDiAOIA4rAwAg",
+  "Ff0hAaA5AwAgDiAOKwMIIBb9IQGgOQMIIA4gDisDECAX/SEBoDkDECAOIA4rAxggGP0hAaA5AxgLIApBBGohCgwACwsL",
 ].join("");
 
-function instantiate(): SimdKernels | undefined {
+/** Pages (64 KiB) of the first memory: 16 MiB. */
+const FIRST_PAGES = 256;
+
+/** The kernels over a new memory of `pages` pages. */
+function instantiate(module: object, pages: number): SimdKernels {
+  const memory = new wasm.Memory({ initial: pages });
+  const { rows4, rows2 } = new wasm.Instance(module, { env: { memory } }).exports as unknown as Omit<SimdKernels, "memory">;
+  return { rows4, rows2, memory };
+}
+
+function compileModule(): object | undefined {
   if (process.env.SPIKEC_SIMD === "0") return undefined;
   try {
-    const instance = new wasm.Instance(new wasm.Module(Buffer.from(WASM_BASE64, "base64")), {});
-    return instance.exports as unknown as SimdKernels;
+    const module = new wasm.Module(Buffer.from(WASM_BASE64, "base64"));
+    instantiate(module, 1); // SIMD validated and runnable here
+    return module;
   } catch {
     return undefined; // no WebAssembly SIMD in this runtime: the JS kernels
   }
 }
 
-/** The SIMD kernels, or undefined (JS kernels). Decided once, when this module loads. */
-export const simd: SimdKernels | undefined = instantiate();
+const simdModule = compileModule();
+
+/** The current kernels (replaced, never grown, when a call needs more memory). */
+let current: SimdKernels | undefined = simdModule && instantiate(simdModule, FIRST_PAGES);
+
+/** Whether the SIMD kernels run here (else the JS kernels). Decided once, when this module loads. */
+export const simd: boolean = current !== undefined;
 
 /** The binary encoding of WAT, as instantiated (for the test that checks it against WAT). */
 export const WASM_BYTES: Uint8Array = Buffer.from(WASM_BASE64, "base64");
@@ -187,9 +213,16 @@ export const WASM_BYTES: Uint8Array = Buffer.from(WASM_BASE64, "base64");
 /** Largest operand layout the SIMD paths copy into the kernels' memory; larger products take the JS kernels. */
 export const SIMD_MAX_BYTES = 256 << 20;
 
-/** Views of the kernels' memory of at least `bytes` bytes (grown on demand; views are stale after a grow). */
-export function simdMemory(kernels: SimdKernels, bytes: number): { f64: Float64Array; i32: Int32Array } {
-  const have = kernels.memory.buffer.byteLength;
-  if (have < bytes) kernels.memory.grow(Math.ceil((bytes - have) / 65536));
-  return { f64: new Float64Array(kernels.memory.buffer), i32: new Int32Array(kernels.memory.buffer) };
+/**
+ * The kernels over a memory of at least `bytes` bytes, and views of that memory (only when `simd`). Earlier views stay
+ * valid but belong to a memory the kernels may no longer use: take them again after each call.
+ */
+export function simdMemory(bytes: number): { kernels: SimdKernels; f64: Float64Array; i32: Int32Array } {
+  let kernels = current!;
+  if (kernels.memory.buffer.byteLength < bytes) {
+    let pages = 2 * (kernels.memory.buffer.byteLength / 65536);
+    while (pages * 65536 < bytes) pages *= 2;
+    kernels = current = instantiate(simdModule!, pages);
+  }
+  return { kernels, f64: new Float64Array(kernels.memory.buffer), i32: new Int32Array(kernels.memory.buffer) };
 }

@@ -95,7 +95,7 @@ const SWEEP_SHARE = 4;
  * ~16× less than in the per-neuron loops (~4× with the JS kernels).
  */
 function simdProjections(prep: PreparedSpiking): boolean {
-  return simd !== undefined && prep.pop.projections.every((p) => p.kind === "conv" || p.kind === "dense");
+  return simd && prep.pop.projections.every((p) => p.kind === "conv" || p.kind === "dense");
 }
 
 /**
