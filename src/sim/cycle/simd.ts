@@ -8,7 +8,7 @@
  * Bit-identical to the JS delivery: every ring entry gets the same float64 adds of the same integer contributions
  * (exact below 2^53, so even the order is free); SIMD only does two adjacent entries per instruction. Adjacent
  * entries are adjacent output columns: for a conv with column stride and dilation 1, the taps of one source column
- * hit a contiguous run of output columns, so the kernel is stored with its columns reversed (./cycle-memory.ts) and a
+ * hit a contiguous run of output columns, so the kernel is stored with its columns reversed (./simd-layout.ts) and a
  * run is a plain vector add.
  *
  * Memory: one instance per compiled program (its own linear memory, made at its final size and never grown),
