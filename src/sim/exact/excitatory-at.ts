@@ -1,6 +1,6 @@
 /**
- * The excitatory input Σ_j max(J_ij, 0)·x_j of single neurons, for the few that the group bound (inhibition-bound.ts)
- * leaves: cheaper than the whole excitatory projection when they are a small share of the population.
+ * The excitatory input Σ_j max(J_ij, 0)·x_j of single neurons, for the few that the global bound leaves: cheaper than
+ * the whole excitatory projection when they are a small share of the population.
  * One function per projection kind, so that each is optimized for its own loop (they run once per population).
  */
 import { product } from "../../ann/graph.js";

@@ -6,10 +6,10 @@
  * activations (the ANN kernels do it). It is the first crossing unless the potential reached ϑ before t1 while
  * inputs were still arriving (a premature crossing, possible only with late inhibitory inputs). Since the potential
  * never exceeds its excitatory part, which only grows, V_exc(t1) = α·(t1 − t0) + Σ_j max(J_ij,0)·x_j < ϑ_i proves
- * there was none. It is checked from the cheapest bound up: Σ_j max(J_ij,0)·max_j x_j; then (JS kernels only) the
- * drive plus a group bound on the inhibitory input (inhibition-bound.ts); then the exact excitatory input, per neuron
- * when few are left (excitatory-at.ts), else as a whole projection. Neurons without that proof take the exact sweep over shared receptive fields (proof-sweep.ts)
- * or the reference solver's sorted scan (scan.ts), so premature crossings are simulated, not assumed away.
+ * there was none. It is checked from the cheapest bound up: Σ_j max(J_ij,0)·max_j x_j; then the exact excitatory
+ * input, per neuron when few are left (excitatory-at.ts), else as a whole projection. Neurons without that proof take
+ * the exact sweep over shared receptive fields (proof-sweep.ts) or the reference solver's sorted scan (scan.ts), so
+ * premature crossings are simulated, not assumed away.
  */
 import { product } from "../../ann/graph.js";
 import { maxPool2d } from "../../ann/kernels/pool2d.js";
@@ -22,7 +22,6 @@ import { proveBySweep, splitByShare, sweepApplies } from "./proof-sweep.js";
 import { applyTermsInParts } from "./drive-threads.js";
 import { excitatoryAt } from "./excitatory-at.js";
 import { convBoundBelow, convBounds, loadSample } from "./conv-bound.js";
-import { inhibitionBound } from "./inhibition-bound.js";
 import { scratchF64, scratchI32, takeF64 } from "./scratch.js";
 import { simd } from "../../ann/kernels/simd.js";
 
@@ -194,30 +193,7 @@ export function simulateSpiking(
         }
       }
     }
-    // Then, on the JS kernels, the group bound on the inhibitory input (inhibition-bound.ts), with a rounding allowance
-    // as in the sweep: it clears ~2/3 to 9/10 of what is left, for less than a projection.
-    if (left > 0 && !simdFast) {
-      const bound = scratchF64("bound", size);
-      const relTol = Math.max(1e-12, (4 * prep.maxEvents + 16) * Number.EPSILON);
-      const count = left;
-      left = 0;
-      for (let n = 0, first = -1; n < count; n++) {
-        const k = pending[n]!;
-        const b = Math.floor(k / size);
-        if (b !== first) {
-          inhibitionBound(pop.projections, prep.inhibition, srcShapes, pop.shape, xs, b, bound);
-          first = b;
-        }
-        const i = k - b * size;
-        const t = out[k]!;
-        const th = threshold[i]!;
-        const u = bound[i]!;
-        const d = drive[k]!;
-        if (t >= t1 && u + relTol * (Math.abs(th) + rampBefore + Math.abs(d) + 2 * u) < th - rampBefore - d) out[k] = t < t2 ? t : t2;
-        else pending[left++] = k;
-      }
-    }
-    // Third, the exact excitatory input of what is left: per neuron when few are left (under 1/16 of the population with
+    // Then the exact excitatory input of what is left: per neuron when few are left (under 1/16 of the population with
     // the SIMD kernels, 1/4 with the JS ones), else the whole projection.
     // Where the exact sweep applies, that work pays only if it clears many neurons (residual sums, the stem conv), not
     // when it clears few (~5–30 % of the inner convs with random weights): the first sample decides.

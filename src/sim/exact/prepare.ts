@@ -7,7 +7,6 @@ import { withWeights } from "../../ann/term.js";
 import type { Population, Projection, ReadoutPopulation, SnnNetwork, SpikingPopulation } from "../../snn/network.js";
 import { populationById } from "../../snn/network.js";
 import { weightSums } from "../../snn/synapses.js";
-import { inhibitionNorms, type InhibitionNorms } from "./inhibition-bound.js";
 
 export interface PreparedSpiking {
   pop: SpikingPopulation;
@@ -20,8 +19,6 @@ export interface PreparedSpiking {
   excitatory: Projection[];
   /** Σ_j max(J_ij, 0) per neuron. */
   excitatorySum: Float64Array;
-  /** Per projection, the group norms of the negative weights (the inhibition bound). */
-  inhibition: InhibitionNorms[];
   /** Largest fan-in over the population's neurons, virtual taps included, plus one (the bias event). */
   maxEvents: number;
 }
@@ -73,7 +70,6 @@ export function prepareSpiking(pop: SpikingPopulation, byId: Map<string, Populat
     for (let i = 0; i < size; i++) excitatorySum[i]! += sp[i]!;
     maxEvents += fanIn(proj, sources[k]!.shape, pop.shape);
   });
-  const inhibition = pop.projections.map((proj) => inhibitionNorms(proj, pop.shape));
   const t0 = pop.inputWindow.tMin;
   const t1 = pop.inputWindow.tMax;
   const slope = new Float64Array(size);
@@ -82,7 +78,7 @@ export function prepareSpiking(pop: SpikingPopulation, byId: Map<string, Populat
     slope[i] = pop.alpha + sumJ[i]!;
     offset[i] = pop.threshold[i]! + pop.alpha * t0 + sumJ[i]! * t1;
   }
-  return { pop, sources, slope, offset, excitatory, excitatorySum, inhibition, maxEvents };
+  return { pop, sources, slope, offset, excitatory, excitatorySum, maxEvents };
 }
 
 export function prepareNetwork(net: SnnNetwork): PreparedNetwork {

@@ -1,6 +1,5 @@
 /**
- * The pieces of the exact simulator's no-premature-crossing proof that replace a second full projection: the group
- * Cauchy–Schwarz bound on the inhibitory input (inhibition-bound.ts) must never be below the exact Σ max(−J,0)·x, the
+ * The pieces of the exact simulator's no-premature-crossing proof that replace a second full projection: the
  * per-neuron excitatory input (excitatory-at.ts) must equal the excitatory projection's, and the split of the sweep's
  * list by shared receptive fields (proof-sweep.ts) must count neurons per (sample, position).
  */
@@ -8,7 +7,6 @@ import { describe, expect, it } from "vitest";
 import { product } from "../../src/ann/graph.js";
 import { applyTerm, withWeights } from "../../src/ann/term.js";
 import type { Projection, SpikingPopulation } from "../../src/snn/network.js";
-import { inhibitionBound, inhibitionNorms } from "../../src/sim/exact/inhibition-bound.js";
 import { excitatoryAt } from "../../src/sim/exact/excitatory-at.js";
 import { splitByShare } from "../../src/sim/exact/proof-sweep.js";
 import type { PreparedSpiking } from "../../src/sim/exact/prepare.js";
@@ -41,37 +39,6 @@ function cases(r: () => number): Case[] {
 }
 
 const batch = 4;
-
-describe("inhibition bound", () => {
-  for (const c of cases(lcg(7))) {
-    it(`${c.name}: never below the exact inhibitory input, tighter than the global bound`, () => {
-      const r = lcg(11);
-      const x = Float64Array.from({ length: batch * product(c.src) }, () => (r() < 0.4 ? 0 : 3 * r()));
-      const size = product(c.dst);
-      // Exact Σ max(−J,0)·x by the projection's own kernel.
-      const inhibitory = withWeights(c.proj, Float64Array.from(c.proj.weight, (v) => (v < 0 ? -v : 0)));
-      const exact = new Float64Array(batch * size);
-      applyTerm(inhibitory, x, c.src, c.dst, batch, exact);
-      const norms = inhibitionNorms(c.proj, c.dst);
-      const bound = new Float64Array(size);
-      let worst = Number.NEGATIVE_INFINITY;
-      let sumBound = 0;
-      let sumExact = 0;
-      for (let b = 0; b < batch; b++) {
-        inhibitionBound([c.proj], [norms], [c.src], c.dst, [x], b, bound);
-        for (let i = 0; i < size; i++) {
-          worst = Math.max(worst, exact[b * size + i]! - bound[i]! * (1 + 1e-12));
-          sumBound += bound[i]!;
-          sumExact += exact[b * size + i]!;
-        }
-      }
-      expect(worst).toBeLessThanOrEqual(0);
-      expect(sumExact).toBeGreaterThan(0);
-      // Identity is exact; the others within a few times the exact sum on these inputs.
-      expect(sumBound / sumExact).toBeLessThan(c.proj.kind === "identity" ? 1 + 1e-12 : 4);
-    });
-  }
-});
 
 describe("excitatoryAt", () => {
   for (const c of cases(lcg(3))) {
