@@ -3,7 +3,7 @@
  * batch of source activations. Shared by the ANN executor, the mapping and the exact SNN simulator.
  */
 import { product, type Term } from "./graph.js";
-import { conv2dAccumulate } from "./kernels/conv2d.js";
+import { conv2dAccumulate, type Conv2dArgs } from "./kernels/conv2d.js";
 import { denseAccumulate } from "./kernels/dense.js";
 import { avgPool2dAccumulate } from "./kernels/pool2d.js";
 
@@ -13,12 +13,9 @@ export function applyTerm(term: Term, x: Float64Array, inShape: readonly number[
     case "dense":
       denseAccumulate(x, batch, product(inShape), term.weight, product(outShape), out);
       return;
-    case "conv": {
-      const [cin, ih, iw] = inShape as [number, number, number];
-      const [cout, oh, ow] = outShape as [number, number, number];
-      conv2dAccumulate({ ...term, input: x, batch, inChannels: cin, inH: ih, inW: iw, outChannels: cout, output: out, outH: oh, outW: ow });
+    case "conv":
+      conv2dAccumulate(convArgs(term, x, inShape, outShape, batch, out));
       return;
-    }
     case "avgpool": {
       const [c, ih, iw] = inShape as [number, number, number];
       avgPool2dAccumulate(
@@ -42,6 +39,13 @@ export function applyTerm(term: Term, x: Float64Array, inShape: readonly number[
       return;
     }
   }
+}
+
+/** The convolution kernel's arguments for a conv term on a batch [batch, …inShape] → out [batch, …outShape]. */
+export function convArgs(term: Extract<Term, { kind: "conv" }>, x: Float64Array, inShape: readonly number[], outShape: readonly number[], batch: number, out: Float64Array): Conv2dArgs {
+  const [cin, ih, iw] = inShape as [number, number, number];
+  const [cout, oh, ow] = outShape as [number, number, number];
+  return { ...term, input: x, batch, inChannels: cin, inH: ih, inW: iw, outChannels: cout, output: out, outH: oh, outW: ow };
 }
 
 /** A copy of the term with its weights replaced (same geometry). */

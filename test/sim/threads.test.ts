@@ -2,7 +2,7 @@
  * The exact simulator on worker threads (threads.ts) gives bit-identical results to one thread: the sweep's key ranges
  * merged in order equal one range, and on the compiled worker path (tsc output; vitest runs TypeScript source, where
  * the worker file is absent) the sweep (sweep-threads.ts) proves the same neurons with the same times and the drive
- * (drive-threads.ts) has the same bits as with SPIKEC_THREADS=1.
+ * (drive-threads.ts), also in its one-pass form with the excitatory part, has the same bits as with SPIKEC_THREADS=1.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -52,6 +52,7 @@ describe("exact-simulator threads", () => {
       const sweepMod = (await load("sim/exact/proof-sweep.js")) as typeof import("../../src/sim/exact/proof-sweep.js");
       const prepMod = (await load("sim/exact/prepare.js")) as typeof import("../../src/sim/exact/prepare.js");
       const threadsMod = (await load("sim/exact/threads.js")) as typeof import("../../src/sim/exact/threads.js");
+      const driveMod = (await load("sim/exact/drive-threads.js")) as typeof import("../../src/sim/exact/drive-threads.js");
       const popMod = (await load("sim/exact/population.js")) as typeof import("../../src/sim/exact/population.js");
       const s = setup(2);
       const prep = prepMod.prepareSpiking(s.pop, s.byId);
@@ -62,7 +63,13 @@ describe("exact-simulator threads", () => {
           const out = new Float64Array(s.list.length).fill(NaN);
           const rest = sweepMod.proveBySweep(prep, s.times, s.batch, s.list, s.drive, out);
           const drive = popMod.projectionDrive(s.pop.projections, prep.sources, s.times, s.pop.shape, s.batch);
-          return { out, rest, drive };
+          // The conv projection with its excitatory part in one pass (alpha's drive when every projection is a conv).
+          const conv = s.pop.projections[0]!;
+          const source = prep.sources[0]!;
+          const x = s.times(source.id).map((t) => source.window.tMax - t);
+          const signed = { out: new Float64Array(drive.length), excitatory: new Float64Array(drive.length) };
+          driveMod.applySignedInParts([conv], [x], [source.shape], s.pop.shape, s.batch, signed.out, signed.excitatory);
+          return { out, rest, drive, signed };
         } finally {
           if (saved === undefined) delete process.env.SPIKEC_THREADS;
           else process.env.SPIKEC_THREADS = saved;
@@ -70,11 +77,12 @@ describe("exact-simulator threads", () => {
       };
       const one = run("1");
       expect(threadsMod.threadStats.workerTasks).toBe(0);
-      // One worker task for the sweep and one for the drive with 2 threads, two each with 3.
+      // One worker task each for the sweep, the drive and the one-pass drive with 2 threads, two each with 3.
       const two = run("2");
-      expect(threadsMod.threadStats.workerTasks).toBe(2);
+      expect(threadsMod.threadStats.workerTasks).toBe(3);
       const three = run("3");
-      expect(threadsMod.threadStats.workerTasks).toBe(6);
+      expect(threadsMod.threadStats.workerTasks).toBe(9);
+      expect(one.signed.excitatory.some((v) => v > 0)).toBe(true);
       expect(one.rest.length).toBeGreaterThan(1000);
       // The compiled single-thread path equals the source's (the test's own drive, proveBySweep from src/).
       expect(Buffer.from(one.drive.buffer).equals(Buffer.from(s.drive.buffer))).toBe(true);
@@ -86,6 +94,8 @@ describe("exact-simulator threads", () => {
         // Bit-identical, NaN (not proven) included.
         expect(Buffer.from(got.out.buffer).equals(Buffer.from(one.out.buffer))).toBe(true);
         expect(Buffer.from(got.drive.buffer).equals(Buffer.from(one.drive.buffer))).toBe(true);
+        expect(Buffer.from(got.signed.out.buffer).equals(Buffer.from(one.signed.out.buffer))).toBe(true);
+        expect(Buffer.from(got.signed.excitatory.buffer).equals(Buffer.from(one.signed.excitatory.buffer))).toBe(true);
       }
     });
   });

@@ -133,6 +133,76 @@ export const WAT = String.raw`
           (f64.store offset=24 (local.get $o) (f64.add (f64.load offset=24 (local.get $o)) (f64x2.extract_lane 1 (local.get $c3))))))
         (local.set $j (i32.add (local.get $j) (i32.const 4)))
         (br $pixels))))
+
+  ;; One output channel over pairs of adjacent output pixels (the lanes), four pairs per block (conv2d-signed.ts): per
+  ;; pair j < np (a multiple of 4), s = Σ_{t < tpos} w[t]·img[pin[j] + tap[t]] is added to exc[pout[j]], then the same
+  ;; s, continued over t in [tpos, tn), is added to drive[pout[j]]. Byte addresses: img, tap and pin/pout (i32 byte
+  ;; offsets), w (f64 per tap), exc and drive (the channel's outputs).
+  (func (export "signedPairs") (param $img i32) (param $tap i32) (param $w i32) (param $tpos i32) (param $tn i32)
+        (param $pin i32) (param $pout i32) (param $np i32) (param $exc i32) (param $drive i32)
+    (local $j i32) (local $t i32) (local $q i32) (local $wa i32) (local $ta i32) (local $o i32)
+    (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32)
+    (local $a v128) (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
+    (block $done
+      (loop $pairs
+        (br_if $done (i32.ge_u (local.get $j) (local.get $np)))
+        (local.set $q (i32.add (local.get $pin) (i32.shl (local.get $j) (i32.const 2))))
+        (local.set $p0 (i32.add (local.get $img) (i32.load (local.get $q))))
+        (local.set $p1 (i32.add (local.get $img) (i32.load offset=4 (local.get $q))))
+        (local.set $p2 (i32.add (local.get $img) (i32.load offset=8 (local.get $q))))
+        (local.set $p3 (i32.add (local.get $img) (i32.load offset=12 (local.get $q))))
+        (local.set $c0 (v128.const f64x2 0 0)) (local.set $c1 (v128.const f64x2 0 0))
+        (local.set $c2 (v128.const f64x2 0 0)) (local.set $c3 (v128.const f64x2 0 0))
+        (local.set $ta (local.get $tap))
+        (local.set $wa (local.get $w))
+        (local.set $t (i32.const 0))
+        ;; Taps [0, tpos) then [tpos, tn): two copies of the loop (one loop over both segments ran ~20 % slower).
+        (block $posDone
+          (loop $pos
+            (br_if $posDone (i32.ge_u (local.get $t) (local.get $tpos)))
+            (local.set $q (i32.load (local.get $ta)))
+            (local.set $a (v128.load64_splat (local.get $wa)))
+            (local.set $c0 (f64x2.add (local.get $c0) (f64x2.mul (local.get $a) (v128.load (i32.add (local.get $p0) (local.get $q))))))
+            (local.set $c1 (f64x2.add (local.get $c1) (f64x2.mul (local.get $a) (v128.load (i32.add (local.get $p1) (local.get $q))))))
+            (local.set $c2 (f64x2.add (local.get $c2) (f64x2.mul (local.get $a) (v128.load (i32.add (local.get $p2) (local.get $q))))))
+            (local.set $c3 (f64x2.add (local.get $c3) (f64x2.mul (local.get $a) (v128.load (i32.add (local.get $p3) (local.get $q))))))
+            (local.set $t (i32.add (local.get $t) (i32.const 1)))
+            (local.set $ta (i32.add (local.get $ta) (i32.const 4)))
+            (local.set $wa (i32.add (local.get $wa) (i32.const 8)))
+            (br $pos)))
+        (local.set $q (i32.add (local.get $pout) (i32.shl (local.get $j) (i32.const 2))))
+        (local.set $o (i32.add (local.get $exc) (i32.load (local.get $q))))
+        (v128.store (local.get $o) (f64x2.add (v128.load (local.get $o)) (local.get $c0)))
+        (local.set $o (i32.add (local.get $exc) (i32.load offset=4 (local.get $q))))
+        (v128.store (local.get $o) (f64x2.add (v128.load (local.get $o)) (local.get $c1)))
+        (local.set $o (i32.add (local.get $exc) (i32.load offset=8 (local.get $q))))
+        (v128.store (local.get $o) (f64x2.add (v128.load (local.get $o)) (local.get $c2)))
+        (local.set $o (i32.add (local.get $exc) (i32.load offset=12 (local.get $q))))
+        (v128.store (local.get $o) (f64x2.add (v128.load (local.get $o)) (local.get $c3)))
+        (block $negDone
+          (loop $neg
+            (br_if $negDone (i32.ge_u (local.get $t) (local.get $tn)))
+            (local.set $q (i32.load (local.get $ta)))
+            (local.set $a (v128.load64_splat (local.get $wa)))
+            (local.set $c0 (f64x2.add (local.get $c0) (f64x2.mul (local.get $a) (v128.load (i32.add (local.get $p0) (local.get $q))))))
+            (local.set $c1 (f64x2.add (local.get $c1) (f64x2.mul (local.get $a) (v128.load (i32.add (local.get $p1) (local.get $q))))))
+            (local.set $c2 (f64x2.add (local.get $c2) (f64x2.mul (local.get $a) (v128.load (i32.add (local.get $p2) (local.get $q))))))
+            (local.set $c3 (f64x2.add (local.get $c3) (f64x2.mul (local.get $a) (v128.load (i32.add (local.get $p3) (local.get $q))))))
+            (local.set $t (i32.add (local.get $t) (i32.const 1)))
+            (local.set $ta (i32.add (local.get $ta) (i32.const 4)))
+            (local.set $wa (i32.add (local.get $wa) (i32.const 8)))
+            (br $neg)))
+        (local.set $q (i32.add (local.get $pout) (i32.shl (local.get $j) (i32.const 2))))
+        (local.set $o (i32.add (local.get $drive) (i32.load (local.get $q))))
+        (v128.store (local.get $o) (f64x2.add (v128.load (local.get $o)) (local.get $c0)))
+        (local.set $o (i32.add (local.get $drive) (i32.load offset=4 (local.get $q))))
+        (v128.store (local.get $o) (f64x2.add (v128.load (local.get $o)) (local.get $c1)))
+        (local.set $o (i32.add (local.get $drive) (i32.load offset=8 (local.get $q))))
+        (v128.store (local.get $o) (f64x2.add (v128.load (local.get $o)) (local.get $c2)))
+        (local.set $o (i32.add (local.get $drive) (i32.load offset=12 (local.get $q))))
+        (v128.store (local.get $o) (f64x2.add (v128.load (local.get $o)) (local.get $c3)))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $pairs))))
 )
 `;
 
@@ -140,6 +210,7 @@ export const WAT = String.raw`
 export interface SimdKernels {
   rows4(img: number, tap: number, t0: number, t1: number, pix: number, p4: number, panel: number, out: number, ld: number, mr: number): void;
   rows2(img: number, tap: number, t0: number, t1: number, pix: number, p4: number, panel: number, out: number, ld: number, mr: number): void;
+  signedPairs(img: number, tap: number, w: number, tpos: number, tn: number, pin: number, pout: number, np: number, exc: number, drive: number): void;
   memory: { buffer: ArrayBuffer };
 }
 
@@ -155,27 +226,36 @@ const wasm = (
 ).WebAssembly;
 
 /**
- * WAT assembled (wabt's wat2wasm with SIMD; 1317 bytes). test/ann/simd-kernels.test.ts assembles WAT again and fails
+ * WAT assembled (wabt's wat2wasm with SIMD; 2010 bytes). test/ann/simd-kernels.test.ts assembles WAT again and fails
  * with the new encoding if the two differ: edit WAT, then paste the encoding the test prints here.
  */
 const WASM_BASE64 = [
-  "AGFzbQEAAAABDgFgCn9/f39/f39/f38AAg8BA2VudgZtZW1vcnkCAAEDAwIAAAcRAgVyb3dzNAAABXJvd3MyAAEK4QkCjQYCCn8LewJA",
-  "A0AgCiAFTw0BIAQgCkECdGohDyAAIA8oAgBqIRAgACAPKAIEaiERIAAgDygCCGohEiAAIA8oAgxqIRP9DAAAAAAAAAAAAAAAAAAAAAAh",
-  "F/0MAAAAAAAAAAAAAAAAAAAAACEY/QwAAAAAAAAAAAAAAAAAAAAAIRn9DAAAAAAAAAAAAAAAAAAAAAAhGv0MAAAAAAAAAAAAAAAAAAAA",
-  "ACEb/QwAAAAAAAAAAAAAAAAAAAAAIRz9DAAAAAAAAAAAAAAAAAAAAAAhHf0MAAAAAAAAAAAAAAAAAAAAACEeIAIhCyAGIAJBBXRqIQ0C",
-  "QANAIAsgA08NASABIAtBAnRqKAIAIQwgDf0ABAAhFCAN/QAEECEVIBAgDGorAwD9FCEWIBcgFCAW/fIB/fABIRcgGCAVIBb98gH98AEh",
-  "GCARIAxqKwMA/RQhFiAZIBQgFv3yAf3wASEZIBogFSAW/fIB/fABIRogEiAMaisDAP0UIRYgGyAUIBb98gH98AEhGyAcIBUgFv3yAf3w",
-  "ASEcIBMgDGorAwD9FCEWIB0gFCAW/fIB/fABIR0gHiAVIBb98gH98AEhHiALQQFqIQsgDUEgaiENDAALCyAHIApBA3RqIQ4gDiAOKwMA",
-  "IBf9IQCgOQMAIA4gDisDCCAZ/SEAoDkDCCAOIA4rAxAgG/0hAKA5AxAgDiAOKwMYIB39IQCgOQMYIAlBAUsEQCAOIAhqIQ4gDiAOKwMA",
-  "IBf9IQGgOQMAIA4gDisDCCAZ/SEBoDkDCCAOIA4rAxAgG/0hAaA5AxAgDiAOKwMYIB39IQGgOQMYCyAJQQJLBEAgDiAIaiEOIA4gDisD",
-  "ACAY/SEAoDkDACAOIA4rAwggGv0hAKA5AwggDiAOKwMQIBz9IQCgOQMQIA4gDisDGCAe/SEAoDkDGAsgCUEDSwRAIA4gCGohDiAOIA4r",
-  "AwAgGP0hAaA5AwAgDiAOKwMIIBr9IQGgOQMIIA4gDisDECAc/SEBoDkDECAOIA4rAxggHv0hAaA5AxgLIApBBGohCgwACwsLzwMCCn8F",
-  "ewJAA0AgCiAFTw0BIAQgCkECdGohDyAAIA8oAgBqIRAgACAPKAIEaiERIAAgDygCCGohEiAAIA8oAgxqIRP9DAAAAAAAAAAAAAAAAAAA",
-  "AAAhFf0MAAAAAAAAAAAAAAAAAAAAACEW/QwAAAAAAAAAAAAAAAAAAAAAIRf9DAAAAAAAAAAAAAAAAAAAAAAhGCACIQsgBiACQQR0aiEN",
-  "AkADQCALIANPDQEgASALQQJ0aigCACEMIA39AAQAIRQgFSAUIBAgDGorAwD9FP3yAf3wASEVIBYgFCARIAxqKwMA/RT98gH98AEhFiAX",
-  "IBQgEiAMaisDAP0U/fIB/fABIRcgGCAUIBMgDGorAwD9FP3yAf3wASEYIAtBAWohCyANQRBqIQ0MAAsLIAcgCkEDdGohDiAOIA4rAwAg",
-  "Ff0hAKA5AwAgDiAOKwMIIBb9IQCgOQMIIA4gDisDECAX/SEAoDkDECAOIA4rAxggGP0hAKA5AxggCUEBSwRAIA4gCGohDiAOIA4rAwAg",
-  "Ff0hAaA5AwAgDiAOKwMIIBb9IQGgOQMIIA4gDisDECAX/SEBoDkDECAOIA4rAxggGP0hAaA5AxgLIApBBGohCgwACwsL",
+  "AGFzbQEAAAABDgFgCn9/f39/f39/f38AAg8BA2VudgZtZW1vcnkCAAEDBAMAAAAHHwMFcm93czQAAAVyb3dzMgABC3NpZ25lZFBhaXJz",
+  "AAIKhw8DjQYCCn8LewJAA0AgCiAFTw0BIAQgCkECdGohDyAAIA8oAgBqIRAgACAPKAIEaiERIAAgDygCCGohEiAAIA8oAgxqIRP9DAAA",
+  "AAAAAAAAAAAAAAAAAAAhF/0MAAAAAAAAAAAAAAAAAAAAACEY/QwAAAAAAAAAAAAAAAAAAAAAIRn9DAAAAAAAAAAAAAAAAAAAAAAhGv0M",
+  "AAAAAAAAAAAAAAAAAAAAACEb/QwAAAAAAAAAAAAAAAAAAAAAIRz9DAAAAAAAAAAAAAAAAAAAAAAhHf0MAAAAAAAAAAAAAAAAAAAAACEe",
+  "IAIhCyAGIAJBBXRqIQ0CQANAIAsgA08NASABIAtBAnRqKAIAIQwgDf0ABAAhFCAN/QAEECEVIBAgDGorAwD9FCEWIBcgFCAW/fIB/fAB",
+  "IRcgGCAVIBb98gH98AEhGCARIAxqKwMA/RQhFiAZIBQgFv3yAf3wASEZIBogFSAW/fIB/fABIRogEiAMaisDAP0UIRYgGyAUIBb98gH9",
+  "8AEhGyAcIBUgFv3yAf3wASEcIBMgDGorAwD9FCEWIB0gFCAW/fIB/fABIR0gHiAVIBb98gH98AEhHiALQQFqIQsgDUEgaiENDAALCyAH",
+  "IApBA3RqIQ4gDiAOKwMAIBf9IQCgOQMAIA4gDisDCCAZ/SEAoDkDCCAOIA4rAxAgG/0hAKA5AxAgDiAOKwMYIB39IQCgOQMYIAlBAUsE",
+  "QCAOIAhqIQ4gDiAOKwMAIBf9IQGgOQMAIA4gDisDCCAZ/SEBoDkDCCAOIA4rAxAgG/0hAaA5AxAgDiAOKwMYIB39IQGgOQMYCyAJQQJL",
+  "BEAgDiAIaiEOIA4gDisDACAY/SEAoDkDACAOIA4rAwggGv0hAKA5AwggDiAOKwMQIBz9IQCgOQMQIA4gDisDGCAe/SEAoDkDGAsgCUED",
+  "SwRAIA4gCGohDiAOIA4rAwAgGP0hAaA5AwAgDiAOKwMIIBr9IQGgOQMIIA4gDisDECAc/SEBoDkDECAOIA4rAxggHv0hAaA5AxgLIApB",
+  "BGohCgwACwsLzwMCCn8FewJAA0AgCiAFTw0BIAQgCkECdGohDyAAIA8oAgBqIRAgACAPKAIEaiERIAAgDygCCGohEiAAIA8oAgxqIRP9",
+  "DAAAAAAAAAAAAAAAAAAAAAAhFf0MAAAAAAAAAAAAAAAAAAAAACEW/QwAAAAAAAAAAAAAAAAAAAAAIRf9DAAAAAAAAAAAAAAAAAAAAAAh",
+  "GCACIQsgBiACQQR0aiENAkADQCALIANPDQEgASALQQJ0aigCACEMIA39AAQAIRQgFSAUIBAgDGorAwD9FP3yAf3wASEVIBYgFCARIAxq",
+  "KwMA/RT98gH98AEhFiAXIBQgEiAMaisDAP0U/fIB/fABIRcgGCAUIBMgDGorAwD9FP3yAf3wASEYIAtBAWohCyANQRBqIQ0MAAsLIAcg",
+  "CkEDdGohDiAOIA4rAwAgFf0hAKA5AwAgDiAOKwMIIBb9IQCgOQMIIA4gDisDECAX/SEAoDkDECAOIA4rAxggGP0hAKA5AxggCUEBSwRA",
+  "IA4gCGohDiAOIA4rAwAgFf0hAaA5AwAgDiAOKwMIIBb9IQGgOQMIIA4gDisDECAX/SEBoDkDECAOIA4rAxggGP0hAaA5AxgLIApBBGoh",
+  "CgwACwsLpAUCCn8FewJAA0AgCiAHTw0BIAUgCkECdGohDCAAIAwoAgBqIRAgACAMKAIEaiERIAAgDCgCCGohEiAAIAwoAgxqIRP9DAAA",
+  "AAAAAAAAAAAAAAAAAAAhFf0MAAAAAAAAAAAAAAAAAAAAACEW/QwAAAAAAAAAAAAAAAAAAAAAIRf9DAAAAAAAAAAAAAAAAAAAAAAhGCAB",
+  "IQ4gAiENQQAhCwJAA0AgCyADTw0BIA4oAgAhDCAN/QoDACEUIBUgFCAQIAxq/QAEAP3yAf3wASEVIBYgFCARIAxq/QAEAP3yAf3wASEW",
+  "IBcgFCASIAxq/QAEAP3yAf3wASEXIBggFCATIAxq/QAEAP3yAf3wASEYIAtBAWohCyAOQQRqIQ4gDUEIaiENDAALCyAGIApBAnRqIQwg",
+  "CCAMKAIAaiEPIA8gD/0ABAAgFf3wAf0LBAAgCCAMKAIEaiEPIA8gD/0ABAAgFv3wAf0LBAAgCCAMKAIIaiEPIA8gD/0ABAAgF/3wAf0L",
+  "BAAgCCAMKAIMaiEPIA8gD/0ABAAgGP3wAf0LBAACQANAIAsgBE8NASAOKAIAIQwgDf0KAwAhFCAVIBQgECAMav0ABAD98gH98AEhFSAW",
+  "IBQgESAMav0ABAD98gH98AEhFiAXIBQgEiAMav0ABAD98gH98AEhFyAYIBQgEyAMav0ABAD98gH98AEhGCALQQFqIQsgDkEEaiEOIA1B",
+  "CGohDQwACwsgBiAKQQJ0aiEMIAkgDCgCAGohDyAPIA/9AAQAIBX98AH9CwQAIAkgDCgCBGohDyAPIA/9AAQAIBb98AH9CwQAIAkgDCgC",
+  "CGohDyAPIA/9AAQAIBf98AH9CwQAIAkgDCgCDGohDyAPIA/9AAQAIBj98AH9CwQAIApBBGohCgwACwsL",
 ].join("");
 
 /** Pages (64 KiB) of the first memory: 16 MiB. */
@@ -184,8 +264,8 @@ const FIRST_PAGES = 256;
 /** The kernels over a new memory of `pages` pages. */
 function instantiate(module: object, pages: number): SimdKernels {
   const memory = new wasm.Memory({ initial: pages });
-  const { rows4, rows2 } = new wasm.Instance(module, { env: { memory } }).exports as unknown as Omit<SimdKernels, "memory">;
-  return { rows4, rows2, memory };
+  const { rows4, rows2, signedPairs } = new wasm.Instance(module, { env: { memory } }).exports as unknown as Omit<SimdKernels, "memory">;
+  return { rows4, rows2, signedPairs, memory };
 }
 
 function compileModule(): object | undefined {

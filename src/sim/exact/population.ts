@@ -19,7 +19,7 @@ import type { PreparedReadout, PreparedSpiking } from "./prepare.js";
 import { gatherEvents } from "./gather.js";
 import { binnedBoundBelow, firstCrossing, scanBuffers } from "./scan.js";
 import { proveBySweep, splitByShare, sweepApplies } from "./proof-sweep.js";
-import { applyTermsInParts } from "./drive-threads.js";
+import { applySignedInParts, applyTermsInParts } from "./drive-threads.js";
 import { excitatoryAt } from "./excitatory-at.js";
 import { convBoundBelow, convBounds, loadSample } from "./conv-bound.js";
 import { scratchF64, scratchI32, takeF64 } from "./scratch.js";
@@ -138,7 +138,12 @@ export function simulateSpiking(
   const t1 = pop.window.tMin;
   const t2 = pop.window.tMax;
   const xs = decodeSources(sources, times);
-  const drive = given ?? inputDrive(pop.projections, sources, xs, pop.shape, batch, scratchF64("drive", batch * size));
+  // Alpha with every projection a convolution of unit column stride: the drive and its excitatory part in one pass.
+  const onePass = model === "alpha" && given === undefined && prep.signedConvs;
+  const drive = given ?? scratchF64("drive", batch * size);
+  const oneExcitatory = onePass ? scratchF64("excitatory", batch * size).fill(0) : undefined;
+  if (oneExcitatory) applySignedInParts(pop.projections, xs, sources.map((s) => s.shape), pop.shape, batch, drive.fill(0), oneExcitatory);
+  else if (given === undefined) inputDrive(pop.projections, sources, xs, pop.shape, batch, drive);
   const out = takeF64(batch * size);
   const stats: SpikingStats = { scanned: 0, early: 0, widenBy: Number.NEGATIVE_INFINITY, spikes: 0 };
 
@@ -155,11 +160,11 @@ export function simulateSpiking(
   const { offset, slope, excitatorySum } = prep;
   const simdFast = simdProjections(prep);
   const scan: number[] = [];
-  const plan = simdFast && batch > 1 ? excitatoryForAll(prep, xs, drive, xMax, rampBefore) : "no";
+  const plan = oneExcitatory ? "whole" : simdFast && batch > 1 ? excitatoryForAll(prep, xs, drive, xMax, rampBefore) : "no";
   if (plan === "whole") {
     // One pass: the closed form, cleared by the exact excitatory input or the global bound (same neurons as the phases
     // below when they take the whole projection, without the list of pending neurons in between).
-    const excitatory = excitatoryDrive(prep, xs, 0, batch); // [batch, size]
+    const excitatory = oneExcitatory ?? excitatoryDrive(prep, xs, 0, batch); // [batch, size]
     const clamp = Float64Array.of(t2, 0);
     for (let b = 0, k = 0; b < batch; b++) {
       const xm = xMax[b]!;

@@ -3,6 +3,7 @@
  * included), the closed-form offsets, and the excitatory-only projections used by the no-premature-crossing bound.
  */
 import { product } from "../../ann/graph.js";
+import { signedConvPays } from "../../ann/kernels/conv2d-signed.js";
 import { withWeights } from "../../ann/term.js";
 import type { Population, Projection, ReadoutPopulation, SnnNetwork, SpikingPopulation } from "../../snn/network.js";
 import { populationById } from "../../snn/network.js";
@@ -21,6 +22,8 @@ export interface PreparedSpiking {
   excitatorySum: Float64Array;
   /** Largest fan-in over the population's neurons, virtual taps included, plus one (the bias event). */
   maxEvents: number;
+  /** Every projection a convolution whose excitatory part comes in the same pass (conv2d-signed.ts). */
+  signedConvs: boolean;
 }
 
 export interface PreparedReadout {
@@ -78,7 +81,8 @@ export function prepareSpiking(pop: SpikingPopulation, byId: Map<string, Populat
     slope[i] = pop.alpha + sumJ[i]!;
     offset[i] = pop.threshold[i]! + pop.alpha * t0 + sumJ[i]! * t1;
   }
-  return { pop, sources, slope, offset, excitatory, excitatorySum, maxEvents };
+  const signedConvs = pop.projections.every((p) => p.kind === "conv" && signedConvPays(p));
+  return { pop, sources, slope, offset, excitatory, excitatorySum, maxEvents, signedConvs };
 }
 
 export function prepareNetwork(net: SnnNetwork): PreparedNetwork {

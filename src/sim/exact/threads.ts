@@ -16,13 +16,22 @@ import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from "
 import type { Term } from "../../ann/graph.js";
 import type { SweepJob, SweepPart } from "./proof-sweep.js";
 
-/** A worker task: a key range of the sweep, or terms applied to a slice of samples (out holds their running sum). */
+/**
+ * A worker task: a key range of the sweep, or terms applied to a slice of samples (out holds their running sum; with
+ * `excitatory`, convolutions that also add their excitatory part to it: drive-threads.ts).
+ */
 export type WorkerTask =
   | { kind: "sweep"; job: SweepJob; k0: number; k1: number }
-  | { kind: "terms"; terms: Term[]; xs: Float64Array[]; inShapes: number[][]; outShape: number[]; batch: number; out: Float64Array };
+  | { kind: "terms"; terms: Term[]; xs: Float64Array[]; inShapes: number[][]; outShape: number[]; batch: number; out: Float64Array; excitatory?: Float64Array };
 
-/** A task's result: the sweep's part, or the terms' updated out. */
-export type WorkerResult = SweepPart | Float64Array;
+/** The updated running sums of a "terms" task with excitatory parts. */
+export interface SignedPart {
+  out: Float64Array;
+  excitatory: Float64Array;
+}
+
+/** A task's result: the sweep's part, the terms' updated out, or out and excitatory. */
+export type WorkerResult = SweepPart | Float64Array | SignedPart;
 
 /** A request to a worker; flag: 0 sent, 1 picked up, 2 answered on the port. */
 export interface WorkerRequest {

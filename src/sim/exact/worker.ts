@@ -3,14 +3,13 @@
  * and answers on its port, then raises the shared flag that the blocked main thread waits on.
  */
 import { type MessagePort, workerData } from "node:worker_threads";
-import { applyTerm } from "../../ann/term.js";
+import { runTerms } from "./drive-threads.js";
 import { sweepRange } from "./proof-sweep.js";
 import type { WorkerAnswer, WorkerRequest, WorkerResult, WorkerTask } from "./threads.js";
 
 function run(task: WorkerTask): WorkerResult {
   if (task.kind === "sweep") return sweepRange(task.job, task.k0, task.k1);
-  task.terms.forEach((term, k) => applyTerm(term, task.xs[k]!, task.inShapes[k]!, task.outShape, task.batch, task.out));
-  return task.out;
+  return runTerms(task);
 }
 
 const port = (workerData as { port: MessagePort }).port;
@@ -26,6 +25,7 @@ port.on("message", (request: WorkerRequest) => {
   }
   if (!("result" in answer)) port.postMessage(answer);
   else if (answer.result instanceof Float64Array) port.postMessage(answer, [answer.result.buffer] as ArrayBuffer[]);
+  else if ("excitatory" in answer.result) port.postMessage(answer, [answer.result.out.buffer, answer.result.excitatory.buffer] as ArrayBuffer[]);
   else {
     const { proven, times, rest } = answer.result;
     port.postMessage(answer, [proven.buffer, times.buffer, rest.buffer] as ArrayBuffer[]);
