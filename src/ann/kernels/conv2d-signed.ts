@@ -158,39 +158,48 @@ interface SignedGeometry {
 
 /**
  * The SIMD path: per sample and group, the padded image and the group's output slices are copied into the kernels'
- * memory; signedPairs runs each channel over pairs of adjacent output pixels, four pairs at a time; the pairs left over
- * and the last pixel of odd rows go through signedElement on views of that memory.
+ * memory and signedPairs runs each channel over pairs of adjacent output pixels, four pairs at a time. The last pixel
+ * of an odd row runs as a pair too, writing to a slot past the channel's outputs that holds the pixel's value before
+ * and is copied back after (its second lane, discarded, may read one element past the image: the next operand). Pairs
+ * that fill the last group of four write to such slots too.
  */
 function signedSimd(a: Conv2dArgs, excitatory: Float64Array, taps: SignedTaps, geo: SignedGeometry): void {
   const { batch, group, outChannels, outW, outH, output } = a;
   const { cg, og, k, p, area, corner } = geo;
-  // Pairs (j, j + 1) inside a row: their window corners are adjacent (unit column stride).
-  const pairs: number[] = [];
+  // Window corners and output offsets (in doubles, from the channel's first output) of the pairs.
+  const pin: number[] = [];
+  const pout: number[] = [];
   const singles: number[] = [];
-  for (let y = 0; y < outH; y++) {
-    let x = 0;
-    for (; x + 1 < outW; x += 2) pairs.push(y * outW + x);
-    if (x < outW) singles.push(y * outW + x);
+  for (let y = 0; y < outH; y++)
+    for (let x = 0; x < outW; x += 2) {
+      const j = y * outW + x;
+      pin.push(corner(j));
+      if (x + 1 < outW) pout.push(j);
+      else pout.push(p + 2 * singles.push(j) - 2);
+    }
+  while (pin.length % 4 !== 0) {
+    pin.push(0);
+    pout.push(p + 2 * singles.length);
   }
-  const np = pairs.length;
-  const np4 = np - (np % 4);
-  for (let j = np4; j < np; j++) singles.push(pairs[j]!, pairs[j]! + 1);
-  // Byte layout: image, excitatory and output slices, weights (f64), then tap offsets and pair corners/outputs (i32).
+  // A channel's outputs, its single pixels' slots and the filler pairs' slot.
+  const stride = p + 2 * singles.length + 2;
+  const np = pin.length;
+  // Byte layout: image, excitatory and output rows, weights (f64), then tap offsets and pair corners/outputs (i32).
   const imgAt = 0;
   const excAt = imgAt + cg * area * 8;
-  const outAt = excAt + og * p * 8;
-  const wAt = outAt + og * p * 8;
+  const outAt = excAt + og * stride * 8;
+  const wAt = outAt + og * stride * 8;
   const tapAt = wAt + og * k * 8;
   const pinAt = tapAt + og * k * 4;
-  const poutAt = pinAt + np4 * 4;
-  const { kernels, f64, i32 } = simdMemory(poutAt + np4 * 4);
-  for (let j = 0; j < np4; j++) {
-    i32[pinAt / 4 + j] = corner(pairs[j]!) * 8;
-    i32[poutAt / 4 + j] = pairs[j]! * 8;
+  const poutAt = pinAt + np * 4;
+  const { kernels, f64, i32 } = simdMemory(poutAt + np * 4);
+  for (let j = 0; j < np; j++) {
+    i32[pinAt / 4 + j] = pin[j]! * 8;
+    i32[poutAt / 4 + j] = pout[j]! * 8;
   }
   const img = f64.subarray(imgAt / 8, imgAt / 8 + cg * area);
-  const exc = f64.subarray(excAt / 8, excAt / 8 + og * p);
-  const out = f64.subarray(outAt / 8, outAt / 8 + og * p);
+  const exc = f64.subarray(excAt / 8, excAt / 8 + og * stride);
+  const out = f64.subarray(outAt / 8, outAt / 8 + og * stride);
   img.fill(0);
   for (let g = 0; g < group; g++) {
     // The group's channels, row r = o − g·og, in the kernels' memory.
@@ -204,15 +213,24 @@ function signedSimd(a: Conv2dArgs, excitatory: Float64Array, taps: SignedTaps, g
     for (let b = 0; b < batch; b++) {
       padInto(a, b, g, cg, geo.wp, area, img);
       const base = (b * outChannels + g * og) * p;
-      exc.set(excitatory.subarray(base, base + og * p));
-      out.set(output.subarray(base, base + og * p));
       for (let r = 0; r < og; r++) {
         const o = g * og + r;
-        kernels.signedPairs(imgAt, tapAt + r * k * 4, wAt + r * k * 8, taps.positive[o]!, taps.count[o]!, pinAt, poutAt, np4, excAt + r * p * 8, outAt + r * p * 8);
-        for (const j of singles) signedElement(img, corner(j), taps, o * k, taps.positive[o]!, taps.count[o]!, exc, out, r * p + j);
+        const row = r * stride;
+        const from = base + r * p;
+        exc.set(excitatory.subarray(from, from + p), row);
+        out.set(output.subarray(from, from + p), row);
+        for (let i = 0; i < singles.length; i++) {
+          exc[row + p + 2 * i] = exc[row + singles[i]!]!;
+          out[row + p + 2 * i] = out[row + singles[i]!]!;
+        }
+        kernels.signedPairs(imgAt, tapAt + r * k * 4, wAt + r * k * 8, taps.positive[o]!, taps.count[o]!, pinAt, poutAt, np, excAt + row * 8, outAt + row * 8);
+        for (let i = 0; i < singles.length; i++) {
+          exc[row + singles[i]!] = exc[row + p + 2 * i]!;
+          out[row + singles[i]!] = out[row + p + 2 * i]!;
+        }
+        excitatory.set(exc.subarray(row, row + p), from);
+        output.set(out.subarray(row, row + p), from);
       }
-      excitatory.set(exc, base);
-      output.set(out, base);
     }
   }
 }
