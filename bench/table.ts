@@ -27,3 +27,21 @@ export async function timeIt(fn: () => unknown | Promise<unknown>, runs = 5): Pr
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)]!;
 }
+
+/**
+ * Median wall time (ms) of each fn over `rounds` rounds after one warm-up round, every round running each fn once in
+ * order. Interleaved so that all of them see the same phases of the machine (on shared vCPUs the speed drifts by up to
+ * ~50 % over seconds): ratios of these medians compare like with like.
+ */
+export async function timeRounds(fns: (() => unknown | Promise<unknown>)[], rounds = 5): Promise<number[]> {
+  for (const fn of fns) await fn();
+  const times = fns.map(() => [] as number[]);
+  for (let r = 0; r < rounds; r++)
+    for (let k = 0; k < fns.length; k++) {
+      const t0 = performance.now();
+      await fns[k]!();
+      times[k]!.push(performance.now() - t0);
+    }
+  return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!);
+}
+

@@ -5,31 +5,16 @@
  * rounding. Shapes cover padding, stride (the JS loops under SIMD too), dilation, groups, odd output widths (a pixel
  * without a pair), pair counts not a multiple of 4, zero weights, and operands past the kernels' first memory.
  */
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Conv2dArgs } from "../../src/ann/kernels/conv2d.js";
 import { conv2dAccumulate, conv2dOutputSize } from "../../src/ann/kernels/conv2d.js";
+import { rng } from "../helpers/rng.js";
+import { bothPaths } from "../helpers/simd-paths.js";
 
 type Signed = (a: Conv2dArgs, excitatory: Float64Array) => void;
 
 async function paths(): Promise<{ simdOn: boolean; js: Signed; fast: Signed }> {
-  const before = process.env.SPIKEC_SIMD;
-  vi.resetModules();
-  process.env.SPIKEC_SIMD = "0";
-  const js = (await import("../../src/ann/kernels/conv2d-signed.js")).conv2dSignedAccumulate;
-  vi.resetModules();
-  if (before === undefined) delete process.env.SPIKEC_SIMD;
-  else process.env.SPIKEC_SIMD = before;
-  const fast = (await import("../../src/ann/kernels/conv2d-signed.js")).conv2dSignedAccumulate;
-  const { simd } = await import("../../src/ann/kernels/simd.js");
-  return { simdOn: simd, js, fast };
-}
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
+  return bothPaths(async () => (await import("../../src/ann/kernels/conv2d-signed.js")).conv2dSignedAccumulate);
 }
 
 const shapes = [
@@ -49,7 +34,7 @@ const shapes = [
 type Shape = (typeof shapes)[number];
 
 function problem(c: Shape, batch: number) {
-  const r = lcg(c.cin * 131 + c.cout * 7 + c.w);
+  const r = rng(c.cin * 131 + c.cout * 7 + c.w);
   const oh = conv2dOutputSize(c.h, c.k, c.s, c.p, c.p, c.d);
   const ow = conv2dOutputSize(c.w, c.k, c.s, c.p, c.p, c.d);
   const input = Float64Array.from({ length: batch * c.cin * c.h * c.w }, () => (r() < 0.3 ? 0 : r()));

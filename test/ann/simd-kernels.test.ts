@@ -5,27 +5,22 @@
  * input channels split into several passes, operands larger than the first memory; for C += A·Bᵀ, rows and columns not multiples of 4 and depths over one pass.
  * And the embedded binary is the assembly of the WAT source.
  */
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import wabt from "wabt";
 import type { Conv2dArgs } from "../../src/ann/kernels/conv2d.js";
+import { bothPaths } from "../helpers/simd-paths.js";
 
 type Conv = (a: Conv2dArgs) => void;
 
 type GemmABt = typeof import("../../src/ann/kernels/gemm.js").gemmABtAccumulate;
 
 async function kernels(): Promise<{ simdOn: boolean; jsConv: Conv; simdConv: Conv; jsGemm: GemmABt; simdGemm: GemmABt }> {
-  const before = process.env.SPIKEC_SIMD;
-  vi.resetModules();
-  process.env.SPIKEC_SIMD = "0";
-  const js = await import("../../src/ann/kernels/conv2d.js");
-  const jsGemm = (await import("../../src/ann/kernels/gemm.js")).gemmABtAccumulate;
-  vi.resetModules();
-  if (before === undefined) delete process.env.SPIKEC_SIMD;
-  else process.env.SPIKEC_SIMD = before;
-  const fast = await import("../../src/ann/kernels/conv2d.js");
-  const simdGemm = (await import("../../src/ann/kernels/gemm.js")).gemmABtAccumulate;
-  const { simd } = await import("../../src/ann/kernels/simd.js");
-  return { simdOn: simd, jsConv: js.conv2dAccumulate, simdConv: fast.conv2dAccumulate, jsGemm, simdGemm };
+  const load = async () => ({
+    conv: (await import("../../src/ann/kernels/conv2d.js")).conv2dAccumulate,
+    gemm: (await import("../../src/ann/kernels/gemm.js")).gemmABtAccumulate,
+  });
+  const { js, fast, simdOn } = await bothPaths(load);
+  return { simdOn, jsConv: js.conv, simdConv: fast.conv, jsGemm: js.gemm, simdGemm: fast.gemm };
 }
 
 function lcg(seed: number): () => number {

@@ -7,9 +7,10 @@
  * inputs were still arriving (a premature crossing, possible only with late inhibitory inputs). Since the potential
  * never exceeds its excitatory part, which only grows, V_exc(t1) = α·(t1 − t0) + Σ_j max(J_ij,0)·x_j < ϑ_i proves
  * there was none. It is checked from the cheapest bound up: Σ_j max(J_ij,0)·max_j x_j; then the exact excitatory
- * input, per neuron when few are left (excitatory-at.ts), else as a whole projection. Neurons without that proof take
- * the exact sweep over shared receptive fields (proof-sweep.ts) or the reference solver's sorted scan (scan.ts), so
- * premature crossings are simulated, not assumed away.
+ * input, per neuron when few are left (excitatory-at.ts), else as a whole projection — which costs nothing extra when
+ * every projection is a convolution of unit column stride: the drive's pass yields it (conv2d-signed.ts, positive
+ * weights summed first). Neurons without that proof take the exact sweep over shared receptive fields (proof-sweep.ts)
+ * or the reference solver's sorted scan (scan.ts), so premature crossings are simulated, not assumed away.
  */
 import { product } from "../../ann/graph.js";
 import { maxPool2d } from "../../ann/kernels/pool2d.js";
