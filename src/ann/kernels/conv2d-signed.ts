@@ -99,10 +99,7 @@ export function conv2dSignedAccumulate(a: Conv2dArgs, excitatory: Float64Array):
   const taps = signedTaps(a, cg, wp, area);
   const k = cg * kh * kw;
   const corner = (j: number) => Math.floor(j / outW) * sh * wp + (j % outW) * sw;
-  if (simd && sw === 1 && 8 * (cg * area + 2 * og * p + og * k) + 4 * (og * k + 2 * p) <= SIMD_MAX_BYTES) {
-    signedSimd(a, excitatory, taps, { cg, og, k, p, wp, area, corner });
-    return;
-  }
+  if (simd && sw === 1 && signedSimd(a, excitatory, taps, { cg, og, k, p, wp, area, corner })) return;
   const img = (padScratch = padScratch.length >= cg * area ? padScratch : new Float64Array(cg * area));
   img.fill(0, 0, cg * area);
   const corners = Int32Array.from({ length: p }, (_, j) => corner(j));
@@ -161,9 +158,10 @@ interface SignedGeometry {
  * memory and signedPairs runs each channel over pairs of adjacent output pixels, four pairs at a time. The last pixel
  * of an odd row runs as a pair too, writing to a slot past the channel's outputs that holds the pixel's value before
  * and is copied back after (its second lane, discarded, may read one element past the image: the next operand). Pairs
- * that fill the last group of four write to such slots too.
+ * that fill the last group of four write to such slots too. False (nothing done) when the layout would pass
+ * SIMD_MAX_BYTES: the JS loops take it.
  */
-function signedSimd(a: Conv2dArgs, excitatory: Float64Array, taps: SignedTaps, geo: SignedGeometry): void {
+function signedSimd(a: Conv2dArgs, excitatory: Float64Array, taps: SignedTaps, geo: SignedGeometry): boolean {
   const { batch, group, outChannels, outW, outH, output } = a;
   const { cg, og, k, p, area, corner } = geo;
   // Window corners and output offsets (in doubles, from the channel's first output) of the pairs.
@@ -192,6 +190,7 @@ function signedSimd(a: Conv2dArgs, excitatory: Float64Array, taps: SignedTaps, g
   const tapAt = wAt + og * k * 8;
   const pinAt = tapAt + og * k * 4;
   const poutAt = pinAt + np * 4;
+  if (poutAt + np * 4 > SIMD_MAX_BYTES) return false;
   const { kernels, f64, i32 } = simdMemory(poutAt + np * 4);
   for (let j = 0; j < np; j++) {
     i32[pinAt / 4 + j] = pin[j]! * 8;
@@ -233,4 +232,5 @@ function signedSimd(a: Conv2dArgs, excitatory: Float64Array, taps: SignedTaps, g
       }
     }
   }
+  return true;
 }
