@@ -44,4 +44,3 @@ export async function timeRounds(fns: (() => unknown | Promise<unknown>)[], roun
     }
   return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!);
 }
-
