@@ -12,6 +12,10 @@
  *   input: at rest (u = 0, no bias, not refractory, and v = 0 or no v decay), or at a fixed point of the tick rule
  *   (an input-free tick left u, v and the counter unchanged, without a spike or clip; e.g. a max-pool neuron whose
  *   v decays fully while its input holds u).
+ * - Dense ticks: at a tick where at least 1/DENSE_SHARE of a plain cuba population's neurons get input (a layer
+ *   during its source's window), all of its neurons are stepped in one pass in order, without predicting their next
+ *   spikes (WebAssembly SIMD two at a time: ./simd.ts denseCuba); the first sparse tick after predicts them all. The
+ *   same rule on the same states, so the same results (tested against sparse-only runs); fewer per-neuron branches.
  * A population's spikes at a tick are routed together once its update passes are done (the latency is ≥ 1 tick),
  * projection by projection (./projections.ts: conv kernels, dense rows, CSR), into per-population delay rings (a
  * power of two ≥ latency + delay + 1 slots) that hold exact integer sums, so neither the order in which neurons are
@@ -66,6 +70,12 @@ export function arithmeticOf(t: Target): CycleArithmetic {
     latency: t.timing.synapticLatency,
   };
 }
+
+/**
+ * A plain cuba population whose neurons with input at a tick are at least 1/DENSE_SHARE of it steps all of them
+ * (runCycle): a pass in order costs less than the sparse update of most of them, with its prediction per neuron.
+ */
+const DENSE_SHARE = 4;
 
 export interface CycleOptions {
   /** Record u, v and spikes of every neuron of this population at every tick. */
@@ -132,18 +142,24 @@ class Compartments {
   /** Scratch: neurons whose calendar entry falls at the current tick. */
   readonly due: Int32Array;
   /** Scratch: neurons that spiked at the current tick, routed together once the population's passes are done. */
-  readonly spiked: Int32Array;
+  spiked: Int32Array;
   nSpiked = 0;
+  /** Every neuron, in order: the list a dense tick steps in JS (plainCuba populations; see runCycle). */
+  readonly all: Int32Array;
+  /** Byte addresses of the state in the program's SIMD kernel memory (./simd-layout.ts), or null. */
+  stateAddr: { u: number; v: number; last: number; stamp: number; spiked: number } | null = null;
+  /** A dense tick stepped every neuron without predicting its next spike: predictions are due before the next sparse tick. */
+  stale = false;
   // state (after the update of tick last[i])
-  readonly u: Float64Array;
-  readonly v: Float64Array;
+  u: Float64Array;
+  v: Float64Array;
   readonly counter: Int32Array;
   readonly latched: Uint8Array;
-  readonly last: Int32Array;
+  last: Int32Array;
   /** Tick of the neuron's pending calendar entry, −1 if none (older entries are stale). */
   readonly nextEvent: Int32Array;
   /** Last tick at which the neuron was updated (dedupes input, calendar and awake list). */
-  readonly stamp: Int32Array;
+  stamp: Int32Array;
   readonly firstSpike: Int32Array;
   spikes = 0;
   // leaky neurons stepped every tick while awake
@@ -252,6 +268,7 @@ class Compartments {
     this.head = new Int32Array(ticks + 1);
     this.due = new Int32Array(n + 1); // + 1: the calendar walk writes one entry past the last taken
     this.spiked = new Int32Array(n);
+    this.all = this.plainCuba ? Int32Array.from({ length: n }, (_, i) => i) : new Int32Array(0);
   }
 
   /** Allocates the delay ring once the longest incoming latency + delay is known (≥ that + 1 slots). */
@@ -279,6 +296,7 @@ class Compartments {
     this.firstSpike.fill(-1);
     this.spikes = 0;
     this.nSpiked = 0;
+    this.stale = false;
     this.awake.fill(0);
     this.awakeCount = 0;
     this.head.fill(-1);
@@ -350,7 +368,7 @@ class Compartments {
 
   /** Anything to do at tick t? */
   busy(t: number): boolean {
-    return this.awakeCount > 0 || this.slotFlag[t & this.slotMask] === 1 || this.head[t]! >= 0;
+    return this.awakeCount > 0 || this.slotFlag[t & this.slotMask] === 1 || this.head[t]! >= 0 || this.stale;
   }
 }
 
@@ -374,6 +392,8 @@ export interface CycleProgram {
   clockNeuron: Int32Array;
   /** The SIMD delivery's kernels, whose memory holds the rings and the SIMD projections' operands; null: JS only. */
   kernels: CycleKernels | null;
+  /** Dense ticks for plain cuba populations (runCycle; false: every update sparse, the reference they are tested against). */
+  dense: boolean;
 }
 
 export interface CycleCompileOptions {
@@ -381,6 +401,8 @@ export interface CycleCompileOptions {
   csrOnly?: boolean;
   /** Deliver conv and dense spikes with the WebAssembly SIMD kernels when available (default; ./simd-layout.ts). */
   simd?: boolean;
+  /** Step a plain cuba population's neurons all at once on ticks where most of them get input (default true). */
+  dense?: boolean;
 }
 
 export function compileCycle(net: HwNetwork, target: Target, options: CycleCompileOptions = {}): CycleProgram {
@@ -429,6 +451,7 @@ export function compileCycle(net: HwNetwork, target: Target, options: CycleCompi
   return {
     net, arith, populations: net.populations, index, outgoing, projections, maxArrival, groups, clockOffsets,
     clockPop: Int32Array.from(entries.map((e) => e[1])), clockNeuron: Int32Array.from(entries.map((e) => e[2])), kernels,
+    dense: options.dense !== false,
   };
 }
 
@@ -859,7 +882,7 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
    * `updateLazyCuba` for a plainCuba population: no bias, no refractory ticks (the counter stays 0), one profile.
    * The same arithmetic with those terms dropped, and per-neuron parameters read once per pass.
    */
-  const updatePlainCuba = (c: Compartments, list: Int32Array, start: number, end: number, tick: number, slotBase: number): void => {
+  const updatePlainCuba = (c: Compartments, list: Int32Array, start: number, end: number, tick: number, slotBase: number, predictNext = true): void => {
     const { u, v, ring, last, stamp, nextEvent, spiked } = c;
     // Locals typed for V8: `| 0` makes the tick and the ring offset int32 (else index arithmetic runs in float64
     // with a conversion check per access); closure constants are loaded once instead of per neuron.
@@ -919,7 +942,9 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
       u[i] = un;
       v[i] = vn;
       last[i] = t;
-      // Next spike without further input (see updateLazyCuba, with no refractory ticks).
+      // Next spike without further input (see updateLazyCuba, with no refractory ticks); a dense tick leaves it to
+      // the prediction pass that follows the dense ticks (runCycle).
+      if (!predictNext) continue;
       if (un > 0 && reachable) {
         const x = th - vn;
         if (m >= 1 && (ge ? x <= m * un : x < m * un)) {
@@ -934,6 +959,26 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
     overflow.vmax += clipHi;
     overflow.vmin += clipLo;
     c.nSpiked = nSpiked; // routed once the population's passes at t are done (runCycle)
+  };
+
+  // denseCuba's counters (a view made once: the kernels' memory never grows)
+  const denseCounters = kernels !== null && kernels.denseStats >= 0 ? new Float64Array(kernels.memory.buffer, kernels.denseStats, 6) : null;
+  /** updatePlainCuba(c, c.all, …, false) in WebAssembly SIMD (./simd.ts denseCuba): the same rule, counters and spikes. */
+  const denseTick = (c: Compartments, t: number, slotBase: number): void => {
+    const k = kernels!;
+    const at = c.stateAddr!;
+    const counters = denseCounters!;
+    counters.fill(0);
+    c.nSpiked = k.denseCuba(
+      c.ringAddr + slotBase * 8, at.u, at.v, at.last, at.stamp, c.n, t, qHalf, uHalf, arith.qWrap ? 1 : 0, arith.uWrap ? 1 : 0,
+      c.vmin0, c.vmax0, c.vth0, compareGe ? 1 : 0, at.spiked, c.nSpiked, k.denseStats,
+    );
+    stats.neuronUpdates += counters[0]!;
+    stats.jumps += counters[1]!;
+    overflow.vmax += counters[2]!;
+    overflow.vmin += counters[3]!;
+    overflow.q += counters[4]!;
+    overflow.u += counters[5]!;
   };
 
   /**
@@ -1097,20 +1142,6 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
             if (stamp[i] !== t) update(c, i, t, base);
           }
         }
-        // Linear neurons whose predicted spike (or b1 threshold crossing) falls now, and neurons with input now.
-        const { due, nextEvent } = c;
-        let nDue = 0;
-        const { poolNeuron, poolNext } = c;
-        for (let e = c.head[t]!; e >= 0; e = poolNext[e]!) {
-          const i = poolNeuron[e]!;
-          // Without a branch: pending now (else stale, rescheduled since), then taken (−1: later entries for i at t
-          // are duplicates).
-          const pending = nextEvent[i]!;
-          const hit = Number(pending === t);
-          due[nDue] = i;
-          nDue += hit;
-          nextEvent[i] = pending - hit * (pending + 1);
-        }
         // Neurons with nonzero input now, from the flagged blocks of this slot.
         let count = 0;
         if (c.slotFlag[s] === 1) {
@@ -1129,7 +1160,34 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
             }
           }
         }
-        if (c.plainCuba) {
+        // A plain cuba population with input for most of its neurons steps them all (a dense tick: one pass in
+        // order, without predicting next spikes); the first sparse tick after dense ones predicts them all first
+        // (each from its state at t − 1, which every neuron has), so that the calendar holds what sparse ticks would
+        // have put there. The same updates by the same rule, so the same results; fewer per-neuron branches.
+        const dense = prog.dense && c.plainCuba && count * DENSE_SHARE >= c.n;
+        if (c.stale && !dense) {
+          for (let i = 0; i < c.n; i++) predict(c, i, t - 1);
+          c.stale = false;
+        }
+        // Linear neurons whose predicted spike (or b1 threshold crossing) falls now.
+        const { due, nextEvent } = c;
+        let nDue = 0;
+        const { poolNeuron, poolNext } = c;
+        for (let e = c.head[t]!; e >= 0; e = poolNext[e]!) {
+          const i = poolNeuron[e]!;
+          // Without a branch: pending now (else stale, rescheduled since), then taken (−1: later entries for i at t
+          // are duplicates).
+          const pending = nextEvent[i]!;
+          const hit = Number(pending === t);
+          due[nDue] = i;
+          nDue += hit;
+          nextEvent[i] = pending - hit * (pending + 1);
+        }
+        if (dense) {
+          if (kernels !== null && c.stateAddr !== null) denseTick(c, t, base);
+          else updatePlainCuba(c, c.all, 0, c.n, t, base, false);
+          c.stale = true;
+        } else if (c.plainCuba) {
           updatePlainCuba(c, arrived, 0, count, t, base);
           updatePlainCuba(c, due, 0, nDue, t, base);
         } else if (c.allLazyCuba) {

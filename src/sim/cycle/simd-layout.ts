@@ -3,7 +3,8 @@
  * kernels (./simd.ts), once, for the program's lifetime: a spike then costs one call with byte addresses and no
  * copying. The rings become Float64Array views of that memory (the engine reads and clears them as before); the
  * memory is sized before any view is made, so no grow detaches one.
- * Each ring's block flags and list of neurons with input go there too (the engine's scan for input, ./simd.ts scan).
+ * Each ring's block flags and list of neurons with input go there too (the engine's scan for input, ./simd.ts scan),
+ * and a plain cuba population's state (u, v, last, stamp, spiked: the dense tick, ./simd.ts denseCuba).
  * SIMD forms: conv projections with column stride and dilation 1 (a source column's taps hit a contiguous run of
  * output columns), and dense rows of at least DENSE_SIMD_MIN targets (shorter rows cost less in JS than the call).
  */
@@ -21,6 +22,15 @@ export interface PlacedRing extends RingTarget {
   arrived: Int32Array;
   /** Byte address of arrived in the kernel memory, or −1. */
   arrivedAddr: number;
+  /** A plain cuba population: its state goes there too, for the dense tick (./simd.ts denseCuba). */
+  readonly plainCuba: boolean;
+  u: Float64Array;
+  v: Float64Array;
+  last: Int32Array;
+  stamp: Int32Array;
+  spiked: Int32Array;
+  /** Byte addresses of u, v, last, stamp and spiked in the kernel memory, or −1 (not placed). */
+  stateAddr: { u: number; v: number; last: number; stamp: number; spiked: number } | null;
 }
 
 const simdConv = (p: Projection): boolean => p.kind === CONV && p.unitColumns;
@@ -35,9 +45,11 @@ export function layoutCycleMemory(rings: PlacedRing[], projections: Projection[]
   const conv = projections.filter(simdConv);
   const dense = projections.filter(simdDense);
   if (conv.length + dense.length === 0) return null;
-  let bytes = 0;
+  // denseCuba's counters, then per ring
+  let bytes = 64;
   // + 32 entries: the scan reads whole blocks of 32 past a ring's last neuron
   for (const r of rings) bytes += align16((r.ring.length + 32) * 8) + align16(r.blockFlag.length) + align16(r.arrived.length * 4);
+  for (const r of rings) if (r.plainCuba) bytes += 2 * align16(r.n * 8) + 3 * align16(r.n * 4);
   for (const p of conv) bytes += align16(p.kernel.length * 8) + align16(p.rowK.length * 8);
   for (const p of dense) bytes += align16(p.dense.length * 8);
   if (bytes > CYCLE_SIMD_MAX_BYTES) return null;
@@ -55,6 +67,7 @@ export function layoutCycleMemory(rings: PlacedRing[], projections: Projection[]
     return addr;
   };
   const take = (n8: number): number => takeBytes(n8 * 8);
+  kernels.denseStats = takeBytes(64);
   for (const r of rings) {
     const addr = take(r.ring.length + 32);
     const view = new Float64Array(buffer, addr, r.ring.length);
@@ -67,6 +80,19 @@ export function layoutCycleMemory(rings: PlacedRing[], projections: Projection[]
     r.blockFlag = flags;
     r.arrivedAddr = takeBytes(r.arrived.length * 4);
     r.arrived = new Int32Array(buffer, r.arrivedAddr, r.arrived.length);
+    if (!r.plainCuba) continue;
+    const place = <A extends Float64Array | Int32Array>(a: A, make: (addr: number) => A): [A, number] => {
+      const addr = takeBytes(a.byteLength);
+      const view = make(addr);
+      view.set(a);
+      return [view, addr];
+    };
+    const [u, uAddr] = place(r.u, (a) => new Float64Array(buffer, a, r.n));
+    const [v, vAddr] = place(r.v, (a) => new Float64Array(buffer, a, r.n));
+    const [last, lastAddr] = place(r.last, (a) => new Int32Array(buffer, a, r.n));
+    const [stamp, stampAddr] = place(r.stamp, (a) => new Int32Array(buffer, a, r.n));
+    const [spiked, spikedAddr] = place(r.spiked, (a) => new Int32Array(buffer, a, r.n));
+    Object.assign(r, { u, v, last, stamp, spiked, stateAddr: { u: uAddr, v: vAddr, last: lastAddr, stamp: stampAddr, spiked: spikedAddr } });
   }
   for (const p of conv) {
     // kernel [ci][ky][kx][co] → [ci][ky][co][kw − 1 − kx]

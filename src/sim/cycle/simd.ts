@@ -1,6 +1,8 @@
 /**
  * WebAssembly SIMD (f64x2) kernels for the cycle engine's spike delivery (./projections.ts): a conv spike's
- * contributions and a dense row added into a delay ring. The same pattern as src/ann/kernels/simd.ts: the source is
+ * contributions and a dense row added into a delay ring; and its dense tick (denseCuba: a plain cuba population's
+ * neurons stepped two at a time, the exact rule in scalar code for the pairs where a jump or tick clips, a register
+ * limit is hit or a neuron fires). The same pattern as src/ann/kernels/simd.ts: the source is
  * the WAT text below, its binary encoding is embedded (WASM_BASE64, checked against WAT by
  * test/sim/cycle/simd.test.ts, which assembles it with wabt), and the JS delivery stays the fallback (no SIMD in the
  * runtime, or SPIKEC_SIMD=0).
@@ -125,6 +127,133 @@ export const WAT = String.raw`
     (if (i32.lt_u (local.get $i) (local.get $bytes)) (then
       (f64.store (i32.add (local.get $ring) (local.get $i))
         (f64.add (f64.load (i32.add (local.get $ring) (local.get $i))) (f64.load (i32.add (local.get $row) (local.get $i))))))))
+
+  ;; One neuron of a dense tick (denseCuba, for the pairs its vector test sends here): engine.ts updatePlainCuba's
+  ;; exact tick rule without the prediction, the same float64 operations in the same order. Counters (f64) at stats:
+  ;; [0] updates, [1] jumps, [2] clips at vmax, [3] clips at vmin, [4] q out of range, [5] u out of range. Returns
+  ;; the spike count after appending i to spiked if it fires.
+  (func $denseOne (param $i i32) (param $ring i32) (param $u i32) (param $v i32) (param $last i32) (param $stamp i32)
+        (param $t i32) (param $qH f64) (param $uH f64) (param $qWrap i32) (param $uWrap i32) (param $lo f64) (param $hi f64)
+        (param $th f64) (param $ge i32) (param $spiked i32) (param $nSp i32) (param $stats i32) (result i32)
+    (local $i4 i32) (local $i8 i32) (local $K i32) (local $q f64) (local $u0 f64) (local $vi f64) (local $vk f64)
+    (local $un f64) (local $vn f64) (local $kf f64)
+    (local.set $i4 (i32.shl (local.get $i) (i32.const 2)))
+    (local.set $i8 (i32.shl (local.get $i) (i32.const 3)))
+    (f64.store (local.get $stats) (f64.add (f64.load (local.get $stats)) (f64.const 1)))
+    (local.set $q (f64.load (i32.add (local.get $ring) (local.get $i8))))
+    (f64.store (i32.add (local.get $ring) (local.get $i8)) (f64.const 0))
+    (if (i32.or (f64.ge (local.get $q) (local.get $qH)) (f64.lt (local.get $q) (f64.neg (local.get $qH)))) (then
+      (f64.store offset=32 (local.get $stats) (f64.add (f64.load offset=32 (local.get $stats)) (f64.const 1)))
+      (local.set $q (call $limit (local.get $q) (local.get $qH) (local.get $qWrap)))))
+    (local.set $u0 (f64.load (i32.add (local.get $u) (local.get $i8))))
+    (local.set $vi (f64.load (i32.add (local.get $v) (local.get $i8))))
+    (local.set $K (i32.sub (i32.sub (local.get $t) (i32.const 1)) (i32.load (i32.add (local.get $last) (local.get $i4)))))
+    (if (i32.gt_s (local.get $K) (i32.const 0)) (then
+      (f64.store offset=8 (local.get $stats) (f64.add (f64.load offset=8 (local.get $stats)) (f64.const 1)))
+      (local.set $kf (f64.convert_i32_s (local.get $K)))
+      (local.set $vk (f64.add (local.get $vi) (f64.mul (local.get $kf) (local.get $u0))))
+      (if (f64.gt (local.get $vk) (local.get $hi))
+        (then
+          (f64.store offset=16 (local.get $stats) (f64.add (f64.load offset=16 (local.get $stats))
+            (f64.sub (local.get $kf) (f64.floor (f64.div (f64.sub (local.get $hi) (local.get $vi)) (local.get $u0))))))
+          (local.set $vi (local.get $hi)))
+        (else
+          (if (f64.lt (local.get $vk) (local.get $lo))
+            (then
+              (f64.store offset=24 (local.get $stats) (f64.add (f64.load offset=24 (local.get $stats))
+                (f64.sub (local.get $kf) (f64.floor (f64.div (f64.sub (local.get $vi) (local.get $lo)) (f64.neg (local.get $u0)))))))
+              (local.set $vi (local.get $lo)))
+            (else (local.set $vi (local.get $vk))))))))
+    (local.set $un (f64.add (local.get $u0) (local.get $q)))
+    (if (i32.or (f64.ge (local.get $un) (local.get $uH)) (f64.lt (local.get $un) (f64.neg (local.get $uH)))) (then
+      (f64.store offset=40 (local.get $stats) (f64.add (f64.load offset=40 (local.get $stats)) (f64.const 1)))
+      (local.set $un (call $limit (local.get $un) (local.get $uH) (local.get $uWrap)))))
+    (local.set $vn (f64.add (local.get $vi) (local.get $un)))
+    (if (f64.gt (local.get $vn) (local.get $hi))
+      (then
+        (local.set $vn (local.get $hi))
+        (f64.store offset=16 (local.get $stats) (f64.add (f64.load offset=16 (local.get $stats)) (f64.const 1))))
+      (else
+        (if (f64.lt (local.get $vn) (local.get $lo)) (then
+          (local.set $vn (local.get $lo))
+          (f64.store offset=24 (local.get $stats) (f64.add (f64.load offset=24 (local.get $stats)) (f64.const 1)))))))
+    (if (select (f64.ge (local.get $vn) (local.get $th)) (f64.gt (local.get $vn) (local.get $th)) (local.get $ge)) (then
+      (i32.store (i32.add (local.get $spiked) (i32.shl (local.get $nSp) (i32.const 2))) (local.get $i))
+      (local.set $nSp (i32.add (local.get $nSp) (i32.const 1)))
+      (local.set $vn (f64.const 0))))
+    (f64.store (i32.add (local.get $u) (local.get $i8)) (local.get $un))
+    (f64.store (i32.add (local.get $v) (local.get $i8)) (local.get $vn))
+    (i32.store (i32.add (local.get $last) (local.get $i4)) (local.get $t))
+    (i32.store (i32.add (local.get $stamp) (local.get $i4)) (local.get $t))
+    (local.get $nSp))
+
+  ;; x kept to a register of 2·h values: wrapped (wrap ≠ 0) or saturated; the engine's limitQ / wrapU once counted.
+  (func $limit (param $x f64) (param $h f64) (param $wrap i32) (result f64)
+    (if (result f64) (local.get $wrap)
+      (then (f64.sub (local.get $x) (f64.mul (f64.mul (f64.floor (f64.div (f64.add (local.get $x) (local.get $h)) (f64.mul (f64.const 2) (local.get $h)))) (f64.const 2)) (local.get $h))))
+      (else (select (f64.neg (local.get $h)) (f64.sub (local.get $h) (f64.const 1)) (f64.lt (local.get $x) (f64.const 0))))))
+
+  ;; A dense tick of a plain cuba population of n neurons (engine.ts runCycle): every neuron by the exact tick rule,
+  ;; without predictions; two neurons per step, both through denseOne when anything but the common case happens to
+  ;; either (a jump or a tick that clips, q or u out of range, a spike). Byte addresses: ring (the tick's slot), u, v
+  ;; (f64), last, stamp, spiked (i32), stats (f64 counters, see denseOne). Returns the spike count (from nSp).
+  (func (export "denseCuba") (param $ring i32) (param $u i32) (param $v i32) (param $last i32) (param $stamp i32)
+        (param $n i32) (param $t i32) (param $qH f64) (param $uH f64) (param $qWrap i32) (param $uWrap i32) (param $lo f64)
+        (param $hi f64) (param $th f64) (param $ge i32) (param $spiked i32) (param $nSp i32) (param $stats i32) (result i32)
+    (local $i i32) (local $i4 i32) (local $i8 i32) (local $pairs i32) (local $jumps i32) (local $tt i64)
+    (local $q v128) (local $u0 v128) (local $v0 v128) (local $K v128) (local $un v128) (local $vk v128) (local $vn v128)
+    (local $odd v128)
+    (local.set $tt (i64.or (i64.extend_i32_u (local.get $t)) (i64.shl (i64.extend_i32_u (local.get $t)) (i64.const 32))))
+    (block $done
+      (loop $step
+        (br_if $done (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+        (local.set $i4 (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $i8 (i32.shl (local.get $i) (i32.const 3)))
+        (local.set $q (v128.load (i32.add (local.get $ring) (local.get $i8))))
+        (local.set $u0 (v128.load (i32.add (local.get $u) (local.get $i8))))
+        (local.set $v0 (v128.load (i32.add (local.get $v) (local.get $i8))))
+        (local.set $K (i32x4.sub (i32x4.splat (i32.sub (local.get $t) (i32.const 1)))
+          (v128.load64_zero (i32.add (local.get $last) (local.get $i4)))))
+        (local.set $un (f64x2.add (local.get $u0) (local.get $q)))
+        (local.set $vk (f64x2.add (local.get $v0) (f64x2.mul (f64x2.convert_low_i32x4_s (local.get $K)) (local.get $u0))))
+        (local.set $vn (f64x2.add (local.get $vk) (local.get $un)))
+        (local.set $odd (v128.or
+          (v128.or
+            (v128.or (f64x2.ge (local.get $q) (f64x2.splat (local.get $qH))) (f64x2.lt (local.get $q) (f64x2.splat (f64.neg (local.get $qH)))))
+            (v128.or (f64x2.ge (local.get $un) (f64x2.splat (local.get $uH))) (f64x2.lt (local.get $un) (f64x2.splat (f64.neg (local.get $uH))))))
+          (v128.or
+            (v128.or (f64x2.gt (local.get $vk) (f64x2.splat (local.get $hi))) (f64x2.lt (local.get $vk) (f64x2.splat (local.get $lo))))
+            (v128.or
+              (v128.or (f64x2.gt (local.get $vn) (f64x2.splat (local.get $hi))) (f64x2.lt (local.get $vn) (f64x2.splat (local.get $lo))))
+              (v128.bitselect (f64x2.ge (local.get $vn) (f64x2.splat (local.get $th))) (f64x2.gt (local.get $vn) (f64x2.splat (local.get $th)))
+                (i64x2.splat (i64.extend_i32_s (i32.sub (i32.const 0) (local.get $ge)))))))))
+        (if (v128.any_true (local.get $odd))
+          (then
+            (local.set $nSp (call $denseOne (local.get $i) (local.get $ring) (local.get $u) (local.get $v) (local.get $last) (local.get $stamp)
+              (local.get $t) (local.get $qH) (local.get $uH) (local.get $qWrap) (local.get $uWrap) (local.get $lo) (local.get $hi) (local.get $th)
+              (local.get $ge) (local.get $spiked) (local.get $nSp) (local.get $stats)))
+            (local.set $nSp (call $denseOne (i32.add (local.get $i) (i32.const 1)) (local.get $ring) (local.get $u) (local.get $v) (local.get $last)
+              (local.get $stamp) (local.get $t) (local.get $qH) (local.get $uH) (local.get $qWrap) (local.get $uWrap) (local.get $lo) (local.get $hi)
+              (local.get $th) (local.get $ge) (local.get $spiked) (local.get $nSp) (local.get $stats))))
+          (else
+            ;; A jump without a clip (K > 0 in lanes 0 and 1) is counted; K = 0 left v as it was (v + 0·u = v).
+            (local.set $jumps (i32.add (local.get $jumps)
+              (i32.popcnt (i32.and (i32x4.bitmask (i32x4.gt_s (local.get $K) (i32x4.splat (i32.const 0)))) (i32.const 3)))))
+            (local.set $pairs (i32.add (local.get $pairs) (i32.const 1)))
+            (v128.store (i32.add (local.get $u) (local.get $i8)) (local.get $un))
+            (v128.store (i32.add (local.get $v) (local.get $i8)) (local.get $vn))
+            (v128.store (i32.add (local.get $ring) (local.get $i8)) (v128.const i64x2 0 0))
+            (i64.store (i32.add (local.get $last) (local.get $i4)) (local.get $tt))
+            (i64.store (i32.add (local.get $stamp) (local.get $i4)) (local.get $tt))))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $step)))
+    (if (i32.lt_u (local.get $i) (local.get $n)) (then
+      (local.set $nSp (call $denseOne (local.get $i) (local.get $ring) (local.get $u) (local.get $v) (local.get $last) (local.get $stamp)
+        (local.get $t) (local.get $qH) (local.get $uH) (local.get $qWrap) (local.get $uWrap) (local.get $lo) (local.get $hi) (local.get $th)
+        (local.get $ge) (local.get $spiked) (local.get $nSp) (local.get $stats)))))
+    (f64.store (local.get $stats) (f64.add (f64.load (local.get $stats)) (f64.convert_i32_u (i32.shl (local.get $pairs) (i32.const 1)))))
+    (f64.store offset=8 (local.get $stats) (f64.add (f64.load offset=8 (local.get $stats)) (f64.convert_i32_u (local.get $jumps))))
+    (local.get $nSp))
 )
 `;
 
@@ -133,7 +262,13 @@ export interface CycleKernels {
   conv(ring: number, ker: number, pairs: number, nPairs: number, nCo: number, plane: number, kStride: number, n: number, flags: number, lo: number, hi: number): void;
   dense(ring: number, row: number, n: number): void;
   scan(ring: number, flags: number, blocks: number, n: number, out: number): number;
+  denseCuba(
+    ring: number, u: number, v: number, last: number, stamp: number, n: number, t: number, qH: number, uH: number, qWrap: number, uWrap: number,
+    lo: number, hi: number, th: number, ge: number, spiked: number, nSp: number, stats: number,
+  ): number;
   memory: { buffer: ArrayBuffer };
+  /** Byte address of denseCuba's counters (6 f64), placed by ./simd-layout.ts; −1 until then. */
+  denseStats: number;
 }
 
 /** The WebAssembly API (a global of Node; not in this project's ES lib typings). */
@@ -146,20 +281,34 @@ const wasm = (globalThis as unknown as {
 }).WebAssembly;
 
 /**
- * WAT assembled (wabt's wat2wasm with SIMD; 709 bytes). test/sim/cycle/simd.test.ts assembles WAT again and fails with the new
+ * WAT assembled (wabt's wat2wasm with SIMD; 1836 bytes). test/sim/cycle/simd.test.ts assembles WAT again and fails with the new
  * encoding if the two differ: edit WAT, then paste the encoding the test prints here.
  */
 const WASM_BASE64 = [
-  "AGFzbQEAAAABHgNgC39/f39/f39/f39/AGAFf39/f38Bf2ADf39/AAIPAQNlbnYGbWVtb3J5AgABAwQDAAECBxcDBGNvbnYAAARzY2Fu",
-  "AAEFZGVuc2UAAgrqBAOlAgEJfyAHQQN0IREgB0F+cUEDdCEQIAIgA0EDdGohCwJAA0AgAiALTw0BIAEgAigCAGohDCAAIAIoAgRqIQ0g",
-  "BCEOAkADQCAORQ0BQQAhDwJAA0AgDyAQTw0BIA0gD2ogDSAPav0ABAAgDCAPav0ABAD98AH9CwQAIA9BEGohDwwACwsgDyARSQRAIA0g",
-  "D2ogDSAPaisDACAMIA9qKwMAoDkDAAsgDSAFaiENIAwgBmohDCAOQQFrIQ4MAAsLIAJBCGohAgwACwsgBCEOAkADQCAORQ0BIAggCUEF",
-  "dWohEiAIIApBBXVqIRMCQANAIBIgE0oNASASQQE6AAAgEkEBaiESDAALCyAJIAVBA3ZqIQkgCiAFQQN2aiEKIA5BAWshDgwACwsL1QEB",
-  "Bn8CQANAIAUgAk8NASABIAVqLQAABEAgASAFakEAOgAAIAAgBUEIdGohBkEAIQhBACEHAkADQCAHQSBPDQEgCCAGIAdBA3Rq/QAEAP0M",
-  "AAAAAAAAAAAAAAAAAAAAAP1I/cQBIAd0ciEIIAdBAmohBwwACwsgAyAFQQV0ayEJIAlBIEkEQCAIQQEgCXRBAWtxIQgLAkADQCAIRQ0B",
-  "IAQgCkECdGogBUEFdCAIaGo2AgAgCkEBaiEKIAggCEEBa3EhCAwACwsLIAVBAWohBQwACwsgCgtqAQN/IAJBA3QhBSACQX5xQQN0IQQC",
-  "QANAIAMgBE8NASAAIANqIAAgA2r9AAQAIAEgA2r9AAQA/fAB/QsEACADQRBqIQMMAAsLIAMgBUkEQCAAIANqIAAgA2orAwAgASADaisD",
-  "AKA5AwALCw==",
+  "AGFzbQEAAAABOwVgC39/f39/f39/f39/AGAFf39/f38Bf2ADf39/AGASf39/f39/f3x8f398fHx/f39/AX9gA3x8fwF8Ag8BA2VudgZt",
+  "ZW1vcnkCAAEDBwYAAQIDBAMHIwQEY29udgAABHNjYW4AAQVkZW5zZQACCWRlbnNlQ3ViYQAFCqUNBqUCAQl/IAdBA3QhESAHQX5xQQN0",
+  "IRAgAiADQQN0aiELAkADQCACIAtPDQEgASACKAIAaiEMIAAgAigCBGohDSAEIQ4CQANAIA5FDQFBACEPAkADQCAPIBBPDQEgDSAPaiAN",
+  "IA9q/QAEACAMIA9q/QAEAP3wAf0LBAAgD0EQaiEPDAALCyAPIBFJBEAgDSAPaiANIA9qKwMAIAwgD2orAwCgOQMACyANIAVqIQ0gDCAG",
+  "aiEMIA5BAWshDgwACwsgAkEIaiECDAALCyAEIQ4CQANAIA5FDQEgCCAJQQV1aiESIAggCkEFdWohEwJAA0AgEiATSg0BIBJBAToAACAS",
+  "QQFqIRIMAAsLIAkgBUEDdmohCSAKIAVBA3ZqIQogDkEBayEODAALCwvVAQEGfwJAA0AgBSACTw0BIAEgBWotAAAEQCABIAVqQQA6AAAg",
+  "ACAFQQh0aiEGQQAhCEEAIQcCQANAIAdBIE8NASAIIAYgB0EDdGr9AAQA/QwAAAAAAAAAAAAAAAAAAAAA/Uj9xAEgB3RyIQggB0ECaiEH",
+  "DAALCyADIAVBBXRrIQkgCUEgSQRAIAhBASAJdEEBa3EhCAsCQANAIAhFDQEgBCAKQQJ0aiAFQQV0IAhoajYCACAKQQFqIQogCCAIQQFr",
+  "cSEIDAALCwsgBUEBaiEFDAALCyAKC2oBA38gAkEDdCEFIAJBfnFBA3QhBAJAA0AgAyAETw0BIAAgA2ogACADav0ABAAgASADav0ABAD9",
+  "8AH9CwQAIANBEGohAwwACwsgAyAFSQRAIAAgA2ogACADaisDACABIANqKwMAoDkDAAsL4QMCA38HfCAAQQJ0IRIgAEEDdCETIBEgESsD",
+  "AEQAAAAAAADwP6A5AwAgASATaisDACEVIAEgE2pEAAAAAAAAAAA5AwAgFSAHZiAVIAeaY3IEQCARIBErAyBEAAAAAAAA8D+gOQMgIBUg",
+  "ByAJEAQhFQsgAiATaisDACEWIAMgE2orAwAhFyAGQQFrIAQgEmooAgBrIRQgFEEASgRAIBEgESsDCEQAAAAAAADwP6A5AwggFLchGyAX",
+  "IBsgFqKgIRggGCAMZARAIBEgESsDECAbIAwgF6EgFqOcoaA5AxAgDCEXBSAYIAtjBEAgESARKwMYIBsgFyALoSAWmqOcoaA5AxggCyEX",
+  "BSAYIRcLCwsgFiAVoCEZIBkgCGYgGSAImmNyBEAgESARKwMoRAAAAAAAAPA/oDkDKCAZIAggChAEIRkLIBcgGaAhGiAaIAxkBEAgDCEa",
+  "IBEgESsDEEQAAAAAAADwP6A5AxAFIBogC2MEQCALIRogESARKwMYRAAAAAAAAPA/oDkDGAsLIBogDWYgGiANZCAOGwRAIA8gEEECdGog",
+  "ADYCACAQQQFqIRBEAAAAAAAAAAAhGgsgAiATaiAZOQMAIAMgE2ogGjkDACAEIBJqIAY2AgAgBSASaiAGNgIAIBALRwAgAgR8IAAgACAB",
+  "oEQAAAAAAAAAQCABoqOcRAAAAAAAAABAoiABoqEFIAGaIAFEAAAAAAAA8D+hIABEAAAAAAAAAABjGwsLjgQDBX8Bfgh7IAatIAatQiCG",
+  "hCEXAkADQCASQQJqIAVLDQEgEkECdCETIBJBA3QhFCAAIBRq/QAEACEYIAEgFGr9AAQAIRkgAiAUav0ABAAhGiAGQQFr/REgAyATav1d",
+  "AwD9sQEhGyAZIBj98AEhHCAaIBv9/gEgGf3yAf3wASEdIB0gHP3wASEeIBggB/0U/UwgGCAHmv0U/Un9UCAcIAj9FP1MIBwgCJr9FP1J",
+  "/VD9UCAdIAz9FP1KIB0gC/0U/Un9UCAeIAz9FP1KIB4gC/0U/Un9UCAeIA39FP1MIB4gDf0U/UpBACAOa6z9Ev1S/VD9UP1QIR8gH/1T",
+  "BEAgEiAAIAEgAiADIAQgBiAHIAggCSAKIAsgDCANIA4gDyAQIBEQAyEQIBJBAWogACABIAIgAyAEIAYgByAIIAkgCiALIAwgDSAOIA8g",
+  "ECAREAMhEAUgFiAbQQD9Ef07/aQBQQNxaWohFiAVQQFqIRUgASAUaiAc/QsEACACIBRqIB79CwQAIAAgFGr9DAAAAAAAAAAAAAAAAAAA",
+  "AAD9CwQAIAMgE2ogFzcDACAEIBNqIBc3AwALIBJBAmohEgwACwsgEiAFSQRAIBIgACABIAIgAyAEIAYgByAIIAkgCiALIAwgDSAOIA8g",
+  "ECAREAMhEAsgESARKwMAIBVBAXS4oDkDACARIBErAwggFrigOQMIIBAL",
 ].join("");
 
 /** The binary encoding of WAT, as compiled (for the test that checks it against WAT). */
@@ -191,6 +340,6 @@ export const CYCLE_SIMD_MAX_BYTES = 1 << 30;
 export function instantiateCycleKernels(bytes: number): CycleKernels {
   if (!module) throw new Error("cycle SIMD kernels unavailable");
   const memory = new wasm.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
-  const { conv, dense, scan } = new wasm.Instance(module, { env: { memory } }).exports as unknown as Omit<CycleKernels, "memory">;
-  return { conv, dense, scan, memory };
+  const { conv, dense, scan, denseCuba } = new wasm.Instance(module, { env: { memory } }).exports as unknown as Omit<CycleKernels, "memory" | "denseStats">;
+  return { conv, dense, scan, denseCuba, memory, denseStats: -1 };
 }
