@@ -879,11 +879,37 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
   };
 
   /**
+   * A plain cuba neuron's next spike without further input, from u = un and v = vn after tick t (m = T − 1 − t ticks
+   * left), put in the calendar; else none pending (see updateLazyCuba, with no bias and no refractory ticks).
+   */
+  const planPlainCuba = (c: Compartments, i: number, un: number, vn: number, t: number, m: number, th: number, ge: boolean, reachable: boolean): void => {
+    if (un > 0 && reachable) {
+      const x = th - vn;
+      if (m >= 1 && (ge ? x <= m * un : x < m * un)) {
+        c.schedule(i, t + (ge ? Math.max(1, Math.ceil(x / un)) : Math.floor(x / un) + 1));
+        return;
+      }
+    }
+    c.nextEvent[i] = -1;
+  };
+
+  /** After dense ticks up to t: every neuron of a plain cuba population planned from its state (planPlainCuba). */
+  const planAllPlainCuba = (c: Compartments, tick: number): void => {
+    const t = tick | 0;
+    const { u, v } = c;
+    const th = c.vth0;
+    const ge = compareGe;
+    const reachable = ge ? c.vmax0 >= th : c.vmax0 > th;
+    const m = T - 1 - t;
+    for (let i = 0; i < c.n; i++) planPlainCuba(c, i, u[i]!, v[i]!, t, m, th, ge, reachable);
+  };
+
+  /**
    * `updateLazyCuba` for a plainCuba population: no bias, no refractory ticks (the counter stays 0), one profile.
    * The same arithmetic with those terms dropped, and per-neuron parameters read once per pass.
    */
   const updatePlainCuba = (c: Compartments, list: Int32Array, start: number, end: number, tick: number, slotBase: number, predictNext = true): void => {
-    const { u, v, ring, last, stamp, nextEvent, spiked } = c;
+    const { u, v, ring, last, stamp, spiked } = c;
     // Locals typed for V8: `| 0` makes the tick and the ring offset int32 (else index arithmetic runs in float64
     // with a conversion check per access); closure constants are loaded once instead of per neuron.
     const t = tick | 0;
@@ -944,15 +970,7 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
       last[i] = t;
       // Next spike without further input (see updateLazyCuba, with no refractory ticks); a dense tick leaves it to
       // the prediction pass that follows the dense ticks (runCycle).
-      if (!predictNext) continue;
-      if (un > 0 && reachable) {
-        const x = th - vn;
-        if (m >= 1 && (ge ? x <= m * un : x < m * un)) {
-          c.schedule(i, t + (ge ? Math.max(1, Math.ceil(x / un)) : Math.floor(x / un) + 1));
-          continue;
-        }
-      }
-      nextEvent[i] = -1;
+      if (predictNext) planPlainCuba(c, i, un, vn, t, m, th, ge, reachable);
     }
     stats.neuronUpdates += updates;
     stats.jumps += jumps;
@@ -1166,7 +1184,7 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
         // have put there. The same updates by the same rule, so the same results; fewer per-neuron branches.
         const dense = prog.dense && c.plainCuba && count * DENSE_SHARE >= c.n;
         if (c.stale && !dense) {
-          for (let i = 0; i < c.n; i++) predict(c, i, t - 1);
+          planAllPlainCuba(c, t - 1);
           c.stale = false;
         }
         // Linear neurons whose predicted spike (or b1 threshold crossing) falls now.
