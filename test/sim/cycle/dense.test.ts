@@ -44,6 +44,18 @@ function limit(x: number, h: number, wrap: boolean): number {
 function reference(s: State, r: Rule): { spiked: number[]; counters: number[] } {
   const spiked: number[] = [];
   const c = [0, 0, 0, 0, 0, 0]; // updates, jumps, clips at vmax, clips at vmin, q out of range, u out of range
+  // v kept to [vmin, vmax], each clip counted
+  const clip = (v: number): number => {
+    if (v > r.hi) {
+      c[2]!++;
+      return r.hi;
+    }
+    if (v < r.lo) {
+      c[3]!++;
+      return r.lo;
+    }
+    return v;
+  };
   for (let i = 0; i < s.u.length; i++) {
     c[0]!++;
     let q = s.ring[i]!;
@@ -57,28 +69,14 @@ function reference(s: State, r: Rule): { spiked: number[]; counters: number[] } 
     // the ticks slept: v += u0 each, clipped at vmax (or vmin) from the first tick past it on
     for (let k = s.last[i]! + 1; k < r.t; k++) {
       if (k === s.last[i]! + 1) c[1]!++;
-      v += u0;
-      if (v > r.hi) {
-        v = r.hi;
-        c[2]!++;
-      } else if (v < r.lo) {
-        v = r.lo;
-        c[3]!++;
-      }
+      v = clip(v + u0);
     }
     let u = u0 + q;
     if (u >= r.uH || u < -r.uH) {
       c[5]!++;
       u = limit(u, r.uH, r.uWrap);
     }
-    v += u;
-    if (v > r.hi) {
-      v = r.hi;
-      c[2]!++;
-    } else if (v < r.lo) {
-      v = r.lo;
-      c[3]!++;
-    }
+    v = clip(v + u);
     if (r.ge ? v >= r.th : v > r.th) {
       spiked.push(i);
       v = 0;
