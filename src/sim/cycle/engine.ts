@@ -12,10 +12,11 @@
  *   input: at rest (u = 0, no bias, not refractory, and v = 0 or no v decay), or at a fixed point of the tick rule
  *   (an input-free tick left u, v and the counter unchanged, without a spike or clip; e.g. a max-pool neuron whose
  *   v decays fully while its input holds u).
- * - Dense ticks: at a tick where at least 1/DENSE_SHARE of a plain cuba population's neurons get input (a layer
- *   during its source's window), all of its neurons are stepped in one pass in order, without predicting their next
- *   spikes (WebAssembly SIMD two at a time: ./simd.ts denseCuba); the first sparse tick after predicts them all. The
- *   same rule on the same states, so the same results (tested against sparse-only runs); fewer per-neuron branches.
+ * - Dense ticks: at a tick where at least 1/DENSE_SHARE of a plain cuba or b1 population's neurons get input (a
+ *   layer during its source's window), all of its neurons are stepped in one pass in order, without predicting their
+ *   next spikes (WebAssembly SIMD two at a time: ./simd.ts denseCuba, and denseB1 for b1 neurons still integrating);
+ *   the first sparse tick after predicts them all. The same rule on the same states, so the same results (tested
+ *   against sparse-only runs); fewer per-neuron branches.
  * A population's spikes at a tick are routed together once its update passes are done (the latency is ≥ 1 tick),
  * projection by projection (./projections.ts: conv kernels, dense rows, CSR), into per-population delay rings (a
  * power of two ≥ latency + delay + 1 slots) that hold exact integer sums, so neither the order in which neurons are
@@ -39,7 +40,7 @@ import { compileSynapses } from "./synapses.js";
 import type { CompiledSynapses } from "./synapses.js";
 import { buildProjections, CONV, CSR, deliverConv, deliverCsr, deliverDense, type Projection } from "./projections.js";
 import type { CycleKernels } from "./simd.js";
-import { layoutCycleMemory } from "./simd-layout.js";
+import { layoutCycleMemory, type StateAddresses } from "./simd-layout.js";
 
 /** The target's arithmetic, as numbers the engine uses directly. */
 export interface CycleArithmetic {
@@ -72,7 +73,7 @@ export function arithmeticOf(t: Target): CycleArithmetic {
 }
 
 /**
- * A plain cuba population whose neurons with input at a tick are at least 1/DENSE_SHARE of it steps all of them
+ * A plain cuba or b1 population whose neurons with input at a tick are at least 1/DENSE_SHARE of it steps all of them
  * (runCycle): a pass in order costs less than the sparse update of most of them, with its prediction per neuron.
  */
 const DENSE_SHARE = 4;
@@ -120,11 +121,11 @@ class Compartments {
   readonly decayU: Int32Array;
   readonly decayV: Int32Array;
   readonly vth: Float64Array;
-  readonly vmin: Float64Array;
-  readonly vmax: Float64Array;
+  vmin: Float64Array;
+  vmax: Float64Array;
   readonly refractory: Int32Array;
   readonly bias: Float64Array;
-  readonly phase2Start: Int32Array;
+  phase2Start: Int32Array;
   readonly phase2End: Int32Array;
   readonly ramp: Float64Array;
   readonly uInit: Float64Array;
@@ -144,17 +145,19 @@ class Compartments {
   /** Scratch: neurons that spiked at the current tick, routed together once the population's passes are done. */
   spiked: Int32Array;
   nSpiked = 0;
-  /** Every neuron, in order: the list a dense tick steps in JS (plainCuba populations; see runCycle). */
+  /** Every neuron, in order: the list a dense tick steps in JS (plain cuba and b1 populations; see runCycle). */
   readonly all: Int32Array;
+  /** b1: neurons a dense tick in WebAssembly left to updateB1 (./simd.ts denseB1). */
+  slow = new Int32Array(0);
   /** Byte addresses of the state in the program's SIMD kernel memory (./simd-layout.ts), or null. */
-  stateAddr: { u: number; v: number; last: number; stamp: number; spiked: number } | null = null;
+  stateAddr: StateAddresses | null = null;
   /** A dense tick stepped every neuron without predicting its next spike: predictions are due before the next sparse tick. */
   stale = false;
   // state (after the update of tick last[i])
   u: Float64Array;
   v: Float64Array;
   readonly counter: Int32Array;
-  readonly latched: Uint8Array;
+  latched: Uint8Array;
   last: Int32Array;
   /** Tick of the neuron's pending calendar entry, −1 if none (older entries are stale). */
   readonly nextEvent: Int32Array;
@@ -268,7 +271,7 @@ class Compartments {
     this.head = new Int32Array(ticks + 1);
     this.due = new Int32Array(n + 1); // + 1: the calendar walk writes one entry past the last taken
     this.spiked = new Int32Array(n);
-    this.all = this.plainCuba ? Int32Array.from({ length: n }, (_, i) => i) : new Int32Array(0);
+    this.all = this.plainCuba || this.b1 ? Int32Array.from({ length: n }, (_, i) => i) : new Int32Array(0);
   }
 
   /** Allocates the delay ring once the longest incoming latency + delay is known (≥ that + 1 slots). */
@@ -392,7 +395,7 @@ export interface CycleProgram {
   clockNeuron: Int32Array;
   /** The SIMD delivery's kernels, whose memory holds the rings and the SIMD projections' operands; null: JS only. */
   kernels: CycleKernels | null;
-  /** Dense ticks for plain cuba populations (runCycle; false: every update sparse, the reference they are tested against). */
+  /** Dense ticks for plain cuba and b1 populations (runCycle; false: every update sparse, the reference they are tested against). */
   dense: boolean;
 }
 
@@ -401,7 +404,7 @@ export interface CycleCompileOptions {
   csrOnly?: boolean;
   /** Deliver conv and dense spikes with the WebAssembly SIMD kernels when available (default; ./simd-layout.ts). */
   simd?: boolean;
-  /** Step a plain cuba population's neurons all at once on ticks where most of them get input (default true). */
+  /** Step a plain cuba or b1 population's neurons all at once on ticks where many of them get input (default true). */
   dense?: boolean;
 }
 
@@ -1000,10 +1003,25 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
   };
 
   /**
+   * updateB1(c, c.all, …, false) with WebAssembly SIMD (./simd.ts denseB1) for the neurons still integrating without
+   * a limit hit, updateB1 for the others (their order is ascending, as in one pass: the same spikes in the same order).
+   */
+  const denseTickB1 = (c: Compartments, t: number, slotBase: number): void => {
+    const k = kernels!;
+    const at = c.stateAddr!;
+    const counters = denseCounters!;
+    counters.fill(0);
+    const nSlow = k.denseB1(c.ringAddr + slotBase * 8, at.u, at.v, at.vmin, at.vmax, at.last, at.stamp, at.phase2Start, at.latched, c.n, t, qHalf, uHalf, at.slow, k.denseStats);
+    stats.neuronUpdates += counters[0]!;
+    stats.jumps += counters[1]!;
+    updateB1(c, c.slow, 0, nSlow, t, slotBase, false);
+  };
+
+  /**
    * The hot path for two-phase b1 populations: `update` + `advance` + `predict` inlined over a list of neurons, with
    * rampClip and firstCrossing (./linear.ts) written out; spikes are routed after the population's passes.
    */
-  const updateB1 = (c: Compartments, list: Int32Array, start: number, end: number, tick: number, slotBase: number): void => {
+  const updateB1 = (c: Compartments, list: Int32Array, start: number, end: number, tick: number, slotBase: number, predictNext = true): void => {
     const { u, v, ring, last, stamp, latched, vth, vmin, vmax, phase2Start, phase2End, nextEvent, uniform, spiked } = c;
     const t = tick | 0; // int32 (see updatePlainCuba)
     const base = slotBase | 0;
@@ -1078,6 +1096,8 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
       if (spike) {
         nextEvent[i] = -1;
         spiked[nSpiked++] = i;
+      } else if (!predictNext) {
+        // a dense tick: planned after the dense ticks (runCycle)
       } else if (t < p2s - 1) {
         if (nextEvent[i] !== p2s && p2s < T) c.schedule(i, p2s);
       } else {
@@ -1182,9 +1202,10 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
         // order, without predicting next spikes); the first sparse tick after dense ones predicts them all first
         // (each from its state at t − 1, which every neuron has), so that the calendar holds what sparse ticks would
         // have put there. The same updates by the same rule, so the same results; fewer per-neuron branches.
-        const dense = prog.dense && c.plainCuba && count * DENSE_SHARE >= c.n;
+        const dense = prog.dense && (c.plainCuba || c.b1) && count * DENSE_SHARE >= c.n;
         if (c.stale && !dense) {
-          planAllPlainCuba(c, t - 1);
+          if (c.b1) for (let i = 0; i < c.n; i++) predict(c, i, t - 1);
+          else planAllPlainCuba(c, t - 1);
           c.stale = false;
         }
         // Linear neurons whose predicted spike (or b1 threshold crossing) falls now.
@@ -1202,7 +1223,10 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
           nextEvent[i] = pending - hit * (pending + 1);
         }
         if (dense) {
-          if (kernels !== null && c.stateAddr !== null) denseTick(c, t, base);
+          if (c.b1) {
+            if (kernels !== null && c.stateAddr !== null) denseTickB1(c, t, base);
+            else updateB1(c, c.all, 0, c.n, t, base, false);
+          } else if (kernels !== null && c.stateAddr !== null) denseTick(c, t, base);
           else updatePlainCuba(c, c.all, 0, c.n, t, base, false);
           c.stale = true;
         } else if (c.plainCuba) {

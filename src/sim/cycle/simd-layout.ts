@@ -22,15 +22,36 @@ export interface PlacedRing extends RingTarget {
   arrived: Int32Array;
   /** Byte address of arrived in the kernel memory, or −1. */
   arrivedAddr: number;
-  /** A plain cuba population: its state goes there too, for the dense tick (./simd.ts denseCuba). */
+  /** A plain cuba or b1 population: its state goes there too, for the dense tick (./simd.ts denseCuba, denseB1). */
   readonly plainCuba: boolean;
+  readonly b1: boolean;
   u: Float64Array;
   v: Float64Array;
   last: Int32Array;
   stamp: Int32Array;
   spiked: Int32Array;
-  /** Byte addresses of u, v, last, stamp and spiked in the kernel memory, or −1 (not placed). */
-  stateAddr: { u: number; v: number; last: number; stamp: number; spiked: number } | null;
+  /** b1: what denseB1 reads besides, and its list of neurons left to the engine. */
+  latched: Uint8Array;
+  phase2Start: Int32Array;
+  vmin: Float64Array;
+  vmax: Float64Array;
+  slow: Int32Array;
+  /** Byte addresses of the placed arrays in the kernel memory, or null (not placed). */
+  stateAddr: StateAddresses | null;
+}
+
+/** Byte addresses of a population's placed state (b1 fields −1 for plain cuba). */
+export interface StateAddresses {
+  u: number;
+  v: number;
+  last: number;
+  stamp: number;
+  spiked: number;
+  latched: number;
+  phase2Start: number;
+  vmin: number;
+  vmax: number;
+  slow: number;
 }
 
 const simdConv = (p: Projection): boolean => p.kind === CONV && p.unitColumns;
@@ -49,7 +70,8 @@ export function layoutCycleMemory(rings: PlacedRing[], projections: Projection[]
   let bytes = 64;
   // + 32 entries: the scan reads whole blocks of 32 past a ring's last neuron
   for (const r of rings) bytes += align16((r.ring.length + 32) * 8) + align16(r.blockFlag.length) + align16(r.arrived.length * 4);
-  for (const r of rings) if (r.plainCuba) bytes += 2 * align16(r.n * 8) + 3 * align16(r.n * 4);
+  for (const r of rings) if (r.plainCuba || r.b1) bytes += 2 * align16(r.n * 8) + 3 * align16(r.n * 4);
+  for (const r of rings) if (r.b1) bytes += 2 * align16(r.n * 8) + 2 * align16(r.n * 4) + align16(r.n);
   for (const p of conv) bytes += align16(p.kernel.length * 8) + align16(p.rowK.length * 8);
   for (const p of dense) bytes += align16(p.dense.length * 8);
   if (bytes > CYCLE_SIMD_MAX_BYTES) return null;
@@ -80,19 +102,32 @@ export function layoutCycleMemory(rings: PlacedRing[], projections: Projection[]
     r.blockFlag = flags;
     r.arrivedAddr = takeBytes(r.arrived.length * 4);
     r.arrived = new Int32Array(buffer, r.arrivedAddr, r.arrived.length);
-    if (!r.plainCuba) continue;
-    const place = <A extends Float64Array | Int32Array>(a: A, make: (addr: number) => A): [A, number] => {
+    if (!r.plainCuba && !r.b1) continue;
+    const place = <A extends Float64Array | Int32Array | Uint8Array>(a: A, make: (addr: number) => A): [A, number] => {
       const addr = takeBytes(a.byteLength);
       const view = make(addr);
-      view.set(a);
+      view.set(a as ArrayLike<number> & A);
       return [view, addr];
     };
-    const [u, uAddr] = place(r.u, (a) => new Float64Array(buffer, a, r.n));
-    const [v, vAddr] = place(r.v, (a) => new Float64Array(buffer, a, r.n));
-    const [last, lastAddr] = place(r.last, (a) => new Int32Array(buffer, a, r.n));
-    const [stamp, stampAddr] = place(r.stamp, (a) => new Int32Array(buffer, a, r.n));
-    const [spiked, spikedAddr] = place(r.spiked, (a) => new Int32Array(buffer, a, r.n));
-    Object.assign(r, { u, v, last, stamp, spiked, stateAddr: { u: uAddr, v: vAddr, last: lastAddr, stamp: stampAddr, spiked: spikedAddr } });
+    const f64 = (a: number) => new Float64Array(buffer, a, r.n);
+    const i32 = (a: number) => new Int32Array(buffer, a, r.n);
+    const [u, uAddr] = place(r.u, f64);
+    const [v, vAddr] = place(r.v, f64);
+    const [last, lastAddr] = place(r.last, i32);
+    const [stamp, stampAddr] = place(r.stamp, i32);
+    const [spiked, spikedAddr] = place(r.spiked, i32);
+    Object.assign(r, { u, v, last, stamp, spiked });
+    const at: StateAddresses = { u: uAddr, v: vAddr, last: lastAddr, stamp: stampAddr, spiked: spikedAddr, latched: -1, phase2Start: -1, vmin: -1, vmax: -1, slow: -1 };
+    if (r.b1) {
+      let latched: Uint8Array, phase2Start: Int32Array, vmin: Float64Array, vmax: Float64Array, slow: Int32Array;
+      [latched, at.latched] = place(r.latched, (a) => new Uint8Array(buffer, a, r.n));
+      [phase2Start, at.phase2Start] = place(r.phase2Start, i32);
+      [vmin, at.vmin] = place(r.vmin, f64);
+      [vmax, at.vmax] = place(r.vmax, f64);
+      [slow, at.slow] = place(new Int32Array(r.n), i32);
+      Object.assign(r, { latched, phase2Start, vmin, vmax, slow });
+    }
+    r.stateAddr = at;
   }
   for (const p of conv) {
     // kernel [ci][ky][kx][co] → [ci][ky][co][kw − 1 − kx]

@@ -2,7 +2,8 @@
  * WebAssembly SIMD (f64x2) kernels for the cycle engine's spike delivery (./projections.ts): a conv spike's
  * contributions and a dense row added into a delay ring; and its dense tick (denseCuba: a plain cuba population's
  * neurons stepped two at a time, the exact rule in scalar code for the pairs where a jump or tick clips, a register
- * limit is hit or a neuron fires). The same pattern as src/ann/kernels/simd.ts: the source is
+ * limit is hit or a neuron fires; denseB1: the same for two-phase b1 neurons while they integrate, the rest left to
+ * the engine). The same pattern as src/ann/kernels/simd.ts: the source is
  * the WAT text below, its binary encoding is embedded (WASM_BASE64, checked against WAT by
  * test/sim/cycle/simd.test.ts, which assembles it with wabt), and the JS delivery stays the fallback (no SIMD in the
  * runtime, or SPIKEC_SIMD=0).
@@ -254,6 +255,67 @@ export const WAT = String.raw`
     (f64.store (local.get $stats) (f64.add (f64.load (local.get $stats)) (f64.convert_i32_u (i32.shl (local.get $pairs) (i32.const 1)))))
     (f64.store offset=8 (local.get $stats) (f64.add (f64.load offset=8 (local.get $stats)) (f64.convert_i32_u (local.get $jumps))))
     (local.get $nSp))
+
+  ;; A dense tick of a two-phase b1 population of n neurons (engine.ts runCycle), the common case only: two neurons
+  ;; per step, both still integrating (t < phase2Start, not latched) with q, u and v inside their registers over the
+  ;; ticks slept (phase-1 ticks: v += u) and this one (u += q, v += u; no threshold in phase 1). A pair with anything
+  ;; else, and an odd last neuron, is listed at slow (untouched) for the engine's updateB1. Byte addresses: ring (the
+  ;; tick's slot), u, v, vmin, vmax (f64), last, stamp, p2s (i32), latched (u8), slow (i32); counters (f64) at stats:
+  ;; [0] updates, [1] jumps. Returns the slow count.
+  (func (export "denseB1") (param $ring i32) (param $u i32) (param $v i32) (param $vmin i32) (param $vmax i32) (param $last i32)
+        (param $stamp i32) (param $p2s i32) (param $latched i32) (param $n i32) (param $t i32) (param $qH f64) (param $uH f64)
+        (param $slow i32) (param $stats i32) (result i32)
+    (local $i i32) (local $i4 i32) (local $i8 i32) (local $pairs i32) (local $jumps i32) (local $nSlow i32) (local $tt i64)
+    (local $q v128) (local $u0 v128) (local $K v128) (local $un v128) (local $vk v128) (local $vn v128) (local $lo v128) (local $hi v128)
+    (local.set $tt (i64.or (i64.extend_i32_u (local.get $t)) (i64.shl (i64.extend_i32_u (local.get $t)) (i64.const 32))))
+    (block $done
+      (loop $step
+        (br_if $done (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+        (local.set $i4 (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $i8 (i32.shl (local.get $i) (i32.const 3)))
+        (local.set $q (v128.load (i32.add (local.get $ring) (local.get $i8))))
+        (local.set $u0 (v128.load (i32.add (local.get $u) (local.get $i8))))
+        (local.set $lo (v128.load (i32.add (local.get $vmin) (local.get $i8))))
+        (local.set $hi (v128.load (i32.add (local.get $vmax) (local.get $i8))))
+        (local.set $K (i32x4.sub (i32x4.splat (i32.sub (local.get $t) (i32.const 1)))
+          (v128.load64_zero (i32.add (local.get $last) (local.get $i4)))))
+        (local.set $un (f64x2.add (local.get $u0) (local.get $q)))
+        (local.set $vk (f64x2.add (v128.load (i32.add (local.get $v) (local.get $i8)))
+          (f64x2.mul (f64x2.convert_low_i32x4_s (local.get $K)) (local.get $u0))))
+        (local.set $vn (f64x2.add (local.get $vk) (local.get $un)))
+        (if (i32.or
+              (i32.or
+                (i32.load16_u (i32.add (local.get $latched) (local.get $i)))
+                (i32.or (i32.le_s (i32.load (i32.add (local.get $p2s) (local.get $i4))) (local.get $t))
+                        (i32.le_s (i32.load offset=4 (i32.add (local.get $p2s) (local.get $i4))) (local.get $t))))
+              (v128.any_true (v128.or
+                (v128.or
+                  (v128.or (f64x2.ge (local.get $q) (f64x2.splat (local.get $qH))) (f64x2.lt (local.get $q) (f64x2.splat (f64.neg (local.get $qH)))))
+                  (v128.or (f64x2.ge (local.get $un) (f64x2.splat (local.get $uH))) (f64x2.lt (local.get $un) (f64x2.splat (f64.neg (local.get $uH))))))
+                (v128.or
+                  (v128.or (f64x2.gt (local.get $vk) (local.get $hi)) (f64x2.lt (local.get $vk) (local.get $lo)))
+                  (v128.or (f64x2.gt (local.get $vn) (local.get $hi)) (f64x2.lt (local.get $vn) (local.get $lo)))))))
+          (then
+            (i32.store (i32.add (local.get $slow) (i32.shl (local.get $nSlow) (i32.const 2))) (local.get $i))
+            (i32.store offset=4 (i32.add (local.get $slow) (i32.shl (local.get $nSlow) (i32.const 2))) (i32.add (local.get $i) (i32.const 1)))
+            (local.set $nSlow (i32.add (local.get $nSlow) (i32.const 2))))
+          (else
+            (local.set $jumps (i32.add (local.get $jumps)
+              (i32.popcnt (i32.and (i32x4.bitmask (i32x4.gt_s (local.get $K) (i32x4.splat (i32.const 0)))) (i32.const 3)))))
+            (local.set $pairs (i32.add (local.get $pairs) (i32.const 1)))
+            (v128.store (i32.add (local.get $u) (local.get $i8)) (local.get $un))
+            (v128.store (i32.add (local.get $v) (local.get $i8)) (local.get $vn))
+            (v128.store (i32.add (local.get $ring) (local.get $i8)) (v128.const i64x2 0 0))
+            (i64.store (i32.add (local.get $last) (local.get $i4)) (local.get $tt))
+            (i64.store (i32.add (local.get $stamp) (local.get $i4)) (local.get $tt))))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $step)))
+    (if (i32.lt_u (local.get $i) (local.get $n)) (then
+      (i32.store (i32.add (local.get $slow) (i32.shl (local.get $nSlow) (i32.const 2))) (local.get $i))
+      (local.set $nSlow (i32.add (local.get $nSlow) (i32.const 1)))))
+    (f64.store (local.get $stats) (f64.add (f64.load (local.get $stats)) (f64.convert_i32_u (i32.shl (local.get $pairs) (i32.const 1)))))
+    (f64.store offset=8 (local.get $stats) (f64.add (f64.load offset=8 (local.get $stats)) (f64.convert_i32_u (local.get $jumps))))
+    (local.get $nSlow))
 )
 `;
 
@@ -267,7 +329,11 @@ export interface CycleKernels {
     lo: number, hi: number, th: number, ge: number, spiked: number, nSp: number, stats: number,
   ): number;
   memory: { buffer: ArrayBuffer };
-  /** Byte address of denseCuba's counters (6 f64), placed by ./simd-layout.ts; −1 until then. */
+  denseB1(
+    ring: number, u: number, v: number, vmin: number, vmax: number, last: number, stamp: number, p2s: number, latched: number, n: number, t: number,
+    qH: number, uH: number, slow: number, stats: number,
+  ): number;
+  /** Byte address of denseCuba's and denseB1's counters (6 f64), placed by ./simd-layout.ts; −1 until then. */
   denseStats: number;
 }
 
@@ -281,34 +347,40 @@ const wasm = (globalThis as unknown as {
 }).WebAssembly;
 
 /**
- * WAT assembled (wabt's wat2wasm with SIMD; 1836 bytes). test/sim/cycle/simd.test.ts assembles WAT again and fails with the new
+ * WAT assembled (wabt's wat2wasm with SIMD; 2338 bytes). test/sim/cycle/simd.test.ts assembles WAT again and fails with the new
  * encoding if the two differ: edit WAT, then paste the encoding the test prints here.
  */
 const WASM_BASE64 = [
-  "AGFzbQEAAAABOwVgC39/f39/f39/f39/AGAFf39/f38Bf2ADf39/AGASf39/f39/f3x8f398fHx/f39/AX9gA3x8fwF8Ag8BA2VudgZt",
-  "ZW1vcnkCAAEDBwYAAQIDBAMHIwQEY29udgAABHNjYW4AAQVkZW5zZQACCWRlbnNlQ3ViYQAFCqUNBqUCAQl/IAdBA3QhESAHQX5xQQN0",
-  "IRAgAiADQQN0aiELAkADQCACIAtPDQEgASACKAIAaiEMIAAgAigCBGohDSAEIQ4CQANAIA5FDQFBACEPAkADQCAPIBBPDQEgDSAPaiAN",
-  "IA9q/QAEACAMIA9q/QAEAP3wAf0LBAAgD0EQaiEPDAALCyAPIBFJBEAgDSAPaiANIA9qKwMAIAwgD2orAwCgOQMACyANIAVqIQ0gDCAG",
-  "aiEMIA5BAWshDgwACwsgAkEIaiECDAALCyAEIQ4CQANAIA5FDQEgCCAJQQV1aiESIAggCkEFdWohEwJAA0AgEiATSg0BIBJBAToAACAS",
-  "QQFqIRIMAAsLIAkgBUEDdmohCSAKIAVBA3ZqIQogDkEBayEODAALCwvVAQEGfwJAA0AgBSACTw0BIAEgBWotAAAEQCABIAVqQQA6AAAg",
-  "ACAFQQh0aiEGQQAhCEEAIQcCQANAIAdBIE8NASAIIAYgB0EDdGr9AAQA/QwAAAAAAAAAAAAAAAAAAAAA/Uj9xAEgB3RyIQggB0ECaiEH",
-  "DAALCyADIAVBBXRrIQkgCUEgSQRAIAhBASAJdEEBa3EhCAsCQANAIAhFDQEgBCAKQQJ0aiAFQQV0IAhoajYCACAKQQFqIQogCCAIQQFr",
-  "cSEIDAALCwsgBUEBaiEFDAALCyAKC2oBA38gAkEDdCEFIAJBfnFBA3QhBAJAA0AgAyAETw0BIAAgA2ogACADav0ABAAgASADav0ABAD9",
-  "8AH9CwQAIANBEGohAwwACwsgAyAFSQRAIAAgA2ogACADaisDACABIANqKwMAoDkDAAsL4QMCA38HfCAAQQJ0IRIgAEEDdCETIBEgESsD",
-  "AEQAAAAAAADwP6A5AwAgASATaisDACEVIAEgE2pEAAAAAAAAAAA5AwAgFSAHZiAVIAeaY3IEQCARIBErAyBEAAAAAAAA8D+gOQMgIBUg",
-  "ByAJEAQhFQsgAiATaisDACEWIAMgE2orAwAhFyAGQQFrIAQgEmooAgBrIRQgFEEASgRAIBEgESsDCEQAAAAAAADwP6A5AwggFLchGyAX",
-  "IBsgFqKgIRggGCAMZARAIBEgESsDECAbIAwgF6EgFqOcoaA5AxAgDCEXBSAYIAtjBEAgESARKwMYIBsgFyALoSAWmqOcoaA5AxggCyEX",
-  "BSAYIRcLCwsgFiAVoCEZIBkgCGYgGSAImmNyBEAgESARKwMoRAAAAAAAAPA/oDkDKCAZIAggChAEIRkLIBcgGaAhGiAaIAxkBEAgDCEa",
-  "IBEgESsDEEQAAAAAAADwP6A5AxAFIBogC2MEQCALIRogESARKwMYRAAAAAAAAPA/oDkDGAsLIBogDWYgGiANZCAOGwRAIA8gEEECdGog",
-  "ADYCACAQQQFqIRBEAAAAAAAAAAAhGgsgAiATaiAZOQMAIAMgE2ogGjkDACAEIBJqIAY2AgAgBSASaiAGNgIAIBALRwAgAgR8IAAgACAB",
-  "oEQAAAAAAAAAQCABoqOcRAAAAAAAAABAoiABoqEFIAGaIAFEAAAAAAAA8D+hIABEAAAAAAAAAABjGwsLjgQDBX8Bfgh7IAatIAatQiCG",
-  "hCEXAkADQCASQQJqIAVLDQEgEkECdCETIBJBA3QhFCAAIBRq/QAEACEYIAEgFGr9AAQAIRkgAiAUav0ABAAhGiAGQQFr/REgAyATav1d",
-  "AwD9sQEhGyAZIBj98AEhHCAaIBv9/gEgGf3yAf3wASEdIB0gHP3wASEeIBggB/0U/UwgGCAHmv0U/Un9UCAcIAj9FP1MIBwgCJr9FP1J",
-  "/VD9UCAdIAz9FP1KIB0gC/0U/Un9UCAeIAz9FP1KIB4gC/0U/Un9UCAeIA39FP1MIB4gDf0U/UpBACAOa6z9Ev1S/VD9UP1QIR8gH/1T",
-  "BEAgEiAAIAEgAiADIAQgBiAHIAggCSAKIAsgDCANIA4gDyAQIBEQAyEQIBJBAWogACABIAIgAyAEIAYgByAIIAkgCiALIAwgDSAOIA8g",
-  "ECAREAMhEAUgFiAbQQD9Ef07/aQBQQNxaWohFiAVQQFqIRUgASAUaiAc/QsEACACIBRqIB79CwQAIAAgFGr9DAAAAAAAAAAAAAAAAAAA",
-  "AAD9CwQAIAMgE2ogFzcDACAEIBNqIBc3AwALIBJBAmohEgwACwsgEiAFSQRAIBIgACABIAIgAyAEIAYgByAIIAkgCiALIAwgDSAOIA8g",
-  "ECAREAMhEAsgESARKwMAIBVBAXS4oDkDACARIBErAwggFrigOQMIIBAL",
+  "AGFzbQEAAAABTgZgC39/f39/f39/f39/AGAFf39/f38Bf2ADf39/AGASf39/f39/f3x8f398fHx/f39/AX9gA3x8fwF8YA9/f39/f39/",
+  "f39/f3x8f38BfwIPAQNlbnYGbWVtb3J5AgABAwgHAAECAwQDBQctBQRjb252AAAEc2NhbgABBWRlbnNlAAIJZGVuc2VDdWJhAAUHZGVu",
+  "c2VCMQAGCv0QB6UCAQl/IAdBA3QhESAHQX5xQQN0IRAgAiADQQN0aiELAkADQCACIAtPDQEgASACKAIAaiEMIAAgAigCBGohDSAEIQ4C",
+  "QANAIA5FDQFBACEPAkADQCAPIBBPDQEgDSAPaiANIA9q/QAEACAMIA9q/QAEAP3wAf0LBAAgD0EQaiEPDAALCyAPIBFJBEAgDSAPaiAN",
+  "IA9qKwMAIAwgD2orAwCgOQMACyANIAVqIQ0gDCAGaiEMIA5BAWshDgwACwsgAkEIaiECDAALCyAEIQ4CQANAIA5FDQEgCCAJQQV1aiES",
+  "IAggCkEFdWohEwJAA0AgEiATSg0BIBJBAToAACASQQFqIRIMAAsLIAkgBUEDdmohCSAKIAVBA3ZqIQogDkEBayEODAALCwvVAQEGfwJA",
+  "A0AgBSACTw0BIAEgBWotAAAEQCABIAVqQQA6AAAgACAFQQh0aiEGQQAhCEEAIQcCQANAIAdBIE8NASAIIAYgB0EDdGr9AAQA/QwAAAAA",
+  "AAAAAAAAAAAAAAAA/Uj9xAEgB3RyIQggB0ECaiEHDAALCyADIAVBBXRrIQkgCUEgSQRAIAhBASAJdEEBa3EhCAsCQANAIAhFDQEgBCAK",
+  "QQJ0aiAFQQV0IAhoajYCACAKQQFqIQogCCAIQQFrcSEIDAALCwsgBUEBaiEFDAALCyAKC2oBA38gAkEDdCEFIAJBfnFBA3QhBAJAA0Ag",
+  "AyAETw0BIAAgA2ogACADav0ABAAgASADav0ABAD98AH9CwQAIANBEGohAwwACwsgAyAFSQRAIAAgA2ogACADaisDACABIANqKwMAoDkD",
+  "AAsL4QMCA38HfCAAQQJ0IRIgAEEDdCETIBEgESsDAEQAAAAAAADwP6A5AwAgASATaisDACEVIAEgE2pEAAAAAAAAAAA5AwAgFSAHZiAV",
+  "IAeaY3IEQCARIBErAyBEAAAAAAAA8D+gOQMgIBUgByAJEAQhFQsgAiATaisDACEWIAMgE2orAwAhFyAGQQFrIAQgEmooAgBrIRQgFEEA",
+  "SgRAIBEgESsDCEQAAAAAAADwP6A5AwggFLchGyAXIBsgFqKgIRggGCAMZARAIBEgESsDECAbIAwgF6EgFqOcoaA5AxAgDCEXBSAYIAtj",
+  "BEAgESARKwMYIBsgFyALoSAWmqOcoaA5AxggCyEXBSAYIRcLCwsgFiAVoCEZIBkgCGYgGSAImmNyBEAgESARKwMoRAAAAAAAAPA/oDkD",
+  "KCAZIAggChAEIRkLIBcgGaAhGiAaIAxkBEAgDCEaIBEgESsDEEQAAAAAAADwP6A5AxAFIBogC2MEQCALIRogESARKwMYRAAAAAAAAPA/",
+  "oDkDGAsLIBogDWYgGiANZCAOGwRAIA8gEEECdGogADYCACAQQQFqIRBEAAAAAAAAAAAhGgsgAiATaiAZOQMAIAMgE2ogGjkDACAEIBJq",
+  "IAY2AgAgBSASaiAGNgIAIBALRwAgAgR8IAAgACABoEQAAAAAAAAAQCABoqOcRAAAAAAAAABAoiABoqEFIAGaIAFEAAAAAAAA8D+hIABE",
+  "AAAAAAAAAABjGwsLjgQDBX8Bfgh7IAatIAatQiCGhCEXAkADQCASQQJqIAVLDQEgEkECdCETIBJBA3QhFCAAIBRq/QAEACEYIAEgFGr9",
+  "AAQAIRkgAiAUav0ABAAhGiAGQQFr/REgAyATav1dAwD9sQEhGyAZIBj98AEhHCAaIBv9/gEgGf3yAf3wASEdIB0gHP3wASEeIBggB/0U",
+  "/UwgGCAHmv0U/Un9UCAcIAj9FP1MIBwgCJr9FP1J/VD9UCAdIAz9FP1KIB0gC/0U/Un9UCAeIAz9FP1KIB4gC/0U/Un9UCAeIA39FP1M",
+  "IB4gDf0U/UpBACAOa6z9Ev1S/VD9UP1QIR8gH/1TBEAgEiAAIAEgAiADIAQgBiAHIAggCSAKIAsgDCANIA4gDyAQIBEQAyEQIBJBAWog",
+  "ACABIAIgAyAEIAYgByAIIAkgCiALIAwgDSAOIA8gECAREAMhEAUgFiAbQQD9Ef07/aQBQQNxaWohFiAVQQFqIRUgASAUaiAc/QsEACAC",
+  "IBRqIB79CwQAIAAgFGr9DAAAAAAAAAAAAAAAAAAAAAD9CwQAIAMgE2ogFzcDACAEIBNqIBc3AwALIBJBAmohEgwACwsgEiAFSQRAIBIg",
+  "ACABIAIgAyAEIAYgByAIIAkgCiALIAwgDSAOIA8gECAREAMhEAsgESARKwMAIBVBAXS4oDkDACARIBErAwggFrigOQMIIBAL1gMDBn8B",
+  "fgh7IAqtIAqtQiCGhCEVAkADQCAPQQJqIAlLDQEgD0ECdCEQIA9BA3QhESAAIBFq/QAEACEWIAEgEWr9AAQAIRcgAyARav0ABAAhHCAE",
+  "IBFq/QAEACEdIApBAWv9ESAFIBBq/V0DAP2xASEYIBcgFv3wASEZIAIgEWr9AAQAIBj9/gEgF/3yAf3wASEaIBogGf3wASEbIAggD2ov",
+  "AQAgByAQaigCACAKTCAHIBBqKAIEIApMcnIgFiAL/RT9TCAWIAua/RT9Sf1QIBkgDP0U/UwgGSAMmv0U/Un9UP1QIBogHf1KIBogHP1J",
+  "/VAgGyAd/UogGyAc/Un9UP1Q/VD9U3IEQCANIBRBAnRqIA82AgAgDSAUQQJ0aiAPQQFqNgIEIBRBAmohFAUgEyAYQQD9Ef07/aQBQQNx",
+  "aWohEyASQQFqIRIgASARaiAZ/QsEACACIBFqIBv9CwQAIAAgEWr9DAAAAAAAAAAAAAAAAAAAAAD9CwQAIAUgEGogFTcDACAGIBBqIBU3",
+  "AwALIA9BAmohDwwACwsgDyAJSQRAIA0gFEECdGogDzYCACAUQQFqIRQLIA4gDisDACASQQF0uKA5AwAgDiAOKwMIIBO4oDkDCCAUCw==",
 ].join("");
 
 /** The binary encoding of WAT, as compiled (for the test that checks it against WAT). */
@@ -340,6 +412,6 @@ export const CYCLE_SIMD_MAX_BYTES = 1 << 30;
 export function instantiateCycleKernels(bytes: number): CycleKernels {
   if (!module) throw new Error("cycle SIMD kernels unavailable");
   const memory = new wasm.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
-  const { conv, dense, scan, denseCuba } = new wasm.Instance(module, { env: { memory } }).exports as unknown as Omit<CycleKernels, "memory" | "denseStats">;
-  return { conv, dense, scan, denseCuba, memory, denseStats: -1 };
+  const { conv, dense, scan, denseCuba, denseB1 } = new wasm.Instance(module, { env: { memory } }).exports as unknown as Omit<CycleKernels, "memory" | "denseStats">;
+  return { conv, dense, scan, denseCuba, denseB1, memory, denseStats: -1 };
 }

@@ -1,9 +1,10 @@
 /**
  * Dense ticks of plain cuba populations (src/sim/cycle/engine.ts runCycle; WebAssembly SIMD: src/sim/cycle/simd.ts
  * denseCuba). The kernel against the tick rule written out here, on random states that hit every branch: jumps that
- * clip at either end, q and u out of their registers (wrapped and saturated), clips, spikes with > and ≥, odd counts.
- * And whole runs of lenet5_fmnist on loihi2 with dense ticks, SIMD and JS, equal sparse-only runs bit for bit (logits,
- * spikes, register events, synaptic events).
+ * clip at either end, q and u out of their registers (wrapped and saturated), clips, spikes with > and ≥, odd counts;
+ * denseB1 (two-phase b1) steps exactly the neurons still integrating without a limit hit and leaves the others to the
+ * engine untouched. And whole runs of lenet5_fmnist on loihi2 (alpha at 16 and 64 ticks, b1) with dense ticks, SIMD
+ * and JS, equal sparse-only runs bit for bit (logits, spikes, register events, synaptic events).
  */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
@@ -155,12 +156,76 @@ describe("dense ticks", () => {
     expect(hits.fast).toBeGreaterThan(20);
   });
 
+  it("denseB1 steps the integrating b1 neurons by the rule and lists the others, untouched", () => {
+    const k = instantiateCycleKernels(1 << 16);
+    const B = k.memory.buffer;
+    const at = { ring: 0, u: 1024, v: 2048, vmin: 3072, vmax: 4096, last: 5120, stamp: 5632, p2s: 6144, latched: 6656, slow: 7168, stats: 7680 };
+    let seen = { fast: 0, slow: 0 };
+    fc.assert(
+      fc.property(caseArb, (c) => {
+        let x = c.seed;
+        const rnd = (m: number) => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) % (2 * m + 1)) - m;
+        const [qm, um, vm] = c.calm ? [5, 5, 20] : [c.qH === Infinity ? 200 : 2 * c.qH, Math.min(c.uH - 1, 60), 300];
+        const n = c.n;
+        const s = {
+          ring: Float64Array.from({ length: n }, () => (rnd(3) === 0 ? 0 : rnd(qm))),
+          u: Float64Array.from({ length: n }, () => rnd(um)),
+          v: Float64Array.from({ length: n }, () => Math.max(c.lo, Math.min(c.hi, rnd(vm)))),
+          vmin: Float64Array.from({ length: n }, () => c.lo),
+          vmax: Float64Array.from({ length: n }, () => c.hi),
+          last: Int32Array.from({ length: n }, () => c.t - 1 - Math.max(0, rnd(4))),
+          stamp: Int32Array.from({ length: n }, () => -1),
+          p2s: Int32Array.from({ length: n }, () => c.t + (c.calm ? 1 + Math.abs(rnd(3)) : rnd(3))),
+          latched: Uint8Array.from({ length: n }, () => (!c.calm && rnd(4) === 4 ? 1 : 0)),
+        };
+        const view = {
+          ring: new Float64Array(B, at.ring, n), u: new Float64Array(B, at.u, n), v: new Float64Array(B, at.v, n), vmin: new Float64Array(B, at.vmin, n),
+          vmax: new Float64Array(B, at.vmax, n), last: new Int32Array(B, at.last, n), stamp: new Int32Array(B, at.stamp, n), p2s: new Int32Array(B, at.p2s, n),
+          latched: new Uint8Array(B, at.latched, n),
+        };
+        for (const key of Object.keys(view) as (keyof typeof view)[]) view[key].set(s[key]);
+        const stats = new Float64Array(B, at.stats, 6).fill(0);
+        const nSlow = k.denseB1(at.ring, at.u, at.v, at.vmin, at.vmax, at.last, at.stamp, at.p2s, at.latched, n, c.t, c.qH, c.uH, at.slow, at.stats);
+        const slow = new Set(new Int32Array(B, at.slow, nSlow));
+        let updates = 0;
+        let jumps = 0;
+        for (let i = 0; i < n; i++) {
+          if (slow.has(i)) {
+            // left to the engine: untouched
+            expect([view.ring[i], view.u[i], view.v[i], view.last[i], view.stamp[i]]).toEqual([s.ring[i], s.u[i], s.v[i], s.last[i], s.stamp[i]]);
+            seen.slow++;
+            continue;
+          }
+          // integrating: the ticks slept add u, this one adds u + q; nothing clipped, no register limit hit
+          const K = c.t - 1 - s.last[i]!;
+          const u = s.u[i]! + s.ring[i]!;
+          const v = s.v[i]! + K * s.u[i]! + u;
+          expect(s.latched[i]).toBe(0);
+          expect(s.p2s[i]!).toBeGreaterThan(c.t);
+          expect(v >= c.lo && v <= c.hi && s.v[i]! + K * s.u[i]! <= c.hi && s.v[i]! + K * s.u[i]! >= c.lo).toBe(true);
+          expect(Math.abs(s.ring[i]!) < c.qH || s.ring[i] === -c.qH).toBe(true);
+          expect([view.ring[i], view.u[i], view.v[i], view.last[i], view.stamp[i]]).toEqual([0, u, v, c.t, c.t]);
+          updates++;
+          jumps += +(K > 0);
+          seen.fast++;
+        }
+        // pairs: a pair is either both fast or both slow, and an odd last neuron is slow
+        for (let i = 0; i + 1 < n; i += 2) expect(slow.has(i)).toBe(slow.has(i + 1));
+        if (n % 2 === 1) expect(slow.has(n - 1)).toBe(true);
+        expect(Array.from(stats.subarray(0, 2))).toEqual([updates, jumps]);
+      }),
+      { numRuns: 300, seed: 1407 },
+    );
+    expect(seen.fast).toBeGreaterThan(500);
+    expect(seen.slow).toBeGreaterThan(500);
+  });
+
   it("lenet5_fmnist on loihi2: runs with dense ticks (SIMD and JS) equal sparse-only runs on 40 test images", () => {
     const loihi2 = loadTarget("loihi2");
-    const compiled = compile("test/fixtures/lenet5_fmnist.onnx", "test/fixtures/fmnist_calib_x.npy", { model: "alpha" });
     const { array } = loadSamples("test/fixtures/fmnist_test_x.npy", [1, 28, 28]);
     const x = array.data.subarray(0, 40 * 784);
-    for (const ticks of [16, 64]) {
+    for (const [model, ticks] of [["alpha", 16], ["alpha", 64], ["b1", 16]] as const) {
+      const compiled = compile("test/fixtures/lenet5_fmnist.onnx", "test/fixtures/fmnist_calib_x.npy", { model });
       const { hw } = lowerToHw(compiled.net, loihi2, ticks);
       const sparse = simulateCycleBatch(compileCycle(hw, loihi2, { dense: false }), x, 40);
       for (const simd of [true, false]) {
@@ -170,7 +235,7 @@ describe("dense ticks", () => {
         expect(dense.overflow).toEqual(sparse.overflow);
         expect(dense.stats.synapticEvents).toBe(sparse.stats.synapticEvents);
         // dense ticks ran: they step neurons without input too
-        expect(dense.stats.neuronUpdates).toBeGreaterThan(sparse.stats.neuronUpdates);
+        expect({ model, ticks, more: dense.stats.neuronUpdates > sparse.stats.neuronUpdates }).toEqual({ model, ticks, more: true });
       }
     }
   }, 180_000);
