@@ -982,7 +982,7 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
     c.nSpiked = nSpiked; // routed once the population's passes at t are done (runCycle)
   };
 
-  // denseCuba's counters (a view made once: the kernels' memory never grows)
+  // the dense ticks' counters (a view made once: the kernels' memory never grows)
   const denseCounters = kernels !== null && kernels.denseStats >= 0 ? new Float64Array(kernels.memory.buffer, kernels.denseStats, 6) : null;
   /** updatePlainCuba(c, c.all, …, false) in WebAssembly SIMD (./simd.ts denseCuba): the same rule, counters and spikes. */
   const denseTick = (c: Compartments, t: number, slotBase: number): void => {
@@ -1198,7 +1198,7 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
             }
           }
         }
-        // A plain cuba population with input for most of its neurons steps them all (a dense tick: one pass in
+        // A plain cuba or b1 population with input for many of its neurons steps them all (a dense tick: one pass in
         // order, without predicting next spikes); the first sparse tick after dense ones predicts them all first
         // (each from its state at t − 1, which every neuron has), so that the calendar holds what sparse ticks would
         // have put there. The same updates by the same rule, so the same results; fewer per-neuron branches.

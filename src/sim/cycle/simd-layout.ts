@@ -4,7 +4,8 @@
  * copying. The rings become Float64Array views of that memory (the engine reads and clears them as before); the
  * memory is sized before any view is made, so no grow detaches one.
  * Each ring's block flags and list of neurons with input go there too (the engine's scan for input, ./simd.ts scan),
- * and a plain cuba population's state (u, v, last, stamp, spiked: the dense tick, ./simd.ts denseCuba).
+ * and a plain cuba or b1 population's state (u, v, last, stamp, spiked; for b1 also latched, phase2Start, vmin, vmax
+ * and the list of neurons left to the engine: the dense tick, ./simd.ts denseCuba and denseB1).
  * SIMD forms: conv projections with column stride and dilation 1 (a source column's taps hit a contiguous run of
  * output columns), and dense rows of at least DENSE_SIMD_MIN targets (shorter rows cost less in JS than the call).
  */
@@ -66,7 +67,7 @@ export function layoutCycleMemory(rings: PlacedRing[], projections: Projection[]
   const conv = projections.filter(simdConv);
   const dense = projections.filter(simdDense);
   if (conv.length + dense.length === 0) return null;
-  // denseCuba's counters, then per ring
+  // the dense ticks' counters, then per ring
   let bytes = 64;
   // + 32 entries: the scan reads whole blocks of 32 past a ring's last neuron
   for (const r of rings) bytes += align16((r.ring.length + 32) * 8) + align16(r.blockFlag.length) + align16(r.arrived.length * 4);
