@@ -14,7 +14,7 @@
  *   v decays fully while its input holds u).
  * - Dense ticks: at a tick where at least 1/DENSE_SHARE of a plain cuba or b1 population's neurons get input (a
  *   layer during its source's window), all of its neurons are stepped in one pass in order, without predicting their
- *   next spikes (WebAssembly SIMD two at a time: ./simd.ts denseCuba, and denseB1 for b1 neurons still integrating);
+ *   next spikes (WebAssembly SIMD two at a time in the common case: ./simd.ts denseTick; JS for the rest);
  *   the first sparse tick after predicts them all. The same rule on the same states, so the same results (tested
  *   against sparse-only runs); fewer per-neuron branches.
  * A population's spikes at a tick are routed together once its update passes are done (the latency is ≥ 1 tick),
@@ -143,11 +143,11 @@ class Compartments {
   /** Scratch: neurons whose calendar entry falls at the current tick. */
   readonly due: Int32Array;
   /** Scratch: neurons that spiked at the current tick, routed together once the population's passes are done. */
-  spiked: Int32Array;
+  readonly spiked: Int32Array;
   nSpiked = 0;
   /** Every neuron, in order: the list a dense tick steps in JS (plain cuba and b1 populations; see runCycle). */
   readonly all: Int32Array;
-  /** b1: neurons a dense tick in WebAssembly left to updateB1 (./simd.ts denseB1). */
+  /** Neurons a dense tick in WebAssembly left to the JS pass (./simd.ts denseTick). */
   slow = new Int32Array(0);
   /** Byte addresses of the state in the program's SIMD kernel memory (./simd-layout.ts), or null. */
   stateAddr: StateAddresses | null = null;
@@ -983,38 +983,26 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
   };
 
   // the dense ticks' counters (a view made once: the kernels' memory never grows)
-  const denseCounters = kernels !== null && kernels.denseStats >= 0 ? new Float64Array(kernels.memory.buffer, kernels.denseStats, 6) : null;
-  /** updatePlainCuba(c, c.all, …, false) in WebAssembly SIMD (./simd.ts denseCuba): the same rule, counters and spikes. */
-  const denseTick = (c: Compartments, t: number, slotBase: number): void => {
+  const denseCounters = kernels !== null && kernels.denseStats >= 0 ? new Float64Array(kernels.memory.buffer, kernels.denseStats, 2) : null;
+  /**
+   * A dense tick with WebAssembly SIMD (./simd.ts denseTick): the pairs of neurons in the common case there, the others
+   * (listed ascending) by the JS pass, so the same updates, counters and spikes in the same order as updatePlainCuba /
+   * updateB1 over c.all without predictions. A b1 neuron fires only after integrating (th = +∞ while it does).
+   */
+  const denseTickSimd = (c: Compartments, t: number, slotBase: number): void => {
     const k = kernels!;
     const at = c.stateAddr!;
     const counters = denseCounters!;
     counters.fill(0);
-    c.nSpiked = k.denseCuba(
-      c.ringAddr + slotBase * 8, at.u, at.v, at.last, at.stamp, c.n, t, qHalf, uHalf, arith.qWrap ? 1 : 0, arith.uWrap ? 1 : 0,
-      c.vmin0, c.vmax0, c.vth0, compareGe ? 1 : 0, at.spiked, c.nSpiked, k.denseStats,
+    const th = c.b1 ? Infinity : c.vth0;
+    const nSlow = k.denseTick(
+      c.ringAddr + slotBase * 8, at.u, at.v, at.vmin, at.vmax, at.last, at.stamp, at.phase2Start, at.latched, c.n, t, qHalf, uHalf, th,
+      compareGe ? 1 : 0, at.slow, k.denseStats,
     );
     stats.neuronUpdates += counters[0]!;
     stats.jumps += counters[1]!;
-    overflow.vmax += counters[2]!;
-    overflow.vmin += counters[3]!;
-    overflow.q += counters[4]!;
-    overflow.u += counters[5]!;
-  };
-
-  /**
-   * updateB1(c, c.all, …, false) with WebAssembly SIMD (./simd.ts denseB1) for the neurons still integrating without
-   * a limit hit, updateB1 for the others (their order is ascending, as in one pass: the same spikes in the same order).
-   */
-  const denseTickB1 = (c: Compartments, t: number, slotBase: number): void => {
-    const k = kernels!;
-    const at = c.stateAddr!;
-    const counters = denseCounters!;
-    counters.fill(0);
-    const nSlow = k.denseB1(c.ringAddr + slotBase * 8, at.u, at.v, at.vmin, at.vmax, at.last, at.stamp, at.phase2Start, at.latched, c.n, t, qHalf, uHalf, at.slow, k.denseStats);
-    stats.neuronUpdates += counters[0]!;
-    stats.jumps += counters[1]!;
-    updateB1(c, c.slow, 0, nSlow, t, slotBase, false);
+    if (c.b1) updateB1(c, c.slow, 0, nSlow, t, slotBase, false);
+    else updatePlainCuba(c, c.slow, 0, nSlow, t, slotBase, false);
   };
 
   /**
@@ -1223,10 +1211,8 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
           nextEvent[i] = pending - hit * (pending + 1);
         }
         if (dense) {
-          if (c.b1) {
-            if (kernels !== null && c.stateAddr !== null) denseTickB1(c, t, base);
-            else updateB1(c, c.all, 0, c.n, t, base, false);
-          } else if (kernels !== null && c.stateAddr !== null) denseTick(c, t, base);
+          if (kernels !== null && c.stateAddr !== null) denseTickSimd(c, t, base);
+          else if (c.b1) updateB1(c, c.all, 0, c.n, t, base, false);
           else updatePlainCuba(c, c.all, 0, c.n, t, base, false);
           c.stale = true;
         } else if (c.plainCuba) {

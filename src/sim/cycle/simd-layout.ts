@@ -4,8 +4,8 @@
  * copying. The rings become Float64Array views of that memory (the engine reads and clears them as before); the
  * memory is sized before any view is made, so no grow detaches one.
  * Each ring's block flags and list of neurons with input go there too (the engine's scan for input, ./simd.ts scan),
- * and a plain cuba or b1 population's state (u, v, last, stamp, spiked; for b1 also latched, phase2Start, vmin, vmax
- * and the list of neurons left to the engine: the dense tick, ./simd.ts denseCuba and denseB1).
+ * and a plain cuba or b1 population's state (u, v, last, stamp, vmin, vmax and the list of neurons left to the
+ * engine; for b1 also latched and phase2Start: the dense tick, ./simd.ts denseTick).
  * SIMD forms: conv projections with column stride and dilation 1 (a source column's taps hit a contiguous run of
  * output columns), and dense rows of at least DENSE_SIMD_MIN targets (shorter rows cost less in JS than the call).
  */
@@ -23,36 +23,34 @@ export interface PlacedRing extends RingTarget {
   arrived: Int32Array;
   /** Byte address of arrived in the kernel memory, or −1. */
   arrivedAddr: number;
-  /** A plain cuba or b1 population: its state goes there too, for the dense tick (./simd.ts denseCuba, denseB1). */
+  /** A plain cuba or b1 population: its state goes there too, for the dense tick (./simd.ts denseTick). */
   readonly plainCuba: boolean;
   readonly b1: boolean;
   u: Float64Array;
   v: Float64Array;
   last: Int32Array;
   stamp: Int32Array;
-  spiked: Int32Array;
-  /** b1: what denseB1 reads besides, and its list of neurons left to the engine. */
-  latched: Uint8Array;
-  phase2Start: Int32Array;
+  /** The dense tick's list of neurons left to the engine; the clip range; for b1, what it reads besides. */
+  slow: Int32Array;
   vmin: Float64Array;
   vmax: Float64Array;
-  slow: Int32Array;
+  latched: Uint8Array;
+  phase2Start: Int32Array;
   /** Byte addresses of the placed arrays in the kernel memory, or null (not placed). */
   stateAddr: StateAddresses | null;
 }
 
-/** Byte addresses of a population's placed state (b1 fields −1 for plain cuba). */
+/** Byte addresses of a population's placed state (latched and phase2Start −1 for plain cuba: ./simd.ts denseTick). */
 export interface StateAddresses {
   u: number;
   v: number;
   last: number;
   stamp: number;
-  spiked: number;
+  slow: number;
   latched: number;
   phase2Start: number;
   vmin: number;
   vmax: number;
-  slow: number;
 }
 
 const simdConv = (p: Projection): boolean => p.kind === CONV && p.unitColumns;
@@ -71,8 +69,8 @@ export function layoutCycleMemory(rings: PlacedRing[], projections: Projection[]
   let bytes = 64;
   // + 32 entries: the scan reads whole blocks of 32 past a ring's last neuron
   for (const r of rings) bytes += align16((r.ring.length + 32) * 8) + align16(r.blockFlag.length) + align16(r.arrived.length * 4);
-  for (const r of rings) if (r.plainCuba || r.b1) bytes += 2 * align16(r.n * 8) + 3 * align16(r.n * 4);
-  for (const r of rings) if (r.b1) bytes += 2 * align16(r.n * 8) + 2 * align16(r.n * 4) + align16(r.n);
+  for (const r of rings) if (r.plainCuba || r.b1) bytes += 4 * align16(r.n * 8) + 3 * align16(r.n * 4);
+  for (const r of rings) if (r.b1) bytes += align16(r.n * 4) + align16(r.n);
   for (const p of conv) bytes += align16(p.kernel.length * 8) + align16(p.rowK.length * 8);
   for (const p of dense) bytes += align16(p.dense.length * 8);
   if (bytes > CYCLE_SIMD_MAX_BYTES) return null;
@@ -116,17 +114,16 @@ export function layoutCycleMemory(rings: PlacedRing[], projections: Projection[]
     const [v, vAddr] = place(r.v, f64);
     const [last, lastAddr] = place(r.last, i32);
     const [stamp, stampAddr] = place(r.stamp, i32);
-    const [spiked, spikedAddr] = place(r.spiked, i32);
-    Object.assign(r, { u, v, last, stamp, spiked });
-    const at: StateAddresses = { u: uAddr, v: vAddr, last: lastAddr, stamp: stampAddr, spiked: spikedAddr, latched: -1, phase2Start: -1, vmin: -1, vmax: -1, slow: -1 };
+    const [slow, slowAddr] = place(new Int32Array(r.n), i32);
+    const [vmin, vminAddr] = place(r.vmin, f64);
+    const [vmax, vmaxAddr] = place(r.vmax, f64);
+    Object.assign(r, { u, v, last, stamp, slow, vmin, vmax });
+    const at: StateAddresses = { u: uAddr, v: vAddr, last: lastAddr, stamp: stampAddr, slow: slowAddr, vmin: vminAddr, vmax: vmaxAddr, latched: -1, phase2Start: -1 };
     if (r.b1) {
-      let latched: Uint8Array, phase2Start: Int32Array, vmin: Float64Array, vmax: Float64Array, slow: Int32Array;
+      let latched: Uint8Array, phase2Start: Int32Array;
       [latched, at.latched] = place(r.latched, (a) => new Uint8Array(buffer, a, r.n));
       [phase2Start, at.phase2Start] = place(r.phase2Start, i32);
-      [vmin, at.vmin] = place(r.vmin, f64);
-      [vmax, at.vmax] = place(r.vmax, f64);
-      [slow, at.slow] = place(new Int32Array(r.n), i32);
-      Object.assign(r, { latched, phase2Start, vmin, vmax, slow });
+      Object.assign(r, { latched, phase2Start });
     }
     r.stateAddr = at;
   }

@@ -1,9 +1,9 @@
 /**
  * WebAssembly SIMD (f64x2) kernels for the cycle engine's spike delivery (./projections.ts): a conv spike's
- * contributions and a dense row added into a delay ring; and its dense tick (denseCuba: a plain cuba population's
- * neurons stepped two at a time, the exact rule in scalar code for the pairs where a jump or tick clips, a register
- * limit is hit or a neuron fires; denseB1: the same for two-phase b1 neurons while they integrate, the rest left to
- * the engine). The same pattern as src/ann/kernels/simd.ts: the source is
+ * contributions and a dense row added into a delay ring; and its dense tick (denseTick: a plain cuba or b1
+ * population's neurons stepped two at a time in the common case — nothing clips, no register limit is hit, no spike,
+ * b1 still integrating — and the other pairs listed for the engine's JS pass, the one implementation of the tick
+ * rule). The same pattern as src/ann/kernels/simd.ts: the source is
  * the WAT text below, its binary encoding is embedded (WASM_BASE64, checked against WAT by
  * test/sim/cycle/simd.test.ts, which assembles it with wabt), and the JS delivery stays the fallback (no SIMD in the
  * runtime, or SPIKEC_SIMD=0).
@@ -129,142 +129,16 @@ export const WAT = String.raw`
       (f64.store (i32.add (local.get $ring) (local.get $i))
         (f64.add (f64.load (i32.add (local.get $ring) (local.get $i))) (f64.load (i32.add (local.get $row) (local.get $i))))))))
 
-  ;; One neuron of a dense tick (denseCuba, for the pairs its vector test sends here): engine.ts updatePlainCuba's
-  ;; exact tick rule without the prediction, the same float64 operations in the same order. Counters (f64) at stats:
-  ;; [0] updates, [1] jumps, [2] clips at vmax, [3] clips at vmin, [4] q out of range, [5] u out of range. Returns
-  ;; the spike count after appending i to spiked if it fires.
-  (func $denseOne (param $i i32) (param $ring i32) (param $u i32) (param $v i32) (param $last i32) (param $stamp i32)
-        (param $t i32) (param $qH f64) (param $uH f64) (param $qWrap i32) (param $uWrap i32) (param $lo f64) (param $hi f64)
-        (param $th f64) (param $ge i32) (param $spiked i32) (param $nSp i32) (param $stats i32) (result i32)
-    (local $i4 i32) (local $i8 i32) (local $K i32) (local $q f64) (local $u0 f64) (local $vi f64) (local $vk f64)
-    (local $un f64) (local $vn f64) (local $kf f64)
-    (local.set $i4 (i32.shl (local.get $i) (i32.const 2)))
-    (local.set $i8 (i32.shl (local.get $i) (i32.const 3)))
-    (f64.store (local.get $stats) (f64.add (f64.load (local.get $stats)) (f64.const 1)))
-    (local.set $q (f64.load (i32.add (local.get $ring) (local.get $i8))))
-    (f64.store (i32.add (local.get $ring) (local.get $i8)) (f64.const 0))
-    (if (i32.or (f64.ge (local.get $q) (local.get $qH)) (f64.lt (local.get $q) (f64.neg (local.get $qH)))) (then
-      (f64.store offset=32 (local.get $stats) (f64.add (f64.load offset=32 (local.get $stats)) (f64.const 1)))
-      (local.set $q (call $limit (local.get $q) (local.get $qH) (local.get $qWrap)))))
-    (local.set $u0 (f64.load (i32.add (local.get $u) (local.get $i8))))
-    (local.set $vi (f64.load (i32.add (local.get $v) (local.get $i8))))
-    (local.set $K (i32.sub (i32.sub (local.get $t) (i32.const 1)) (i32.load (i32.add (local.get $last) (local.get $i4)))))
-    (if (i32.gt_s (local.get $K) (i32.const 0)) (then
-      (f64.store offset=8 (local.get $stats) (f64.add (f64.load offset=8 (local.get $stats)) (f64.const 1)))
-      (local.set $kf (f64.convert_i32_s (local.get $K)))
-      (local.set $vk (f64.add (local.get $vi) (f64.mul (local.get $kf) (local.get $u0))))
-      (if (f64.gt (local.get $vk) (local.get $hi))
-        (then
-          (f64.store offset=16 (local.get $stats) (f64.add (f64.load offset=16 (local.get $stats))
-            (f64.sub (local.get $kf) (f64.floor (f64.div (f64.sub (local.get $hi) (local.get $vi)) (local.get $u0))))))
-          (local.set $vi (local.get $hi)))
-        (else
-          (if (f64.lt (local.get $vk) (local.get $lo))
-            (then
-              (f64.store offset=24 (local.get $stats) (f64.add (f64.load offset=24 (local.get $stats))
-                (f64.sub (local.get $kf) (f64.floor (f64.div (f64.sub (local.get $vi) (local.get $lo)) (f64.neg (local.get $u0)))))))
-              (local.set $vi (local.get $lo)))
-            (else (local.set $vi (local.get $vk))))))))
-    (local.set $un (f64.add (local.get $u0) (local.get $q)))
-    (if (i32.or (f64.ge (local.get $un) (local.get $uH)) (f64.lt (local.get $un) (f64.neg (local.get $uH)))) (then
-      (f64.store offset=40 (local.get $stats) (f64.add (f64.load offset=40 (local.get $stats)) (f64.const 1)))
-      (local.set $un (call $limit (local.get $un) (local.get $uH) (local.get $uWrap)))))
-    (local.set $vn (f64.add (local.get $vi) (local.get $un)))
-    (if (f64.gt (local.get $vn) (local.get $hi))
-      (then
-        (local.set $vn (local.get $hi))
-        (f64.store offset=16 (local.get $stats) (f64.add (f64.load offset=16 (local.get $stats)) (f64.const 1))))
-      (else
-        (if (f64.lt (local.get $vn) (local.get $lo)) (then
-          (local.set $vn (local.get $lo))
-          (f64.store offset=24 (local.get $stats) (f64.add (f64.load offset=24 (local.get $stats)) (f64.const 1)))))))
-    (if (select (f64.ge (local.get $vn) (local.get $th)) (f64.gt (local.get $vn) (local.get $th)) (local.get $ge)) (then
-      (i32.store (i32.add (local.get $spiked) (i32.shl (local.get $nSp) (i32.const 2))) (local.get $i))
-      (local.set $nSp (i32.add (local.get $nSp) (i32.const 1)))
-      (local.set $vn (f64.const 0))))
-    (f64.store (i32.add (local.get $u) (local.get $i8)) (local.get $un))
-    (f64.store (i32.add (local.get $v) (local.get $i8)) (local.get $vn))
-    (i32.store (i32.add (local.get $last) (local.get $i4)) (local.get $t))
-    (i32.store (i32.add (local.get $stamp) (local.get $i4)) (local.get $t))
-    (local.get $nSp))
-
-  ;; x kept to a register of 2·h values: wrapped (wrap ≠ 0) or saturated; the engine's limitQ / wrapU once counted.
-  (func $limit (param $x f64) (param $h f64) (param $wrap i32) (result f64)
-    (if (result f64) (local.get $wrap)
-      (then (f64.sub (local.get $x) (f64.mul (f64.mul (f64.floor (f64.div (f64.add (local.get $x) (local.get $h)) (f64.mul (f64.const 2) (local.get $h)))) (f64.const 2)) (local.get $h))))
-      (else (select (f64.neg (local.get $h)) (f64.sub (local.get $h) (f64.const 1)) (f64.lt (local.get $x) (f64.const 0))))))
-
-  ;; A dense tick of a plain cuba population of n neurons (engine.ts runCycle): every neuron by the exact tick rule,
-  ;; without predictions; two neurons per step, both through denseOne when anything but the common case happens to
-  ;; either (a jump or a tick that clips, q or u out of range, a spike). Byte addresses: ring (the tick's slot), u, v
-  ;; (f64), last, stamp, spiked (i32), stats (f64 counters, see denseOne). Returns the spike count (from nSp).
-  (func (export "denseCuba") (param $ring i32) (param $u i32) (param $v i32) (param $last i32) (param $stamp i32)
-        (param $n i32) (param $t i32) (param $qH f64) (param $uH f64) (param $qWrap i32) (param $uWrap i32) (param $lo f64)
-        (param $hi f64) (param $th f64) (param $ge i32) (param $spiked i32) (param $nSp i32) (param $stats i32) (result i32)
-    (local $i i32) (local $i4 i32) (local $i8 i32) (local $pairs i32) (local $jumps i32) (local $tt i64)
-    (local $q v128) (local $u0 v128) (local $v0 v128) (local $K v128) (local $un v128) (local $vk v128) (local $vn v128)
-    (local $odd v128)
-    (local.set $tt (i64.or (i64.extend_i32_u (local.get $t)) (i64.shl (i64.extend_i32_u (local.get $t)) (i64.const 32))))
-    (block $done
-      (loop $step
-        (br_if $done (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
-        (local.set $i4 (i32.shl (local.get $i) (i32.const 2)))
-        (local.set $i8 (i32.shl (local.get $i) (i32.const 3)))
-        (local.set $q (v128.load (i32.add (local.get $ring) (local.get $i8))))
-        (local.set $u0 (v128.load (i32.add (local.get $u) (local.get $i8))))
-        (local.set $v0 (v128.load (i32.add (local.get $v) (local.get $i8))))
-        (local.set $K (i32x4.sub (i32x4.splat (i32.sub (local.get $t) (i32.const 1)))
-          (v128.load64_zero (i32.add (local.get $last) (local.get $i4)))))
-        (local.set $un (f64x2.add (local.get $u0) (local.get $q)))
-        (local.set $vk (f64x2.add (local.get $v0) (f64x2.mul (f64x2.convert_low_i32x4_s (local.get $K)) (local.get $u0))))
-        (local.set $vn (f64x2.add (local.get $vk) (local.get $un)))
-        (local.set $odd (v128.or
-          (v128.or
-            (v128.or (f64x2.ge (local.get $q) (f64x2.splat (local.get $qH))) (f64x2.lt (local.get $q) (f64x2.splat (f64.neg (local.get $qH)))))
-            (v128.or (f64x2.ge (local.get $un) (f64x2.splat (local.get $uH))) (f64x2.lt (local.get $un) (f64x2.splat (f64.neg (local.get $uH))))))
-          (v128.or
-            (v128.or (f64x2.gt (local.get $vk) (f64x2.splat (local.get $hi))) (f64x2.lt (local.get $vk) (f64x2.splat (local.get $lo))))
-            (v128.or
-              (v128.or (f64x2.gt (local.get $vn) (f64x2.splat (local.get $hi))) (f64x2.lt (local.get $vn) (f64x2.splat (local.get $lo))))
-              (v128.bitselect (f64x2.ge (local.get $vn) (f64x2.splat (local.get $th))) (f64x2.gt (local.get $vn) (f64x2.splat (local.get $th)))
-                (i64x2.splat (i64.extend_i32_s (i32.sub (i32.const 0) (local.get $ge)))))))))
-        (if (v128.any_true (local.get $odd))
-          (then
-            (local.set $nSp (call $denseOne (local.get $i) (local.get $ring) (local.get $u) (local.get $v) (local.get $last) (local.get $stamp)
-              (local.get $t) (local.get $qH) (local.get $uH) (local.get $qWrap) (local.get $uWrap) (local.get $lo) (local.get $hi) (local.get $th)
-              (local.get $ge) (local.get $spiked) (local.get $nSp) (local.get $stats)))
-            (local.set $nSp (call $denseOne (i32.add (local.get $i) (i32.const 1)) (local.get $ring) (local.get $u) (local.get $v) (local.get $last)
-              (local.get $stamp) (local.get $t) (local.get $qH) (local.get $uH) (local.get $qWrap) (local.get $uWrap) (local.get $lo) (local.get $hi)
-              (local.get $th) (local.get $ge) (local.get $spiked) (local.get $nSp) (local.get $stats))))
-          (else
-            ;; A jump without a clip (K > 0 in lanes 0 and 1) is counted; K = 0 left v as it was (v + 0·u = v).
-            (local.set $jumps (i32.add (local.get $jumps)
-              (i32.popcnt (i32.and (i32x4.bitmask (i32x4.gt_s (local.get $K) (i32x4.splat (i32.const 0)))) (i32.const 3)))))
-            (local.set $pairs (i32.add (local.get $pairs) (i32.const 1)))
-            (v128.store (i32.add (local.get $u) (local.get $i8)) (local.get $un))
-            (v128.store (i32.add (local.get $v) (local.get $i8)) (local.get $vn))
-            (v128.store (i32.add (local.get $ring) (local.get $i8)) (v128.const i64x2 0 0))
-            (i64.store (i32.add (local.get $last) (local.get $i4)) (local.get $tt))
-            (i64.store (i32.add (local.get $stamp) (local.get $i4)) (local.get $tt))))
-        (local.set $i (i32.add (local.get $i) (i32.const 2)))
-        (br $step)))
-    (if (i32.lt_u (local.get $i) (local.get $n)) (then
-      (local.set $nSp (call $denseOne (local.get $i) (local.get $ring) (local.get $u) (local.get $v) (local.get $last) (local.get $stamp)
-        (local.get $t) (local.get $qH) (local.get $uH) (local.get $qWrap) (local.get $uWrap) (local.get $lo) (local.get $hi) (local.get $th)
-        (local.get $ge) (local.get $spiked) (local.get $nSp) (local.get $stats)))))
-    (f64.store (local.get $stats) (f64.add (f64.load (local.get $stats)) (f64.convert_i32_u (i32.shl (local.get $pairs) (i32.const 1)))))
-    (f64.store offset=8 (local.get $stats) (f64.add (f64.load offset=8 (local.get $stats)) (f64.convert_i32_u (local.get $jumps))))
-    (local.get $nSp))
-
-  ;; A dense tick of a two-phase b1 population of n neurons (engine.ts runCycle), the common case only: two neurons
-  ;; per step, both still integrating (t < phase2Start, not latched) with q, u and v inside their registers over the
-  ;; ticks slept (phase-1 ticks: v += u) and this one (u += q, v += u; no threshold in phase 1). A pair with anything
-  ;; else, and an odd last neuron, is listed at slow (untouched) for the engine's updateB1. Byte addresses: ring (the
-  ;; tick's slot), u, v, vmin, vmax (f64), last, stamp, p2s (i32), latched (u8), slow (i32); counters (f64) at stats:
-  ;; [0] updates, [1] jumps. Returns the slow count.
-  (func (export "denseB1") (param $ring i32) (param $u i32) (param $v i32) (param $vmin i32) (param $vmax i32) (param $last i32)
+  ;; A dense tick of a plain cuba or b1 population of n neurons (engine.ts runCycle), the common case only: two
+  ;; neurons per step, both with q, u and v inside their registers over the ticks slept (v += u each) and this one
+  ;; (u += q, v += u), and neither firing (v > th, or v ≥ th with ge; b1 passes th = +∞) nor, for b1 (p2s ≥ 0), done
+  ;; integrating (latched, or t ≥ phase2Start). A pair with anything else, and an odd last neuron, is listed at slow
+  ;; (untouched) for the engine's JS pass, the one implementation of the whole tick rule. Byte addresses: ring (the
+  ;; tick's slot), u, v, vmin, vmax (f64), last, stamp, p2s (i32; −1: plain cuba), latched (u8), slow (i32); counters
+  ;; (f64) at stats: [0] updates, [1] jumps. Returns the slow count.
+  (func (export "denseTick") (param $ring i32) (param $u i32) (param $v i32) (param $vmin i32) (param $vmax i32) (param $last i32)
         (param $stamp i32) (param $p2s i32) (param $latched i32) (param $n i32) (param $t i32) (param $qH f64) (param $uH f64)
-        (param $slow i32) (param $stats i32) (result i32)
+        (param $th f64) (param $ge i32) (param $slow i32) (param $stats i32) (result i32)
     (local $i i32) (local $i4 i32) (local $i8 i32) (local $pairs i32) (local $jumps i32) (local $nSlow i32) (local $tt i64)
     (local $q v128) (local $u0 v128) (local $K v128) (local $un v128) (local $vk v128) (local $vn v128) (local $lo v128) (local $hi v128)
     (local.set $tt (i64.or (i64.extend_i32_u (local.get $t)) (i64.shl (i64.extend_i32_u (local.get $t)) (i64.const 32))))
@@ -284,22 +158,28 @@ export const WAT = String.raw`
           (f64x2.mul (f64x2.convert_low_i32x4_s (local.get $K)) (local.get $u0))))
         (local.set $vn (f64x2.add (local.get $vk) (local.get $un)))
         (if (i32.or
-              (i32.or
-                (i32.load16_u (i32.add (local.get $latched) (local.get $i)))
-                (i32.or (i32.le_s (i32.load (i32.add (local.get $p2s) (local.get $i4))) (local.get $t))
-                        (i32.le_s (i32.load offset=4 (i32.add (local.get $p2s) (local.get $i4))) (local.get $t))))
+              (if (result i32) (i32.lt_s (local.get $p2s) (i32.const 0))
+                (then (i32.const 0))
+                (else (i32.or
+                  (i32.load16_u (i32.add (local.get $latched) (local.get $i)))
+                  (i32.or (i32.le_s (i32.load (i32.add (local.get $p2s) (local.get $i4))) (local.get $t))
+                          (i32.le_s (i32.load offset=4 (i32.add (local.get $p2s) (local.get $i4))) (local.get $t))))))
               (v128.any_true (v128.or
                 (v128.or
                   (v128.or (f64x2.ge (local.get $q) (f64x2.splat (local.get $qH))) (f64x2.lt (local.get $q) (f64x2.splat (f64.neg (local.get $qH)))))
                   (v128.or (f64x2.ge (local.get $un) (f64x2.splat (local.get $uH))) (f64x2.lt (local.get $un) (f64x2.splat (f64.neg (local.get $uH))))))
                 (v128.or
                   (v128.or (f64x2.gt (local.get $vk) (local.get $hi)) (f64x2.lt (local.get $vk) (local.get $lo)))
-                  (v128.or (f64x2.gt (local.get $vn) (local.get $hi)) (f64x2.lt (local.get $vn) (local.get $lo)))))))
+                  (v128.or
+                    (v128.or (f64x2.gt (local.get $vn) (local.get $hi)) (f64x2.lt (local.get $vn) (local.get $lo)))
+                    (v128.bitselect (f64x2.ge (local.get $vn) (f64x2.splat (local.get $th))) (f64x2.gt (local.get $vn) (f64x2.splat (local.get $th)))
+                      (i64x2.splat (i64.extend_i32_s (i32.sub (i32.const 0) (local.get $ge))))))))))
           (then
             (i32.store (i32.add (local.get $slow) (i32.shl (local.get $nSlow) (i32.const 2))) (local.get $i))
             (i32.store offset=4 (i32.add (local.get $slow) (i32.shl (local.get $nSlow) (i32.const 2))) (i32.add (local.get $i) (i32.const 1)))
             (local.set $nSlow (i32.add (local.get $nSlow) (i32.const 2))))
           (else
+            ;; A jump (K > 0 in lanes 0 and 1) is counted; K = 0 left v as it was (v + 0·u = v).
             (local.set $jumps (i32.add (local.get $jumps)
               (i32.popcnt (i32.and (i32x4.bitmask (i32x4.gt_s (local.get $K) (i32x4.splat (i32.const 0)))) (i32.const 3)))))
             (local.set $pairs (i32.add (local.get $pairs) (i32.const 1)))
@@ -324,16 +204,12 @@ export interface CycleKernels {
   conv(ring: number, ker: number, pairs: number, nPairs: number, nCo: number, plane: number, kStride: number, n: number, flags: number, lo: number, hi: number): void;
   dense(ring: number, row: number, n: number): void;
   scan(ring: number, flags: number, blocks: number, n: number, out: number): number;
-  denseCuba(
-    ring: number, u: number, v: number, last: number, stamp: number, n: number, t: number, qH: number, uH: number, qWrap: number, uWrap: number,
-    lo: number, hi: number, th: number, ge: number, spiked: number, nSp: number, stats: number,
+  denseTick(
+    ring: number, u: number, v: number, vmin: number, vmax: number, last: number, stamp: number, p2s: number, latched: number, n: number, t: number,
+    qH: number, uH: number, th: number, ge: number, slow: number, stats: number,
   ): number;
   memory: { buffer: ArrayBuffer };
-  denseB1(
-    ring: number, u: number, v: number, vmin: number, vmax: number, last: number, stamp: number, p2s: number, latched: number, n: number, t: number,
-    qH: number, uH: number, slow: number, stats: number,
-  ): number;
-  /** Byte address of denseCuba's and denseB1's counters (6 f64), placed by ./simd-layout.ts; −1 until then. */
+  /** Byte address of denseTick's counters (2 f64), placed by ./simd-layout.ts; −1 until then. */
   denseStats: number;
 }
 
@@ -347,40 +223,27 @@ const wasm = (globalThis as unknown as {
 }).WebAssembly;
 
 /**
- * WAT assembled (wabt's wat2wasm with SIMD; 2338 bytes). test/sim/cycle/simd.test.ts assembles WAT again and fails with the new
+ * WAT assembled (wabt's wat2wasm with SIMD; 1254 bytes). test/sim/cycle/simd.test.ts assembles WAT again and fails with the new
  * encoding if the two differ: edit WAT, then paste the encoding the test prints here.
  */
 const WASM_BASE64 = [
-  "AGFzbQEAAAABTgZgC39/f39/f39/f39/AGAFf39/f38Bf2ADf39/AGASf39/f39/f3x8f398fHx/f39/AX9gA3x8fwF8YA9/f39/f39/",
-  "f39/f3x8f38BfwIPAQNlbnYGbWVtb3J5AgABAwgHAAECAwQDBQctBQRjb252AAAEc2NhbgABBWRlbnNlAAIJZGVuc2VDdWJhAAUHZGVu",
-  "c2VCMQAGCv0QB6UCAQl/IAdBA3QhESAHQX5xQQN0IRAgAiADQQN0aiELAkADQCACIAtPDQEgASACKAIAaiEMIAAgAigCBGohDSAEIQ4C",
-  "QANAIA5FDQFBACEPAkADQCAPIBBPDQEgDSAPaiANIA9q/QAEACAMIA9q/QAEAP3wAf0LBAAgD0EQaiEPDAALCyAPIBFJBEAgDSAPaiAN",
-  "IA9qKwMAIAwgD2orAwCgOQMACyANIAVqIQ0gDCAGaiEMIA5BAWshDgwACwsgAkEIaiECDAALCyAEIQ4CQANAIA5FDQEgCCAJQQV1aiES",
-  "IAggCkEFdWohEwJAA0AgEiATSg0BIBJBAToAACASQQFqIRIMAAsLIAkgBUEDdmohCSAKIAVBA3ZqIQogDkEBayEODAALCwvVAQEGfwJA",
-  "A0AgBSACTw0BIAEgBWotAAAEQCABIAVqQQA6AAAgACAFQQh0aiEGQQAhCEEAIQcCQANAIAdBIE8NASAIIAYgB0EDdGr9AAQA/QwAAAAA",
-  "AAAAAAAAAAAAAAAA/Uj9xAEgB3RyIQggB0ECaiEHDAALCyADIAVBBXRrIQkgCUEgSQRAIAhBASAJdEEBa3EhCAsCQANAIAhFDQEgBCAK",
-  "QQJ0aiAFQQV0IAhoajYCACAKQQFqIQogCCAIQQFrcSEIDAALCwsgBUEBaiEFDAALCyAKC2oBA38gAkEDdCEFIAJBfnFBA3QhBAJAA0Ag",
-  "AyAETw0BIAAgA2ogACADav0ABAAgASADav0ABAD98AH9CwQAIANBEGohAwwACwsgAyAFSQRAIAAgA2ogACADaisDACABIANqKwMAoDkD",
-  "AAsL4QMCA38HfCAAQQJ0IRIgAEEDdCETIBEgESsDAEQAAAAAAADwP6A5AwAgASATaisDACEVIAEgE2pEAAAAAAAAAAA5AwAgFSAHZiAV",
-  "IAeaY3IEQCARIBErAyBEAAAAAAAA8D+gOQMgIBUgByAJEAQhFQsgAiATaisDACEWIAMgE2orAwAhFyAGQQFrIAQgEmooAgBrIRQgFEEA",
-  "SgRAIBEgESsDCEQAAAAAAADwP6A5AwggFLchGyAXIBsgFqKgIRggGCAMZARAIBEgESsDECAbIAwgF6EgFqOcoaA5AxAgDCEXBSAYIAtj",
-  "BEAgESARKwMYIBsgFyALoSAWmqOcoaA5AxggCyEXBSAYIRcLCwsgFiAVoCEZIBkgCGYgGSAImmNyBEAgESARKwMoRAAAAAAAAPA/oDkD",
-  "KCAZIAggChAEIRkLIBcgGaAhGiAaIAxkBEAgDCEaIBEgESsDEEQAAAAAAADwP6A5AxAFIBogC2MEQCALIRogESARKwMYRAAAAAAAAPA/",
-  "oDkDGAsLIBogDWYgGiANZCAOGwRAIA8gEEECdGogADYCACAQQQFqIRBEAAAAAAAAAAAhGgsgAiATaiAZOQMAIAMgE2ogGjkDACAEIBJq",
-  "IAY2AgAgBSASaiAGNgIAIBALRwAgAgR8IAAgACABoEQAAAAAAAAAQCABoqOcRAAAAAAAAABAoiABoqEFIAGaIAFEAAAAAAAA8D+hIABE",
-  "AAAAAAAAAABjGwsLjgQDBX8Bfgh7IAatIAatQiCGhCEXAkADQCASQQJqIAVLDQEgEkECdCETIBJBA3QhFCAAIBRq/QAEACEYIAEgFGr9",
-  "AAQAIRkgAiAUav0ABAAhGiAGQQFr/REgAyATav1dAwD9sQEhGyAZIBj98AEhHCAaIBv9/gEgGf3yAf3wASEdIB0gHP3wASEeIBggB/0U",
-  "/UwgGCAHmv0U/Un9UCAcIAj9FP1MIBwgCJr9FP1J/VD9UCAdIAz9FP1KIB0gC/0U/Un9UCAeIAz9FP1KIB4gC/0U/Un9UCAeIA39FP1M",
-  "IB4gDf0U/UpBACAOa6z9Ev1S/VD9UP1QIR8gH/1TBEAgEiAAIAEgAiADIAQgBiAHIAggCSAKIAsgDCANIA4gDyAQIBEQAyEQIBJBAWog",
-  "ACABIAIgAyAEIAYgByAIIAkgCiALIAwgDSAOIA8gECAREAMhEAUgFiAbQQD9Ef07/aQBQQNxaWohFiAVQQFqIRUgASAUaiAc/QsEACAC",
-  "IBRqIB79CwQAIAAgFGr9DAAAAAAAAAAAAAAAAAAAAAD9CwQAIAMgE2ogFzcDACAEIBNqIBc3AwALIBJBAmohEgwACwsgEiAFSQRAIBIg",
-  "ACABIAIgAyAEIAYgByAIIAkgCiALIAwgDSAOIA8gECAREAMhEAsgESARKwMAIBVBAXS4oDkDACARIBErAwggFrigOQMIIBAL1gMDBn8B",
-  "fgh7IAqtIAqtQiCGhCEVAkADQCAPQQJqIAlLDQEgD0ECdCEQIA9BA3QhESAAIBFq/QAEACEWIAEgEWr9AAQAIRcgAyARav0ABAAhHCAE",
-  "IBFq/QAEACEdIApBAWv9ESAFIBBq/V0DAP2xASEYIBcgFv3wASEZIAIgEWr9AAQAIBj9/gEgF/3yAf3wASEaIBogGf3wASEbIAggD2ov",
-  "AQAgByAQaigCACAKTCAHIBBqKAIEIApMcnIgFiAL/RT9TCAWIAua/RT9Sf1QIBkgDP0U/UwgGSAMmv0U/Un9UP1QIBogHf1KIBogHP1J",
-  "/VAgGyAd/UogGyAc/Un9UP1Q/VD9U3IEQCANIBRBAnRqIA82AgAgDSAUQQJ0aiAPQQFqNgIEIBRBAmohFAUgEyAYQQD9Ef07/aQBQQNx",
-  "aWohEyASQQFqIRIgASARaiAZ/QsEACACIBFqIBv9CwQAIAAgEWr9DAAAAAAAAAAAAAAAAAAAAAD9CwQAIAUgEGogFTcDACAGIBBqIBU3",
-  "AwALIA9BAmohDwwACwsgDyAJSQRAIA0gFEECdGogDzYCACAUQQFqIRQLIA4gDisDACASQQF0uKA5AwAgDiAOKwMIIBO4oDkDCCAUCw==",
+  "AGFzbQEAAAABMwRgC39/f39/f39/f39/AGAFf39/f38Bf2ADf39/AGARf39/f39/f39/f398fHx/f38BfwIPAQNlbnYGbWVtb3J5AgAB",
+  "AwUEAAECAwcjBARjb252AAAEc2NhbgABBWRlbnNlAAIJZGVuc2VUaWNrAAMK6QgEpQIBCX8gB0EDdCERIAdBfnFBA3QhECACIANBA3Rq",
+  "IQsCQANAIAIgC08NASABIAIoAgBqIQwgACACKAIEaiENIAQhDgJAA0AgDkUNAUEAIQ8CQANAIA8gEE8NASANIA9qIA0gD2r9AAQAIAwg",
+  "D2r9AAQA/fAB/QsEACAPQRBqIQ8MAAsLIA8gEUkEQCANIA9qIA0gD2orAwAgDCAPaisDAKA5AwALIA0gBWohDSAMIAZqIQwgDkEBayEO",
+  "DAALCyACQQhqIQIMAAsLIAQhDgJAA0AgDkUNASAIIAlBBXVqIRIgCCAKQQV1aiETAkADQCASIBNKDQEgEkEBOgAAIBJBAWohEgwACwsg",
+  "CSAFQQN2aiEJIAogBUEDdmohCiAOQQFrIQ4MAAsLC9UBAQZ/AkADQCAFIAJPDQEgASAFai0AAARAIAEgBWpBADoAACAAIAVBCHRqIQZB",
+  "ACEIQQAhBwJAA0AgB0EgTw0BIAggBiAHQQN0av0ABAD9DAAAAAAAAAAAAAAAAAAAAAD9SP3EASAHdHIhCCAHQQJqIQcMAAsLIAMgBUEF",
+  "dGshCSAJQSBJBEAgCEEBIAl0QQFrcSEICwJAA0AgCEUNASAEIApBAnRqIAVBBXQgCGhqNgIAIApBAWohCiAIIAhBAWtxIQgMAAsLCyAF",
+  "QQFqIQUMAAsLIAoLagEDfyACQQN0IQUgAkF+cUEDdCEEAkADQCADIARPDQEgACADaiAAIANq/QAEACABIANq/QAEAP3wAf0LBAAgA0EQ",
+  "aiEDDAALCyADIAVJBEAgACADaiAAIANqKwMAIAEgA2orAwCgOQMACwv9AwMGfwF+CHsgCq0gCq1CIIaEIRcCQANAIBFBAmogCUsNASAR",
+  "QQJ0IRIgEUEDdCETIAAgE2r9AAQAIRggASATav0ABAAhGSADIBNq/QAEACEeIAQgE2r9AAQAIR8gCkEBa/0RIAUgEmr9XQMA/bEBIRog",
+  "GSAY/fABIRsgAiATav0ABAAgGv3+ASAZ/fIB/fABIRwgHCAb/fABIR0gB0EASAR/QQAFIAggEWovAQAgByASaigCACAKTCAHIBJqKAIE",
+  "IApMcnILIBggC/0U/UwgGCALmv0U/Un9UCAbIAz9FP1MIBsgDJr9FP1J/VD9UCAcIB/9SiAcIB79Sf1QIB0gH/1KIB0gHv1J/VAgHSAN",
+  "/RT9TCAdIA39FP1KQQAgDmus/RL9Uv1Q/VD9UP1TcgRAIA8gFkECdGogETYCACAPIBZBAnRqIBFBAWo2AgQgFkECaiEWBSAVIBpBAP0R",
+  "/Tv9pAFBA3FpaiEVIBRBAWohFCABIBNqIBv9CwQAIAIgE2ogHf0LBAAgACATav0MAAAAAAAAAAAAAAAAAAAAAP0LBAAgBSASaiAXNwMA",
+  "IAYgEmogFzcDAAsgEUECaiERDAALCyARIAlJBEAgDyAWQQJ0aiARNgIAIBZBAWohFgsgECAQKwMAIBRBAXS4oDkDACAQIBArAwggFbig",
+  "OQMIIBYL",
 ].join("");
 
 /** The binary encoding of WAT, as compiled (for the test that checks it against WAT). */
@@ -412,6 +275,6 @@ export const CYCLE_SIMD_MAX_BYTES = 1 << 30;
 export function instantiateCycleKernels(bytes: number): CycleKernels {
   if (!module) throw new Error("cycle SIMD kernels unavailable");
   const memory = new wasm.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
-  const { conv, dense, scan, denseCuba, denseB1 } = new wasm.Instance(module, { env: { memory } }).exports as unknown as Omit<CycleKernels, "memory" | "denseStats">;
-  return { conv, dense, scan, denseCuba, denseB1, memory, denseStats: -1 };
+  const { conv, dense, scan, denseTick } = new wasm.Instance(module, { env: { memory } }).exports as unknown as Omit<CycleKernels, "memory" | "denseStats">;
+  return { conv, dense, scan, denseTick, memory, denseStats: -1 };
 }
