@@ -215,22 +215,15 @@ export function simulateSpiking(
       }
     }
     if (!exact) for (let n = 0; n < left; n++) scan.push(pending[n]!);
-    else if (left > (simdFast ? 1 / 16 : 1 / 4) * batch * size) {
-      const excitatory = excitatoryDrive(prep, xs, 0, batch); // [batch, size]
+    else {
+      const whole = left > (simdFast ? 1 / 16 : 1 / 4) * batch * size;
+      // [batch, size] (indexed by k), or [left] (indexed by n)
+      const excitatory = whole ? excitatoryDrive(prep, xs, 0, batch) : excitatoryAt(prep.excitatory, srcShapes, pop.shape, xs, pending, left);
       for (let n = 0, first = 0; n < left; n++) {
         const k = pending[n]!;
         while (k >= first + size) first += size;
         const t = out[k]!;
-        if (t >= t1 && rampBefore + excitatory[k]! < threshold[k - first]!) out[k] = t < t2 ? t : t2;
-        else scan.push(k);
-      }
-    } else {
-      const excitatory = excitatoryAt(prep.excitatory, srcShapes, pop.shape, xs, pending, left); // [left]
-      for (let n = 0, first = 0; n < left; n++) {
-        const k = pending[n]!;
-        while (k >= first + size) first += size;
-        const t = out[k]!;
-        if (t >= t1 && rampBefore + excitatory[n]! < threshold[k - first]!) out[k] = t < t2 ? t : t2;
+        if (t >= t1 && rampBefore + excitatory[whole ? k : n]! < threshold[k - first]!) out[k] = t < t2 ? t : t2;
         else scan.push(k);
       }
     }
