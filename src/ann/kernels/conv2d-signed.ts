@@ -11,7 +11,7 @@
  * the JS loops add the same products in the same order, so the two paths are bit-identical.
  */
 import { SIMD_MAX_BYTES, simd, simdMemory } from "./simd.js";
-import type { Conv2dArgs } from "./conv2d.js";
+import { padInto, type Conv2dArgs } from "./conv2d.js";
 
 /** Whether the one-pass form beats two convolutions: its SIMD kernel needs adjacent outputs to read adjacent inputs. */
 export function signedConvPays(term: { stride: readonly [number, number] | number[] }): boolean {
@@ -70,18 +70,6 @@ function signedElement(img: Float64Array, corner: number, taps: SignedTaps, from
   excitatory[e]! += s;
   for (const end = from + count; n < end; n++) s += weight[n]! * img[corner + offset[n]!]!;
   output[e]! += s;
-}
-
-/** Copies sample b's channels of group g into img (cg × hp × wp, zero border already in place). */
-function padInto(a: Conv2dArgs, b: number, g: number, cg: number, wp: number, area: number, img: Float64Array): void {
-  const [top, left] = a.pads;
-  const { input, inChannels, inH, inW } = a;
-  for (let c = 0; c < cg; c++)
-    for (let y = 0; y < inH; y++) {
-      const from = ((b * inChannels + g * cg + c) * inH + y) * inW;
-      const to = c * area + (y + top) * wp + left;
-      for (let x = 0; x < inW; x++) img[to + x] = input[from + x]!;
-    }
 }
 
 /** output += W∗x and excitatory += W⁺∗x (both [batch, outChannels, outH, outW]); any geometry conv2dAccumulate takes. */

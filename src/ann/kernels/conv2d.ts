@@ -120,12 +120,7 @@ export function conv2dAccumulate(a: Conv2dArgs): void {
       let srcBase = (b * inChannels + g * cg) * inH * inW;
       if (padded) {
         // Interior copy; the border stays zero from the fill above.
-        for (let c = 0; c < cg; c++)
-          for (let y = 0; y < inH; y++) {
-            const from = srcBase + (c * inH + y) * inW;
-            const to = c * area + (y + top) * wp + left;
-            for (let x = 0; x < inW; x++) img[to + x] = input[from + x]!;
-          }
+        padInto(a, b, g, cg, wp, area, img);
         src = img;
         srcBase = 0;
       }
@@ -139,6 +134,22 @@ export function conv2dAccumulate(a: Conv2dArgs): void {
       }
     }
   }
+}
+
+/**
+ * Copies sample b's input channels of group g into the interior of img, a zero-padded image of cg planes of `area`
+ * doubles, `wp` wide (its border is the caller's). A loop, not set(subarray()): rows are short, and a view per row is
+ * an allocation.
+ */
+export function padInto(a: Conv2dArgs, b: number, g: number, cg: number, wp: number, area: number, img: Float64Array): void {
+  const [top, left] = a.pads;
+  const { input, inChannels, inH, inW } = a;
+  for (let c = 0; c < cg; c++)
+    for (let y = 0; y < inH; y++) {
+      const from = ((b * inChannels + g * cg + c) * inH + y) * inW;
+      const to = c * area + (y + top) * wp + left;
+      for (let x = 0; x < inW; x++) img[to + x] = input[from + x]!;
+    }
 }
 
 /** The geometry conv2dAccumulate derived, for its SIMD path. */
@@ -166,7 +177,6 @@ interface DirectPlan {
 function directSimd(a: Conv2dArgs, plan: DirectPlan): void {
   const { batch, group, outChannels, inChannels, inH, inW, output, weight, input } = a;
   const { cg, og, k, taps, p, wp, area, padded, tap, pixel, full, tail, chunk } = plan;
-  const [top, left] = a.pads;
   const panelLen = (full * 4 + (tail > 0 ? 2 : 0)) * k;
   // Byte layout: image, output slice, panels (f64), then tap and pixel byte offsets (i32).
   const imgAt = 0;
@@ -187,14 +197,7 @@ function directSimd(a: Conv2dArgs, plan: DirectPlan): void {
     if (tail > 0) packRows(weight, g * og, og, k, full * 4, 1, 2, panel, full * 4 * k);
     for (let b = 0; b < batch; b++) {
       const srcBase = (b * inChannels + g * cg) * inH * inW;
-      if (padded)
-        for (let c = 0; c < cg; c++)
-          for (let y = 0; y < inH; y++) {
-            // A loop, not set(subarray()): rows are short, and a view per row is an allocation.
-            const from = srcBase + (c * inH + y) * inW;
-            const to = c * area + (y + top) * wp + left;
-            for (let x = 0; x < inW; x++) img[to + x] = input[from + x]!;
-          }
+      if (padded) padInto(a, b, g, cg, wp, area, img);
       else img.set(input.subarray(srcBase, srcBase + cg * area));
       const outBase = (b * outChannels + g * og) * p;
       out.set(output.subarray(outBase, outBase + og * p));
