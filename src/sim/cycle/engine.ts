@@ -498,7 +498,7 @@ function bucketInputs(prog: CycleProgram, inputs: HwInputSpikes[]): { offsets: I
 
 /** Runs one sample from reset: ticks 0 .. net.ticks − 1. Reuses the program's buffers (not reentrant). */
 export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: CycleOptions = {}): CycleResult {
-  const { net, arith, outgoing, groups } = prog;
+  const { net, arith, groups } = prog;
   // int32 (`| 0`): tick arithmetic from a float64 value would run in float64 (see deliverConv in ./projections.ts)
   const T = net.ticks | 0;
   const L = arith.latency | 0;

@@ -15,7 +15,6 @@
  * Supported: conv projections with one group (shared receptive fields) plus at most one identity projection (one
  * input per neuron, merged into the sweep). Other populations return their list unchanged.
  */
-import { product } from "../../ann/graph.js";
 import type { Projection } from "../../snn/network.js";
 import { decodeTimes } from "./encode.js";
 import type { PreparedSpiking } from "./prepare.js";
