@@ -3,8 +3,10 @@
  * agrees with the reference (the ANN) on at least `agreement` of the calibration samples — judged by a half-sigma
  * lower confidence bound (Wilson) of the measured agreement, so that a budget that only just reaches the goal on
  * the calibration samples is not taken (measured on lenet5_fmnist: 99.0 % on calibration became 98.5 % on test). A budget is abandoned as
- * soon as its disagreements exceed what the goal allows, so failing budgets cost little. The searched curve is
- * returned for the report. `ticks` fixes the budget instead (the curve then has that one point).
+ * soon as its disagreements exceed what the goal allows, so failing budgets cost little; all samples agreeing also
+ * counts as reached (the bound never gets to 1). If no budget reaches the goal, the one that came closest is taken
+ * and measured on every calibration sample. The searched curve is returned for the report. `ticks` fixes the budget
+ * instead (the curve then has that one point).
  */
 import type { SnnNetwork } from "../snn/network.js";
 import { SpikecError } from "../util/errors.js";
@@ -35,6 +37,7 @@ export interface TickPoint {
 }
 
 export interface TickChoice {
+  /** The smallest budget that reached the goal; if none did, the one that came closest. */
   ticks: number;
   lowered: Lowered;
   /** The evaluation at the chosen budget, on the calibration samples used. */
@@ -74,30 +77,37 @@ function lowerWithChannelFallback(snn: SnnNetwork, target: Target, ticks: number
 export function chooseTicks(snn: SnnNetwork, target: Target, x: Float64Array, n: number, reference: Float64Array, options: TickOptions = {}): TickChoice {
   const goal = options.agreement ?? 0.99;
   if (!(goal > 0 && goal <= 1)) throw new SpikecError(`--agreement ${goal} must be in (0, 1]`, "e.g. --agreement 0.99");
-  const candidates = options.ticks !== undefined ? [options.ticks] : (options.candidates ?? TICK_CANDIDATES);
+  const fixed = options.ticks !== undefined;
+  const candidates = fixed ? [options.ticks!] : (options.candidates ?? TICK_CANDIDATES);
+  const evaluate = (lowered: Lowered, ticks: number, early: boolean): CycleEvaluation =>
+    evaluateCycle(snn, lowered.hw, target, x, n, {
+      reference,
+      maxDisagreements: early ? Math.floor((1 - goal) * n) : undefined,
+      onProgress: (d, t) => options.onProgress?.(`cycle ${ticks} ticks`, d, t),
+    });
   const curve: TickPoint[] = [];
-  let last: TickChoice | null = null;
+  /** The budget that came closest so far (highest measured agreement, then fewest ticks): the answer if none reaches the goal. */
+  let best: { ticks: number; lowered: Lowered; evaluation: CycleEvaluation } | null = null;
   for (const ticks of candidates) {
     let lowered: Lowered;
     try {
       lowered = lowerWithChannelFallback(snn, target, ticks, options);
     } catch (e) {
-      if (options.ticks !== undefined || !(e instanceof SpikecError) || curve.length === 0) throw e;
+      if (fixed || !(e instanceof SpikecError) || curve.length === 0) throw e;
       curve.push({ ticks, agreement: 0, lowerBound: 0, samples: 0, stopped: true, error: e.message });
       break;
     }
-    const fixed = options.ticks !== undefined;
-    const evaluation = evaluateCycle(snn, lowered.hw, target, x, n, {
-      reference,
-      maxDisagreements: fixed ? undefined : Math.floor((1 - goal) * n),
-      onProgress: (d, t) => options.onProgress?.(`cycle ${ticks} ticks`, d, t),
-    });
-    const lowerBound = agreementLowerBound(evaluation.samples - evaluation.disagreeing, evaluation.samples);
-    const point = { ticks, agreement: evaluation.agreement!, lowerBound, samples: evaluation.samples, stopped: evaluation.stopped };
-    curve.push(point);
-    last = { ticks, lowered, evaluation, curve, goal, reached: !evaluation.stopped && lowerBound >= goal };
-    if (last.reached || fixed) return last;
+    const evaluation = evaluate(lowered, ticks, !fixed);
+    const agreeing = evaluation.samples - evaluation.disagreeing;
+    const lowerBound = agreementLowerBound(agreeing, evaluation.samples);
+    curve.push({ ticks, agreement: evaluation.agreement!, lowerBound, samples: evaluation.samples, stopped: evaluation.stopped });
+    // Every sample agreeing is as far as the measurement goes (the bound stays below 1 however many samples agree).
+    const reached = !evaluation.stopped && (lowerBound >= goal || evaluation.disagreeing === 0);
+    if (reached || fixed) return { ticks, lowered, evaluation, curve, goal, reached };
+    if (best === null || evaluation.agreement! > best.evaluation.agreement!) best = { ticks, lowered, evaluation };
   }
-  if (!last) throw new SpikecError(`no tick budget could be lowered for ${target.name}`, "try --ticks N");
-  return last;
+  if (!best) throw new SpikecError(`no tick budget could be lowered for ${target.name}`, "try --ticks N");
+  // Not reached: the closest budget, measured on every calibration sample (the search stopped it early).
+  const evaluation = best.evaluation.stopped ? evaluate(best.lowered, best.ticks, false) : best.evaluation;
+  return { ticks: best.ticks, lowered: best.lowered, evaluation, curve, goal, reached: false };
 }

@@ -1,0 +1,54 @@
+/**
+ * The tick search (src/hw/ticks.ts) on mlp_digits for Loihi 2: it takes the first candidate whose full cycle run meets
+ * the rule (Wilson bound ≥ goal, or every sample agreeing), and when none does, the closest one measured on every
+ * calibration sample — never an early-stopped partial run.
+ */
+import { describe, expect, it } from "vitest";
+import { compileGraph, loadSamples } from "../../src/compile.js";
+import { execute } from "../../src/ann/execute.js";
+import { importOnnx } from "../../src/onnx/import.js";
+import { loadTarget } from "../../src/hw/target/load.js";
+import { agreementLowerBound, chooseTicks } from "../../src/hw/ticks.js";
+
+const FIX = "test/fixtures";
+
+describe("tick search", () => {
+  const ann = importOnnx(`${FIX}/mlp_digits.onnx`);
+  const calib = loadSamples(`${FIX}/digits_calib_x.npy`, ann.nodes[0]!.shape);
+  const compiled = compileGraph(ann, calib.array, calib.count, "calib", {});
+  const n = 200;
+  const x = calib.array.data.subarray(0, n * 64);
+  const reference = execute(ann, x, n).get(ann.output)!;
+  const target = loadTarget("loihi2");
+
+  it("the Wilson bound: below the measured proportion, and below 1 even when every sample agrees", () => {
+    expect(agreementLowerBound(200, 200)).toBeCloseTo(1 / (1 + 0.25 / 200), 12);
+    expect(agreementLowerBound(198, 200)).toBeLessThan(0.99);
+    expect(agreementLowerBound(0, 0)).toBe(0);
+  });
+
+  it("--agreement 1: the first budget on which every sample agrees, measured on all of them", () => {
+    const choice = chooseTicks(compiled.net, target, x, n, reference, { agreement: 1, candidates: [4, 8, 16, 32, 64] });
+    const last = choice.curve.at(-1)!;
+    console.log(`mlp_digits loihi2, goal 100 %: ${choice.curve.map((p) => `${p.ticks}:${(100 * p.agreement).toFixed(1)}%${p.stopped ? "(stopped)" : ""}`).join(" ")}`);
+    expect(choice.reached).toBe(true);
+    expect(choice.ticks).toBe(last.ticks);
+    expect(choice.evaluation.samples).toBe(n);
+    expect(choice.evaluation.disagreeing).toBe(0);
+    expect(last).toMatchObject({ agreement: 1, samples: n, stopped: false });
+    // every smaller budget failed: stopped at its first disagreement
+    for (const p of choice.curve.slice(0, -1)) expect(p.stopped).toBe(true);
+  }, 120_000);
+
+  it("no budget reaches the goal: the closest one, re-measured on every sample", () => {
+    const choice = chooseTicks(compiled.net, target, x, n, reference, { agreement: 1, candidates: [4, 6] });
+    expect(choice.reached).toBe(false);
+    expect(choice.curve.map((p) => p.stopped)).toEqual([true, true]);
+    const best = choice.curve.reduce((a, p) => (p.agreement > a.agreement ? p : a));
+    expect(choice.ticks).toBe(best.ticks);
+    expect(choice.evaluation.stopped).toBe(false);
+    expect(choice.evaluation.samples).toBe(n);
+    expect(choice.evaluation.disagreeing).toBeGreaterThan(0);
+    expect(choice.evaluation.agreement!).toBeGreaterThanOrEqual(best.agreement);
+  }, 120_000);
+});
