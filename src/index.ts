@@ -18,6 +18,8 @@ export { verifyNetwork } from "./snn/verify.js";
 export { simulateExact, type ExactResult } from "./sim/exact/simulate.js";
 
 export { loadTarget, listTargets } from "./hw/target/load.js";
+export { targetForHw } from "./hw/target/for-hw.js";
+export { targetDigest } from "./hw/target/digest.js";
 export type { Target } from "./hw/target/target.js";
 export type { HwNetwork } from "./hw/network.js";
 export { lowerToHw } from "./hw/lower.js";

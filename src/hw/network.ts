@@ -170,6 +170,10 @@ export interface HwNetwork {
   version: 1;
   /** Target id the integers were chosen for. */
   target: string;
+  /** Fingerprint of that target's description (src/hw/target/digest.ts); absent in files written before it existed. */
+  targetDigest?: string;
+  /** The target file, when it is not a bundled one (bundled targets are found by id). */
+  targetFile?: string;
   /** Ticks simulated per sample (0 .. ticks−1). */
   ticks: number;
   /** Sources and compartment groups; synapses may form any graph (recurrence included). */

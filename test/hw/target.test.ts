@@ -79,6 +79,7 @@ describe("bundled targets", () => {
       for (const [key, p] of Object.entries(t.provenance)) {
         expect(p.src.length, key).toBeGreaterThan(0);
         expect(["code", "log", "doc", "2nd", "unverified"], key).toContain(p.confidence);
+        for (const part of p.src.split(";")) expect(Object.keys(t.sources), `${key}: ${p.src}`).toContain(/^\s*([A-Za-z0-9_-]+)/.exec(part)?.[1]);
       }
       expect(Object.keys(t.provenance).length).toBeGreaterThan(40);
     }
@@ -124,6 +125,14 @@ describe("broken target files", () => {
     expect(errorOf((x) => x.replace('<compare value="gt"', '<compare value="gte"'))).toContain(
       '<target/neuron/threshold/compare> attribute \'value\': must be equal to one of the allowed values ["gt","ge"] (rule: enum)',
     );
+  });
+
+  it("a src that cites no declared source key is refused, naming the element and the declared keys", () => {
+    expect(errorOf((x) => x.replace(' src="NL block.py MAX_IN_AXONS"', ' src="NOPE block.py"'))).toContain(
+      '"NOPE block.py" does not start with a key declared in <sources> (declared: NL, LV, B2L, SPEC, LR, W) (rule: src cites a source)',
+    );
+    // every part of a list of citations
+    expect(errorOf((x) => x.replace(' src="NL block.py MAX_IN_AXONS"', ' src="NL block.py; my notes"'))).toContain('"my notes" does not start with a key declared');
   });
 
   it("malformed XML gives line and column", () => {

@@ -29,6 +29,8 @@ import { SpikecError } from "../../util/errors.js";
 import type { Pass } from "../../util/pass.js";
 import type { CubaProfile, HwNetwork, HwPopulation, HwSynapseGroup, SpikeSchedule } from "../network.js";
 import { HW_FORMAT } from "../network.js";
+import { targetDigest } from "../target/digest.js";
+import { isBundledTarget } from "../target/load.js";
 import type { Target } from "../target/target.js";
 import { exactLadder, fullWidthMantissa, splitExact, weightFormat, type Term, type WeightFormat } from "./fixed-point.js";
 import type { Lowering, LoweringStats } from "./lowering.js";
@@ -220,7 +222,10 @@ export const spikingPass: Pass<Lowering, Lowering> = {
       stats.extraSynapses += clock.size + latch.size;
     }
     stats.extraNeurons = stats.clockNeurons;
-    const hw: HwNetwork = { format: HW_FORMAT, version: 1, target: target.id, ticks: t.ticks, populations, synapses, readouts, notes: [] };
+    const hw: HwNetwork = {
+      format: HW_FORMAT, version: 1, target: target.id, targetDigest: targetDigest(target), ...(isBundledTarget(target) ? {} : { targetFile: target.file }),
+      ticks: t.ticks, populations, synapses, readouts, notes: [],
+    }; // prettier-ignore
     const notes = [
       ...ir.notes,
       snn.model === "alpha"

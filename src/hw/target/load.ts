@@ -96,6 +96,11 @@ export function listTargets(): Target[] {
   return bundledTargetIds().map((id) => loadTarget(id));
 }
 
+/** Whether the target was read from the bundled targets/ folder (then its id finds it again). */
+export function isBundledTarget(target: Target): boolean {
+  return resolve(target.file) === join(targetsDir(), `${target.id}.xml`);
+}
+
 /** A bundled id ("loihi2") or a path to an XML file ("chips/mychip.xml"). */
 export function loadTarget(idOrPath: string): Target {
   const looksLikePath = idOrPath.includes("/") || idOrPath.includes("\\") || idOrPath.endsWith(".xml");
@@ -106,7 +111,15 @@ export function loadTarget(idOrPath: string): Target {
       `use one of the bundled targets (${bundledTargetIds().join(", ")}) or a path to a target XML file`,
     );
   }
-  return parseTarget(readFileSync(file, "utf8"), file);
+  let xml: string;
+  try {
+    xml = readFileSync(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "EISDIR") throw new InputError(`target file ${file} is a folder, not a target XML file`, `pass the path of a target XML file, or a bundled target id (${bundledTargetIds().join(", ")})`);
+    throw new InputError(`cannot read target file ${file}: ${(e as Error).message}`, "check the path and that the file is readable");
+  }
+  return parseTarget(xml, file);
 }
 
 /** Parses, validates and converts the text of a target XML file; `file` is used in messages. */
@@ -114,7 +127,9 @@ export function parseTarget(xml: string, file: string): Target {
   const wellFormed = XMLValidator.validate(xml);
   if (wellFormed !== true) {
     const { msg, line, col } = wellFormed.err;
-    throw new InputError(`${file}:${line}:${col}: not well-formed XML: ${msg}`, "fix the XML syntax (an editor with XML checking helps)");
+    // The validator gives no column for some errors (an empty file); print only what it knows.
+    const where = col === undefined ? `${file}:${line}` : `${file}:${line}:${col}`;
+    throw new InputError(`${where}: not well-formed XML: ${msg}${xml.trim() === "" ? " (the file is empty)" : ""}`, "fix the XML syntax (an editor with XML checking helps)");
   }
   const doc: unknown = makeParser().parse(xml);
   const validate = schemaValidator();
@@ -205,8 +220,22 @@ class TargetReader {
     return n === undefined ? undefined : (n as Node);
   }
 
+  /** Keys declared in <sources>, which every part of a `src` attribute starts with. */
+  private declared: Set<string> | null = null;
+
   private record(key: string, n: Node): void {
-    const p: Provenance = { src: String(n.src), confidence: n.confidence as Confidence };
+    this.declared ??= new Set(((this.node("sources")?.source as Node[] | undefined) ?? []).map((s) => String(s.key)));
+    const src = String(n.src);
+    for (const part of src.split(";")) {
+      const cited = /^\s*([A-Za-z0-9_-]+)/.exec(part)?.[1];
+      if (cited === undefined || !this.declared.has(cited))
+        throw new InputError(
+          `target file ${this.file}: <target/${key.replace(/\.(\d+)/g, (_, i: string) => `[${Number(i) + 1}]`).replace(/\./g, "/")}>: src "${src}": "${part.trim()}" ` +
+            `does not start with a key declared in <sources> (declared: ${[...this.declared].join(", ") || "none"}) (rule: src cites a source)`,
+          'start each ;-separated part of src with a source key, and declare new sources as <source key="…" ref="repository @ commit, or a document"/>',
+        );
+    }
+    const p: Provenance = { src, confidence: n.confidence as Confidence };
     if (typeof n.note === "string") p.note = n.note;
     this.provenance[key] = p;
   }
