@@ -15,6 +15,7 @@ import { buildReport, type CompileReport } from "./report/report.js";
 import { InputError } from "./util/errors.js";
 import { execute } from "./ann/execute.js";
 import { loadTarget } from "./hw/target/load.js";
+import { annLogitsNode } from "./verify/verify.js";
 import type { Target } from "./hw/target/target.js";
 import { chooseTicks, type TickChoice } from "./hw/ticks.js";
 import { buildHardwareReport } from "./hw/report.js";
@@ -131,7 +132,8 @@ export function compileHardware(compiled: Compiled, calib: NpyArray, calibCount:
   const n = Math.min(calibCount, options.hardwareSamples ?? 500);
   const size = product(compiled.ann.nodes[0]!.shape);
   const x = calib.data.subarray(0, n * size);
-  const reference = execute(compiled.ann, x, n).get(compiled.ann.output)!;
+  const logits = annLogitsNode(compiled.ann).id;
+  const reference = execute(compiled.ann, x, n, { keep: (id) => id === logits }).get(logits)!;
   const stats = activationStats(compiled.net, x, n);
   const margin = options.windowMargin === undefined ? DEFAULT_WINDOW_MARGIN : options.windowMargin;
   const channelWindows = margin !== null && options.channelWindows !== false ? channelWindowsOf(stats, margin) : null;

@@ -10,6 +10,7 @@ import { simulateExact } from "../sim/exact/simulate.js";
 import { argmaxRows } from "../verify/compare.js";
 import { verifyCompiled, type VerifyResult } from "../verify/verify.js";
 import { hardwareReportSections } from "../hw/report-data.js";
+import { fitSectionOf } from "../place/fit-report.js";
 import {
   REPORT_DATA_FORMAT,
   type DiagramEdge,
@@ -137,11 +138,13 @@ export function verificationOf(result: VerifyResult, source: string): Verificati
     snnAccuracy: result.snnAccuracy,
     spikesPerNeuron: result.spikesPerNeuron,
     matches: result.matches,
+    compared: result.compared,
   };
 }
 
 /**
- * The report's pictures for `compiled` on `samples` (the first REPORT_SAMPLES of them). Pass `verified` when the
+ * The report's pictures for `compiled` on `samples` (the first REPORT_SAMPLES of them), plus the Cores panel (`fit`)
+ * when the network was placed on a target. Pass `verified` when the
  * caller already ran verifyCompiled on the samples (spikec verify) to skip running it again; then the logit scatter
  * and time-error table cover the verify run and `verification` summarizes it.
  */
@@ -179,5 +182,7 @@ export function buildReportData(compiled: Compiled, samples: ReportSamples, veri
   if (verified) data.verification = verificationOf(verified, samples.source);
   // Lowered to a chip: the cycle simulator on the same samples (quantization panel, cycle spikes over the raster).
   if (compiled.hw) Object.assign(data, hardwareReportSections(net, compiled.hw.net, compiled.hw.target, compiled.hw.choice.lowered.lowering.timing!, x, n, sim, s));
+  // Placed on the target's cores: the Cores panel, for every command that writes a report (compile and verify).
+  if (compiled.report.fit) data.fit = fitSectionOf(compiled.report.fit);
   return data;
 }

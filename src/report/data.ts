@@ -8,6 +8,7 @@
  * (and their tests, on synthetic data) exist before the code that produces the data.
  */
 import type { CompileReport } from "./report.js";
+import type { LayerCheck } from "../verify/verify.js";
 
 export const REPORT_DATA_FORMAT = "spikec.report-data" as const;
 
@@ -91,15 +92,7 @@ export interface LogitSection {
 }
 
 /** Per population: how far the SNN's spike times are from t_max − x of the rescaled ANN (the exact mapping's claim). */
-export interface TimeErrorRow {
-  population: string;
-  kind: string;
-  neurons: number;
-  spikesPerNeuron: number;
-  maxTimeError: number;
-  early: number;
-  scanned: number;
-}
+export type TimeErrorRow = LayerCheck;
 
 export interface TimeErrorSection {
   source: string;
@@ -200,6 +193,8 @@ export interface VerificationSummary {
   snnAccuracy: number | null;
   spikesPerNeuron: number;
   matches: boolean;
+  /** What was compared on the ANN side, in words (the model output, or the input of a final Softmax: logits). */
+  compared?: string;
 }
 
 /** The part of ReportData stored in report-data.json (report.json holds `report`). */

@@ -6,7 +6,7 @@
  * separately by the caller, since it is asynchronous.
  */
 import { execute } from "../ann/execute.js";
-import { product } from "../ann/graph.js";
+import { describeOrigin, product, type AnnGraph } from "../ann/graph.js";
 import type { Compiled } from "../compile.js";
 import { normalizeInput } from "../mapping/map.js";
 import { inputOf } from "../snn/network.js";
@@ -41,12 +41,26 @@ export interface VerifyResult {
   clippedInputs: number;
   /** Exact when every argmax agrees and max |Δlogit| ≤ 1e-9 × max |logit|. */
   matches: boolean;
-  /** The ANN logits (for comparing with onnxruntime). */
+  /** What the logits are on the ANN side, in words (the graph output, or the input of the final Softmax). */
+  compared: string;
+  /** The ANN logits (for comparing with onnxruntime): the value before a final Softmax, like the SNN's readout. */
   annLogits: Float64Array;
   snnLogits: Float64Array;
 }
 
 export const EXACT_TOLERANCE = 1e-9;
+
+/**
+ * The node of the imported graph whose value the SNN's readout computes: the graph output, or, when the model ends in
+ * a Softmax (which canonicalization drops: the readout gives logits), the Softmax's input. Comparing the readout with
+ * the softmax's probabilities would measure the softmax, not the SNN.
+ */
+export function annLogitsNode(ann: AnnGraph): { id: string; description: string } {
+  const out = ann.nodes.find((n) => n.id === ann.output);
+  if (out?.kind === "softmax")
+    return { id: out.inputs[0]!, description: `logits: the input of the final Softmax ${describeOrigin(out)} (the SNN's readout gives logits; the Softmax is not applied on either side)` };
+  return { id: ann.output, description: "logits: the model output" };
+}
 
 export function verifyCompiled(
   compiled: Compiled,
@@ -63,6 +77,7 @@ export function verifyCompiled(
   const layers = new Map<string, LayerCheck>(
     spiking.map((p) => [p.id, { population: p.id, kind: p.kind, neurons: product(p.shape), spikesPerNeuron: 0, maxTimeError: 0, early: 0, scanned: 0 }]),
   );
+  const logitsNode = annLogitsNode(ann);
   const annLogits: Float64Array[] = [];
   const snnLogits: Float64Array[] = [];
   let clippedInputs = 0;
@@ -72,7 +87,7 @@ export function verifyCompiled(
   for (let b0 = 0; b0 < n; b0 += step) {
     const nb = Math.min(step, n - b0);
     const x = input.subarray(b0 * inputSize, (b0 + nb) * inputSize);
-    annLogits.push(execute(ann, x, nb).get(ann.output)!);
+    annLogits.push(execute(ann, x, nb, { keep: (id) => id === logitsNode.id }).get(logitsNode.id)!);
     const annNodeOf = compiled.mapping.annNodeOf;
     const annIds = new Set(spiking.map((p) => annNodeOf.get(p.id)!));
     const acts = execute(rescaled, normalizeInput(x, inputOf(net).range), nb, { keep: (id) => annIds.has(id) });
@@ -120,6 +135,7 @@ export function verifyCompiled(
     layers: [...layers.values()],
     clippedInputs,
     matches: snnVsAnn.agreeing === n && snnVsAnn.maxAbsDelta <= EXACT_TOLERANCE * Math.max(snnVsAnn.maxAbsReference, 1e-300),
+    compared: logitsNode.description,
     annLogits: annAll,
     snnLogits: snnAll,
   };

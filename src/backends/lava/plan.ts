@@ -11,6 +11,8 @@
  * - Spike sources (the input and the clocks) are lava.proc.io.source.RingBuffer processes, one column per tick.
  * - Lava's Dense/Sparse deliver a spike one step later (the HW IR's latency 1); a delay d adds d steps
  *   (DelayDense/DelaySparse).
+ * - Lava's processes are Loihi 2's: only a network lowered for a target with exactly Lava's arithmetic is planned
+ *   (checkLavaTarget; loihi1 is refused: per-synapse clip and 22-bit dendritic sum, and no Lava backend).
  * What Lava's CPU models cannot reproduce is reported in `cpuInexact` (see ./resolution.ts).
  */
 import { InputError } from "../../util/errors.js";
@@ -146,8 +148,18 @@ function lifOf(pop: HwCompartmentPopulation, name: string, target: Target): Lava
   };
 }
 
-function checkTarget(net: HwNetwork, target: Target): void {
+/**
+ * Whether a network lowered for `target` can become a Lava program, or an InputError naming the target. Lava's
+ * processes are Loihi 2's: its bit-accurate CPU models (Loihi2SimCfg, "fixed_pt") and its only chip backend
+ * (lava-loihi) are Loihi 2, so only a target with exactly Lava's arithmetic qualifies. That excludes Loihi 1 on two
+ * counts beyond the hardware: it clips every synapse's contribution at ±(2^21 − 2^6) and wraps the per-tick dendritic
+ * sum at 22 bits, and Lava's Dense/Sparse do neither (shared/tools/lava/README.md: sums are not saturated). A Lava run
+ * of a loihi1 network would therefore simulate Loihi 2 running it, not Loihi 1. Call before compiling to fail early.
+ */
+export function checkLavaTarget(target: Target, loweredFor: string = target.id): void {
   const t = target;
+  const name = `'${loweredFor}'${loweredFor === t.id ? ` (${t.name})` : ""}`;
+  const hint = "compile with --target loihi2 for --emit lava (Lava runs Loihi 2's models); for Loihi 1 use --emit loihi (its per-core configuration)";
   const facts: [string, number, number][] = [
     ["synaptic latency", t.timing.synapticLatency, 1],
     ["threshold shift", t.neuron.threshold.shift, 6],
@@ -156,9 +168,18 @@ function checkTarget(net: HwNetwork, target: Target): void {
     ["u bits", t.neuron.state.uBits, 24],
   ];
   for (const [what, got, lava] of facts)
-    if (got !== lava) refuse(`the HW IR was lowered for '${net.target}', whose ${what} is ${got}; Lava's LIF/Dense use ${lava}`, "compile with --target loihi2");
+    if (got !== lava) refuse(`the HW IR was lowered for ${name}, whose ${what} is ${got}; Lava's LIF/Dense use ${lava}`, hint);
   if (t.neuron.threshold.compare !== "gt" || t.neuron.bias.entersState !== "v" || t.neuron.decay.rounding !== "toward-zero")
-    refuse(`the HW IR was lowered for '${net.target}', whose neuron arithmetic differs from Lava's LIF (v > vth, bias into v, decays toward zero)`, "compile with --target loihi2");
+    refuse(`the HW IR was lowered for ${name}, whose neuron arithmetic differs from Lava's LIF (v > vth, bias into v, decays toward zero)`, hint);
+  const differs: string[] = [];
+  if (t.synapse.perSynapseClip !== null) differs.push(`clips each synapse's contribution at ±${t.synapse.perSynapseClip}`);
+  if (t.neuron.state.qBits !== null) differs.push(`${t.neuron.state.qOverflow === "saturate" ? "saturates" : "wraps"} the per-tick dendritic sum at ${t.neuron.state.qBits} bits`);
+  if (differs.length)
+    refuse(
+      `the HW IR was lowered for ${name}, which ${differs.join(" and ")}; Lava's Dense/Sparse (Loihi 2's models, the only ones Lava has) do neither, ` +
+        `so the program would not reproduce that chip (and Lava does not run on it)`,
+      hint,
+    );
 }
 
 /** Splits one HW synapse group into Lava connection parts (sign × exponent × delayed). */
@@ -228,7 +249,7 @@ function partsOf(g: HwSynapseGroup, src: HwPopulation, dst: HwCompartmentPopulat
 
 /** The Lava processes and connections that realize `net` (lowered for `target`), or an InputError saying why not. */
 export function planLava(net: HwNetwork, target: Target): LavaPlan {
-  checkTarget(net, target);
+  checkLavaTarget(target, net.target);
   const names = new Map<string, string>();
   const neurons: LavaNeurons[] = net.populations.map((p, i) => {
     if (p.kind === "source") {

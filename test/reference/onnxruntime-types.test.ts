@@ -1,0 +1,124 @@
+/**
+ * onnxruntime is fed the input in the element type the model declares (float32, float64, float16) and its outputs
+ * are read back as float64. Before the fix every input went in as float32, and verify crashed (exit 70, "Unexpected
+ * input data type") on float64 and float16 models.
+ */
+import { describe, expect, it } from "vitest";
+import { halfToFloat } from "../../src/io/npy.js";
+import { float64ToHalfBits, onnxRuntimeRunner, runOnnxRuntime } from "../../src/reference/onnxruntime.js";
+import { InputError } from "../../src/util/errors.js";
+import { runCli } from "../helpers/cli.js";
+import { scratchDir } from "../helpers/scratch.js";
+import { FEATURES, inputs, mlp, writeInputs, writeModel } from "../verify/models.js";
+
+interface VerifyDoc {
+  snnVsAnn: { agreeing: number; agreement: number; maxAbsDelta: number; maxAbsReference: number };
+  annVsOnnxruntime: { agreement: number; maxAbsDelta: number; maxAbsReference: number } | null;
+  matches: boolean;
+}
+
+const dir = scratchDir("spikec-ort-types-");
+const x = writeInputs(dir, 200);
+
+describe("verify with the onnxruntime comparison on float64 and float16 models", () => {
+  // float64: onnxruntime computes in float64 too, so it agrees to float64 rounding; float16: to half precision.
+  const cases = [
+    { dtype: "float64" as const, ortTolerance: 1e-12 },
+    { dtype: "float16" as const, ortTolerance: 2e-3 },
+  ];
+  for (const { dtype, ortTolerance } of cases) {
+    it(`${dtype} input and initializers: exit 0, agreement 100 % (SNN vs ANN and ANN vs onnxruntime), |Δ| vs onnxruntime ≤ ${ortTolerance} × max |logit|`, async () => {
+      const model = writeModel(dir, `${dtype}.onnx`, { dtype });
+      const r = await runCli(["verify", model, "--calib", x, "--input", x, "--json"]);
+      expect(r.stderr).not.toMatch(/internal error|Unexpected input data type/);
+      expect(r.code).toBe(0);
+      const doc = JSON.parse(r.stdout) as VerifyDoc;
+      expect(doc.snnVsAnn.agreeing).toBe(200);
+      expect(doc.matches).toBe(true);
+      expect(doc.snnVsAnn.maxAbsDelta).toBeLessThanOrEqual(1e-9 * doc.snnVsAnn.maxAbsReference);
+      const o = doc.annVsOnnxruntime!;
+      expect(o).not.toBeNull();
+      expect(o.agreement).toBe(1);
+      expect(o.maxAbsDelta).toBeLessThanOrEqual(ortTolerance * o.maxAbsReference);
+      console.log(`onnxruntime ${dtype}: ANN vs onnxruntime max |Δ| ${o.maxAbsDelta} (${o.maxAbsDelta / o.maxAbsReference} × max |logit|)`);
+    });
+  }
+
+  it("feeds each model in its declared type", async () => {
+    const xs = inputs(4);
+    for (const dtype of ["float32", "float64", "float16"] as const) {
+      const runner = await onnxRuntimeRunner(mlp({ dtype }).bytes, xs, 4, [FEATURES]);
+      try {
+        expect(runner.inputType).toBe(dtype);
+        const r = await runner.run();
+        expect(r.inputType).toBe(dtype);
+        expect(r.output).toBeInstanceOf(Float64Array);
+        expect(r.output.length).toBe(16);
+        expect(r.output.every(Number.isFinite)).toBe(true);
+      } finally {
+        await runner.release();
+      }
+    }
+  });
+
+  it("refuses any other input element type with an InputError naming it (library and CLI)", async () => {
+    const bytes = mlp({ dtype: "int32" }).bytes;
+    let error: unknown;
+    try {
+      await runOnnxRuntime(bytes, inputs(2), 2, [FEATURES]);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as Error).message).toMatch(/input 'x' has element type int32; .*float32, float64 or float16/);
+    const model = writeModel(dir, "int32.onnx", { dtype: "int32" });
+    const r = await runCli(["verify", model, "--calib", x, "--input", x]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+    expect(r.stderr).toMatch(/int32\.onnx.*input 'x'/);
+  });
+});
+
+describe("float64ToHalfBits (float16 inputs: round to nearest, ties to even)", () => {
+  const finite = (h: number) => (h & 0x7c00) !== 0x7c00;
+
+  it("maps every finite half (and ±Infinity) to its own bits, and NaN to the quiet NaN", () => {
+    let checked = 0;
+    for (let h = 0; h < 0x10000; h++) {
+      if (!finite(h) && (h & 0x3ff) !== 0) continue; // NaNs
+      expect(float64ToHalfBits(halfToFloat(h))).toBe(h);
+      checked++;
+    }
+    expect(checked).toBe(65536 - 2 * 1023);
+    expect(float64ToHalfBits(NaN)).toBe(0x7e00);
+    expect(float64ToHalfBits(-0)).toBe(0x8000);
+  });
+
+  it("rounds midpoints to the even neighbour and anything off the midpoint to the nearest, subnormals included", () => {
+    let ties = 0;
+    for (let h = 0; h < 0x7bff; h++) {
+      const lo = halfToFloat(h);
+      const hi = halfToFloat(h + 1);
+      const mid = (lo + hi) / 2; // exact in float64
+      const even = h % 2 === 0 ? h : h + 1;
+      for (const sign of [1, -1]) {
+        const s = sign < 0 ? 0x8000 : 0;
+        expect(float64ToHalfBits(sign * mid)).toBe(s | even);
+        // Just off the midpoint (in float64, never in float32: no double rounding through float32).
+        const ulp = (hi - lo) * 2 ** -30;
+        expect(float64ToHalfBits(sign * (mid - ulp))).toBe(s | h);
+        expect(float64ToHalfBits(sign * (mid + ulp))).toBe(s | (h + 1));
+      }
+      ties++;
+    }
+    expect(ties).toBe(0x7bff);
+    // Overflow: 65504 is the largest half; from the midpoint 65520 up, Infinity.
+    expect(float64ToHalfBits(65519.99)).toBe(0x7bff);
+    expect(float64ToHalfBits(65520)).toBe(0x7c00);
+    expect(float64ToHalfBits(-1e9)).toBe(0xfc00);
+    // Below half the smallest subnormal (2^−25, a tie with 0 → 0); just above it → the smallest subnormal.
+    expect(float64ToHalfBits(2 ** -25)).toBe(0);
+    expect(float64ToHalfBits(2 ** -25 * (1 + 2 ** -20))).toBe(1);
+    expect(float64ToHalfBits(1e-10)).toBe(0);
+  });
+});
