@@ -4,8 +4,32 @@
  */
 import yargs from "yargs";
 import type { Argv } from "yargs";
-import { SpikecError } from "../util/errors.js";
+import { InputError, SpikecError } from "../util/errors.js";
 import { commands } from "./commands/index.js";
+import { TYPED, type Typed } from "./options.js";
+
+/** The parts of yargs' option table that tell a repeated option from a list option. */
+interface OptionTable {
+  key: Record<string, unknown>;
+  array: string[];
+  alias: Record<string, string[]>;
+}
+
+/**
+ * Refuses an option given twice: yargs then passes an array, which every single-value option downstream would
+ * misread (a path "must be of type string", a number NaN). List options (--emit) take repeats.
+ */
+function refuseRepeated(argv: Record<string, unknown>, options: OptionTable): void {
+  const lists = new Set(options.array);
+  for (const key of Object.keys(options.key)) {
+    const value = argv[key];
+    const names = [key, ...(options.alias[key] ?? [])];
+    if (!Array.isArray(value) || names.some((n) => lists.has(n))) continue;
+    const longest = names.sort((a, b) => b.length - a.length)[0]!;
+    const flag = longest.length === 1 ? `-${longest}` : `--${longest}`;
+    throw new InputError(`${flag} was given more than once (${value.map(String).join(", ")})`, `give ${flag} once`);
+  }
+}
 
 export function buildCli(args: string[]): Argv {
   let cli = yargs(args)
@@ -18,7 +42,12 @@ export function buildCli(args: string[]): Argv {
     .exitProcess(false)
     .fail((msg, err) => {
       throw err ?? new SpikecError(msg, "run the command with --help to see its options and an example");
-    });
+    })
+    // Before yargs' own checks, whose message for a repeated option (invalid choice ["a", "a"]) hides the cause.
+    .middleware((argv, y?: unknown) => {
+      refuseRepeated(argv, (y as { getOptions(): OptionTable }).getOptions());
+      (argv as Typed)[TYPED] = args;
+    }, true);
   for (const command of commands) cli = cli.command(command);
   return cli.help().version();
 }

@@ -2,12 +2,12 @@
  * hw.json + hw.bin: the HW IR on disk (JSON with a binary sidecar, src/io/sidecar.ts), validated against
  * schemas/hw-ir.schema.json and the structural invariants on load; the target's ranges when a target is given.
  */
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { readWithSidecar, writeWithSidecar } from "../io/sidecar.js";
 import { InputError } from "../util/errors.js";
 import { compileSchema, validateOrThrow } from "../util/schema.js";
-import type { HwNetwork } from "./network.js";
+import { HW_FORMAT, type HwNetwork } from "./network.js";
 import type { Target } from "./target/target.js";
 import { hwIssues, hwStructureIssues, describeIssue } from "./verify.js";
 
@@ -18,6 +18,31 @@ export function saveHwNetwork(dir: string, net: HwNetwork): string {
   const path = join(dir, HW_FILE);
   writeWithSidecar(path, net);
   return path;
+}
+
+/**
+ * Removes DIR/hw.json and its sidecar when they are a HW IR spikec wrote (format spikec.hw): a compile without
+ * --target into a folder that holds an earlier compile's lowering, which simulate --engine cycle and fit would
+ * otherwise run as if it belonged to the new network. Anything else under that name is left alone. Returns what
+ * was removed.
+ */
+export function removeStaleHw(dir: string): string[] {
+  const path = join(dir, HW_FILE);
+  let doc: { format?: unknown; sidecar?: unknown };
+  try {
+    doc = JSON.parse(readFileSync(path, "utf8")) as typeof doc;
+  } catch {
+    return []; // none, or not ours
+  }
+  if (doc === null || typeof doc !== "object" || doc.format !== HW_FORMAT) return [];
+  const removed: string[] = [];
+  if (typeof doc.sidecar === "string" && /^[^/\\]+$/.test(doc.sidecar) && existsSync(join(dir, doc.sidecar))) {
+    rmSync(join(dir, doc.sidecar));
+    removed.push(join(dir, doc.sidecar));
+  }
+  rmSync(path);
+  removed.push(path);
+  return removed;
 }
 
 /** The hw.json a directory or file argument names (DIR/hw.json for a directory). */

@@ -1,24 +1,161 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
-import { dirname, basename, join } from "node:path";
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { dirname, basename, join, resolve } from "node:path";
+import { InputError } from "../util/errors.js";
+
+/** The errno code of a failed file system call, if it is one. */
+function codeOf(e: unknown): string | undefined {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+// The codes a user meets when writing outputs, in words (the code alone means little to most people).
+const REASONS: Record<string, string> = {
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EROFS: "the file system is read-only",
+  ENOSPC: "no space left on the device",
+  EDQUOT: "the disk quota is exceeded",
+  // ENOENT where the parent folder exists: a file system that takes no new entries (/proc, /sys).
+  ENOENT: "the file system does not allow creating it",
+  ENOTDIR: "a part of the path is a file, not a folder",
+  EISDIR: "it is a folder",
+  EEXIST: "something that is not a folder (a file or a broken link) is already there",
+  ENAMETOOLONG: "the name is too long",
+  ELOOP: "too many levels of symbolic links",
+  EIO: "an input/output error of the device",
+};
+
+function reasonOf(e: unknown): string {
+  const code = codeOf(e);
+  // Node's own text, without the code and the call it repeats: "EXDEV: cross-device link not permitted, rename 'a' -> 'b'".
+  const why = (code && REASONS[code]) ?? (e as Error).message.replace(/^[A-Z0-9]+: /, "").replace(/, \w+ '.*$/s, "");
+  return code ? `${why} (${code})` : why;
+}
+
+function hintOf(e: unknown): string {
+  switch (codeOf(e)) {
+    case "ENOSPC":
+    case "EDQUOT":
+      return "free some space, or write the output elsewhere";
+    case "EACCES":
+    case "EPERM":
+    case "EROFS":
+    case "ENOENT":
+      return "choose an output path in a folder you can write to";
+    default:
+      return "choose another output path";
+  }
+}
+
+const isFolder = (path: string): boolean => {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * The folders from `dir` up to its nearest existing ancestor: that ancestor (which must be a folder) and the missing
+ * levels below it, top-down. Refuses a path that runs through a file.
+ */
+function walkUp(dir: string): { existing: string; missing: string[] } {
+  const missing: string[] = [];
+  let p = resolve(dir === "" ? "." : dir);
+  for (;;) {
+    let folder: boolean;
+    try {
+      folder = statSync(p).isDirectory();
+    } catch (e) {
+      const code = codeOf(e);
+      const parent = dirname(p);
+      // ENOTDIR: a file further up; keep walking to name it.
+      if ((code === "ENOENT" || code === "ENOTDIR") && parent !== p) {
+        missing.push(p);
+        p = parent;
+        continue;
+      }
+      throw new InputError(`cannot create the folder ${dir}: ${p}: ${reasonOf(e)}`, hintOf(e));
+    }
+    if (!folder) {
+      const what = p === resolve(dir) ? "it is a file, not a folder" : `${p} is a file, not a folder`;
+      throw new InputError(`cannot create the folder ${dir}: ${what}`, "choose an output path that does not run through a file");
+    }
+    return { existing: p, missing: missing.reverse() };
+  }
+}
+
+/**
+ * Creates `dir` and its missing parents, one level at a time. Not mkdirSync(…, {recursive: true}): under /proc that
+ * call spins forever (a Node bug), and its errors name neither the level that failed nor why in words.
+ */
+export function ensureFolder(dir: string): void {
+  for (const level of walkUp(dir).missing) {
+    try {
+      mkdirSync(level);
+    } catch (e) {
+      // Created meanwhile (another process, or a parallel write): fine when it is a folder.
+      if (codeOf(e) === "EEXIST" && isFolder(level)) continue;
+      throw new InputError(`cannot create the folder ${level === resolve(dir) ? dir : `${dir} (at ${level})`}: ${reasonOf(e)}`, hintOf(e));
+    }
+  }
+}
+
+/**
+ * Refuses, leaving nothing behind, an output folder that cannot be: one running through a file, or under a folder
+ * that takes no new files. Commands call it before their work so that a bad path costs nothing. The test is an
+ * empty file created and removed at once: permissions alone do not tell (root, read-only mounts, /proc).
+ */
+export function checkOutputFolder(dir: string, output = dir): void {
+  const { existing } = walkUp(dir);
+  const probe = join(existing, `.spikec-probe.${process.pid}.${Date.now()}.tmp`);
+  try {
+    closeSync(openSync(probe, "wx"));
+  } catch (e) {
+    throw new InputError(`cannot write ${output}: creating a file in ${existing} fails: ${reasonOf(e)}`, hintOf(e));
+  }
+  rmSync(probe, { force: true });
+}
+
+/** An output file path that names no file: empty, or a folder (a rename onto a folder fails only at the end). */
+function refuseNonFile(path: string): void {
+  if (path === "") throw new InputError("an output path is empty", "name the file to write");
+  if (/[\\/]$/.test(path) || isFolder(path)) throw new InputError(`cannot write ${path}: it is a folder, not a file`, "name a file to write (for example one inside that folder)");
+}
+
+/** As checkOutputFolder, for an output file: also refuses an empty path and a path that is a folder. */
+export function checkOutputFile(path: string): void {
+  refuseNonFile(path);
+  checkOutputFolder(dirname(path), path);
+}
 
 /**
  * Writes a file atomically: the bytes go to a temporary file in the same folder, which is then renamed over the
- * target. A crash leaves either the old file or the new one, never half of one.
+ * target. A crash leaves either the old file or the new one, never half of one; a failure leaves no temporary file.
  */
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
-  mkdirSync(dirname(path), { recursive: true });
+  refuseNonFile(path);
+  ensureFolder(dirname(path));
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  const fd = openSync(tmp, "w");
+  let fd: number | undefined;
   try {
+    fd = openSync(tmp, "w");
     const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
     let off = 0;
     while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
     fsyncSync(fd);
-  } catch (e) {
     closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw e;
+    fd = undefined;
+    renameSync(tmp, path);
+  } catch (e) {
+    // Cleanup must not hide the error that matters.
+    try {
+      if (fd !== undefined) closeSync(fd);
+      rmSync(tmp, { force: true });
+    } catch {
+      /* nothing more to do */
+    }
+    if (codeOf(e) === undefined) throw e;
+    throw new InputError(`cannot write ${path}: ${reasonOf(e)}`, hintOf(e));
   }
-  closeSync(fd);
-  renameSync(tmp, path);
 }

@@ -130,11 +130,23 @@ export function writeNpy(path: string, shape: readonly number[], data: ArrayLike
   writeFileAtomic(path, encodeNpy(shape, data, dtype));
 }
 
+/** NumPy's names of the dtypes READERS takes, for messages. */
+const DTYPE_NAMES: Record<string, string> = { "<f4": "float32", "<f8": "float64", "<f2": "float16", "|u1": "uint8", "|i1": "int8", "<i4": "int32", "<i8": "int64" };
+
+/** The dtypes samples may have (README, docs/formats.md); an int or half array is most often the wrong file. */
+const SAMPLE_DTYPES = new Set(["<f4", "<f8", "|u1"]);
+
 /**
- * Checks that an array holds samples of the model's input shape: [N, ...inputShape]. A single sample without the
- * batch axis is accepted as N = 1. Returns N.
+ * Checks that an array holds samples of the model's input shape: [N, ...inputShape], stored as float32, float64 or
+ * uint8. A single sample without the batch axis is accepted as N = 1. Returns N.
  */
 export function checkSamples(arr: NpyArray, inputShape: readonly number[], file: string): number {
+  if (!SAMPLE_DTYPES.has(arr.dtype)) {
+    throw new InputError(
+      `${file} holds ${DTYPE_NAMES[arr.dtype] ?? arr.dtype} values; samples must be float32, float64 or uint8`,
+      "save the samples as one of those, e.g. numpy.save(path, x.astype(numpy.float32))",
+    );
+  }
   const size = inputShape.reduce((a, b) => a * b, 1);
   const rest = arr.shape.slice(1);
   if (arr.shape.length === inputShape.length + 1 && rest.every((d, i) => d === inputShape[i])) return arr.shape[0]!;
@@ -151,5 +163,31 @@ export function checkFinite(arr: NpyArray, file: string): void {
     if (!Number.isFinite(arr.data[i]!)) {
       throw new InputError(`${file} contains a non-finite value (${arr.data[i]}) at flat index ${i}`, "clean the data (NaN/Inf) before compiling");
     }
+  }
+}
+
+/** Reads class labels: shape [N], whole numbers ≥ 0 (any numeric dtype; numpy's default int64 included). */
+export function readLabels(path: string): Float64Array {
+  const arr = readNpy(path);
+  if (arr.shape.length !== 1) {
+    throw new InputError(
+      `${path} has shape [${arr.shape.join(", ")}], but labels must have shape [N] (one class index per input)`,
+      "save a flat array of class indices, e.g. numpy.save(path, y.reshape(-1))",
+    );
+  }
+  for (let i = 0; i < arr.data.length; i++) {
+    const v = arr.data[i]!;
+    if (!(Number.isInteger(v) && v >= 0)) {
+      throw new InputError(`${path}: label ${i} is ${v}, not a class index (a whole number ≥ 0)`, "save the class indices (0, 1, …), not scores or one-hot rows");
+    }
+  }
+  return arr.data;
+}
+
+/** Refuses a label outside [0, classes): it names no output of the model. */
+export function checkLabelClasses(labels: Float64Array, classes: number, path: string): void {
+  const i = labels.findIndex((v) => v >= classes);
+  if (i >= 0) {
+    throw new InputError(`${path}: label ${i} is ${labels[i]}, but the model has ${classes} classes (0..${classes - 1})`, "pass the labels that go with the model and --input");
   }
 }

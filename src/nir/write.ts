@@ -7,7 +7,8 @@
  * reference since 1.0.8.dev (optional: the reader accepts either). No HDF5 attributes.
  * One difference that no reader sees: h5wasm pads vlen UTF-8 strings with "space pad" where h5py says "null term".
  */
-import { mkdirSync, renameSync, rmSync } from "node:fs";
+import { renameSync, rmSync } from "node:fs";
+import { ensureFolder } from "../io/atomic.js";
 import { basename, dirname, join } from "node:path";
 import type { NirGraph, NirNode } from "./graph.js";
 import { type DatasetSpec, type GroupSpec, writeHdf5Tree } from "./h5tree.js";
@@ -122,7 +123,7 @@ export async function writeNir(path: string, graph: NirGraph, options: WriteOpti
  * would take minutes; every reference reader accepts both.
  */
 export async function writeNirFile(path: string, graph: NirGraph, options: WriteOptions = {}): Promise<void> {
-  mkdirSync(dirname(path) || ".", { recursive: true });
+  ensureFolder(dirname(path));
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   try {
     await writeNir(tmp, graph, { compress: false, ...options });

@@ -49,12 +49,17 @@ export function addSpikes(r: Raster, index: number, sample: number, neuron: Arra
   }
 }
 
+/** Refuses a raster path of no known format (by its extension); called before simulating, so nothing is written. */
+export function checkRasterPath(path: string): void {
+  if (!path.endsWith(".npy") && !path.endsWith(".json")) throw new InputError(`--raster ${path}: unknown format`, "name the file .npy (a [spikes, 4] table) or .json");
+}
+
 export function writeRaster(path: string, r: Raster): void {
   if (path.endsWith(".json")) {
     writeFileAtomic(path, JSON.stringify({ format: "spikec.raster", version: 1, ...r }) + "\n");
     return;
   }
-  if (!path.endsWith(".npy")) throw new InputError(`--raster ${path}: unknown format`, "name the file .npy (a [spikes, 4] table) or .json");
+  checkRasterPath(path);
   // Rows ordered by sample, then population, then time.
   const rows: [number, number, number, number][] = [];
   r.populations.forEach((p, pi) => {

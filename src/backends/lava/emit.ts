@@ -2,9 +2,8 @@
  * `spikec compile … --target loihi2 --emit lava`: writes DIR/lava/network.py and the arrays it loads
  * (DIR/lava/<name>.npy). The plan (./plan.ts) refuses what Lava cannot express, with the reason and what to try.
  */
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "../../io/atomic.js";
+import { ensureFolder, writeFileAtomic } from "../../io/atomic.js";
 import { encodeNpy } from "../../io/npy.js";
 import type { HwNetwork } from "../../hw/network.js";
 import type { Target } from "../../hw/target/target.js";
@@ -26,7 +25,7 @@ export function writeLavaProgram(dir: string, net: HwNetwork, target: Target, so
   const plan = planLava(net, target);
   const program = lavaProgram(plan, { generator: "spikec", source });
   const out = join(dir, LAVA_DIR);
-  mkdirSync(out, { recursive: true });
+  ensureFolder(out);
   const files: string[] = [];
   for (const a of program.arrays) {
     const file = join(out, `${a.name}.npy`);

@@ -1,6 +1,6 @@
 /** DIR/loihi/cores.json + cores.bin (src/io/sidecar.ts), validated by schemas/cores.schema.json on read. */
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { ensureFolder } from "../../io/atomic.js";
 import { readWithSidecar, writeWithSidecar } from "../../io/sidecar.js";
 import { compileSchema, validateOrThrow } from "../../util/schema.js";
 import type { CoresConfig } from "./config.js";
@@ -8,7 +8,7 @@ import type { CoresConfig } from "./config.js";
 export const CORES_FILE = join("loihi", "cores.json");
 
 export function writeCoresFile(dir: string, cfg: CoresConfig): string[] {
-  mkdirSync(join(dir, "loihi"), { recursive: true });
+  ensureFolder(join(dir, "loihi"));
   const path = join(dir, CORES_FILE);
   writeWithSidecar(path, cfg);
   return [path, path.replace(/\.json$/, ".bin")];

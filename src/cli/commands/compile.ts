@@ -3,16 +3,22 @@ import { basename, join } from "node:path";
 import type { CommandModule } from "yargs";
 import { compile } from "../../compile.js";
 import { writeFileAtomic } from "../../io/atomic.js";
-import { saveNetwork } from "../../snn/serialize.js";
-import { compileOptionsFrom, hardwareOptions, mappingOptions, refuseOverwrite, type HardwareArgs, type MappingArgs } from "../options.js";
-import { saveHwNetwork } from "../../hw/serialize.js";
+import { NETWORK_FILE, saveNetwork } from "../../snn/serialize.js";
+import { checkOutputDir, checkOutputPath, compileOptionsFrom, hardwareOptions, isIn, mappingOptions, refuseOverwrite, targetFile, type HardwareArgs, type MappingArgs } from "../options.js";
+import { HW_FILE, removeStaleHw, saveHwNetwork } from "../../hw/serialize.js";
 import { progressFor } from "../progress.js";
 import { printCompileReport } from "../print-report.js";
 import { printHardware } from "../print-hardware.js";
 import { reportOptions, type ReportArgs } from "../report-options.js";
 import { collectReport, writeReportData } from "../../report/write.js";
+import { REPORT_DATA_FILE, REPORT_FILE, REPORT_HTML_FILE } from "../../report/files.js";
+import { planLava } from "../../backends/lava/plan.js";
+import { LAVA_DIR } from "../../backends/lava/emit.js";
+import { buildCoresConfig } from "../../backends/loihi/build.js";
+import { CORES_FILE } from "../../backends/loihi/files.js";
+import { originsOf } from "../../place/origins.js";
+import { InputError } from "../../util/errors.js";
 import { EMIT_FORMATS, emitAll } from "../emit.js";
-import { fitSectionOf } from "../../place/fit-report.js";
 import { printFit } from "../print-fit.js";
 
 interface CompileArgs extends MappingArgs, ReportArgs, HardwareArgs {
@@ -31,7 +37,7 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
       y
         .positional("model", { type: "string", demandOption: true, describe: "The trained model (.onnx)" })
         .option("calib", { type: "string", demandOption: true, describe: "Representative inputs (.npy, [N, …input shape]) for the per-layer maxima" })
-        .option("out", { alias: "o", type: "string", describe: "Output folder (default: MODEL-snn beside the current folder)" })
+        .option("out", { alias: "o", type: "string", describe: "Output folder (default: MODEL-snn in the current folder)" })
         .option("json", { type: "boolean", default: false, describe: "Print only the report as JSON" })
         .option("emit", { type: "string", array: true, choices: EMIT_FORMATS, default: [] as string[], describe: "Also write these formats into the output folder (nir: model.nir; lava: lava/network.py + arrays, needs --target loihi2)" }),
     ))).example("$0 compile lenet5.onnx --calib calib.npy --target loihi2 -o out/lenet5", "also lowers to Loihi 2: writes out/lenet5/hw.json and the report's hardware section")
@@ -39,18 +45,21 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
   handler: async (args) => {
     const dir = args.out ?? `${basename(args.model).replace(/\.onnx$/i, "")}-snn`;
     const progress = progressFor(args.json);
-    const compiled = compile(args.model, args.calib, compileOptionsFrom(args, (stage, done, total) => progress.update(stage, done, total)));
+    // Options and output paths first: a mistake costs no compile and leaves no half-written folder.
+    const options = compileOptionsFrom(args, (stage, done, total) => progress.update(stage, done, total));
+    checkEmits(args);
+    checkOutputs(dir, args);
+    const compiled = compile(args.model, args.calib, options);
     // The HTML report's pictures: a few inputs simulated once more (written as report-data.json and report.html).
     const reportData = collectReport(compiled, { input: args["report-input"] ?? args.calib, sample: args["report-sample"] });
-    if (compiled.report.fit) reportData.fit = fitSectionOf(compiled.report.fit);
+    // What --emit would refuse for this network (Lava's limits, a network that does not fit), before any file.
+    if (compiled.hw && args.emit.includes("lava")) planLava(compiled.hw.net, compiled.hw.target);
+    if (compiled.hw && args.emit.includes("loihi")) buildCoresConfig(compiled.hw.placement, originsOf(compiled.net));
     progress.done();
-    const files = [join(dir, "network.json"), join(dir, "network.bin"), join(dir, "report.json")];
-    for (const f of files) refuseOverwrite(f, [args.model, args.calib]);
-    saveNetwork(dir, compiled.net);
-    if (compiled.hw) {
-      for (const f of [join(dir, "hw.json"), join(dir, "hw.bin")]) refuseOverwrite(f, [args.model, args.calib]);
-      files.push(saveHwNetwork(dir, compiled.hw.net));
-    }
+    const files = [saveNetwork(dir, compiled.net), join(dir, "network.bin"), join(dir, "report.json")];
+    if (compiled.hw) files.push(saveHwNetwork(dir, compiled.hw.net));
+    // No lowering this time: an earlier compile's hw.json in DIR belongs to another network.
+    const stale = compiled.hw ? [] : removeStaleHw(dir);
     writeFileAtomic(join(dir, "report.json"), JSON.stringify(compiled.report, null, 1) + "\n");
     files.push(...writeReportData(dir, reportData, { html: args.html }));
     files.push(...(await emitAll(args.emit, dir, compiled)));
@@ -62,5 +71,37 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
     if (compiled.report.hardware) printHardware(compiled.report.hardware);
     if (compiled.report.fit) printFit(compiled.report.fit);
     process.stdout.write(`\nwrote ${files.join(", ")}\n`);
+    if (stale.length > 0) process.stdout.write(`removed ${stale.join(", ")}: an earlier compile's lowering, stale without --target\n`);
   },
 };
+
+/** --emit lava and loihi write the network lowered for a chip, so they need --target. */
+function checkEmits(args: CompileArgs): void {
+  for (const format of ["lava", "loihi"]) {
+    if (args.emit.includes(format) && args.target === undefined) {
+      throw new InputError(`--emit ${format} needs a network lowered for a Loihi chip`, format === "lava" ? "add --target loihi2" : "add --target loihi1 or --target loihi2");
+    }
+  }
+}
+
+/** Every file compile will write, in DIR: writable, and none of them a file it reads. */
+function checkOutputs(dir: string, args: CompileArgs): void {
+  const inputs = [args.model, args.calib, args["report-input"], targetFile(args.target)];
+  const outputs = [NETWORK_FILE, "network.bin", REPORT_FILE, REPORT_DATA_FILE];
+  if (args.html) outputs.push(REPORT_HTML_FILE);
+  if (args.target !== undefined) outputs.push(HW_FILE, "hw.bin");
+  if (args.emit.includes("nir")) outputs.push("model.nir");
+  if (args.emit.includes("loihi")) outputs.push(CORES_FILE, CORES_FILE.replace(/\.json$/, ".bin"));
+  checkOutputDir("--out", dir);
+  for (const f of outputs) {
+    checkOutputPath("--out", join(dir, f));
+    refuseOverwrite(join(dir, f), inputs);
+  }
+  // --emit lava writes network.py and one .npy per array into DIR/lava, names known only after the lowering.
+  if (args.emit.includes("lava")) {
+    const lava = join(dir, LAVA_DIR);
+    for (const i of inputs) {
+      if (i !== undefined && isIn(i, lava)) throw new InputError(`the input ${i} is in ${lava}, which --emit lava writes`, "move the input elsewhere or choose another output folder; spikec never overwrites its inputs");
+    }
+  }
+}

@@ -2,9 +2,8 @@
 import type { Argv, CommandModule } from "yargs";
 import { exportNir } from "../../nir/export.js";
 import { writeNirFile } from "../../nir/write.js";
-import { NETWORK_FILE, loadNetwork } from "../../snn/serialize.js";
-import { refuseOverwrite } from "../options.js";
-import { join } from "node:path";
+import { loadNetwork } from "../../snn/serialize.js";
+import { checkOutputPath, networkFiles, refuseOverwrite } from "../options.js";
 
 interface ExportNirArgs {
   dir: string;
@@ -20,7 +19,8 @@ const exportNirCommand: CommandModule<object, ExportNirArgs> = {
       .option("out", { alias: "o", type: "string", demandOption: true, describe: "The .nir file to write" })
       .example("$0 export nir out/lenet5 -o lenet5.nir", "then `spikec nir check lenet5.nir`, or nir.read in Python") as Argv<ExportNirArgs>,
   handler: async (args) => {
-    refuseOverwrite(args.out, [args.dir, join(args.dir, NETWORK_FILE)]);
+    checkOutputPath("--out", args.out);
+    refuseOverwrite(args.out, networkFiles(args.dir));
     const net = loadNetwork(args.dir);
     const graph = exportNir(net);
     await writeNirFile(args.out, graph);

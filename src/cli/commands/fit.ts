@@ -6,8 +6,8 @@ import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { CommandModule } from "yargs";
 import { compile, loadSamples } from "../../compile.js";
-import { loadHwNetwork } from "../../hw/serialize.js";
-import { loadTarget } from "../../hw/target/load.js";
+import { hwPathOf, loadHwNetwork } from "../../hw/serialize.js";
+import { targetForHw } from "../../hw/target/for-hw.js";
 import { inputPopulations } from "../../hw/io.js";
 import { populationSize } from "../../hw/network.js";
 import { loadNetwork } from "../../snn/serialize.js";
@@ -17,6 +17,7 @@ import { place } from "../../place/place.js";
 import { originsOf } from "../../place/origins.js";
 import { printFit } from "../print-fit.js";
 import { progressFor } from "../progress.js";
+import { checkInteger, checkTicks, typed } from "../options.js";
 
 interface FitArgs {
   input: string;
@@ -39,7 +40,7 @@ export const fitCommand: CommandModule<object, FitArgs> = {
       .option("calib", { type: "string", describe: "Calibration inputs (.npy): needed for a model; for a folder, samples to measure spikes per inference" })
       .option("target", { type: "string", describe: "Target id (spikec targets) or XML file; default for a folder: the target hw.json was lowered for" })
       .option("ticks", { type: "number", describe: "Ticks per window (a model only; default: the tick search of spikec compile)" })
-      .option("samples", { type: "number", default: DEFAULT_SAMPLES, describe: "Samples simulated to measure spikes and synaptic events per inference" })
+      .option("samples", { type: "number", default: DEFAULT_SAMPLES, describe: "Samples simulated to measure spikes and synaptic events per inference (0: do not measure)" })
       .option("json", { type: "boolean", default: false, describe: "Print the fit report as JSON (schemas/fit-report.schema.json)" })
       .example("$0 fit lenet5.onnx --calib calib.npy --target loihi1", "compile for Loihi 1 and check the fit")
       .example("$0 fit out/lenet5", "check a compiled folder (hw.json) against its target"),
@@ -66,6 +67,9 @@ function hintFor(r: FitReport): string {
 }
 
 function fitReportFor(args: FitArgs): FitReport {
+  // 0 skips the activity measurement (a model needs --calib to compile, so this is how to opt out).
+  checkInteger(args, "samples", args.samples, 0);
+  checkTicks(args, args.ticks);
   const isDir = existsSync(args.input) && statSync(args.input).isDirectory();
   if (!isDir) {
     if (!args.input.toLowerCase().endsWith(".onnx")) throw new InputError(`${args.input} is neither a folder nor an .onnx model`, "pass MODEL.onnx --calib X.npy --target ID, or a folder written by spikec compile --target");
@@ -79,8 +83,15 @@ function fitReportFor(args: FitArgs): FitReport {
     const n = Math.min(count, args.samples);
     return buildFitReport(placement, n > 0 ? measureActivity(hw.net, hw.target, array.data, n) : undefined);
   }
+  // A folder's ticks were fixed when it was lowered; fitting it with others would describe another network.
+  if (args.ticks !== undefined) {
+    throw new InputError(
+      `--ticks ${typed(args, "ticks", args.ticks)} applies to a model only: the ticks of ${hwPathOf(args.input)} were fixed when it was compiled`,
+      `leave out --ticks, or fit the model with them: spikec fit MODEL.onnx --calib X.npy --target ID --ticks ${typed(args, "ticks", args.ticks)}`,
+    );
+  }
   const net = loadHwNetwork(args.input);
-  const target = loadTarget(args.target ?? net.target);
+  const target = targetForHw(net, hwPathOf(args.input), args.target);
   const snnFile = join(args.input, "network.json");
   const origins = existsSync(snnFile) ? originsOf(loadNetwork(args.input)) : undefined;
   const placement = place(net, target, { origins });

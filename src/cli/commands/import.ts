@@ -6,7 +6,7 @@ import { readNir } from "../../nir/read.js";
 import { NETWORK_FILE, saveNetwork } from "../../snn/serialize.js";
 import { verifyNetwork } from "../../snn/verify.js";
 import { InputError } from "../../util/errors.js";
-import { refuseOverwrite } from "../options.js";
+import { checkOutputDir, checkOutputPath, refuseOverwrite } from "../options.js";
 
 interface ImportNirArgs {
   file: string;
@@ -22,7 +22,11 @@ const importNirCommand: CommandModule<object, ImportNirArgs> = {
       .option("out", { alias: "o", type: "string", demandOption: true, describe: "Output folder" })
       .example("$0 import nir lenet5.nir -o out/lenet5-back", "then `spikec simulate out/lenet5-back …`") as Argv<ImportNirArgs>,
   handler: async (args) => {
-    refuseOverwrite(join(args.out, NETWORK_FILE), [args.file]);
+    checkOutputDir("--out", args.out);
+    for (const f of [NETWORK_FILE, "network.bin"]) {
+      checkOutputPath("--out", join(args.out, f));
+      refuseOverwrite(join(args.out, f), [args.file]);
+    }
     const graph = await readNir(args.file);
     let net;
     try {

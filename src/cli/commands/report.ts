@@ -2,7 +2,8 @@
 import { join } from "node:path";
 import type { CommandModule } from "yargs";
 import { writeFileAtomic } from "../../io/atomic.js";
-import { loadReportData, REPORT_HTML_FILE } from "../../report/files.js";
+import { loadReportData, REPORT_DATA_FILE, REPORT_FILE, REPORT_HTML_FILE } from "../../report/files.js";
+import { checkOutputPath, refuseOverwrite } from "../options.js";
 import { renderReportHtml } from "../../report/html/render.js";
 
 interface ReportCommandArgs {
@@ -21,9 +22,11 @@ export const reportCommand: CommandModule<object, ReportCommandArgs> = {
       .option("json", { type: "boolean", default: false, describe: "Print a JSON summary" })
       .example("$0 report out/lenet5", "rewrites out/lenet5/report.html"),
   handler: (args) => {
+    const path = args.output ?? join(args.dir, REPORT_HTML_FILE);
+    checkOutputPath("--output", path);
+    refuseOverwrite(path, [join(args.dir, REPORT_FILE), join(args.dir, REPORT_DATA_FILE)]);
     const data = loadReportData(args.dir);
     const html = renderReportHtml(data);
-    const path = args.output ?? join(args.dir, REPORT_HTML_FILE);
     writeFileAtomic(path, html);
     const bytes = Buffer.byteLength(html, "utf8");
     if (args.json) process.stdout.write(JSON.stringify({ output: path, bytes }) + "\n");

@@ -12,16 +12,16 @@ import { loadNetwork } from "../../snn/serialize.js";
 import { prepareNetwork } from "../../sim/exact/prepare.js";
 import { simulateExact } from "../../sim/exact/simulate.js";
 import { product } from "../../ann/graph.js";
-import { refuseOverwrite } from "../options.js";
+import { checkOutputPath, networkFiles, refuseOverwrite, refuseSameOutputs, targetFile } from "../options.js";
 import { progressFor } from "../progress.js";
 import { InputError } from "../../util/errors.js";
 import { hwPathOf, loadHwNetwork } from "../../hw/serialize.js";
 import { inputPopulations } from "../../hw/io.js";
-import { loadTarget } from "../../hw/target/load.js";
+import { targetForHw } from "../../hw/target/for-hw.js";
 import { verifyHwNetwork } from "../../hw/verify.js";
 import { compileCycle } from "../../sim/cycle/engine.js";
 import { simulateCycleBatch } from "../../sim/cycle/batch.js";
-import { addSpikes, emptyRaster, writeRaster, type Raster } from "../../sim/raster.js";
+import { addSpikes, checkRasterPath, emptyRaster, writeRaster, type Raster } from "../../sim/raster.js";
 
 interface SimulateArgs {
   dir: string;
@@ -52,8 +52,7 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
       .example("$0 simulate out/lenet5 --input test_x.npy --output logits.npy", "writes logits.npy")
       .example("$0 simulate out/lenet5 --engine cycle --input test_x.npy --output logits.npy --raster spikes.npy", "runs hw.json tick by tick and dumps the spike ticks"),
   handler: (args) => {
-    refuseOverwrite(args.output, [args.input]);
-    if (args.raster) refuseOverwrite(args.raster, [args.input, args.output]);
+    checkOutputs(args);
     if (args.engine === "cycle") return simulateCycleCommand(args);
     const net = loadNetwork(args.dir);
     const { array, count } = loadSamples(args.input, inputOf(net).shape);
@@ -84,6 +83,21 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
     else process.stdout.write(`simulated ${count} samples (${args.engine}); wrote ${args.output} [${count}, ${classes}]${clipped ? `; ${clipped} input values outside the input range were clipped` : ""}\n${rasterLine(args.raster, raster)}`);
   },
 };
+
+/**
+ * The output paths, before any simulation: writable, of a known format, distinct, and none of the files read (the
+ * inputs, the compiled network in DIR, a target file), so that a mistake writes nothing.
+ */
+function checkOutputs(args: SimulateArgs): void {
+  const inputs = [args.input, ...networkFiles(args.dir), targetFile(args.target)];
+  checkOutputPath("--output", args.output);
+  refuseOverwrite(args.output, inputs);
+  if (args.raster === undefined) return;
+  checkOutputPath("--raster", args.raster);
+  checkRasterPath(args.raster);
+  refuseSameOutputs({ option: "--output", path: args.output }, { option: "--raster", path: args.raster });
+  refuseOverwrite(args.raster, inputs);
+}
 
 /** Spike times of every kept population, [nb, …shape] per population (+∞ = no spike), into the raster. */
 function addExactSpikes(raster: Raster, times: Map<string, Float64Array>, b0: number, nb: number): void {
@@ -123,7 +137,7 @@ function simulateCycleCommand(args: SimulateArgs): void {
       `compile for a target first: spikec compile MODEL.onnx --calib CALIB.npy -o ${args.dir} --target loihi2 (or use --engine exact)`,
     );
   const net = loadHwNetwork(path);
-  const target = loadTarget(args.target ?? net.target);
+  const target = targetForHw(net, path, args.target);
   verifyHwNetwork(net, target);
   const inputs = inputPopulations(net);
   if (inputs.length !== 1) throw new InputError(`${path} has ${inputs.length} input populations; spikec simulate feeds one`, "recompile the network");

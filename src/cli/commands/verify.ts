@@ -4,17 +4,20 @@
  */
 import type { CommandModule } from "yargs";
 import { compile, loadSamples } from "../../compile.js";
-import { readNpy } from "../../io/npy.js";
+import { checkLabelClasses, readLabels } from "../../io/npy.js";
 import { runOnnxRuntime } from "../../reference/onnxruntime.js";
 import { accuracy, compareLogits } from "../../verify/compare.js";
-import { verifyCompiled } from "../../verify/verify.js";
+import { annLogitsNode, verifyCompiled } from "../../verify/verify.js";
 import { evaluateCycle } from "../../hw/evaluate.js";
 import { InputError } from "../../util/errors.js";
-import { compileOptionsFrom, hardwareOptions, type HardwareArgs, mappingOptions, type MappingArgs } from "../options.js";
+import { checkOutputDir, checkOutputPath, checkInteger, compileOptionsFrom, hardwareOptions, type HardwareArgs, mappingOptions, type MappingArgs, refuseOverwrite, targetFile } from "../options.js";
 import { progressFor } from "../progress.js";
 import { formatNumber, table } from "../table.js";
 import { reportOptions, type ReportArgs } from "../report-options.js";
 import { writeVerifyReport } from "../../report/write.js";
+import { REPORT_DATA_FILE, REPORT_FILE, REPORT_HTML_FILE } from "../../report/files.js";
+import { readoutOf } from "../../snn/network.js";
+import { join } from "node:path";
 
 interface VerifyArgs extends MappingArgs, ReportArgs, HardwareArgs {
   out?: string;
@@ -47,15 +50,21 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       .example("$0 verify lenet5.onnx --calib calib.npy --input test_x.npy --target loihi2", "also the bit-accurate cycle simulation's agreement on Loihi 2"),
   handler: async (args) => {
     const progress = progressFor(args.json);
-    const compiled = compile(args.model, args.calib, compileOptionsFrom(args, (stage, done, total) => progress.update(stage, done, total)));
+    // Options, labels and output paths before the compile: a mistake costs nothing and writes nothing.
+    const options = compileOptionsFrom(args, (stage, done, total) => progress.update(stage, done, total));
+    checkInteger(args, "limit", args.limit, 1);
+    const allLabels = args.labels !== undefined ? readLabels(args.labels) : undefined;
+    if (args.out !== undefined) checkOutputs(args.out, args);
+    const compiled = compile(args.model, args.calib, options);
     const inputShape = compiled.ann.nodes[0]!.shape;
     const { array, count: all } = loadSamples(args.input, inputShape);
-    const n = args.limit !== undefined ? Math.max(0, Math.min(all, Math.floor(args.limit))) : all;
+    const n = args.limit !== undefined ? Math.min(all, args.limit) : all;
     let labels: Float64Array | undefined;
-    if (args.labels) {
-      const l = readNpy(args.labels);
-      if (l.data.length < n) throw new InputError(`${args.labels} has ${l.data.length} labels for ${n} inputs`, "pass the labels that go with --input");
-      labels = l.data.subarray(0, n);
+    if (allLabels && args.labels) {
+      if (allLabels.length < n) throw new InputError(`${args.labels} has ${allLabels.length} labels for ${n} inputs`, "pass the labels that go with --input");
+      // All of them: the report draws labels beyond --limit.
+      checkLabelClasses(allLabels, readoutOf(compiled.net).shape.reduce((a, b) => a * b, 1), args.labels);
+      labels = allLabels.subarray(0, n);
     }
     const size = inputShape.reduce((a, b) => a * b, 1);
     const x = array.data.subarray(0, n * size);
@@ -73,8 +82,11 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
         }
       : null;
     progress.done();
-    let onnxruntime: ReturnType<typeof compareLogits> | null = null;
-    if (args.onnxruntime) onnxruntime = compareLogits((await runOnnxRuntime(args.model, x, n, inputShape)).output, result.annLogits, n);
+    let onnxruntime: (ReturnType<typeof compareLogits> & { inputType: string; read: string }) | null = null;
+    if (args.onnxruntime) {
+      const ort = await runOnnxRuntime(args.model, x, n, inputShape);
+      onnxruntime = { ...compareLogits(ort.output, result.annLogits, n), inputType: ort.inputType, read: ort.read };
+    }
     if (args.out) {
       const files = writeVerifyReport(args.out, compiled, result, { input: args["report-input"] ?? args.input, labels: args["report-input"] ? undefined : args.labels, sample: args["report-sample"], html: args.html, verifiedInput: !args["report-input"] });
       if (!args.json) process.stderr.write(`wrote ${files.join(", ")}\n`);
@@ -93,7 +105,8 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
             `${(100 * cycleDoc.agreement!).toFixed(2)} %${cycleDoc.accuracy !== null ? `, accuracy ${(100 * cycleDoc.accuracy).toFixed(2)} %` : ""}, ${cycleDoc.spikesPerNeuron.toFixed(4)} spikes per neuron\n`,
         );
       out(`max |Δlogit| SNN vs ANN: ${formatNumber(a.maxAbsDelta)} (${formatNumber(a.maxAbsDelta / Math.max(a.maxAbsReference, 1e-300))} × max |logit|)\n`);
-      if (onnxruntime) out(`ANN (float64) vs onnxruntime (float32): agreement ${(100 * onnxruntime.agreement).toFixed(2)} %, max |Δ| ${formatNumber(onnxruntime.maxAbsDelta)}\n`);
+      if (annLogitsNode(compiled.ann).id !== compiled.ann.output) out(`compared: ${result.compared}\n`);
+      if (onnxruntime) out(`ANN (float64) vs onnxruntime (${onnxruntime.inputType} input): agreement ${(100 * onnxruntime.agreement).toFixed(2)} %, max |Δ| ${formatNumber(onnxruntime.maxAbsDelta)}\n`);
       if (result.annAccuracy !== null) out(`accuracy: ANN ${(100 * result.annAccuracy).toFixed(2)} %, SNN ${(100 * result.snnAccuracy!).toFixed(2)} %\n`);
       out(`spikes per neuron: ${result.spikesPerNeuron.toFixed(4)}; latency ${formatNumber(result.latency)} input windows\n`);
       if (result.clippedInputs) out(`${result.clippedInputs} input values were outside the input range and clipped\n`);
@@ -106,3 +119,13 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
     process.exitCode = result.matches ? 0 : 1;
   },
 };
+
+/** -o DIR: the report files verify writes there, writable and none of them a file it reads. */
+function checkOutputs(dir: string, args: VerifyArgs): void {
+  const inputs = [args.model, args.calib, args.input, args.labels, args["report-input"], targetFile(args.target)];
+  checkOutputDir("--out", dir);
+  for (const f of [REPORT_FILE, REPORT_DATA_FILE, ...(args.html ? [REPORT_HTML_FILE] : [])]) {
+    checkOutputPath("--out", join(dir, f));
+    refuseOverwrite(join(dir, f), inputs);
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * Option values and combinations the CLI refuses with exit 2 and one message naming the option and the value as
+ * typed, before any work and without writing anything; sample and label files of the wrong kind likewise.
+ */
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { encodeNpy, readNpy } from "../../src/io/npy.js";
+import { runCli } from "../helpers/cli.js";
+import { scratchDir } from "../helpers/scratch.js";
+
+const FIX = "test/fixtures";
+const MLP = `${FIX}/mlp_digits.onnx`;
+const CALIB = `${FIX}/digits_calib_x.npy`;
+const TEST_X = `${FIX}/digits_test_x.npy`;
+const TEST_Y = `${FIX}/digits_test_y.npy`;
+
+let tmp: string;
+let net: string;
+beforeAll(async () => {
+  tmp = scratchDir("spikec-options-");
+  net = join(tmp, "net");
+  const c = await runCli(["compile", MLP, "--calib", CALIB, "--target", "loihi2", "--ticks", "16", "-o", net, "--json", "--no-html"]);
+  expect(c.code, c.stderr).toBe(0);
+});
+
+/** Exit 2 with exactly this message and hint, nothing on stdout, and no new file in the scratch folder. */
+async function expectRefused(args: string[], message: string, hint: string): Promise<void> {
+  const before = readdirSync(tmp).sort();
+  const r = await runCli(args);
+  expect(r.stderr).toBe(`spikec: ${message}\n  try: ${hint}\n`);
+  expect(r.code).toBe(2);
+  expect(r.stdout).toBe("");
+  expect(readdirSync(tmp).sort()).toEqual(before);
+}
+
+const compileArgs = (...more: string[]) => ["compile", MLP, "--calib", CALIB, "-o", join(tmp, "out"), "--json", ...more];
+const verifyArgs = (...more: string[]) => ["verify", MLP, "--calib", CALIB, "--input", TEST_X, "--no-onnxruntime", "--json", ...more];
+
+describe("numbers", () => {
+  it("verify --limit: a positive integer, echoed as typed", async () => {
+    for (const v of ["abc", "0", "-5", "2.5"]) await expectRefused(verifyArgs("--limit", v), `--limit ${v} must be a positive integer`, "give a whole number ≥ 1, e.g. --limit 10");
+    await expectRefused(verifyArgs("--limit=1e400"), "--limit 1e400 must be a positive integer", "give a whole number ≥ 1, e.g. --limit 10");
+  });
+
+  it("fit --samples: a whole number ≥ 0 (0 skips the activity measurement)", async () => {
+    for (const v of ["-3", "2.5", "abc"]) {
+      await expectRefused(["fit", net, "--calib", CALIB, "--samples", v], `--samples ${v} must be an integer ≥ 0`, "give a whole number ≥ 0, e.g. --samples 10");
+    }
+  });
+
+  it("compile --margin: finite (the lower limit keeps its message)", async () => {
+    for (const v of ["1e400", "Infinity", "abc"]) await expectRefused(compileArgs("--margin", v), `--margin ${v} is not a finite number`, "use a margin ζ ≥ 0 (default 0.5)");
+    await expectRefused(compileArgs("--margin", "-1"), "--margin -1 would make every window empty or negative", "use a margin ζ > −1 (default 0.5)");
+    expect(existsSync(join(tmp, "out"))).toBe(false);
+  });
+
+  it("--ticks: an integer ≥ 2; --agreement: a number in (0, 1]", async () => {
+    for (const v of ["2.5", "1", "abc"]) {
+      await expectRefused(compileArgs("--target", "loihi2", "--ticks", v), `--ticks ${v} must be an integer ≥ 2 (ticks per window)`, "use --ticks 4 or more, or leave it out to let the compiler choose");
+    }
+    await expectRefused(["fit", MLP, "--calib", CALIB, "--target", "loihi2", "--ticks", "2.5"], "--ticks 2.5 must be an integer ≥ 2 (ticks per window)", "use --ticks 4 or more, or leave it out to let the compiler choose");
+    for (const v of ["abc", "0", "1.5"]) {
+      await expectRefused(compileArgs("--target", "loihi2", "--agreement", v), `--agreement ${v} must be a number in (0, 1]`, "e.g. --agreement 0.99 (the default)");
+    }
+  });
+});
+
+describe("combinations", () => {
+  it("an option given twice", async () => {
+    await expectRefused(["compile", MLP, "--calib", CALIB, "--calib", CALIB], `--calib was given more than once (${CALIB}, ${CALIB})`, "give --calib once");
+    await expectRefused(compileArgs("-o", join(tmp, "other")), `--out was given more than once (${join(tmp, "out")}, ${join(tmp, "other")})`, "give --out once");
+    await expectRefused(compileArgs("--margin", "1", "--margin", "2"), "--margin was given more than once (1, 2)", "give --margin once");
+    await expectRefused(["simulate", net, "--input", TEST_X, "--input", TEST_X, "--output", join(tmp, "o.npy")], `--input was given more than once (${TEST_X}, ${TEST_X})`, "give --input once");
+  });
+
+  it("--ticks with a typed --agreement (alternatives), on compile and verify", async () => {
+    const message = "--ticks 8 and --agreement 0.9 are alternatives: --ticks fixes the ticks per window, --agreement is the goal of the search that picks them";
+    await expectRefused(compileArgs("--target", "loihi2", "--ticks", "8", "--agreement", "0.9"), message, "give only one of them");
+    await expectRefused(verifyArgs("--target", "loihi2", "--ticks", "8", "--agreement=0.9"), message, "give only one of them");
+  });
+
+  it("--ticks or a typed --agreement without --target", async () => {
+    const ticks = ["--ticks 8 needs --target: ticks per window only apply when lowering to a chip", "add --target loihi2 (or another target), or leave out --ticks"] as const;
+    const agreement = ["--agreement 0.9 needs --target: it steers the tick search of the lowering to a chip", "add --target loihi2 (or another target), or leave out --agreement"] as const;
+    await expectRefused(compileArgs("--ticks", "8"), ...ticks);
+    await expectRefused(verifyArgs("--ticks", "8"), ...ticks);
+    await expectRefused(compileArgs("--agreement", "0.9"), ...agreement);
+    await expectRefused(verifyArgs("--agreement", "0.9"), ...agreement);
+  });
+
+  it("fit DIR --ticks: a compiled folder's ticks are fixed", async () => {
+    await expectRefused(
+      ["fit", net, "--ticks", "16"],
+      `--ticks 16 applies to a model only: the ticks of ${join(net, "hw.json")} were fixed when it was compiled`,
+      "leave out --ticks, or fit the model with them: spikec fit MODEL.onnx --calib X.npy --target ID --ticks 16",
+    );
+  });
+});
+
+describe("sample and label files", () => {
+  const calib = readNpy(CALIB);
+
+  it("samples that are not float32, float64 or uint8: the file, its dtype and the accepted ones", async () => {
+    const int64 = join(tmp, "calib_i8.npy");
+    writeFileSync(int64, encodeNpy(calib.shape, calib.data.map((v) => Math.round(16 * v)), "<i8"));
+    const hint = "save the samples as one of those, e.g. numpy.save(path, x.astype(numpy.float32))";
+    await expectRefused(["compile", MLP, "--calib", int64, "-o", join(tmp, "out")], `${int64} holds int64 values; samples must be float32, float64 or uint8`, hint);
+    await expectRefused(["simulate", net, "--input", int64, "--output", join(tmp, "o.npy")], `${int64} holds int64 values; samples must be float32, float64 or uint8`, hint);
+  });
+
+  it("labels: shape [N], whole numbers in [0, classes); numpy's int64 labels still work", async () => {
+    const y = readNpy(TEST_Y);
+    const labels = (name: string, shape: number[], data: ArrayLike<number>, dtype: "<i8" | "<f8" = "<i8") => {
+      const path = join(tmp, name);
+      writeFileSync(path, encodeNpy(shape, data, dtype));
+      return path;
+    };
+    const column = labels("y_col.npy", [y.data.length, 1], y.data);
+    await expectRefused(
+      verifyArgs("--labels", column),
+      `${column} has shape [${y.data.length}, 1], but labels must have shape [N] (one class index per input)`,
+      "save a flat array of class indices, e.g. numpy.save(path, y.reshape(-1))",
+    );
+    const fractional = Float64Array.from(y.data);
+    fractional[3] = 2.5;
+    const frac = labels("y_frac.npy", [y.data.length], fractional, "<f8");
+    await expectRefused(verifyArgs("--labels", frac), `${frac}: label 3 is 2.5, not a class index (a whole number ≥ 0)`, "save the class indices (0, 1, …), not scores or one-hot rows");
+    const negative = Float64Array.from(y.data);
+    negative[4] = -1;
+    const neg = labels("y_neg.npy", [y.data.length], negative);
+    await expectRefused(verifyArgs("--labels", neg), `${neg}: label 4 is -1, not a class index (a whole number ≥ 0)`, "save the class indices (0, 1, …), not scores or one-hot rows");
+    const outside = Float64Array.from(y.data);
+    outside[5] = 10;
+    const oor = labels("y_oor.npy", [y.data.length], outside);
+    await expectRefused(verifyArgs("--labels", oor), `${oor}: label 5 is 10, but the model has 10 classes (0..9)`, "pass the labels that go with the model and --input");
+    const ok = await runCli(verifyArgs("--labels", TEST_Y, "--limit", "50"));
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout).snnAccuracy).toBeGreaterThan(0.9);
+  });
+});
