@@ -56,6 +56,17 @@ describe("spikec export nir / import nir", () => {
     expect(readFileSync(join(back, "network.bin"))).toEqual(readFileSync(join(compiled, "network.bin")));
   });
 
+  it("import into a folder holding an earlier lowering removes that hw.json (it belongs to another network)", async () => {
+    const lowered = join(tmp, "lowered");
+    expect((await runCli(["compile", MLP, "--calib", CALIB, "--target", "loihi2", "--ticks", "16", "-o", lowered, "--no-html", "--json"])).code).toBe(0);
+    const file = join(tmp, "into-lowered.nir");
+    expect((await runCli(["export", "nir", compiled, "-o", file])).code).toBe(0);
+    const i = await runCli(["import", "nir", file, "-o", lowered]);
+    expect(i.code, i.stderr).toBe(0);
+    expect(i.stdout).toContain(`removed ${join(lowered, "hw.bin")}, ${join(lowered, "hw.json")}: an earlier compile's lowering, stale for this network`);
+    expect(existsSync(join(lowered, "hw.json")) || existsSync(join(lowered, "hw.bin"))).toBe(false);
+  });
+
   const bad: [string, (f: string) => void, RegExp][] = [
     ["a non-HDF5 file", (f) => writeFileSync(f, "this is not HDF5\n".repeat(20)), /not an HDF5 file/],
     ["an HDF5 file that is not NIR", (f) => copyFileSync(join(FIXTURES, "nirdata_events.h5"), f), /not a NIR graph/],

@@ -4,6 +4,7 @@ import type { Argv, CommandModule } from "yargs";
 import { importNir } from "../../nir/import.js";
 import { readNir } from "../../nir/read.js";
 import { NETWORK_FILE, saveNetwork } from "../../snn/serialize.js";
+import { removeStaleHw } from "../../hw/serialize.js";
 import { verifyNetwork } from "../../snn/verify.js";
 import { InputError } from "../../util/errors.js";
 import { checkOutputDir, checkOutputPath, refuseOverwrite } from "../options.js";
@@ -37,7 +38,10 @@ const importNirCommand: CommandModule<object, ImportNirArgs> = {
       throw new InputError(`${args.file}: the network in its metadata is inconsistent (${(e as Error).message})`, "export the network again with `spikec export nir`");
     }
     const path = saveNetwork(args.out, net);
+    // The folder may hold an earlier compile's lowering, which belongs to another network.
+    const stale = removeStaleHw(args.out);
     process.stdout.write(`wrote ${path} (${net.populations.length} populations, ${net.model} model)\n`);
+    if (stale.length > 0) process.stdout.write(`removed ${stale.join(", ")}: an earlier compile's lowering, stale for this network\n`);
   },
 };
 
