@@ -6,8 +6,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFil
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { checkOutputFile, checkOutputFolder, ensureFolder, writeFileAtomic } from "../../src/io/atomic.js";
-import { InputError } from "../../src/util/errors.js";
 import { scratchDir } from "../helpers/scratch.js";
+import { inputErrorOf } from "../helpers/input-error.js";
 
 // renameSync fails once with `failRename.next` when set: a write failing after its temporary file exists.
 const failRename = vi.hoisted(() => ({ next: null as Error | null }));
@@ -24,17 +24,6 @@ vi.mock("node:fs", async (importOriginal) => {
   };
 });
 
-/** The InputError `f` throws (fails the test when it throws nothing or something else). */
-function inputError(f: () => void): InputError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error("expected an InputError");
-}
-
 describe("ensureFolder", () => {
   it("creates every missing level and accepts an existing folder", () => {
     const dir = scratchDir("spikec-atomic-");
@@ -48,16 +37,16 @@ describe("ensureFolder", () => {
   it("refuses a path through a file, naming the file", () => {
     const dir = scratchDir("spikec-atomic-");
     writeFileSync(join(dir, "f"), "x");
-    const e = inputError(() => ensureFolder(join(dir, "f", "sub", "deeper")));
+    const e = inputErrorOf(() => ensureFolder(join(dir, "f", "sub", "deeper")));
     expect(e.message).toBe(`cannot create the folder ${join(dir, "f", "sub", "deeper")}: ${join(dir, "f")} is a file, not a folder`);
     expect(e.hint).toBe("choose an output path that does not run through a file");
-    expect(inputError(() => ensureFolder(join(dir, "f"))).message).toBe(`cannot create the folder ${join(dir, "f")}: it is a file, not a folder`);
+    expect(inputErrorOf(() => ensureFolder(join(dir, "f"))).message).toBe(`cannot create the folder ${join(dir, "f")}: it is a file, not a folder`);
     expect(readdirSync(dir)).toEqual(["f"]);
   });
 
   it("under /proc: refuses at once (a recursive mkdir spins there forever)", () => {
     const start = Date.now();
-    const e = inputError(() => ensureFolder("/proc/spikec-no/such"));
+    const e = inputErrorOf(() => ensureFolder("/proc/spikec-no/such"));
     expect(e.message).toBe("cannot create the folder /proc/spikec-no/such (at /proc/spikec-no): the file system does not allow creating it (ENOENT)");
     expect(e.hint).toBe("choose an output path in a folder you can write to");
     expect(Date.now() - start).toBeLessThan(2000);
@@ -66,7 +55,7 @@ describe("ensureFolder", () => {
   it("a broken symbolic link in the way: EEXIST in words", () => {
     const dir = scratchDir("spikec-atomic-");
     symlinkSync(join(dir, "nowhere"), join(dir, "dangling"));
-    const e = inputError(() => ensureFolder(join(dir, "dangling", "x")));
+    const e = inputErrorOf(() => ensureFolder(join(dir, "dangling", "x")));
     expect(e.message).toBe(`cannot create the folder ${join(dir, "dangling", "x")} (at ${join(dir, "dangling")}): something that is not a folder (a file or a broken link) is already there (EEXIST)`);
   });
 });
@@ -87,16 +76,16 @@ describe("writeFileAtomic", () => {
   it("refuses an empty path, a folder, a path ending in / and a path under a file; writes nothing", () => {
     const dir = scratchDir("spikec-atomic-");
     writeFileSync(join(dir, "f.npy"), "input");
-    expect(inputError(() => writeFileAtomic("", "x")).message).toBe("an output path is empty");
-    expect(inputError(() => writeFileAtomic(dir, "x")).message).toBe(`cannot write ${dir}: it is a folder, not a file`);
-    expect(inputError(() => writeFileAtomic(join(dir, "g") + "/", "x")).message).toBe(`cannot write ${join(dir, "g")}/: it is a folder, not a file`);
-    expect(inputError(() => writeFileAtomic(join(dir, "f.npy", "x.npy"), "x")).message).toBe(`cannot create the folder ${join(dir, "f.npy")}: it is a file, not a folder`);
+    expect(inputErrorOf(() => writeFileAtomic("", "x")).message).toBe("an output path is empty");
+    expect(inputErrorOf(() => writeFileAtomic(dir, "x")).message).toBe(`cannot write ${dir}: it is a folder, not a file`);
+    expect(inputErrorOf(() => writeFileAtomic(join(dir, "g") + "/", "x")).message).toBe(`cannot write ${join(dir, "g")}/: it is a folder, not a file`);
+    expect(inputErrorOf(() => writeFileAtomic(join(dir, "f.npy", "x.npy"), "x")).message).toBe(`cannot create the folder ${join(dir, "f.npy")}: it is a file, not a folder`);
     expect(readdirSync(dir)).toEqual(["f.npy"]);
     expect(readFileSync(join(dir, "f.npy"), "utf8")).toBe("input");
   });
 
   it("a place that takes no files (/proc): InputError with the reason, no temporary file", () => {
-    const e = inputError(() => writeFileAtomic("/proc/spikec-x.npy", "x"));
+    const e = inputErrorOf(() => writeFileAtomic("/proc/spikec-x.npy", "x"));
     expect(e.message).toBe("cannot write /proc/spikec-x.npy: the file system does not allow creating it (ENOENT)");
     expect(readdirSync("/proc").filter((f) => f.includes("spikec"))).toEqual([]);
   });
@@ -105,7 +94,7 @@ describe("writeFileAtomic", () => {
     const dir = scratchDir("spikec-atomic-");
     mkdirSync(join(dir, "real"));
     symlinkSync(join(dir, "real"), join(dir, "link"));
-    expect(inputError(() => writeFileAtomic(join(dir, "link"), "x")).message).toBe(`cannot write ${join(dir, "link")}: it is a folder, not a file`);
+    expect(inputErrorOf(() => writeFileAtomic(join(dir, "link"), "x")).message).toBe(`cannot write ${join(dir, "link")}: it is a folder, not a file`);
     expect(readdirSync(join(dir, "real"))).toEqual([]);
   });
 
@@ -114,7 +103,7 @@ describe("writeFileAtomic", () => {
     const path = join(dir, "out.npy");
     writeFileSync(path, "old");
     failRename.next = Object.assign(new Error(`EXDEV: cross-device link not permitted, rename '${path}.tmp' -> '${path}'`), { code: "EXDEV" });
-    const e = inputError(() => writeFileAtomic(path, "new"));
+    const e = inputErrorOf(() => writeFileAtomic(path, "new"));
     expect(e.message).toBe(`cannot write ${path}: cross-device link not permitted (EXDEV)`);
     expect(e.hint).toBe("choose another output path");
     expect(leftovers(dir)).toEqual([]);
@@ -133,13 +122,13 @@ describe("checkOutputFile / checkOutputFolder", () => {
   it("refuse what writeFileAtomic would refuse, before anything is written", () => {
     const dir = scratchDir("spikec-atomic-");
     writeFileSync(join(dir, "f"), "x");
-    expect(inputError(() => checkOutputFile("")).message).toBe("an output path is empty");
-    expect(inputError(() => checkOutputFile(dir)).message).toBe(`cannot write ${dir}: it is a folder, not a file`);
-    expect(inputError(() => checkOutputFile(join(dir, "f", "o.npy"))).message).toBe(`cannot create the folder ${join(dir, "f")}: it is a file, not a folder`);
-    expect(inputError(() => checkOutputFile("/proc/spikec/o.npy")).message).toBe(
+    expect(inputErrorOf(() => checkOutputFile("")).message).toBe("an output path is empty");
+    expect(inputErrorOf(() => checkOutputFile(dir)).message).toBe(`cannot write ${dir}: it is a folder, not a file`);
+    expect(inputErrorOf(() => checkOutputFile(join(dir, "f", "o.npy"))).message).toBe(`cannot create the folder ${join(dir, "f")}: it is a file, not a folder`);
+    expect(inputErrorOf(() => checkOutputFile("/proc/spikec/o.npy")).message).toBe(
       "cannot write /proc/spikec/o.npy: creating a file in /proc fails: the file system does not allow creating it (ENOENT)",
     );
-    expect(inputError(() => checkOutputFolder("/proc/spikec-dir")).message).toBe("cannot write /proc/spikec-dir: creating a file in /proc fails: the file system does not allow creating it (ENOENT)");
+    expect(inputErrorOf(() => checkOutputFolder("/proc/spikec-dir")).message).toBe("cannot write /proc/spikec-dir: creating a file in /proc fails: the file system does not allow creating it (ENOENT)");
     expect(existsSync("/proc/spikec")).toBe(false);
     expect(readdirSync(dir)).toEqual(["f"]);
   });

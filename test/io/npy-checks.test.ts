@@ -6,8 +6,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkLabelClasses, checkSamples, parseNpy, readLabels } from "../../src/io/npy.js";
-import { InputError } from "../../src/util/errors.js";
 import { scratchDir } from "../helpers/scratch.js";
+import { inputErrorOf } from "../helpers/input-error.js";
 
 /** .npy 1.0 bytes of `values` stored as `descr` (little-endian), shape `shape`. */
 function npyBytes(descr: string, shape: number[], values: number[]): Uint8Array {
@@ -33,16 +33,6 @@ function npyBytes(descr: string, shape: number[], values: number[]): Uint8Array 
   return out;
 }
 
-function refusal(f: () => unknown): InputError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error("expected an InputError");
-}
-
 describe("checkSamples: dtypes", () => {
   for (const descr of ["<f4", "<f8", "|u1"]) {
     it(`${descr} is taken`, () => {
@@ -52,7 +42,7 @@ describe("checkSamples: dtypes", () => {
   const refused: [string, string][] = [["|i1", "int8"], ["<i4", "int32"], ["<i8", "int64"], ["<f2", "float16"]];
   for (const [descr, name] of refused) {
     it(`${name} is refused, naming the file, its dtype and the accepted ones`, () => {
-      const e = refusal(() => checkSamples(parseNpy(npyBytes(descr, [2, 3], [0, 1, 0, 1, 1, 0]), "x.npy"), [3], "x.npy"));
+      const e = inputErrorOf(() => checkSamples(parseNpy(npyBytes(descr, [2, 3], [0, 1, 0, 1, 1, 0]), "x.npy"), [3], "x.npy"));
       expect(e.message).toBe(`x.npy holds ${name} values; samples must be float32, float64 or uint8`);
       expect(e.hint).toBe("save the samples as one of those, e.g. numpy.save(path, x.astype(numpy.float32))");
     });
@@ -73,20 +63,20 @@ describe("readLabels / checkLabelClasses", () => {
 
   it("shape [N, 1] is refused (docs: [N])", () => {
     const path = file("col.npy", "<i8", [3, 1], [0, 1, 2]);
-    const e = refusal(() => readLabels(path));
+    const e = inputErrorOf(() => readLabels(path));
     expect(e.message).toBe(`${path} has shape [3, 1], but labels must have shape [N] (one class index per input)`);
     expect(e.hint).toBe("save a flat array of class indices, e.g. numpy.save(path, y.reshape(-1))");
   });
 
   it("a fractional or negative label names the first bad index and value", () => {
     const frac = file("frac.npy", "<f8", [4], [1, 2, 2.5, -1]);
-    expect(refusal(() => readLabels(frac)).message).toBe(`${frac}: label 2 is 2.5, not a class index (a whole number ≥ 0)`);
+    expect(inputErrorOf(() => readLabels(frac)).message).toBe(`${frac}: label 2 is 2.5, not a class index (a whole number ≥ 0)`);
     const neg = file("neg.npy", "<i8", [3], [1, -3, 0]);
-    expect(refusal(() => readLabels(neg)).message).toBe(`${neg}: label 1 is -3, not a class index (a whole number ≥ 0)`);
+    expect(inputErrorOf(() => readLabels(neg)).message).toBe(`${neg}: label 1 is -3, not a class index (a whole number ≥ 0)`);
   });
 
   it("a label ≥ the class count names the first one and the classes", () => {
-    const e = refusal(() => checkLabelClasses(Float64Array.of(0, 9, 10, 12), 10, "y.npy"));
+    const e = inputErrorOf(() => checkLabelClasses(Float64Array.of(0, 9, 10, 12), 10, "y.npy"));
     expect(e.message).toBe("y.npy: label 2 is 10, but the model has 10 classes (0..9)");
     checkLabelClasses(Float64Array.of(0, 9), 10, "y.npy");
   });

@@ -3,19 +3,9 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { importOnnx, importOnnxBytes } from "../../src/onnx/index.js";
-import { InputError } from "../../src/util/errors.js";
 import { OnnxBuilder } from "../helpers/onnx-builder.js";
 import { writeModel } from "../helpers/onnx-agree.js";
-
-function importError(f: () => unknown): InputError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error("expected an InputError");
-}
+import { inputErrorOf } from "../helpers/input-error.js";
 
 /** x → Conv → [op under test] → output. */
 function withNode(add: (b: OnnxBuilder, x: string) => string, opset = 13, batch: string | number = "N"): Uint8Array {
@@ -30,33 +20,33 @@ describe("files that are not ONNX models", () => {
   const lenet = readFileSync("test/fixtures/lenet5_fmnist.onnx");
 
   it("truncated .onnx", () => {
-    const e = importError(() => importOnnxBytes(lenet.subarray(0, Math.floor(lenet.length * 0.6)), "cut.onnx"));
+    const e = inputErrorOf(() => importOnnxBytes(lenet.subarray(0, Math.floor(lenet.length * 0.6)), "cut.onnx"));
     expect(e.message).toMatch(/^cut\.onnx is not a valid ONNX model \(/);
   });
 
   it("a non-ONNX file (a .npy array)", () => {
-    const e = importError(() => importOnnxBytes(readFileSync("test/fixtures/digits_test_y.npy"), "labels.npy"));
+    const e = inputErrorOf(() => importOnnxBytes(readFileSync("test/fixtures/digits_test_y.npy"), "labels.npy"));
     expect(e.message).toMatch(/^labels\.npy is not a valid ONNX model/);
   });
 
   it("empty graph and missing file", () => {
-    expect(importError(() => importOnnxBytes(new Uint8Array(0), "empty.onnx")).message).toMatch(/empty\.onnx is not a valid ONNX model \(it has no graph nodes\)/);
-    expect(importError(() => importOnnx("/nonexistent/model.onnx")).message).toMatch(/cannot read model \/nonexistent\/model\.onnx: ENOENT/);
+    expect(inputErrorOf(() => importOnnxBytes(new Uint8Array(0), "empty.onnx")).message).toMatch(/empty\.onnx is not a valid ONNX model \(it has no graph nodes\)/);
+    expect(inputErrorOf(() => importOnnx("/nonexistent/model.onnx")).message).toMatch(/cannot read model \/nonexistent\/model\.onnx: ENOENT/);
   });
 });
 
 describe("unsupported content", () => {
   it("another activation names the node, the op and the supported list", () => {
-    const e = importError(() => importOnnxBytes(withNode((b, y) => b.node("Sigmoid", [y], {}, 1, "act1")[0]), "m.onnx"));
+    const e = inputErrorOf(() => importOnnxBytes(withNode((b, y) => b.node("Sigmoid", [y], {}, 1, "act1")[0]), "m.onnx"));
     expect(e.message).toBe("m.onnx: node 'act1' (Sigmoid): op Sigmoid is not supported");
     expect(e.hint).toMatch(/retrain with ReLU/);
     expect(e.hint).toMatch(/Supported ops: Gemm, MatMul, Conv, .*Softmax/);
-    const leaky = importError(() => importOnnxBytes(withNode((b, y) => b.node("LeakyRelu", [y], { alpha: { float: 0.1 } }, 1, "lr")[0]), "m.onnx"));
+    const leaky = inputErrorOf(() => importOnnxBytes(withNode((b, y) => b.node("LeakyRelu", [y], { alpha: { float: 0.1 } }, 1, "lr")[0]), "m.onnx"));
     expect(leaky.message).toBe("m.onnx: node 'lr' (LeakyRelu): op LeakyRelu is not supported");
   });
 
   it("MaxPool with an indices output", () => {
-    const e = importError(() => importOnnxBytes(withNode((b, y) => b.maxPool(y, { kernel: [2, 2], indices: true })), "m.onnx"));
+    const e = inputErrorOf(() => importOnnxBytes(withNode((b, y) => b.maxPool(y, { kernel: [2, 2], indices: true })), "m.onnx"));
     expect(e.message).toMatch(/node 'MaxPool_\d+' \(MaxPool\): the Indices output is requested/);
   });
 
@@ -64,38 +54,38 @@ describe("unsupported content", () => {
     const b = new OnnxBuilder();
     const x = b.input("x", [1, 4, 4, 4]);
     b.output(b.node("Conv", [x, b.randn([2, 1, 3, 3, 3])], {}, 1, "conv3d")[0]);
-    expect(importError(() => importOnnxBytes(b.toBytes(), "m.onnx")).message).toMatch(/node 'conv3d' \(Conv\): the weight has shape \[2,1,3,3,3\]: a 3-D kernel/);
+    expect(inputErrorOf(() => importOnnxBytes(b.toBytes(), "m.onnx")).message).toMatch(/node 'conv3d' \(Conv\): the weight has shape \[2,1,3,3,3\]: a 3-D kernel/);
   });
 
   it("a batch dimension of 8", () => {
-    const e = importError(() => importOnnxBytes(withNode((b, y) => b.relu(y), 13, 8), "m.onnx"));
+    const e = inputErrorOf(() => importOnnxBytes(withNode((b, y) => b.relu(y), 13, 8), "m.onnx"));
     expect(e.message).toBe("m.onnx: input 'x' has a batch dimension of 8; spikec needs it symbolic or 1");
   });
 
   it("NaN and Inf weights", () => {
     const nan = withNode((b, y) => b.conv(y, { weight: { dims: [1, 3, 1, 1], data: [1, NaN, 2] } }));
-    expect(importError(() => importOnnxBytes(nan, "m.onnx")).message).toMatch(/node 'Conv_\d+' \(Conv\): weights of node Conv_\d+ contain NaN/);
+    expect(inputErrorOf(() => importOnnxBytes(nan, "m.onnx")).message).toMatch(/node 'Conv_\d+' \(Conv\): weights of node Conv_\d+ contain NaN/);
     const inf = withNode((b, y) => b.add(y, { dims: [], data: [Infinity] }));
-    expect(importError(() => importOnnxBytes(inf, "m.onnx")).message).toMatch(/weights of node Add_\d+ contain Inf/);
+    expect(inputErrorOf(() => importOnnxBytes(inf, "m.onnx")).message).toMatch(/weights of node Add_\d+ contain Inf/);
   });
 
   it("missing initializer", () => {
     const bytes = withNode((b, y) => b.node("MatMul", [b.flatten(y), "missing_weight"], {}, 1, "fc")[0]);
-    expect(importError(() => importOnnxBytes(bytes, "m.onnx")).message).toBe(
+    expect(inputErrorOf(() => importOnnxBytes(bytes, "m.onnx")).message).toBe(
       "m.onnx: node 'fc' (MatMul): input 'missing_weight' is neither a graph input, an initializer nor the output of an earlier node",
     );
   });
 
   it("Softmax that is not last, used Dropout mask, reshape that un-flattens", () => {
     const soft = withNode((b, y) => b.relu(b.softmax(b.flatten(y))));
-    expect(importError(() => importOnnxBytes(soft, "m.onnx")).message).toMatch(/\(Softmax\): Softmax is only supported as the last op/);
+    expect(inputErrorOf(() => importOnnxBytes(soft, "m.onnx")).message).toMatch(/\(Softmax\): Softmax is only supported as the last op/);
     const mask = withNode((b, y) => {
       const [, m] = b.dropout(y, { mask: true });
       return b.add(b.relu(y), b.node("Cast", [m], { to: 1 })[0]);
     });
-    expect(importError(() => importOnnxBytes(mask, "m.onnx")).message).toMatch(/\(Dropout\): its mask output is used/);
+    expect(inputErrorOf(() => importOnnxBytes(mask, "m.onnx")).message).toMatch(/\(Dropout\): its mask output is used/);
     const unflatten = withNode((b, y) => b.reshape(b.flatten(y), [0, 3, 16]));
-    expect(importError(() => importOnnxBytes(unflatten, "m.onnx")).message).toMatch(/\(Reshape\): reshapes \[batch, 48\] to \[-1, 3, 16\]; only a flatten/);
+    expect(inputErrorOf(() => importOnnxBytes(unflatten, "m.onnx")).message).toMatch(/\(Reshape\): reshapes \[batch, 48\] to \[-1, 3, 16\]; only a flatten/);
   });
 
   it("external data that escapes the model folder, or is missing", () => {
@@ -104,14 +94,14 @@ describe("unsupported content", () => {
     b.output(b.matmul(x, "w"));
     b.externalInit(b.randn([4, 2]), "w.bin", "w", { location: "../outside.bin" });
     const path = writeModel(b);
-    expect(importError(() => importOnnx(path)).message).toMatch(/initializer 'w' points to external data '\.\.\/outside\.bin' outside the model's folder/);
+    expect(inputErrorOf(() => importOnnx(path)).message).toMatch(/initializer 'w' points to external data '\.\.\/outside\.bin' outside the model's folder/);
     const c = new OnnxBuilder();
     const y = c.input("x", [4]);
     c.output(c.matmul(y, "w"));
     c.externalInit(c.randn([4, 2]), "w.bin", "w");
     const p2 = writeModel(c);
     writeFileSync(join(p2, "..", "w.bin"), new Uint8Array(8)); // too short
-    expect(importError(() => importOnnx(p2)).message).toMatch(/initializer 'w' reads bytes 0\.\.32 of 'w\.bin', which has 8 bytes/);
-    expect(importError(() => importOnnxBytes(c.toBytes(), "m.onnx")).message).toMatch(/stored in the external file 'w\.bin', but the model was given as bytes/);
+    expect(inputErrorOf(() => importOnnx(p2)).message).toMatch(/initializer 'w' reads bytes 0\.\.32 of 'w\.bin', which has 8 bytes/);
+    expect(inputErrorOf(() => importOnnxBytes(c.toBytes(), "m.onnx")).message).toMatch(/stored in the external file 'w\.bin', but the model was given as bytes/);
   });
 });

@@ -10,29 +10,19 @@ import { describe, expect, it } from "vitest";
 import { compile } from "../../src/compile.js";
 import { checkLavaTarget, planLava } from "../../src/backends/lava/plan.js";
 import { loadTarget } from "../../src/hw/target/load.js";
-import { InputError } from "../../src/util/errors.js";
 import { runCli } from "../helpers/cli.js";
 import { scratchDir } from "../helpers/scratch.js";
 import { writeInputs, writeModel } from "./models.js";
+import { inputErrorOf } from "../helpers/input-error.js";
 
 const dir = scratchDir("spikec-lava-target-");
 const model = writeModel(dir, "model.onnx");
 const x = writeInputs(dir, 100);
 
-function refusal(f: () => unknown): InputError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error("not refused");
-}
-
 describe("--emit lava and the target", () => {
   it("checkLavaTarget: loihi2 passes; loihi1 is refused, naming the target, its clip and its 22-bit sum", () => {
     expect(() => checkLavaTarget(loadTarget("loihi2"))).not.toThrow();
-    const e = refusal(() => checkLavaTarget(loadTarget("loihi1")));
+    const e = inputErrorOf(() => checkLavaTarget(loadTarget("loihi1")));
     expect(e.message).toBe(
       "--emit lava: the HW IR was lowered for 'loihi1' (Intel Loihi (N2)), which clips each synapse's contribution at ±2097088 and wraps the per-tick dendritic sum at 22 bits; " +
         "Lava's Dense/Sparse (Loihi 2's models, the only ones Lava has) do neither, so the program would not reproduce that chip (and Lava does not run on it)",
@@ -43,7 +33,7 @@ describe("--emit lava and the target", () => {
 
   it("planLava refuses a network lowered for loihi1 and plans the same model lowered for loihi2", () => {
     const l1 = compile(model, x, { target: "loihi1", hardwareSamples: 50 });
-    expect(refusal(() => planLava(l1.hw!.net, l1.hw!.target)).message).toMatch(/lowered for 'loihi1'/);
+    expect(inputErrorOf(() => planLava(l1.hw!.net, l1.hw!.target)).message).toMatch(/lowered for 'loihi1'/);
     const l2 = compile(model, x, { target: "loihi2", hardwareSamples: 50 });
     const plan = planLava(l2.hw!.net, l2.hw!.target);
     expect(plan.target).toBe("loihi2");
