@@ -1,17 +1,16 @@
 /** Terminal view of report.json's `hardware` section (compile --target). */
-import { calibrationTiming, type HardwareReport } from "../hw/report.js";
+import type { HardwareReport } from "../hw/report.js";
 import { formatNumber, table } from "./table.js";
 
-export function printHardware(h: HardwareReport): void {
+/** `msPerSample`: the calibration run's time, printed only (report.json stays deterministic). */
+export function printHardware(h: HardwareReport, msPerSample?: number): void {
   const out = (s: string) => process.stdout.write(s);
   const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
   out(`\nhardware: ${h.target}, ${h.ticksPerWindow} ticks per window, readout at tick ${h.latencyTicks} (${h.ticks} ticks per sample)\n`);
   out(`tick search (goal ${pct(h.agreementGoal)} on the calibration data): ` + h.curve.map((p) => `${p.ticks} → ${p.error ? "does not fit" : `${p.stopped ? "<" : ""}${pct(p.agreement)}`}`).join(", ") + (h.reached ? "" : "  (goal NOT reached)") + "\n");
-  // The time is printed only (report.json stays deterministic); a report read back from a file has none.
-  const timing = calibrationTiming(h);
   out(
     `cycle simulation on ${h.calibration.samples} calibration samples: agreement with the ANN ${pct(h.calibration.agreement)}, ${h.calibration.spikesPerNeuron.toFixed(3)} spikes per neuron` +
-      (timing ? `, ${formatNumber(timing.msPerSample)} ms per sample` : "") +
+      (msPerSample !== undefined ? `, ${formatNumber(msPerSample)} ms per sample` : "") +
       "\n",
   );
   out(`extra: ${h.totals.clockNeurons} clock neurons, ${h.totals.relayNeurons} relay neurons, ${h.totals.extraSynapses} clock/latch synapses\n\n`);

@@ -38,7 +38,7 @@ export interface HardwareReport {
   agreementGoal: number;
   /**
    * Cycle simulation vs the ANN on the calibration samples used. No wall-clock time here: report.json is
-   * deterministic (the same inputs give byte-identical files); the time is kept beside it (calibrationTiming).
+   * deterministic (the same inputs give byte-identical files); the console prints the time (CycleEvaluation.ms).
    */
   calibration: { samples: number; agreement: number; spikesPerNeuron: number; overflow: CycleEvaluation["overflow"] };
   curve: TickPoint[];
@@ -47,14 +47,6 @@ export interface HardwareReport {
   totals: { extraNeurons: number; extraSynapses: number; clockNeurons: number; relayNeurons: number; hwNeurons: number };
   boundsBasis: string;
   notes: string[];
-}
-
-/** Wall-clock times of the cycle simulation, per report object: for the console, never written to a file. */
-const timings = new WeakMap<HardwareReport, { msPerSample: number }>();
-
-/** Milliseconds per calibration sample the cycle simulation took for this report (unknown for a report read back). */
-export function calibrationTiming(h: HardwareReport): { msPerSample: number } | undefined {
-  return timings.get(h);
 }
 
 export function buildHardwareReport(snn: SnnNetwork, hw: HwNetwork, lowering: Lowering, evaluation: CycleEvaluation, curve: TickPoint[], goal: number, reached: boolean): HardwareReport {
@@ -81,7 +73,7 @@ export function buildHardwareReport(snn: SnnNetwork, hw: HwNetwork, lowering: Lo
       spikesPerNeuron: evaluation.perPopulation[p.id] ?? null,
     };
   });
-  const report: HardwareReport = {
+  return {
     target: hw.target,
     ticksPerWindow: t.ticksPerWindow,
     ticks: hw.ticks,
@@ -106,6 +98,4 @@ export function buildHardwareReport(snn: SnnNetwork, hw: HwNetwork, lowering: Lo
     boundsBasis: "worst case over every input in range (inputs clipped to their range; the firing gate keeps every hidden spike inside its window)",
     notes: hw.notes,
   };
-  timings.set(report, { msPerSample: evaluation.ms / Math.max(1, evaluation.samples) });
-  return report;
 }

@@ -68,7 +68,10 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
       return;
     }
     printCompileReport(compiled.report);
-    if (compiled.report.hardware) printHardware(compiled.report.hardware);
+    if (compiled.report.hardware) {
+      const { ms, samples } = compiled.hw!.choice.evaluation;
+      printHardware(compiled.report.hardware, ms / Math.max(1, samples));
+    }
     if (compiled.report.fit) printFit(compiled.report.fit);
     process.stdout.write(`\nwrote ${files.join(", ")}\n`);
     if (stale.length > 0) process.stdout.write(`removed ${stale.join(", ")}: an earlier compile's lowering, stale without --target\n`);
