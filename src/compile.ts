@@ -15,7 +15,7 @@ import { buildReport, type CompileReport } from "./report/report.js";
 import { InputError } from "./util/errors.js";
 import { execute } from "./ann/execute.js";
 import { loadTarget } from "./hw/target/load.js";
-import { annLogitsNode } from "./verify/verify.js";
+import { annLogitsNode } from "./ann/logits.js";
 import type { Target } from "./hw/target/target.js";
 import { chooseTicks, type TickChoice } from "./hw/ticks.js";
 import { buildHardwareReport } from "./hw/report.js";
