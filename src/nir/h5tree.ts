@@ -203,12 +203,30 @@ function writeGroup(g: H5Group, spec: GroupSpec): void {
 /** Writes a tree as a new HDF5 file (superblock 0 like h5py's default, no attributes). */
 export async function writeHdf5Tree(path: string, root: GroupSpec): Promise<void> {
   await h5Ready();
-  const file = new h5wasm.File(path, "w", { libver: ["earliest", "latest"] });
+  atEpoch(() => {
+    const file = new h5wasm.File(path, "w", { libver: ["earliest", "latest"] });
+    try {
+      writeGroup(file, root);
+    } catch (e) {
+      throw new InputError(`${path}: writing the HDF5 file failed (${hdf5Reason(e)})`, "check that the directory is writable and the disk not full");
+    } finally {
+      file.close();
+    }
+  });
+}
+
+/**
+ * Runs `write` with the wall clock reading 0. HDF5 stamps every object it creates with the time, so two writes of one
+ * graph differed in those bytes; h5wasm does not bind H5Pset_obj_track_times to turn it off, and its C library reads
+ * the clock through Date.now. The reference package's files carry 0 too. The write is synchronous, so nothing else
+ * runs while the clock is stopped.
+ */
+function atEpoch(write: () => void): void {
+  const now = Date.now;
+  Date.now = () => 0;
   try {
-    writeGroup(file, root);
-  } catch (e) {
-    throw new InputError(`${path}: writing the HDF5 file failed (${hdf5Reason(e)})`, "check that the directory is writable and the disk not full");
+    write();
   } finally {
-    file.close();
+    Date.now = now;
   }
 }

@@ -1,5 +1,6 @@
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { describe, expect, it, vi } from "vitest";
 import { readHdf5Tree } from "../../src/nir/h5tree.js";
 import { readNir, readNirFile } from "../../src/nir/read.js";
 import { writeNir } from "../../src/nir/write.js";
@@ -25,6 +26,22 @@ describe("NIR read/write round trip on the reference package's files", () => {
       expect(layout(await readHdf5Tree(out))).toEqual(layout(await readHdf5Tree(join(FIXTURES, name))));
     },
   );
+
+  it("deterministic: the same graph written at two different times gives the same bytes (HDF5's object times held at 0)", async () => {
+    const graph = await readNir(join(FIXTURES, NIR_FIXTURES[0]!));
+    const files = [join(dir, "when-a.nir"), join(dir, "when-b.nir")];
+    const clock = vi.spyOn(Date, "now");
+    try {
+      for (const [k, file] of files.entries()) {
+        clock.mockReturnValue(1_700_000_000_000 + k * 86_400_000); // a day apart
+        await writeNir(file, graph);
+      }
+    } finally {
+      clock.mockRestore();
+    }
+    expect(readFileSync(files[0]!).equals(readFileSync(files[1]!))).toBe(true);
+    expect(Date.now()).toBeGreaterThan(1_700_000_000_000); // the real clock is back
+  });
 
   it("handwritten files (no v_reset, fixed-length strings) are written as the reference would: v_reset zeros, vlen UTF-8", async () => {
     const name = "handwritten_fixedlen_strings.nir";
