@@ -212,7 +212,9 @@ export function inferTypes(graph: NirGraph, issues: NirIssue[], prefix = ""): Gr
   }
   const inputs = [...graph.nodes].filter(([, n]) => n.type === "Input").map(([k]) => k);
   const ready = graph.edges.filter((e) => starts.includes(e[0]) || inputs.includes(e[0]));
-  if (ready.length === 0) {
+  // No edges at all is a graph the reference reader accepts (each node gets its own input_/output_ node, warned
+  // below); edges of which none leaves a start are a cycle at the input.
+  if (ready.length === 0 && graph.edges.length > 0) {
     return err("", "edges", "no edge leaves an Input node, so type inference cannot start (a cycle at the graph input?); add an Input node");
   }
   const seen = new Set(ready.map((e) => e[0]));

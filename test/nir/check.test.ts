@@ -166,6 +166,21 @@ describe("spikec nir check rejects the defects of shared/spec/nir.md §3, naming
     const r = await checkNir(f);
     expect(r.errors.find((e) => e.field === "edges")!.message).toMatch(/names node 'g.B'.*port notation/);
   });
+  it("no edges at all: valid, as the reference reader takes it (adding input_ and output_ nodes: warnings)", async () => {
+    const keep = await defective("handwritten_minimal_uncompressed.nir", "no-edges.nir", (r) => {
+      at(r, "node").children.set("edges", { kind: "dataset", dtype: "<d", shape: [0], data: new Float64Array(0) });
+    });
+    const r = await checkNir(keep);
+    expect(r.errors).toEqual([]);
+    expect(r.valid).toBe(true);
+    expect(r.summary.edges).toBe(0);
+    expect(r.warnings.map((w) => w.message)).toEqual(expect.arrayContaining([expect.stringMatching(/root node 'fc' \(Affine\) is not fed by an Input node/)]));
+    // edges that all start inside a cycle still cannot be typed
+    const cyclic = await defective("handwritten_minimal_uncompressed.nir", "cycle-only.nir", (r) => {
+      at(r, "node").children.set("edges", { kind: "dataset", dtype: "S", shape: [2, 2], data: ["fc", "lif", "lif", "fc"] });
+    });
+    expect((await checkNir(cyclic)).errors.map((e) => e.message)).toContain("no edge leaves an Input node, so type inference cannot start (a cycle at the graph input?); add an Input node");
+  });
   it("nested graphs are checked too", async () => {
     const f = await defective("nested_recurrent.nir", "nested_bad.nir", (r) => at(r, "node/nodes/rnn/nodes/lif").children.delete("tau"));
     await expectError(f, "rnn/lif", "tau", /required field 'tau'/);
