@@ -74,7 +74,10 @@ export interface Compiled {
 
 /**
  * The input range: [0, 1] for data inside it (images scaled by 1/255), [0, 255] for 8-bit pixel values, otherwise
- * the calibration data's own [min(0, min), max].
+ * the calibration data's own [min, max] — widened down to 0 when the data is non-negative and 0 lies within its
+ * span below it (an unseen darker pixel stays in range), but not for data far from 0: [1e7, 1e7 + 16] read as
+ * [0, 1e7 + 16] would put every input in the window's last millionth and make the first layer's folded weights and
+ * bias cancel (measured: logits off by 1e-8 relative instead of 1e-16).
  */
 export function inputRangeFor(calib: NpyArray): { low: number; high: number; rule: string } {
   let lo = Infinity;
@@ -83,10 +86,15 @@ export function inputRangeFor(calib: NpyArray): { low: number; high: number; rul
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
-  const low = Math.min(0, lo);
+  const toZero = lo <= 0 || lo <= hi - lo;
+  const low = toZero ? Math.min(0, lo) : lo;
   if (low === 0 && hi <= 1) return { low: 0, high: 1, rule: "calibration data within [0, 1]" };
   if (low === 0 && hi <= 255 && hi > 1) return { low: 0, high: 255, rule: "calibration data within [0, 255] (8-bit pixels)" };
-  return { low, high: hi > low ? hi : low + 1, rule: "minimum (or 0) and maximum of the calibration data" };
+  return {
+    low,
+    high: hi > low ? hi : low + 1,
+    rule: toZero ? "minimum (or 0) and maximum of the calibration data" : "minimum and maximum of the calibration data (far from 0: not widened to 0)",
+  };
 }
 
 /** Reads and checks a sample file against the model's input shape. */
