@@ -13,7 +13,8 @@
  *   refractory counter > 0: v = 0, counter − 1, no spike;  else if v > vthMant·2^shift: spike, v = 0, counter = refractory
  * two-phase-b1 (a Loihi 2 neuron program, the B1 model of shared/spec/ttfs-mapping.md §7):
  *   t < phase2Start:                u = wrap(u + q); v = clip(v + u)      (input currents integrate)
- *   phase2Start ≤ t ≤ phase2End:    v = clip(v + ramp); spike once if v > vth, then latched (inputs ignored)
+ *   phase2Start ≤ t ≤ phase2End:    v = clip(v + ramp); spike once if v > vth: v = 0, then latched (v stays 0,
+ *                                   inputs ignored)
  *
  * Arrays are flat in C order over the population's shape. Per-neuron variation that a chip holds per neuron
  * (bias, initial u/v) is per neuron here; what a chip holds in shared tables (decays, threshold, refractory,
