@@ -25,7 +25,9 @@ export type { HwNetwork } from "./hw/network.js";
 export { lowerToHw } from "./hw/lower.js";
 export { saveHwNetwork, loadHwNetwork } from "./hw/serialize.js";
 export { verifyHwNetwork } from "./hw/verify.js";
-export { simulateCycle, compileCycle, runCycle } from "./sim/cycle/index.js";
+export { simulateCycle, compileCycle, runCycle, simulateCycleBatch } from "./sim/cycle/index.js";
+export type { CycleBatchResult } from "./sim/cycle/index.js";
+export { encodeInputTicks } from "./hw/io.js";
 
 export { place } from "./place/place.js";
 export { buildFitReport } from "./place/fit-report.js";

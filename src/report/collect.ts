@@ -11,6 +11,7 @@ import { argmaxRows } from "../verify/compare.js";
 import { verifyCompiled, type VerifyResult } from "../verify/verify.js";
 import { hardwareReportSections } from "../hw/report-data.js";
 import { fitSectionOf } from "../place/fit-report.js";
+import { hardwareApproximations } from "./approximations.js";
 import {
   REPORT_DATA_FORMAT,
   type DiagramEdge,
@@ -184,5 +185,7 @@ export function buildReportData(compiled: Compiled, samples: ReportSamples, veri
   if (compiled.hw) Object.assign(data, hardwareReportSections(net, compiled.hw.net, compiled.hw.target, compiled.hw.choice.lowered.lowering.timing!, x, n, sim, s));
   // Placed on the target's cores: the Cores panel, for every command that writes a report (compile and verify).
   if (compiled.report.fit) data.fit = fitSectionOf(compiled.report.fit);
+  const approximations = hardwareApproximations(compiled, data.quantization);
+  if (approximations.length > 0) data.approximations = approximations;
   return data;
 }

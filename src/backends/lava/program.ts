@@ -125,7 +125,8 @@ const PROGRAM = String.raw`#!/usr/bin/env python3
 
 X.npy: float32/float64/uint8 [N, ...input shape] (as spikec simulate). LOGITS.npy: float64 [N, classes] of the
 last readout. SPIKES.npz: per population "<name>/sample", "<name>/neuron", "<name>/tick" (every spike, sample-major)
-plus "populations" (names in order). Python 3.11 needs lava_py311_shim on PYTHONPATH (shared/tools/lava).
+plus "populations" (names in order). On Python 3.11, a lava_py311_shim module on PYTHONPATH is imported first
+(Lava pins Python < 3.11; the shim, not part of spikec, patches its dataclasses).
 """
 import argparse
 import json

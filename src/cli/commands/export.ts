@@ -33,6 +33,6 @@ const exportNirCommand: CommandModule<object, ExportNirArgs> = {
 export const exportCommand: CommandModule<object, object> = {
   command: "export <format>",
   describe: "Write a compiled network in another format (nir)",
-  builder: (y) => y.command(exportNirCommand).demandCommand(1, "Name a format: nir"),
+  builder: (y) => y.command(exportNirCommand).demandCommand(1, "Name a format: nir").example("$0 export nir out/lenet5 -o lenet5.nir", "the compiled network as a NIR graph"),
   handler: () => {},
 };

@@ -48,6 +48,6 @@ const importNirCommand: CommandModule<object, ImportNirArgs> = {
 export const importCommand: CommandModule<object, object> = {
   command: "import <format>",
   describe: "Read a network written in another format (nir) into spikec's SNN IR",
-  builder: (y) => y.command(importNirCommand).demandCommand(1, "Name a format: nir"),
+  builder: (y) => y.command(importNirCommand).demandCommand(1, "Name a format: nir").example("$0 import nir lenet5.nir -o out/lenet5-back", "a NIR file written by spikec, back as network.json"),
   handler: () => {},
 };

@@ -47,6 +47,6 @@ const checkCommand: CommandModule<object, NirCheckArgs> = {
 export const nirCommand: CommandModule<object, object> = {
   command: "nir <command>",
   describe: "Work with NIR files (the Neuromorphic Intermediate Representation)",
-  builder: (y) => y.command(checkCommand).demandCommand(1, "Name a nir subcommand: check"),
+  builder: (y) => y.command(checkCommand).demandCommand(1, "Name a nir subcommand: check").example("$0 nir check model.nir", "validate any NIR file by the reference package's rules"),
   handler: () => {},
 };
