@@ -3,7 +3,7 @@ import { realpathSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { Argv } from "yargs";
 import type { CompileOptions } from "../compile.js";
-import { HW_FILE } from "../hw/serialize.js";
+import { HW_FILE, recordedTargetFile } from "../hw/serialize.js";
 import { NETWORK_FILE } from "../snn/serialize.js";
 import { InputError } from "../util/errors.js";
 import { checkOutputFile, checkOutputFolder } from "../io/atomic.js";
@@ -129,8 +129,11 @@ export function networkFiles(dirOrFile: string): string[] {
   } catch {
     // Missing: the command's loader says so; nothing can be overwritten.
   }
-  if (folder) return [NETWORK_FILE, "network.bin", HW_FILE, "hw.bin"].map((f) => join(dirOrFile, f));
-  return [dirOrFile, `${dirOrFile.replace(/\.json$/, "")}.bin`];
+  if (!folder) return [dirOrFile, `${dirOrFile.replace(/\.json$/, "")}.bin`];
+  const files = [NETWORK_FILE, "network.bin", HW_FILE, "hw.bin"].map((f) => join(dirOrFile, f));
+  // A custom target file that hw.json was lowered for is read too (src/hw/target/for-hw.ts).
+  const recorded = recordedTargetFile(join(dirOrFile, HW_FILE));
+  return recorded === undefined ? files : [...files, recorded];
 }
 
 /** A --target that names a file (an id names a bundled target, which outputs cannot reach by a relative name). */

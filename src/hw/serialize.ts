@@ -45,6 +45,16 @@ export function removeStaleHw(dir: string): string[] {
   return removed;
 }
 
+/** The custom target file a hw.json records (`targetFile`), without loading the network; undefined if none or unreadable. */
+export function recordedTargetFile(hwJson: string): string | undefined {
+  try {
+    const file = (JSON.parse(readFileSync(hwJson, "utf8")) as { targetFile?: unknown }).targetFile;
+    return typeof file === "string" ? file : undefined;
+  } catch {
+    return undefined; // no hw.json, or not JSON: the command's loader reports it
+  }
+}
+
 /** The hw.json a directory or file argument names (DIR/hw.json for a directory). */
 export function hwPathOf(dirOrFile: string): string {
   return existsSync(dirOrFile) && statSync(dirOrFile).isDirectory() ? join(dirOrFile, HW_FILE) : dirOrFile;

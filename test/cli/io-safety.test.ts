@@ -114,6 +114,15 @@ describe("no output replaces an input, under any name", () => {
     }
   });
 
+  it("simulate --output onto the custom target file the compiled network was lowered for (hw.json records it)", async () => {
+    const chip = join(tmp, "mychip.xml");
+    writeFileSync(chip, readFileSync(join("targets", "loihi2.xml"), "utf8").replace('<target id="loihi2"', '<target id="mychip"'));
+    const custom = join(tmp, "custom-net");
+    const c = await runCli(["compile", MLP, "--calib", CALIB, "--target", chip, "--ticks", "16", "-o", custom, "--json", "--no-html"]);
+    expect(c.code, c.stderr).toBe(0);
+    await expectRefused(["simulate", custom, "--engine", "cycle", "--input", input, "--output", chip], `the output ${chip} is also an input`, NEVER_OVERWRITE, tmp);
+  });
+
   it("simulate --output onto the input through a symbolic link or a hard link", async () => {
     const links = scratchDir("spikec-links-");
     const original = join(links, "in.npy");
