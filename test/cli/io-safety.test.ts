@@ -9,11 +9,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { bundledTargetIds } from "../../src/hw/target/load.js";
 import { runCli } from "../helpers/cli.js";
 import { scratchDir } from "../helpers/scratch.js";
+import { MLP, CALIB, TEST_X } from "../helpers/digits.js";
 
-const FIX = "test/fixtures";
-const MLP = `${FIX}/mlp_digits.onnx`;
-const CALIB = `${FIX}/digits_calib_x.npy`;
-const TEST_X = `${FIX}/digits_test_x.npy`;
 
 /** Every file under `dir` (relative path → bytes). */
 function snapshot(dir: string): Map<string, Buffer> {

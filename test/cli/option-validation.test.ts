@@ -8,12 +8,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { encodeNpy, readNpy } from "../../src/io/npy.js";
 import { runCli } from "../helpers/cli.js";
 import { scratchDir } from "../helpers/scratch.js";
+import { MLP, CALIB, TEST_X, TEST_Y } from "../helpers/digits.js";
 
-const FIX = "test/fixtures";
-const MLP = `${FIX}/mlp_digits.onnx`;
-const CALIB = `${FIX}/digits_calib_x.npy`;
-const TEST_X = `${FIX}/digits_test_x.npy`;
-const TEST_Y = `${FIX}/digits_test_y.npy`;
 
 let tmp: string;
 let net: string;
