@@ -11,7 +11,11 @@ import { type ConstTensor, firstNonFinite } from "./tensor.js";
 
 /** What an ONNX tensor name is bound to. Activation shapes exclude the batch axis; constant dims are full. */
 export type Value =
-  | { kind: "activation"; id: string; shape: number[] }
+  /**
+   * `pad`: the activation zero-padded by a Pad node (top, left, bottom, right), not yet applied: only a Conv or an
+   * AveragePool reads it, folding the padding into its own window (`shape` is then the padded shape).
+   */
+  | { kind: "activation"; id: string; shape: number[]; pad?: { pads: [number, number, number, number]; by: string; inner: number[] } }
   | { kind: "constant"; tensor: ConstTensor }
   /** Output of a node that could not be imported (only while inspecting). */
   | { kind: "unknown"; from: string };
@@ -19,7 +23,15 @@ export type Value =
 export type Activation = Extract<Value, { kind: "activation" }>;
 
 /** Thrown when a node reads the output of an unsupported node (inspect mode): not the node's own fault. */
-export class DependsOnUnsupported extends Error {}
+export class DependsOnUnsupported extends Error {
+  /** The unsupported node at the root of the dependency, e.g. "'/Shape' (Shape)". */
+  constructor(
+    message: string,
+    readonly root: string,
+  ) {
+    super(message);
+  }
+}
 
 export const nodeName = (node: NodeProto): string => node.name || node.output?.[0] || "(unnamed)";
 
@@ -101,18 +113,41 @@ export class NodeContext {
         `input '${name}' is neither a graph input, an initializer nor the output of an earlier node`,
         "the model is incomplete (a missing initializer?) or its nodes are not in topological order; export it again",
       );
-    if (v.kind === "unknown") throw new DependsOnUnsupported(`not checked: reads '${name}' from unsupported node ${v.from}`);
+    if (v.kind === "unknown") throw new DependsOnUnsupported(`not checked: reads '${name}', which depends on unsupported node ${v.from}`, v.from);
     return v;
   }
 
   activation(i: number, role = `input ${i}`): Activation {
     const v = this.value(i);
     if (v.kind !== "activation") this.fail(`${role} must be an activation (computed from the model input), but it is a constant`);
+    if (v.pad)
+      this.fail(
+        `${role} is zero-padded by Pad node '${v.pad.by}', which spikec folds only into a following Conv or AveragePool`,
+        "pad inside the layer instead (padding=… on the Conv or pool)",
+      );
     return v;
+  }
+
+  /** An activation that may come zero-padded from a Pad node: the unpadded activation and the pads to fold in. */
+  paddedActivation(i: number, role = `input ${i}`): { x: Activation; pads: [number, number, number, number] } {
+    const v = this.value(i);
+    if (v.kind !== "activation" || !v.pad) return { x: this.activation(i, role), pads: [0, 0, 0, 0] };
+    return { x: { kind: "activation", id: v.id, shape: v.pad.inner }, pads: v.pad.pads };
   }
 
   /** A constant input; float weights are checked for NaN/Inf. */
   constant(i: number, role = `input ${i}`): ConstTensor {
+    const t = this.shapeConstant(i, role);
+    if (t.batch?.some((b) => b === 1))
+      this.fail(
+        `${role} holds the model's batch size (computed by a Shape node), used here as a value`,
+        "spikec takes the batch size only as the first entry of a Reshape's shape (x.view(x.size(0), -1)); use a fixed shape or Flatten",
+      );
+    return t;
+  }
+
+  /** A constant input that may hold the symbolic batch size (a shape tensor); float weights checked for NaN/Inf. */
+  shapeConstant(i: number, role = `input ${i}`): ConstTensor {
     const v = this.value(i);
     if (v.kind !== "constant")
       this.fail(`${role} must be a constant (initializer or Constant node), but it is computed from the model input`, "only constant weights are supported");

@@ -120,7 +120,9 @@ export function walkModel(bytes: Uint8Array, src: ModelSource, inspect: boolean)
       const fromHere = !(e instanceof DependsOnUnsupported);
       row.supported = !fromHere && n.op in OP_HANDLERS;
       row.reason = e instanceof InputError ? e.message.replace(`${src.file}: node '${n.name}' (${n.op}): `, "") : (e as Error).message;
-      for (const o of node.output ?? []) if (o) ctx.values.set(o, { kind: "unknown", from: `'${n.name}' (${n.op})` });
+      // Downstream nodes name the unsupported node at the root, not the supported ones in between.
+      const root = e instanceof DependsOnUnsupported ? e.root : `'${n.name}' (${n.op})`;
+      for (const o of node.output ?? []) if (o) ctx.values.set(o, { kind: "unknown", from: root });
     }
   }
   if (inspect && rows.some((r) => !r.supported || r.reason)) return { graph: null, rows, opset, inputShape };

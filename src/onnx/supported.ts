@@ -21,6 +21,10 @@ export const SUPPORTED_OPS: Readonly<Record<string, string>> = {
   Dropout: "removed (its mask output must be unused)",
   Constant: "constant tensor",
   Softmax: "final softmax only (the readout ignores it)",
+  Shape: "shape computations (the batch size kept symbolic, as in x.view(x.size(0), -1))",
+  Gather: "only on constants (shape computations)",
+  Cast: "on constants (shape computations); float32/float64 casts of activations are removed",
+  Pad: "zero padding of H and W, folded into the Conv or AveragePool that reads it",
 };
 
 export const supportedOpList = (): string => Object.keys(SUPPORTED_OPS).join(", ");

@@ -14,6 +14,11 @@ export interface ConstTensor {
   data: Float64Array;
   /** ONNX dtype name, e.g. "FLOAT16", for messages. */
   dtype: string;
+  /**
+   * 1 where the entry stands for the model's symbolic batch size (a Shape of an activation; its `data` there is 0).
+   * Such a tensor is only a shape: it may flow through Gather, Unsqueeze, Concat, Cast into a Reshape's batch entry.
+   */
+  batch?: Uint8Array;
 }
 
 /** A protobufjs int64: a JS number or a Long. */

@@ -36,7 +36,9 @@ describe("inspect", () => {
     expect(r.nodes.map((n) => [n.op, n.supported])).toEqual([["Conv", true], ["Sigmoid", false], ["Flatten", true], ["Gemm", true]]);
     expect(r.nodes[0]).toMatchObject({ inputShapes: ["[N, 2, 6, 6]", "[3, 2, 3, 3]"], outputShape: "[N, 3, 4, 4]" });
     expect(r.nodes[1].reason).toBe("op Sigmoid is not supported");
-    expect(r.nodes[2].reason).toMatch(/not checked: reads .* from unsupported node 'sig' \(Sigmoid\)/);
+    expect(r.nodes[2].reason).toMatch(/not checked: reads .*, which depends on unsupported node 'sig' \(Sigmoid\)/);
+    // two nodes on: still the root, not the supported Flatten in between
+    expect(r.nodes[3].reason).toMatch(/not checked: reads .*, which depends on unsupported node 'sig' \(Sigmoid\)/);
 
     const text = await run(["inspect", path]);
     expect(text.code).toBe(2);

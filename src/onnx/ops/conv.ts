@@ -5,7 +5,8 @@ import type { OpHandler } from "./types.js";
 import { imageShape, parseWindow } from "./window.js";
 
 export const conv: OpHandler = (n) => {
-  const x = n.activation(0, "input X");
+  // A zero Pad before the Conv (as some exporters write padding) is the Conv's own padding.
+  const { x, pads: padded } = n.paddedActivation(0, "input X");
   const w = n.constant(1, "weight W");
   if (w.dims.length !== 4)
     n.fail(`the weight has shape [${w.dims}]: a ${w.dims.length - 2}-D kernel; only 2-D convolution is supported`, "use Conv2d layers");
@@ -16,7 +17,7 @@ export const conv: OpHandler = (n) => {
     n.fail(`weight [${w.dims}] with group=${group} does not match ${c} input channels`);
   const ks = n.attrs.ints("kernel_shape");
   if (ks && (ks.length !== 2 || ks[0] !== kh || ks[1] !== kw)) n.fail(`kernel_shape [${ks}] disagrees with the weight shape [${w.dims}]`);
-  const win = parseWindow(n, [kh, kw], [h, wd]);
+  const win = parseWindow(n, [kh, kw], [h + padded[0] + padded[2], wd + padded[1] + padded[3]], padded);
   const shape = conv2dOutputShape(x.shape, cout, win);
   if (shape[1] < 1 || shape[2] < 1) n.fail(`the ${kh}×${kw} kernel does not fit the ${h}×${wd} input`);
   const bias = n.hasInput(2) ? n.constant(2, "bias B").data : new Float64Array(cout);

@@ -5,8 +5,9 @@ import { add, div, mul, relu, sub } from "./elementwise.js";
 import { gemm, matmul } from "./linear.js";
 import { batchNormalization } from "./normalization.js";
 import { averagePool, globalAveragePool, maxPool } from "./pool.js";
-import { concat, dropout, flatten, identity, reshape, squeeze, unsqueeze } from "./shape.js";
+import { cast, concat, dropout, flatten, gather, identity, reshape, shape, squeeze, unsqueeze } from "./shape.js";
 import { softmax } from "./softmax.js";
+import { pad } from "./pad.js";
 import type { OpHandler } from "./types.js";
 
 export const OP_HANDLERS: Readonly<Record<string, OpHandler>> = {
@@ -31,4 +32,8 @@ export const OP_HANDLERS: Readonly<Record<string, OpHandler>> = {
   Dropout: dropout,
   Constant: constant,
   Softmax: softmax,
+  Shape: shape,
+  Gather: gather,
+  Cast: cast,
+  Pad: pad,
 };

@@ -5,13 +5,14 @@ import type { NodeContext } from "../context.js";
 import type { OpHandler } from "./types.js";
 import { imageShape, parseWindow } from "./window.js";
 
-function poolWindow(n: NodeContext) {
-  const x = n.activation(0, "input X");
+/** `padded`: a zero Pad before the pool, folded into its window (AveragePool only: MaxPool pads with −∞). */
+function poolWindow(n: NodeContext, padded: [number, number, number, number] = [0, 0, 0, 0]) {
+  const x = padded.some((p) => p > 0) ? n.paddedActivation(0, "input X").x : n.activation(0, "input X");
   const [c, h, w] = imageShape(n, x.shape);
   const k = n.attrs.ints("kernel_shape");
   if (!k) n.fail("kernel_shape is missing");
   if (k.length !== 2) n.fail(`kernel_shape [${k}] is not 2-D; only 2-D pooling is supported`);
-  const win = parseWindow(n, [k[0], k[1]], [h, w]);
+  const win = parseWindow(n, [k[0], k[1]], [h + padded[0] + padded[2], w + padded[1] + padded[3]], padded);
   const ceilMode = n.attrs.int("ceil_mode", 0) !== 0;
   const shape = pool2dOutputShape([c, h, w], win, ceilMode);
   if (shape[1] < 1 || shape[2] < 1) n.fail(`the ${k[0]}×${k[1]} window does not fit the ${h}×${w} input`);
@@ -36,7 +37,17 @@ export const maxPool: OpHandler = (n) => {
 };
 
 export const averagePool: OpHandler = (n) => {
-  const { x, win, ceilMode, shape } = poolWindow(n);
+  // PyTorch exports AvgPool2d(count_include_pad=True) as a zero Pad and an unpadded AveragePool: the zeros are data,
+  // so they count in every average, which is count_include_pad over the pool's own padding.
+  const padded = n.paddedActivation(0, "input X").pads;
+  const { x, win, ceilMode, shape } = poolWindow(n, padded);
+  const own = win.pads.some((p, i) => p !== padded[i]);
+  let countIncludePad = n.attrs.int("count_include_pad", 0) !== 0;
+  if (padded.some((p) => p > 0)) {
+    if (own && !countIncludePad)
+      n.fail("reads a zero-padded input (Pad) and pads again without counting its padding: the two paddings cannot be one window", "put all the padding in one place");
+    countIncludePad = true;
+  }
   const node = n.ctx.emit<AvgPoolNode>({
     kind: "avgpool",
     id: n.outputName(),
@@ -45,7 +56,7 @@ export const averagePool: OpHandler = (n) => {
     origin: n.origin(),
     ...win,
     ceilMode,
-    countIncludePad: n.attrs.int("count_include_pad", 0) !== 0,
+    countIncludePad,
   });
   n.bind(0, { kind: "activation", id: node.id, shape });
 };

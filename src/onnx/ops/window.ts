@@ -12,9 +12,10 @@ function pair(n: NodeContext, name: string, fallback: [number, number]): [number
 
 /**
  * Resolves the window of a 2-D op over an [H, W] input. auto_pad SAME_* pads so that out = ceil(in/stride),
- * the odd pixel going at the end (SAME_UPPER) or the beginning (SAME_LOWER).
+ * the odd pixel going at the end (SAME_UPPER) or the beginning (SAME_LOWER). `extra`: zero padding of a Pad node
+ * before the op (inHW is the size after it), added to the op's own pads.
  */
-export function parseWindow(n: NodeContext, kernel: [number, number], inHW: [number, number]): Window2d {
+export function parseWindow(n: NodeContext, kernel: [number, number], inHW: [number, number], extra: [number, number, number, number] = [0, 0, 0, 0]): Window2d {
   const stride = pair(n, "strides", [1, 1]);
   const dilation = pair(n, "dilations", [1, 1]);
   const autoPad = n.attrs.string("auto_pad", "NOTSET");
@@ -33,7 +34,7 @@ export function parseWindow(n: NodeContext, kernel: [number, number], inHW: [num
   } else if (autoPad !== "VALID") {
     n.fail(`unknown auto_pad '${autoPad}'`);
   }
-  return { kernel, stride, pads, dilation };
+  return { kernel, stride, pads: [pads[0] + extra[0], pads[1] + extra[1], pads[2] + extra[2], pads[3] + extra[3]], dilation };
 }
 
 /** The image shape [C, H, W] of an activation, or a failure naming the rank. */
