@@ -13,12 +13,12 @@ import { OnnxBuilder, type Tensor } from "../helpers/onnx-builder.js";
 const ints = (data: number[], dims = [data.length]): Tensor => ({ dims, data, dtype: "int64" });
 
 /** conv → relu on [N, 3, 8, 8], then x.view(x.size(0), -1) as the exporter writes it, then a linear layer. */
-function viewFlatten(opset: number, shapeOp: (b: OnnxBuilder, x: string) => string): OnnxBuilder {
+function viewFlatten(opset: number, shapeOp: (b: OnnxBuilder, x: string) => string, reshapeAttrs: Record<string, number> = {}): OnnxBuilder {
   const b = new OnnxBuilder({ opset });
   const x = b.relu(b.conv(b.input("x", [3, 8, 8]), { weight: b.randn([4, 3, 3, 3]), bias: b.randn([4]), pads: [1, 1, 1, 1] }));
   const size0 = shapeOp(b, x);
   const shape = b.node("Concat", [b.unsqueeze(size0, [0]), ints([-1])], { axis: 0 })[0]!;
-  b.output(b.gemm(b.node("Reshape", [x, shape])[0]!, { b: b.randn([5, 256]), c: b.randn([5]), transB: 1 }));
+  b.output(b.gemm(b.node("Reshape", [x, shape], reshapeAttrs)[0]!, { b: b.randn([5, 256]), c: b.randn([5]), transB: 1 }));
   return b;
 }
 
@@ -33,6 +33,12 @@ describe("x.view(x.size(0), -1) with a dynamic batch", () => {
   it("opset 15 Shape with start/end, through Cast: the same flatten", async () => {
     const b = viewFlatten(15, (b, x) => b.node("Cast", [b.node("Squeeze", [b.node("Shape", [x], { start: 0, end: 1 })[0]!, ints([0])])[0]!], { to: 7 })[0]!);
     const c = await compareWithOrt(b, { batch: 2 });
+    expect(c.relative).toBeLessThanOrEqual(1e-5);
+  });
+
+  it("Reshape with allowzero=1 (opset 14+): the symbolic batch entry still keeps the batch axis", async () => {
+    const b = viewFlatten(17, (b, x) => b.node("Gather", [b.node("Shape", [x])[0]!, ints([0], [])], { axis: 0 })[0]!, { allowzero: 1 });
+    const c = await compareWithOrt(b, { batch: 3 });
     expect(c.relative).toBeLessThanOrEqual(1e-5);
   });
 

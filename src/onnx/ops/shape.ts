@@ -61,7 +61,7 @@ export const reshape: OpHandler = (n) => {
   const allowZero = n.attrs.int("allowzero", 0) !== 0;
   const inDims = v.kind === "constant" ? v.tensor.dims : [-1, ...(v as Activation).shape];
   // Resolve 0 (copy) and -1 (infer) like onnxruntime, with the batch axis as a symbol.
-  const known = spec.map((d, i) => (d === 0 && !allowZero ? inDims[i] : d));
+  const known = spec.map((d, i) => ((d === 0 && !allowZero) || symbolic(i) ? inDims[i] : d));
   if (v.kind === "constant") {
     const total = v.tensor.data.length;
     const fixed = product(known.filter((d) => d !== -1));
