@@ -14,6 +14,15 @@ import { originsOf } from "../place/origins.js";
 
 export type Emitter = (dir: string, compiled: Compiled) => Promise<string[]>;
 
+/** Formats that write the network lowered for a chip, and the --target each needs. */
+const NEEDS_TARGET: Record<string, string> = { lava: "add --target loihi2", loihi: "add --target loihi1 or --target loihi2" };
+
+/** Refuses a format that needs a lowered network when there is none (compile checks before its work, emitters again). */
+export function requireLowered(formats: readonly string[], lowered: boolean): void {
+  if (lowered) return;
+  for (const f of formats) if (f in NEEDS_TARGET) throw new InputError(`--emit ${f} needs a network lowered for a Loihi chip`, NEEDS_TARGET[f]!);
+}
+
 export const EMITTERS: Record<string, Emitter> = {
   /** DIR/model.nir: the NIR graph of the TTFS network (src/nir/export.ts). */
   nir: async (dir, compiled) => {
@@ -23,15 +32,15 @@ export const EMITTERS: Record<string, Emitter> = {
   },
   /** DIR/lava/network.py + arrays: the HW IR as a Lava program (src/backends/lava/). */
   lava: async (dir, compiled) => {
-    if (!compiled.hw) throw new InputError("--emit lava needs a network lowered for a Loihi chip", "add --target loihi2");
-    const r = writeLavaProgram(dir, compiled.hw.net, compiled.hw.target);
+    requireLowered(["lava"], compiled.hw !== undefined);
+    const r = writeLavaProgram(dir, compiled.hw!.net, compiled.hw!.target);
     for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
     return r.files.slice(0, 1);
   },
   /** DIR/loihi/cores.json + cores.bin: the placed network's per-core configuration (src/backends/loihi/). */
   loihi: async (dir, compiled) => {
-    if (!compiled.hw) throw new InputError("--emit loihi needs a network lowered for a Loihi chip", "add --target loihi1 or --target loihi2");
-    return writeCoresFile(dir, buildCoresConfig(compiled.hw.placement, originsOf(compiled.net)));
+    requireLowered(["loihi"], compiled.hw !== undefined);
+    return writeCoresFile(dir, buildCoresConfig(compiled.hw!.placement, originsOf(compiled.net)));
   },
 };
 

@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import wabt from "wabt";
 import type { Conv2dArgs } from "../../src/ann/kernels/conv2d.js";
 import { bothPaths } from "../helpers/simd-paths.js";
+import { CONV_SHAPES } from "../helpers/conv-shapes.js";
 
 type Conv = (a: Conv2dArgs) => void;
 
@@ -31,17 +32,7 @@ function lcg(seed: number): () => number {
   };
 }
 
-const shapes = [
-  { name: "lenet conv1 (pad 2, 6 channels)", cin: 1, h: 28, w: 28, cout: 6, k: 5, s: 1, p: 2, d: 1, g: 1 },
-  { name: "lenet conv2 (16 channels)", cin: 6, h: 14, w: 14, cout: 16, k: 5, s: 1, p: 0, d: 1, g: 1 },
-  // Operands past the first 16 MiB memory: a new, larger memory (never a grow); the shapes after it run there.
-  { name: "64 × 192² input (19 MB of operands)", cin: 64, h: 192, w: 192, cout: 5, k: 3, s: 1, p: 1, d: 1, g: 1 },
-  { name: "stride 2, 7 channels, 3×3 output pixels", cin: 3, h: 7, w: 7, cout: 7, k: 3, s: 2, p: 1, d: 1, g: 1 },
-  { name: "dilation 2, 5 channels", cin: 2, h: 9, w: 11, cout: 5, k: 3, s: 1, p: 2, d: 2, g: 1 },
-  { name: "2 groups of 3 output channels", cin: 4, h: 6, w: 5, cout: 6, k: 3, s: 1, p: 1, d: 1, g: 2 },
-  { name: "depthwise", cin: 8, h: 10, w: 10, cout: 8, k: 3, s: 1, p: 1, d: 1, g: 8 },
-  { name: "many input channels (several passes)", cin: 40, h: 6, w: 6, cout: 9, k: 3, s: 1, p: 1, d: 1, g: 1 },
-];
+const shapes = CONV_SHAPES;
 
 describe("SIMD kernels", () => {
   it("conv: bit-identical to the JS kernels", async () => {

@@ -18,7 +18,7 @@ import { buildCoresConfig } from "../../backends/loihi/build.js";
 import { CORES_FILE } from "../../backends/loihi/files.js";
 import { originsOf } from "../../place/origins.js";
 import { InputError } from "../../util/errors.js";
-import { EMIT_FORMATS, emitAll } from "../emit.js";
+import { EMIT_FORMATS, emitAll, requireLowered } from "../emit.js";
 import { printFit } from "../print-fit.js";
 
 interface CompileArgs extends MappingArgs, ReportArgs, HardwareArgs {
@@ -47,7 +47,7 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
     const progress = progressFor(args.json);
     // Options and output paths first: a mistake costs no compile and leaves no half-written folder.
     const options = compileOptionsFrom(args, (stage, done, total) => progress.update(stage, done, total));
-    checkEmits(args);
+    requireLowered(args.emit, args.target !== undefined);
     checkOutputs(dir, args);
     const compiled = compile(args.model, args.calib, options);
     // The HTML report's pictures: a few inputs simulated once more (written as report-data.json and report.html).
@@ -77,15 +77,6 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
     if (stale.length > 0) process.stdout.write(`removed ${stale.join(", ")}: an earlier compile's lowering, stale without --target\n`);
   },
 };
-
-/** --emit lava and loihi write the network lowered for a chip, so they need --target. */
-function checkEmits(args: CompileArgs): void {
-  for (const format of ["lava", "loihi"]) {
-    if (args.emit.includes(format) && args.target === undefined) {
-      throw new InputError(`--emit ${format} needs a network lowered for a Loihi chip`, format === "lava" ? "add --target loihi2" : "add --target loihi1 or --target loihi2");
-    }
-  }
-}
 
 /** Every file compile will write, in DIR: writable, and none of them a file it reads. */
 function checkOutputs(dir: string, args: CompileArgs): void {
