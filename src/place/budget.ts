@@ -29,12 +29,12 @@ export function budgetsOf(target: Target, mem: SynapseMemoryModel): Budget[] {
   ];
 }
 
-/** Amount of each resource a tile alone uses (output axons: 0, they depend on where the targets go). */
+/** Amount of each resource a tile alone uses (output axons: an earlier placement's estimate, else 0: they depend on where the targets go). */
 export function tileAmounts(u: TileUsage): Record<Resource, number> {
   return {
     neurons: u.neurons,
     "input axons": u.axons.count,
-    "output axons": 0,
+    "output axons": u.outputSlots,
     "synapse memory": u.memory,
     "compartment profiles": u.compartmentProfiles.size,
     thresholds: u.thresholds.size,

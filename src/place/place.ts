@@ -2,9 +2,11 @@
  * Placement: the HW IR tiled onto cores under the target's per-core budgets (src/place/budget.ts). Every
  * compartment population and every clock is tiled (./tiling.ts); tiles are then packed onto cores in network order,
  * first fit over the most recently opened cores, sharing input axons and profile-table entries where they coincide.
- * Output axon slots (one per neuron and destination core) are counted once every tile has its core. The naive core
- * count (each layer alone, split from its worst resource ratio until every tile fits, one tile per core) is reported
- * beside the packed one; packing never needs more.
+ * Output axon slots (one per neuron and destination core) are counted once every tile has its core; where a core has
+ * more than the target allows, the network is placed again with each neuron's measured slots as a tile resource, so
+ * that tiling splits and packing spreads those neurons (targets.md §7: recompute each tile and iterate until all fit).
+ * The naive core count (each layer alone, split from its worst resource ratio until every tile fits, one tile per
+ * core) is reported beside the packed one; packing never needs more.
  */
 import type { HwNetwork } from "../hw/network.js";
 import { populationSize } from "../hw/network.js";
@@ -99,6 +101,8 @@ class OpenCore {
   neurons = 0;
   memory = 0;
   axonCount = 0;
+  /** Output axon slots expected from an earlier placement (0 on the first). */
+  outputSlots = 0;
   /** Format demands by key; the table holds them after exact re-encoding (./formats.ts). */
   readonly formats = new Map<string, FormatDemand>();
   formatCount = 0;
@@ -133,6 +137,7 @@ class OpenCore {
     if (this.shared !== null && u.shared !== this.shared) return false;
     if (this.neurons + u.neurons > cap("neurons")) return false;
     if (this.memory + u.memory > cap("synapse memory")) return false;
+    if (this.outputSlots + u.outputSlots > cap("output axons")) return false;
     if (!this.groups.has(population) && this.groups.size + 1 > cap("neuron groups")) return false;
     if (this.formatsWith(u, cap("synapse formats")) > cap("synapse formats")) return false;
     if (this.grown(this.compartments, u.compartmentProfiles) > cap("compartment profiles")) return false;
@@ -143,6 +148,7 @@ class OpenCore {
     this.tiles.push(k);
     this.neurons += u.neurons;
     this.memory += u.memory;
+    this.outputSlots += u.outputSlots;
     this.axonCount += newAxons;
     this.groups.add(population);
     for (const [k, d] of u.formatDemands) this.formats.set(k, this.formats.has(k) ? mergeDemand(this.formats.get(k)!, d) : d);
@@ -166,21 +172,42 @@ function naiveCoresOf(t: TiledPopulation): number {
 /** Most cores a tile is tried on: one bit per window core in a 32-bit mask per source neuron. */
 const MAX_WINDOW = 32;
 
+/** Placements tried with measured output axon slots before the last one's problems are reported. */
+const SLOT_ROUNDS = 4;
+
 export function place(net: HwNetwork, target: Target, options: PlaceOptions = {}): Placement {
-  const p = placeOnce(net, target, options);
+  const slotsOnly = (x: Placement): boolean => !x.fits && x.problems.every((q) => q.resource === "output axons");
+  const better = (a: Placement, b: Placement): boolean =>
+    a.problems.length < b.problems.length || (a.problems.length === b.problems.length && a.cores.length < b.cores.length);
+  let run = placeOnce(net, target, options, null);
+  if (!slotsOnly(run.placement)) return run.placement;
   // Exponent-run channel blocks save synapse memory but spread a source neuron's spikes over more cores: when
   // output axon slots are all that keeps the network from fitting, plain channel ranges are tried too.
-  if (p.fits || options.channelRuns === false || !p.problems.every((x) => x.resource === "output axons")) return p;
-  const plain = placeOnce(net, target, { ...options, channelRuns: false });
-  return plain.problems.length < p.problems.length || (plain.problems.length === p.problems.length && plain.cores.length < p.cores.length) ? plain : p;
+  let chosen = options;
+  if (options.channelRuns !== false) {
+    const plain = placeOnce(net, target, { ...options, channelRuns: false }, null);
+    if (better(plain.placement, run.placement)) [run, chosen] = [plain, { ...options, channelRuns: false }];
+  }
+  // Then again with each neuron's slots (the most any placement so far measured) counted while tiling and packing.
+  let estimate: Float64Array | null = null;
+  for (let round = 0; round < SLOT_ROUNDS && slotsOnly(run.placement); round++) {
+    const measured: Float64Array = estimate ?? new Float64Array(run.destinations.length);
+    for (let g = 0; g < measured.length; g++) measured[g] = Math.max(measured[g]!, run.destinations[g]!);
+    estimate = measured;
+    const next = placeOnce(net, target, chosen, estimate);
+    if (next.placement.fits || better(next.placement, run.placement)) run = next;
+    else break;
+  }
+  return run.placement;
 }
 
-function placeOnce(net: HwNetwork, target: Target, options: PlaceOptions): Placement {
+/** One placement; `outputSlots` is a per-neuron slot estimate from earlier ones (see `place`). */
+function placeOnce(net: HwNetwork, target: Target, options: PlaceOptions, outputSlots: Float64Array | null): { placement: Placement; destinations: Int32Array } {
   const memory = memoryModelOf(target);
   const budgets = budgetsOf(target, memory);
   const capOf = new Map(budgets.map((b) => [b.resource, b.capacity ?? Infinity]));
   const cap = (r: Resource) => capOf.get(r)!;
-  const pn = prepare(net, target);
+  const pn = { ...prepare(net, target), outputSlots };
   const problems: FitProblem[] = [];
   const tiled: TiledPopulation[] = [];
   // Every compartment population and every clock is placed; the input is the host's (it drives input axons only).
@@ -357,7 +384,7 @@ function placeOnce(net: HwNetwork, target: Target, options: PlaceOptions): Place
       binding: t.binding,
     };
   });
-  return {
+  const placement: Placement = {
     target,
     net,
     memory,
@@ -374,6 +401,7 @@ function placeOnce(net: HwNetwork, target: Target, options: PlaceOptions): Place
     slotOf,
     prepared: pn,
   };
+  return { placement, destinations };
 }
 
 /** Amounts of one tile (for tests and the per-layer table). */

@@ -30,6 +30,11 @@ export interface PreparedNet {
   incoming: Map<string, PreparedGroup[]>;
   /** Index bits a sparse synapse entry needs to address any compartment of a core. */
   indexBits: number;
+  /**
+   * Output axon slots expected per global neuron (destination cores of its spikes), measured by an earlier placement
+   * of the same network; null on the first placement. Tiles then count their neurons' slots (./place.ts).
+   */
+  outputSlots: Float64Array | null;
 }
 
 export const expAt = (x: number | Int8Array, i: number): number => (typeof x === "number" ? x : x[i]!);
@@ -100,7 +105,7 @@ export function prepare(net: HwNetwork, target: Target): PreparedNet {
     });
   }
   const maxNeurons = target.coreClasses[0]!.maxNeurons;
-  return { net, target, pops, base, totalNeurons: total, incoming, indexBits: Math.max(1, Math.ceil(Math.log2(maxNeurons))) };
+  return { net, target, pops, base, totalNeurons: total, incoming, indexBits: Math.max(1, Math.ceil(Math.log2(maxNeurons))), outputSlots: null };
 }
 
 /** Neuron-profile keys of a compartment population: compartment profile, threshold, shared (vmin/vmax) per profile. */

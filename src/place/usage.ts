@@ -35,6 +35,8 @@ export interface Tile {
 
 export interface TileUsage {
   neurons: number;
+  /** Output axon slots the tile's neurons are expected to take (PreparedNet.outputSlots; 0 without an estimate). */
+  outputSlots: number;
   /** The source neurons with synapses into the tile (one input axon each), regenerated on demand (./axon-set.ts). */
   axons: AxonSet;
   memory: number;
@@ -602,8 +604,14 @@ export function tileUsage(pn: PreparedNet, t: Tile, mem: SynapseMemoryModel): Ti
       acc.parts.push({ source: g.source, part });
     }
   }
+  let outputSlots = 0;
+  if (pn.outputSlots) {
+    const base = pn.base.get(t.population)!;
+    for (const i of t.neurons) outputSlots += pn.outputSlots[base + i]!;
+  }
   return {
     neurons: t.neurons.length,
+    outputSlots,
     axons: new AxonSet(oneSetPerSource(acc.parts)),
     memory: acc.memory,
     synapses: acc.synapses,

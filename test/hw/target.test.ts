@@ -135,6 +135,18 @@ describe("broken target files", () => {
     expect(errorOf((x) => x.replace(' src="NL block.py MAX_IN_AXONS"', ' src="NL block.py; my notes"'))).toContain('"my notes" does not start with a key declared');
   });
 
+  it("core classes: one covering every core; several (heterogeneous cores) or stray ids are refused, not ignored", () => {
+    const second = (x: string) => {
+      const block = /<coreClass ids="all">[\s\S]*?<\/coreClass>/.exec(x)![0];
+      return x.replace(block, `${block.replace('ids="all"', 'ids="0"')}\n  ${block.replace('ids="all"', `ids="${Array.from({ length: 127 }, (_, i) => i + 1).join(" ")}"`)}`);
+    };
+    expect(errorOf(second)).toContain("<target/coreClass[2]>: 2 core classes; spikec places every core with the same budgets");
+    expect(errorOf((x) => x.replace('<coreClass ids="all">', '<coreClass ids="500 600">'))).toContain("ids lists core 500, not a core id of a 128-core chip");
+    expect(errorOf((x) => x.replace('<coreClass ids="all">', '<coreClass ids="0 1 2">'))).toContain("ids lists 3 of the chip's 128 cores");
+    const every = xmlOf("loihi1").replace('<coreClass ids="all">', `<coreClass ids="${Array.from({ length: 128 }, (_, i) => i).join(" ")}">`);
+    expect(parseTarget(every, "/tmp/every.xml").coreClasses[0]!.maxNeurons).toBe(1024);
+  });
+
   it("malformed XML gives line and column", () => {
     expect(errorOf((x) => x.replace("</chip>", "</chop>"))).toMatch(/broken-loihi1\.xml:\d+:\d+: not well-formed XML/);
   });

@@ -327,6 +327,7 @@ class TargetReader {
     const usable = this.num("chip.usableCoresPerChip");
     const cores = this.num("chip.coresPerChip");
     if (usable > cores) this.fail("chip/usableCoresPerChip", `${usable} > coresPerChip ${cores} (rule: usable ≤ total)`);
+    this.checkCoreClasses(coreClasses, cores);
 
     return {
       id: String(r.id),
@@ -366,6 +367,24 @@ class TargetReader {
       energy: this.energy(),
       provenance: this.provenance,
     };
+  }
+
+  /**
+   * The placer gives every core the same budgets: one class covering every core. Several classes (heterogeneous
+   * cores, as Speck's) are refused rather than placed with the first class's budgets.
+   */
+  private checkCoreClasses(classes: CoreClass[], cores: number): void {
+    if (classes.length > 1)
+      this.fail(
+        "coreClass[2]",
+        `${classes.length} core classes; spikec places every core with the same budgets and does not place heterogeneous cores yet (rule: one coreClass, ids="all")`,
+      );
+    const ids = classes[0]!.ids;
+    if (ids === "all") return;
+    const bad = ids.find((x) => !Number.isInteger(x) || x < 0 || x >= cores);
+    if (bad !== undefined) this.fail("coreClass[1]", `ids lists core ${bad}, not a core id of a ${cores}-core chip (rule: 0 ≤ id < coresPerChip)`);
+    if (new Set(ids).size !== cores)
+      this.fail("coreClass[1]", `ids lists ${new Set(ids).size} of the chip's ${cores} cores; the only class must cover every core (rule: ids="all" or every id 0..${cores - 1})`);
   }
 
   private coreClass(i: number): CoreClass {

@@ -1,0 +1,71 @@
+/**
+ * Output axon slots (one per neuron and destination core) depend on where the destinations land, so the first
+ * packing cannot see them; a layer whose neurons reach many cores must then be split further (targets.md §7: recompute
+ * each tile and iterate until all fit). Both networks below fit only that way: before, they were declared "does not
+ * fit" with most of the chip free. Checked against the emitted per-core configuration (cores.json's output axons).
+ */
+import { describe, expect, it } from "vitest";
+import { mapToSnn } from "../../src/mapping/map.js";
+import { lowerToHw } from "../../src/hw/lower.js";
+import { loadTarget } from "../../src/hw/target/load.js";
+import type { Target } from "../../src/hw/target/target.js";
+import { place } from "../../src/place/place.js";
+import { buildCoresConfig } from "../../src/backends/loihi/build.js";
+import { populationSize } from "../../src/hw/network.js";
+import { randomMlp, rng } from "../helpers/random-canonical.js";
+
+const loihi1 = loadTarget("loihi1");
+
+function placed(hidden: number[], target: Target) {
+  const graph = randomMlp(3, 16, hidden, 2);
+  const r = rng(4);
+  const calib = Float64Array.from({ length: 40 * 16 }, () => r());
+  const { net } = mapToSnn(graph, calib, 40, { model: "alpha", margin: 0.5, inputRange: { low: 0, high: 1 }, modelFile: "random-mlp" });
+  const { hw } = lowerToHw(net, target, 8);
+  return { hw, p: place(hw, target) };
+}
+
+/** Output axons per core in the emitted configuration, and every neuron placed once. */
+function checkEmitted(p: ReturnType<typeof place>, limit: number): number[] {
+  const cfg = buildCoresConfig(p);
+  const slots = cfg.cores.map((c) => c.outputAxons.compartment.length);
+  slots.forEach((n, i) => expect(n).toBe(p.cores[i]!.used["output axons"]));
+  for (const n of slots) expect(n).toBeLessThanOrEqual(limit);
+  let neurons = 0;
+  for (const q of p.net.populations) if (!(q.kind === "source" && q.role === "input")) neurons += populationSize(q);
+  expect(cfg.cores.reduce((a, c) => a + c.compartments.population.length, 0)).toBe(neurons);
+  return slots;
+}
+
+describe("placement splits layers whose neurons reach too many cores", () => {
+  it("16 → 1024 → 512 → 2 on Loihi 1 (4096 slots per core): fits, every core within its slots", () => {
+    const { p } = placed([1024, 512], loihi1);
+    const slots = checkEmitted(p, 4096);
+    console.log(`16-1024-512-2 on loihi1: ${p.cores.length} cores, most output axon slots on a core ${Math.max(...slots)} of 4096`);
+    expect(p.problems).toEqual([]);
+    expect(p.fits).toBe(true);
+    // 1,024 neurons reaching ≥ 5 cores each cannot share fewer than 2 cores: the first layer is split by its slots.
+    expect(p.layers.find((l) => l.population === "fc0")!.cores).toBeGreaterThan(1);
+  }, 120_000);
+
+  it("a custom target with 64 output axon slots per core: the 100-neuron layer is split into tiles of ≤ 32", () => {
+    const c = loihi1.coreClasses[0]!;
+    const small: Target = { ...loihi1, id: "out64", coreClasses: [{ ...c, maxOutputAxonSlots: 64 }] };
+    const { p } = placed([100], small);
+    const slots = checkEmitted(p, 64);
+    console.log(`16-100-2 with 64 slots per core: ${p.cores.length} cores, slots per core ${slots.join(" ")}`);
+    expect(p.problems).toEqual([]);
+    // Each hidden neuron reaches its own core (latch) and the readout's: 100 × 2 slots need at least 4 cores.
+    expect(p.layers.find((l) => l.population === "fc0")!.cores).toBeGreaterThanOrEqual(4);
+  }, 120_000);
+
+  it("a neuron that alone needs more slots than a core has is named as such", () => {
+    const c = loihi1.coreClasses[0]!;
+    const tiny: Target = { ...loihi1, id: "out1", coreClasses: [{ ...c, maxOutputAxonSlots: 1 }] };
+    const { p } = placed([8], tiny);
+    expect(p.fits).toBe(false);
+    expect(p.problems.length).toBeGreaterThan(0);
+    for (const q of p.problems) expect(q.resource).toBe("output axons");
+    expect(p.problems.some((q) => /one neuron needs 2 output axons but a core has 1/.test(q.message))).toBe(true);
+  }, 120_000);
+});
