@@ -134,6 +134,10 @@ export function buildFitReport(p: Placement, activity?: Activity): FitReport {
   if (p.problems.length) binding = p.problems[0]!.resource;
   const latencyTicks = p.net.readouts.reduce((a, r) => Math.max(a, r.tick), 0);
   const assumptions = [...p.memory.assumptions];
+  // An upper bound: the placer costs a tile before it knows the tile's compartment slots.
+  assumptions.push(
+    `sparse synapse lists counted with ${p.prepared.indexBits}-bit target indices (enough for any of a core's ${p.target.coreClasses[0]!.maxNeurons} compartments); lists into a core's first compartments may need fewer, so synapse memory is an upper bound`,
+  );
   for (const b of p.budgets) {
     const src = p.target.provenance[budgetPath(b.resource)];
     if (b.capacity === null) assumptions.push(`${b.resource} per core: unpublished for ${p.target.name}, counted but not checked`);
