@@ -43,7 +43,7 @@ export function hardwareReportSections(snn: SnnNetwork, hw: HwNetwork, target: T
   const prog = compileCycle(hw, target);
   const size = x.length / n;
   const pops = snn.populations.filter((p) => p.kind !== "readout");
-  const acc = new Map<string, { sum: number; max: number; missing: number; extra: number; spikes: number }>(pops.map((p) => [p.id, { sum: 0, max: 0, missing: 0, extra: 0, spikes: 0 }]));
+  const acc = new Map(pops.map((p) => [p.id, { sum: 0, max: 0, sumTicks: 0, maxTicks: 0, missing: 0, extra: 0, spikes: 0 }]));
   const classes = exact.logits.length / Math.max(1, n);
   const logits = new Float64Array(n * classes);
   const cycle: CycleSection = { target: target.id, tickWindows: NaN, populations: [] };
@@ -70,8 +70,12 @@ export function hardwareReportSections(snn: SnnNetwork, hw: HwNetwork, target: T
         else if (!fc && fe) a.missing++;
         else if (fc && fe) {
           const d = Math.abs(tc - te[i]!);
+          // In this neuron's own ticks: hidden layers (and channels) have ticks of their own length.
+          const dt = d / deltaAt(timing.populations.get(p.id)!, i);
           a.sum += d;
           a.max = Math.max(a.max, d);
+          a.sumTicks += dt;
+          a.maxTicks = Math.max(a.maxTicks, dt);
           a.spikes++;
         }
         if (s === rasterSample && fc) neuron.push(i), time.push(round6(tc));
@@ -81,12 +85,22 @@ export function hardwareReportSections(snn: SnnNetwork, hw: HwNetwork, target: T
   }
   const input = snn.populations[0]!;
   const inputWindow = input.window.tMax - input.window.tMin || 1;
-  // Time errors in input windows; one tick of the input (the time quantum the pictures compare with).
+  // Time errors in input windows (and in each neuron's own ticks); the input's tick, for the raster's caption.
   const tickWindows = timing.populations.get(input.id)!.delta / inputWindow;
   cycle.tickWindows = tickWindows;
   const rows: QuantizationRow[] = pops.map((p) => {
     const a = acc.get(p.id)!;
-    return { population: p.id, maxError: round6(a.max / inputWindow), meanError: round6(a.spikes ? a.sum / a.spikes / inputWindow : 0), missing: a.missing, extra: a.extra, spikes: a.spikes };
+    const mean = (x: number): number => round6(a.spikes ? x / a.spikes : 0);
+    return {
+      population: p.id,
+      maxError: round6(a.max / inputWindow),
+      meanError: round6(mean(a.sum) / inputWindow),
+      maxTicks: round6(a.maxTicks),
+      meanTicks: mean(a.sumTicks),
+      missing: a.missing,
+      extra: a.extra,
+      spikes: a.spikes,
+    };
   });
   const ac = argmaxRows(logits, n);
   const ae = argmaxRows(exact.logits, n);

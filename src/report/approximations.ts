@@ -20,7 +20,7 @@ export function hardwareApproximations(compiled: Compiled, quantization: Quantiz
     `cycle simulation vs the ANN on ${cal.samples} calibration samples: argmax agreement ${pct(cal.agreement)} (the exact SNN: 100 %)` +
     (quantization
       ? `; against the exact simulation on ${quantization.samples} report samples: largest spike-time error ` +
-        `${fmt(Math.max(0, ...quantization.rows.map((r) => r.maxError)) / quantization.tickWindows)} ticks, argmax agreement ${pct(quantization.agreement)}, max |Δlogit| ${fmt(quantization.maxAbsDelta)}`
+        `${fmt(Math.max(0, ...quantization.rows.map((r) => r.maxTicks)))} ticks (of the layer's own), argmax agreement ${pct(quantization.agreement)}, max |Δlogit| ${fmt(quantization.maxAbsDelta)}`
       : "");
   rows.push({
     stage: "time",

@@ -109,6 +109,9 @@ export interface QuantizationRow {
   /** Max and mean |t_cycle − t_exact| in input windows. */
   maxError: number;
   meanError: number;
+  /** The same errors in the population's own ticks (each neuron's tick: its window / ticks per window). */
+  maxTicks: number;
+  meanTicks: number;
   /** Neurons (× samples) that spiked in the exact simulation but not on the chip, and the other way round. */
   missing: number;
   extra: number;
@@ -118,7 +121,7 @@ export interface QuantizationRow {
 
 export interface QuantizationSection {
   target: string;
-  /** Length of one tick in input windows (the time quantum). */
+  /** Length of one tick of the input population in input windows (hidden layers have their own: see rows). */
   tickWindows: number;
   samples: number;
   rows: QuantizationRow[];

@@ -32,6 +32,11 @@ describe("report data of a lowered network", () => {
     const hiddenTick = compiled.hw!.choice.lowered.lowering.timing!.populations.get(hidden!.population)!.delta;
     expect(hidden!.meanError).toBeLessThan(hiddenTick);
     expect(hidden!.maxError).toBeLessThan(4 * hiddenTick);
+    // In its own ticks (the input window is 1 SNN time unit): the hidden layer's tick, not the input's.
+    expect(hiddenTick).toBeGreaterThan(2 * q.tickWindows);
+    expect(hidden!.maxTicks).toBeCloseTo(hidden!.maxError / hiddenTick, 4);
+    expect(hidden!.meanTicks).toBeCloseTo(hidden!.meanError / hiddenTick, 4);
+    expect(input!.maxTicks).toBeLessThanOrEqual(0.5 + 1e-9);
     expect(q.agreement).toBeGreaterThanOrEqual(30 / 32);
     expect(q.maxAbsDelta).toBeLessThan(1);
     console.log(`report quantization mlp_digits loihi2 64 ticks: ${q.rows.map((r) => `${r.population} max ${r.maxError} mean ${r.meanError}`).join("; ")}; agreement ${q.agreement}, max |Δlogit| ${q.maxAbsDelta}`);

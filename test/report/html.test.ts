@@ -66,10 +66,11 @@ describe("renderReportHtml", () => {
     const html = renderReportHtml(syntheticData());
     const section = html.slice(html.indexOf('data-panel="quantization"'), html.indexOf('data-panel="fit"'));
     expect(section).toContain("half a tick");
-    expect(section).toContain("one tick = 0.125 input windows");
-    // 0.25 windows = 2 ticks, 0.0625 = 0.5 ticks.
-    expect(section).toMatch(/<td class="n">2<\/td>/);
-    expect(section).toMatch(/<td class="n">0.5<\/td>/);
+    expect(section).toContain("in each layer's own ticks");
+    expect(section).toContain("the input's tick is 0.125 input windows");
+    // Rows show the errors in their own ticks as given (b: 0.25 windows = 0.5 of its ticks, not 2 of the input's).
+    const rowB = section.slice(section.indexOf("<td>b</td>"));
+    expect(rowB).toMatch(/^<td>b<\/td><td class="n">16<\/td><td class="n">0.25<\/td><td class="n">0.1<\/td><td class="n">0.5<\/td><td class="n">0.2<\/td>/);
     expect(section).toContain("Readout agreement 87.50 %");
   });
 });
@@ -98,5 +99,21 @@ describe("scales", () => {
     expect(niceTicks(-20, 15, 6)).toEqual([-20, -10, 0, 10]);
     expect(niceTicks(0.001, 0.0042, 4)).toEqual([0.001, 0.002, 0.003, 0.004]);
     expect(niceTicks(1, 1)).toEqual([1]);
+  });
+});
+
+describe("names from the model are text everywhere", () => {
+  it("a population named like markup is escaped in every table, label and hover title", () => {
+    const hostile = `</title><script>window.x=1</script><b onclick="y()">'&amp;`;
+    // Every string "a" in the data (the population id, its layer, its rows) becomes the hostile name.
+    const rename = (v: unknown): unknown =>
+      v === "a" ? hostile : Array.isArray(v) ? v.map(rename) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, rename(x)])) : v;
+    const html = renderReportHtml(rename(syntheticData()) as ReturnType<typeof syntheticData>);
+    expect(html).not.toContain("<script");
+    expect(html).not.toContain("<b ");
+    // Shown as text: in the diagram's hover titles too (they were not escaped).
+    const shown = "&lt;/title&gt;&lt;script&gt;window.x=1&lt;/script&gt;&lt;b onclick=&quot;y()&quot;&gt;'&amp;amp;";
+    expect(html.split(shown).length - 1).toBeGreaterThanOrEqual(5);
+    expect(html).toContain(`<title>${shown}: window [1, 4]</title>`);
   });
 });

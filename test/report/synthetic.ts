@@ -71,8 +71,8 @@ export function syntheticData(): ReportData {
       tickWindows: 0.125,
       samples: 8,
       rows: [
-        { population: "a", maxError: 0.0625, meanError: 0.02, missing: 0, extra: 0, spikes: 24 },
-        { population: "b", maxError: 0.25, meanError: 0.1, missing: 1, extra: 2, spikes: 16 },
+        { population: "a", maxError: 0.0625, meanError: 0.02, maxTicks: 0.5, meanTicks: 0.16, missing: 0, extra: 0, spikes: 24 },
+        { population: "b", maxError: 0.25, meanError: 0.1, maxTicks: 0.5, meanTicks: 0.2, missing: 1, extra: 2, spikes: 16 },
       ],
       agreement: 0.875,
       maxAbsDelta: 0.3,

@@ -4,7 +4,7 @@
  */
 import { BAD_COLOR } from "./layout.js";
 import { axisBottom, linear, niceDomain } from "./scale.js";
-import { el, esc, fmt, svg, text } from "./svg.js";
+import { el, fmt, svg, text, tooltip } from "./svg.js";
 
 export interface BarSeries {
   name: string;
@@ -48,7 +48,7 @@ export function renderBars(c: BarChart): string {
     ];
     r.values.forEach((v, k) => {
       const by = y + 4 + k * bh;
-      parts.push(el("rect", { x: LABEL, y: by, width: Math.max(0, x(Math.min(v, hi)) - LABEL), height: bh - 1, fill: c.series[k]!.color }, el("title", {}, esc(`${c.series[k]!.name}: ${format(v)}`))));
+      parts.push(el("rect", { x: LABEL, y: by, width: Math.max(0, x(Math.min(v, hi)) - LABEL), height: bh - 1, fill: c.series[k]!.color }, tooltip(`${c.series[k]!.name}: ${format(v)}`)));
       parts.push(text(x(Math.min(v, hi)) + 4, by + bh - 2, format(v), { class: "bar-value" }));
     });
     return el("g", {}, ...parts);

@@ -7,7 +7,7 @@
 import type { ReportData } from "../data.js";
 import { KIND_COLOR, LABEL_WIDTH, WIDTH, timeScale } from "./layout.js";
 import { axisBottom } from "./scale.js";
-import { el, fmt, num, svg, text } from "./svg.js";
+import { el, fmt, num, svg, text, tooltip } from "./svg.js";
 
 const ROW = 38;
 const BAR = 16;
@@ -44,7 +44,7 @@ export function renderDiagram(network: ReportData["network"]): string {
       d: `M${num(x1)},${num(y1)}C${num(x1)},${num(ym)} ${num(x2)},${num(ym)} ${num(x2)},${num(y2)}`,
       class: delayed ? "edge edge-delayed" : "edge",
       "marker-end": "url(#dg-arrow)",
-    }, el("title", {}, `${e.source} → ${e.target} (${e.kind}${delayed ? `, delay ${fmt(e.delay)}` : ""})`));
+    }, tooltip(`${e.source} → ${e.target} (${e.kind}${delayed ? `, delay ${fmt(e.delay)}` : ""})`));
     // The label sits just above the arrowhead, clear of the source rows the curve crosses.
     return delayed ? path + text(x2 - 8, y2 - 3, `delay ${fmt(e.delay)}`, { class: "edge-label", "text-anchor": "end" }) : path;
   });
@@ -69,7 +69,7 @@ export function renderDiagram(network: ReportData["network"]): string {
     } else {
       const x0 = x(p.window.tMin);
       const w = Math.max(2, x(p.window.tMax) - x0);
-      parts.push(el("rect", { x: x0, y: y - BAR / 2, width: w, height: BAR, rx: 3, fill: color, class: "pop-bar" }, el("title", {}, `${p.id}: window [${fmt(p.window.tMin)}, ${fmt(p.window.tMax)}]`)));
+      parts.push(el("rect", { x: x0, y: y - BAR / 2, width: w, height: BAR, rx: 3, fill: color, class: "pop-bar" }, tooltip(`${p.id}: window [${fmt(p.window.tMin)}, ${fmt(p.window.tMax)}]`)));
       label = `[${fmt(p.window.tMin)}, ${fmt(p.window.tMax)}]`;
       labelX = x0 + w;
     }

@@ -4,7 +4,7 @@
  */
 import type { FitSection } from "../data.js";
 import { BAD_COLOR } from "./layout.js";
-import { el, esc, fmt, num, pct, svg, text } from "./svg.js";
+import { el, fmt, num, pct, svg, text, tooltip } from "./svg.js";
 
 const LABEL = 200;
 const MAX_WIDTH = 960;
@@ -29,7 +29,7 @@ export function renderHeatmap(fit: FitSection): string {
     const cap = fit.capacity[k]!;
     const cells = fit.cores.map((core, j) => {
       const f = cap > 0 ? core.used[k]! / cap : 0;
-      return el("rect", { x: LABEL + j * cell, y, width: cell - 1, height: rowH - 2, fill: shade(f) }, el("title", {}, esc(`core ${core.core}, ${r}: ${fmt(core.used[k]!)} of ${fmt(cap)} (${pct(f)})`)));
+      return el("rect", { x: LABEL + j * cell, y, width: cell - 1, height: rowH - 2, fill: shade(f) }, tooltip(`core ${core.core}, ${r}: ${fmt(core.used[k]!)} of ${fmt(cap)} (${pct(f)})`));
     });
     const binding = r === fit.binding;
     return el(

@@ -7,7 +7,7 @@
 import type { HistogramPopulation } from "../data.js";
 import { BAD_COLOR, KIND_COLOR } from "./layout.js";
 import { axisBottom, axisLeft, linear } from "./scale.js";
-import { el, fmt, svg, text } from "./svg.js";
+import { el, fmt, svg, text, tooltip } from "./svg.js";
 
 export const HIST_WIDTH = 300;
 const HEIGHT = 190;
@@ -30,11 +30,11 @@ export function renderHistogram(h: HistogramPopulation, kind: string): string {
   const extra: string[] = [];
   if (h.atTMax > 0) {
     const hh = base - y(Math.min(h.atTMax, top));
-    extra.push(el("rect", { x: x(tMax) + 1, y: base - hh, width: 6, height: hh, class: "hist-tmax" }, el("title", {}, `${h.atTMax} spikes at t_max (activation 0)`)));
+    extra.push(el("rect", { x: x(tMax) + 1, y: base - hh, width: 6, height: hh, class: "hist-tmax" }, tooltip(`${h.atTMax} spikes at t_max (activation 0)`)));
   }
   if (h.early > 0) {
     const hh = base - y(Math.min(h.early, top));
-    extra.push(el("rect", { x: x(tMin) - 7, y: base - hh, width: 6, height: hh, fill: BAD_COLOR }, el("title", {}, `${h.early} early spikes`)));
+    extra.push(el("rect", { x: x(tMin) - 7, y: base - hh, width: 6, height: hh, fill: BAD_COLOR }, tooltip(`${h.early} early spikes`)));
   }
   const spikes = h.counts.reduce((a, b) => a + b, 0) + h.early;
   const caption = `${fmt(spikes)} spikes (${fmt(h.atTMax)} at t_max) · ${fmt(h.silent)} silent${h.early ? ` · ${fmt(h.early)} early` : ""}`;

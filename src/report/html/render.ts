@@ -113,19 +113,19 @@ export function renderReportHtml(d: ReportData): string {
     const q = d.quantization;
     const chart = renderBars({
       title: "Quantized vs exact spike times",
-      rows: q.rows.map((r) => ({ label: r.population, values: [r.maxError, r.meanError] })),
+      rows: q.rows.map((r) => ({ label: r.population, values: [r.maxTicks, r.meanTicks] })),
       series: [
         { name: "max |Δt|", color: CYCLE_COLOR },
         { name: "mean |Δt|", color: KIND_COLOR.spiking! },
       ],
-      axisLabel: "|t_cycle − t_exact| (input windows)",
-      reference: { value: q.tickWindows / 2, label: "half a tick (rounding one time step)" },
+      axisLabel: "|t_cycle − t_exact| (ticks of each layer)",
+      reference: { value: 0.5, label: "half a tick (rounding one time step)" },
     });
     parts.push(
       panel(
         "quantization",
         `Hardware arithmetic (${q.target})`,
-        `Spike times of the cycle-accurate simulator against the exact one, over ${fmt(q.samples)} samples; one tick = ${fmt(q.tickWindows)} input windows. Readout agreement ${pct(q.agreement)}, max |Δlogit| ${fmt(q.maxAbsDelta)}.`,
+        `Spike times of the cycle-accurate simulator against the exact one, over ${fmt(q.samples)} samples, in each layer's own ticks (its window divided by the ticks per window; the input's tick is ${fmt(q.tickWindows)} input windows). Readout agreement ${pct(q.agreement)}, max |Δlogit| ${fmt(q.maxAbsDelta)}.`,
         chart + quantizationTable(d),
       ),
     );

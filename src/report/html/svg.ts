@@ -45,12 +45,17 @@ export function el(tag: string, attrs: Attrs = {}, ...children: string[]): strin
   return body === "" && tag !== "text" && tag !== "title" && tag !== "td" && tag !== "th" ? `<${tag}${attrText(attrs)}/>` : `<${tag}${attrText(attrs)}>${body}</${tag}>`;
 }
 
+/** A hover label (`<title>`) for plain text: names from the model (ONNX node names) are escaped here, never by the caller. */
+export function tooltip(s: string): string {
+  return el("title", {}, esc(s));
+}
+
 /** `<svg>` with a viewBox of width × height, scaling down to the page width. */
 export function svg(width: number, height: number, label: string, ...children: string[]): string {
   return el(
     "svg",
     { xmlns: "http://www.w3.org/2000/svg", viewBox: `0 0 ${num(width)} ${num(height)}`, width, height, role: "img", "aria-label": label, class: "chart" },
-    el("title", {}, esc(label)),
+    tooltip(label),
     ...children,
   );
 }

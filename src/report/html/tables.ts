@@ -61,8 +61,9 @@ export function quantizationTable(data: ReportData): string {
     { head: "population", cell: (r) => r.population },
     { head: "spikes compared", cell: (r) => fmt(r.spikes), numeric: true },
     { head: "max |Δt| (windows)", cell: (r) => fmt(r.maxError), numeric: true },
-    { head: "max |Δt| (ticks)", cell: (r) => fmt(r.maxError / q.tickWindows), numeric: true },
     { head: "mean |Δt| (windows)", cell: (r) => fmt(r.meanError), numeric: true },
+    { head: "max |Δt| (own ticks)", cell: (r) => fmt(r.maxTicks), numeric: true },
+    { head: "mean |Δt| (own ticks)", cell: (r) => fmt(r.meanTicks), numeric: true },
     { head: "missing", cell: (r) => fmt(r.missing), numeric: true },
     { head: "extra", cell: (r) => fmt(r.extra), numeric: true },
   ]);
