@@ -1,6 +1,6 @@
 /**
  * spikec as a library. The API mirrors the commands: compile (ONNX → SNN [→ HW]), verify, simulate (exact and cycle
- * engines), fit, and the file formats. Everything is plain data in and out; nothing here keeps global state.
+ * engines), fit, the report (data, files and HTML), and the file formats. Everything is plain data in and out; nothing here keeps global state.
  */
 export { compile, compileGraph, inputRangeFor, loadSamples, type CompileOptions, type Compiled } from "./compile.js";
 export { verifyCompiled, type VerifyResult, type LayerCheck } from "./verify/verify.js";
@@ -32,7 +32,15 @@ export { encodeInputTicks } from "./hw/io.js";
 export { place } from "./place/place.js";
 export { buildFitReport } from "./place/fit-report.js";
 
+export { collectReport, type ReportSampleOptions } from "./report/write.js";
+export { buildReportData } from "./report/collect.js";
+export { writeReportData, loadReportData } from "./report/files.js";
+export { renderReportHtml } from "./report/html/render.js";
+export type { ReportData } from "./report/data.js";
+export type { CompileReport } from "./report/report.js";
+
 export { exportNir } from "./nir/export.js";
+export { interpretNir } from "./nir/interpret.js";
 export { importNir } from "./nir/import.js";
 export { readNir, readNirFile } from "./nir/read.js";
 export { writeNir } from "./nir/write.js";

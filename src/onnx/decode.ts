@@ -7,17 +7,14 @@ import { isAbsolute, relative, resolve } from "node:path";
 import pkg from "onnx-proto";
 import { InputError } from "../util/errors.js";
 import { type ConstTensor, decodeRaw, decodeTyped, dtypeName, int64ToNumber, isSupportedDtype, type Int64 } from "./tensor.js";
+import type { ModelSource } from "./source.js";
 
 const { onnx } = pkg;
 export type ModelProto = pkg.onnx.ModelProto;
 export type NodeProto = pkg.onnx.INodeProto;
 export type TensorProto = pkg.onnx.ITensorProto;
 
-/** Where a model came from: its name for messages and the folder that external data is resolved against. */
-export interface ModelSource {
-  file: string;
-  dir?: string;
-}
+export type { ModelSource };
 
 export function decodeModel(bytes: Uint8Array, src: ModelSource): ModelProto {
   let model: ModelProto;

@@ -6,10 +6,10 @@ import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { AnnGraph, AnnNode, InputNode } from "../ann/graph.js";
 import { InputError } from "../util/errors.js";
-import { DependsOnUnsupported, ImportContext, nodeName, type Value } from "./context.js";
-import { decodeModel, decodeTensor, type ModelProto, type ModelSource, opsetVersion } from "./decode.js";
+import { DependsOnUnsupported, ImportContext, type Value } from "./context.js";
+import { decodeModel, decodeTensor, type ModelProto, opsetVersion } from "./decode.js";
+import type { ModelSource } from "./source.js";
 import { OP_HANDLERS } from "./ops/index.js";
-import { supportedOpList } from "./supported.js";
 import { int64ToNumber, type Int64 } from "./tensor.js";
 
 const MIN_OPSET = 11;
@@ -193,4 +193,3 @@ function inputShapeOf(model: ModelProto, src: ModelSource): { shape: number[]; b
   return { shape, batchFixed: batch === 1 };
 }
 
-export { supportedOpList, nodeName };

@@ -6,7 +6,7 @@
  */
 import { populationSize, type HwNetwork } from "../hw/network.js";
 import type { Target } from "../hw/target/target.js";
-import { compileCycle, simulateCycleBatch } from "../sim/cycle/index.js";
+import { compileCycle, sampleSize, simulateCycleBatch } from "../sim/cycle/index.js";
 import type { FitSection } from "../report/data.js";
 import type { FitProblem, LayerPlacement, Placement } from "./place.js";
 
@@ -79,7 +79,8 @@ export interface FitReport {
 
 /** Mean spikes and synaptic events per inference over `n` samples of `x` (the HW IR's raw input layout). */
 export function measureActivity(net: HwNetwork, target: Target, x: Float64Array, n: number): Activity {
-  const r = simulateCycleBatch(compileCycle(net, target), x, n);
+  const prog = compileCycle(net, target);
+  const r = simulateCycleBatch(prog, x.subarray(0, n * sampleSize(prog)), n);
   const spikes = Object.values(r.spikeCount).reduce((a, b) => a + b, 0);
   return { basis: "measured", samples: n, spikes: spikes / n, synapticEvents: r.stats.synapticEvents / n };
 }

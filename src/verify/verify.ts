@@ -13,6 +13,7 @@ import { normalizeInput } from "../mapping/map.js";
 import { inputOf } from "../snn/network.js";
 import { prepareNetwork } from "../sim/exact/prepare.js";
 import { simulateExact } from "../sim/exact/simulate.js";
+import { checkBatchInput } from "../sim/batch-input.js";
 import { accuracy, compareLogits, type Agreement } from "./compare.js";
 
 export interface LayerCheck {
@@ -61,6 +62,7 @@ export function verifyCompiled(
   const { ann, net } = compiled;
   const rescaled = compiled.mapping.rescaled;
   const inputSize = product(inputOf(net).shape);
+  checkBatchInput(input, n, inputSize, "verifyCompiled");
   const prepared = prepareNetwork(net);
   const spiking = net.populations.filter((p) => p.kind !== "readout" && p.kind !== "input");
   const layers = new Map<string, LayerCheck>(

@@ -6,6 +6,7 @@ import { InputError } from "../../util/errors.js";
 import { encodeInputTicks, inputPopulations } from "../../hw/io.js";
 import { populationSize } from "../../hw/network.js";
 import { runCycle, type CycleOptions, type CycleProgram, type CycleResult } from "./engine.js";
+import { checkBatchInput } from "../batch-input.js";
 
 export interface CycleBatchResult {
   batch: number;
@@ -39,7 +40,7 @@ export function simulateCycleBatch(
   const readPop = prog.populations[prog.index.get(readout.population)!]!;
   const classes = populationSize(readPop);
   const size = sampleSize(prog);
-  if (x.length < batch * size) throw new InputError(`${batch} samples need ${batch * size} input values, got ${x.length}`, "pass inputs of the compiled model's input shape");
+  checkBatchInput(x, batch, size, "simulateCycleBatch");
   const logits = new Float64Array(batch * classes);
   const stats: CycleResult["stats"] = { synapticEvents: 0, neuronUpdates: 0, jumps: 0, ticksSimulated: 0, ticksSkipped: 0 };
   const overflow: CycleResult["overflow"] = { q: 0, u: 0, vmax: 0, vmin: 0 };

@@ -10,6 +10,7 @@ import { simulateGate, simulateReadout, simulateSpiking, type SpikingStats } fro
 import { prepareNetwork, type PreparedNetwork } from "./prepare.js";
 import { recycleF64 } from "./scratch.js";
 import { threadCount } from "./threads.js";
+import { checkBatchInput } from "../batch-input.js";
 
 export interface ExactOptions {
   /** Keep the spike times of these populations (default none); all others are dropped once consumed. */
@@ -55,6 +56,8 @@ function samplesPerPass(net: SnnNetwork, batch: number): number {
 }
 
 export function simulateExact(net: SnnNetwork, input: Float64Array, batch: number, options: ExactOptions = {}): ExactResult {
+  const first = net.populations[0];
+  if (first?.kind === "input") checkBatchInput(input, batch, product(first.shape), "simulateExact");
   const prep = options.prepared ?? prepareNetwork(net);
   const keep = options.keep ?? (() => false);
   const chunk = samplesPerPass(net, batch);
