@@ -203,6 +203,19 @@ describe("--emit lava on a hand-built network with conv, per-neuron delays, spar
     const refr: HwNetwork = { ...net, populations: net.populations.map((q) => (q.id === "fc" && q.kind === "compartments" ? { ...q, profiles: [{ ...(q.profiles[0] as never as object), refractory: 3 } as never] } : q)) };
     expect(refusal(refr)).toMatch(/'fc'.*refractory period of 3 ticks/);
     expect(() => planLava({ ...net, target: "loihi1" }, loadTarget("loihi1"))).toThrow(/lowered for 'loihi1'.*clips each synapse/); // Lava models Loihi 2 only
+    // A custom target allowing longer delays: Lava's Delay processes take 0..63 (64 stops the Lava run), so refused.
+    const long = (d: number): HwNetwork => ({ ...net, synapses: net.synapses.map((g) => (g.id === "d1" ? { ...g, delay: Uint8Array.of(0, 2, d) } : g)) });
+    expect(() => planLava(long(63), target)).not.toThrow();
+    expect(refusal(long(64))).toMatch(/^--emit lava: synapse group 'd1' \(.*\) has a delay of 64 ticks; Lava's DelayDense\/DelaySparse take 0\.\.63/);
+  });
+
+  it("du and dv: the effective decays minus Lava's own offsets (1 and 0), not the target's offset registers", () => {
+    const lif = (t: typeof target) => planLava(net, t).neurons.find((n) => n.kind === "lif" && n.population === "fc") as { du: number; dv: number };
+    const fcProfile = (net.populations.find((q) => q.id === "fc") as HwCompartmentPopulation).profiles[0] as { decayU: number; decayV: number };
+    expect(lif(target)).toMatchObject({ du: fcProfile.decayU - 1, dv: fcProfile.decayV });
+    // A target whose u-decay register has no offset computes the same effective decay; Lava still adds its 1.
+    const noOffset = { ...target, neuron: { ...target.neuron, decay: { ...target.neuron.decay, offsetU: 0, offsetV: 0 } } };
+    expect(lif(noOffset)).toMatchObject({ du: fcProfile.decayU - 1, dv: fcProfile.decayV });
   });
 });
 

@@ -27,6 +27,11 @@ export const LAVA_V_LIMIT = 2 ** 23 - 1;
 export const LAVA_EXCITATORY_MAX = 255;
 export const LAVA_INHIBITORY_MIN = -255;
 export const LAVA_WEIGHT_EXP = { min: -8, max: 7 } as const;
+/** DelayDense/DelaySparse delays (lava proc/dense, proc/sparse models: "between 0 and 63"; larger ones hang the run). */
+export const LAVA_MAX_DELAY = 63;
+/** What Lava's bit-accurate LIF adds to du and dv (ds_offset, dm_offset), whatever the target's offset registers. */
+export const LAVA_DU_OFFSET = 1;
+export const LAVA_DV_OFFSET = 0;
 
 export interface LavaSource {
   kind: "source";
@@ -107,7 +112,7 @@ function refuse(what: string, hint: string): never {
   throw new InputError(`--emit lava: ${what}`, hint);
 }
 
-function lifOf(pop: HwCompartmentPopulation, name: string, target: Target): LavaLif {
+function lifOf(pop: HwCompartmentPopulation, name: string): LavaLif {
   const where = `population '${pop.id}' (ONNX node ${pop.id})`;
   if (pop.neuron !== "cuba-lif")
     refuse(
@@ -125,8 +130,6 @@ function lifOf(pop: HwCompartmentPopulation, name: string, target: Target): Lava
     if (p.vmax !== LAVA_V_LIMIT || p.vmin !== -LAVA_V_LIMIT)
       refuse(`${where} clips v to [${p.vmin}, ${p.vmax}]; Lava's LIF clips to ±${LAVA_V_LIMIT}`, "lower for loihi2 (its v limits are Lava's)");
   }
-  const offU = target.neuron.decay.offsetU;
-  const offV = target.neuron.decay.offsetV;
   const n = populationSize(pop);
   const biasExp = new Int32Array(n);
   if (typeof pop.biasExp === "number") biasExp.fill(pop.biasExp);
@@ -138,9 +141,9 @@ function lifOf(pop: HwCompartmentPopulation, name: string, target: Target): Lava
     shape: pop.shape,
     size: n,
     vth: p0.vthMant,
-    // Lava's fixed-point LIF adds ds_offset = 1 to du and dm_offset = 0 to dv (the target's offset registers).
-    du: p0.decayU - offU,
-    dv: p0.decayV - offV,
+    // decayU/decayV are the effective decays; Lava's fixed-point LIF adds its own offsets to du and dv.
+    du: p0.decayU - LAVA_DU_OFFSET,
+    dv: p0.decayV - LAVA_DV_OFFSET,
     biasMant: pop.biasMant ? Int32Array.from(pop.biasMant) : new Int32Array(n),
     biasExp,
     u: pop.uInit ? Int32Array.from(pop.uInit) : new Int32Array(n),
@@ -202,6 +205,11 @@ function partsOf(g: HwSynapseGroup, src: HwPopulation, dst: HwCompartmentPopulat
       );
     if (e < LAVA_WEIGHT_EXP.min || e > LAVA_WEIGHT_EXP.max)
       refuse(`synapse group '${g.id}' has weight exponent ${e}, outside ${LAVA_WEIGHT_EXP.min}..${LAVA_WEIGHT_EXP.max}`, "re-lower the network for loihi2");
+    if (d > LAVA_MAX_DELAY)
+      refuse(
+        `synapse group '${g.id}' (${g.source} → ${g.target}) has a delay of ${d} ticks; Lava's DelayDense/DelaySparse take 0..${LAVA_MAX_DELAY} (a larger one stops the Lava run)`,
+        `lower for a target whose delay maximum is at most ${LAVA_MAX_DELAY} (loihi2: 62), so that longer delays become relay neurons`,
+      );
     // One delay per part (Lava's int `delays`); a repeated (pre, post) pair goes to another part, because Lava's
     // matrices hold one weight per pair (scipy would sum duplicates, possibly out of range).
     const pair = pre * nT + post;
@@ -262,7 +270,7 @@ export function planLava(net: HwNetwork, target: Target): LavaPlan {
     }
     const name = pyName("lif", i);
     names.set(p.id, name);
-    return lifOf(p, name, target);
+    return lifOf(p, name);
   });
   const pops = new Map(net.populations.map((p) => [p.id, p]));
   let k = 0;
