@@ -60,6 +60,7 @@ import { sumPool2d } from "./nodes/sumpool2d.js";
 import { f64, tensor } from "./tensor.js";
 import { FIRE_ONCE_V_RESET, TTFS_PROFILE, TTFS_PROFILE_VERSION, nodeBaseName } from "./ttfs-profile.js";
 import { convOutSize } from "./types.js";
+import { blockDiagonal } from "./grouped-conv.js";
 
 const originMeta = (p: Population): NirMetadata => ({ origin_names: p.origin.map((o) => o.name), origin_ops: p.origin.map((o) => o.op) });
 const windowMeta = (w: { tMin: number; tMax: number }) => f64([w.tMin, w.tMax], [2]);
@@ -96,7 +97,9 @@ function projectionNodes(b: Builder, pop: SpikingPopulation | ReadoutPopulation,
     }
     case "conv": {
       const [cout] = pop.shape as [number, number, number];
-      const w = tensor(q.weight.slice(), [cout, srcShape[0]! / q.group, q.kernel[0], q.kernel[1]]);
+      // Grouped convs are written ungrouped, block-diagonal: the reference package takes a conv's input channels
+      // from weight.shape[1] (ignoring groups) and rejects grouped convs when it type-checks (nir.md §3).
+      const w = tensor(blockDiagonal(q.weight, cout, srcShape[0]!, q.group, q.kernel), [cout, srcShape[0]!, q.kernel[0], q.kernel[1]]);
       const perChannel = new Float64Array(cout);
       if (bias) perChannel.set(bias.subarray(0, cout));
       const node = conv2d({
@@ -105,7 +108,7 @@ function projectionNodes(b: Builder, pop: SpikingPopulation | ReadoutPopulation,
         stride: [...q.stride],
         padding: symmetricPads(pop, q.pads),
         dilation: [...q.dilation],
-        groups: q.group,
+        groups: 1,
         input_shape: srcShape.slice(1),
       });
       const last = b.add(name, node);

@@ -2,7 +2,8 @@
  * NIR graph (spikec TTFS profile, see export.ts) → SNN IR. The network-level parameters come from the graph
  * metadata `spikec`, each population's from `spikec_population` on its spike-output node, and dense/conv weights
  * from the Linear/Affine/Conv2d nodes (float64). Everything is copied, never recomputed, so export → write → read
- * → import restores the network bit for bit. Graphs that do not follow the profile are refused with an InputError.
+ * → import restores the network bit for bit. Graphs that do not follow the profile, or whose nodes and edges differ
+ * from what the metadata's network exports to, are refused with an InputError.
  */
 import type { Origin } from "../ann/graph.js";
 import type { Population, Projection, SnnNetwork, TimeWindow } from "../snn/network.js";
@@ -11,6 +12,9 @@ import type { NirGraph } from "./graph.js";
 import { type NirMetadata, type NirMetadataValue, isMetadataDict } from "./metadata.js";
 import { type NirTensor, toFloat64 } from "./tensor.js";
 import { TTFS_PROFILE } from "./ttfs-profile.js";
+import { exportNir } from "./export.js";
+import { graphDifference } from "./graph-diff.js";
+import { fromBlockDiagonal } from "./grouped-conv.js";
 
 const HINT = "import only files written by `spikec export nir` (other NIR files: `spikec nir check` them)";
 
@@ -95,9 +99,18 @@ function projections(graph: NirGraph, m: Meta): Projection[] {
       case "dense":
         out.push({ kind, ...common, weight: weightOf(graph, p.str("weight_node"), p.where) });
         break;
-      case "conv":
-        out.push({ kind, ...common, ...geometry(), group: p.num("group"), weight: weightOf(graph, p.str("weight_node"), p.where) });
+      case "conv": {
+        const group = p.num("group");
+        const node = graph.nodes.get(p.str("weight_node"));
+        const full = weightOf(graph, p.str("weight_node"), p.where);
+        // Written ungrouped (block-diagonal: see grouped-conv.ts); the graph check below catches other shapes.
+        const shape = node?.type === "Conv2d" ? node.weight.shape : [];
+        const kernel = pair(p.ints("kernel"));
+        const weight = shape.length === 4 && group > 1 ? fromBlockDiagonal(full, shape[0]!, shape[1]!, group, kernel) : full;
+        if (!weight) throw new InputError(`NIR import: ${p.where}: conv weight node '${p.str("weight_node")}' has weights outside its ${group} groups`, HINT);
+        out.push({ kind, ...common, ...geometry(), group, weight });
         break;
+      }
       case "avgpool":
         out.push({ kind, ...common, ...geometry(), countIncludePad: p.num("count_include_pad") === 1, ceilMode: p.num("ceil_mode") === 1, weight: p.f64("weight") });
         break;
@@ -111,7 +124,30 @@ function projections(graph: NirGraph, m: Meta): Projection[] {
   return out;
 }
 
+/**
+ * The network a spikec NIR file describes. Its metadata carries the parameters; the graph must be exactly what
+ * exporting that network writes (re-exported and compared), so an edited graph — a changed threshold, a removed
+ * edge, a retyped node — is refused instead of imported as the network it no longer computes.
+ */
 export function importNir(graph: NirGraph): SnnNetwork {
+  const net = networkFromMetadata(graph);
+  let expected: NirGraph;
+  try {
+    expected = exportNir(net);
+  } catch (e) {
+    throw new InputError(`NIR import: the network the file's spikec metadata describes cannot be exported again (${(e as Error).message})`, HINT);
+  }
+  const d = graphDifference(expected, graph);
+  if (d) {
+    throw new InputError(
+      `NIR import: node '${d.node}'${d.field ? ` field '${d.field}'` : ""} ${d.detail}: the graph does not compute the network its spikec metadata describes (edited after export?)`,
+      "import the file as `spikec export nir` wrote it; spikec's importer reads its own TTFS profile, not arbitrary NIR graphs",
+    );
+  }
+  return net;
+}
+
+function networkFromMetadata(graph: NirGraph): SnnNetwork {
   const top = graph.metadata.spikec;
   if (!top || typeof top !== "object" || Array.isArray(top) || !isMetadataDict(top)) {
     throw new InputError("NIR import: the graph has no 'spikec' metadata, so it was not written by spikec's TTFS export", HINT);

@@ -126,8 +126,16 @@ describe("TTFS export to NIR and import back", () => {
     expect(r.errors).toEqual([]);
     expect(r.summary.inputs).toEqual([{ name: "input", shape: [1, 4, 4] }]);
     expect(r.summary.outputs).toEqual([{ name: "output", shape: [2] }]);
-    // the only warning: the grouped conv quirk of the reference package
-    expect(r.warnings.map((w) => [w.node, w.field])).toEqual([["block_Add_w0", "groups"]]);
+    // No warning: the grouped conv is written ungrouped, block-diagonal (the reference package ignores groups when it
+    // infers a conv's input type and would reject the file), and imported back grouped (bit for bit, above).
+    expect(r.warnings).toEqual([]);
+    const grouped = g.nodes.get("block_Add_w0") as Conv2d;
+    expect(Number(grouped.groups)).toBe(1);
+    // s2: 2 groups of 1 → 1 channel, 2×2 kernel: [2, 2, 2, 2] with the other group's channel zero.
+    expect(grouped.weight.shape).toEqual([2, 2, 2, 2]);
+    const w = Array.from(grouped.weight.data as Float64Array);
+    const own = values(8, 7);
+    expect(w).toEqual([...own.subarray(0, 4), 0, 0, 0, 0, 0, 0, 0, 0, ...own.subarray(4, 8)]);
     for (const name of ["conv1_Conv", "pool1_MaxPool", "block_Add", "fc1_Gemm", "fc2_Gemm"]) expect(g.nodes.has(name)).toBe(true);
     expect(r.summary.nodeList.find((n) => n.path === "conv1_Conv")).toMatchObject({ type: "IF", input: [2, 4, 4], output: [2, 4, 4], dtypes: ["float64"] });
   });
@@ -216,5 +224,28 @@ describe("TTFS export to NIR and import back", () => {
   it("import refuses a NIR graph that is not from spikec", async () => {
     const g: NirGraph = await readNir(join(import.meta.dirname, "..", "fixtures", "nir", "ffw_lif_cubalif.nir"));
     expect(() => importNir(g)).toThrow(/no 'spikec' metadata/);
+  });
+
+  it("import refuses a graph edited after export (threshold, edge, node type), naming the node and field", async () => {
+    const file = join(dir, "small-edit.nir");
+    await writeNir(file, exportNir(smallNetwork()));
+    const fresh = async () => readNir(file);
+    expect(importNir(await fresh())).toStrictEqual(smallNetwork());
+
+    const threshold = await fresh();
+    const ifName = [...threshold.nodes].find(([, n]) => n.type === "IF")![0];
+    const node = threshold.nodes.get(ifName) as IF;
+    node.v_threshold = { ...node.v_threshold, data: Float64Array.from(node.v_threshold.data as Float64Array, (v, i) => (i === 1 ? v + 1 : v)) };
+    expect(() => importNir(threshold)).toThrow(new RegExp(`^NIR import: node '${ifName}' field 'v_threshold' value .* at flat index 1, expected .*: the graph does not compute the network its spikec metadata describes`));
+
+    const cut = await fresh();
+    const [a, b] = cut.edges[3]!;
+    cut.edges.splice(3, 1);
+    expect(() => importNir(cut)).toThrow(`NIR import: node '(edges)' edge ${a} → ${b} is missing`);
+
+    const retyped = await fresh();
+    const n = retyped.nodes.get(ifName) as IF;
+    retyped.nodes.set(ifName, { ...n, type: "LIF" } as never);
+    expect(() => importNir(retyped)).toThrow(`NIR import: node '${ifName}' is a LIF, expected IF`);
   });
 });
