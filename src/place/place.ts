@@ -191,9 +191,9 @@ export function place(net: HwNetwork, target: Target, options: PlaceOptions = {}
   // Then again with each neuron's slots (the most any placement so far measured) counted while tiling and packing.
   let estimate: Float64Array | null = null;
   for (let round = 0; round < SLOT_ROUNDS && slotsOnly(run.placement); round++) {
-    const measured: Float64Array = estimate ?? new Float64Array(run.destinations.length);
-    for (let g = 0; g < measured.length; g++) measured[g] = Math.max(measured[g]!, run.destinations[g]!);
-    estimate = measured;
+    // A new array each round: earlier placements keep the estimate they were made with (Placement.prepared).
+    const previous = estimate;
+    estimate = Float64Array.from(run.destinations, (d, g) => Math.max(d, previous?.[g] ?? 0));
     const next = placeOnce(net, target, chosen, estimate);
     if (next.placement.fits || better(next.placement, run.placement)) run = next;
     else break;
