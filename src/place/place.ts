@@ -192,8 +192,8 @@ export function place(net: HwNetwork, target: Target, options: PlaceOptions = {}
   let estimate: Float64Array | null = null;
   for (let round = 0; round < SLOT_ROUNDS && slotsOnly(run.placement); round++) {
     // A new array each round: earlier placements keep the estimate they were made with (Placement.prepared).
-    const previous = estimate;
-    estimate = Float64Array.from(run.destinations, (d, g) => Math.max(d, previous?.[g] ?? 0));
+    const previous: Float64Array | null = estimate;
+    estimate = Float64Array.from(run.destinations, (d, g): number => Math.max(d, previous?.[g] ?? 0));
     const next = placeOnce(net, target, chosen, estimate);
     if (next.placement.fits || better(next.placement, run.placement)) run = next;
     else break;
