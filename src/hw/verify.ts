@@ -69,6 +69,7 @@ function checkSource(is: Issues, p: HwSourcePopulation): void {
   if (p.encoding) {
     const e = p.encoding;
     if (!(e.high > e.low)) is.add(where, "encoding.high", e.high, `must exceed encoding.low = ${e.low}`);
+    if (!Number.isFinite(e.low) || !Number.isFinite(e.high)) is.add(where, "encoding", `[${e.low}, ${e.high}]`, "must be finite");
     if (!isInt(e.firstTick) || e.firstTick < 0) is.add(where, "encoding.firstTick", e.firstTick, "must be an integer ≥ 0");
     if (!isInt(e.ticksPerWindow) || e.ticksPerWindow < 1) is.add(where, "encoding.ticksPerWindow", e.ticksPerWindow, "must be an integer ≥ 1");
   }
@@ -195,6 +196,8 @@ export function hwStructureIssues(net: HwNetwork): HwIssue[] {
     if (!isInt(r.tick) || r.tick < 0 || r.tick >= net.ticks) is.add(where, "tick", r.tick, `must be in 0..${net.ticks - 1} (the simulated ticks)`);
     if (!Number.isFinite(r.scale)) is.add(where, "scale", r.scale, "must be finite");
     if (p && r.offset && r.offset.length !== populationSize(p)) is.add(where, "offset.length", r.offset.length, `must be ${populationSize(p)} (one per neuron)`);
+    const bad = r.offset ? r.offset.findIndex((x) => !Number.isFinite(x)) : -1;
+    if (bad >= 0) is.add(where, `offset[${bad}]`, r.offset![bad]!, "must be finite");
   });
   return is.list;
 }

@@ -47,6 +47,9 @@ function parseHeader(text: string, file: string): { descr: string; fortran: bool
     .map((s) => s.trim())
     .filter((s) => s.length > 0)
     .map(Number);
+  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
+    throw new InputError(`${file}: malformed .npy header: shape (${shapeText.trim()}) is not a tuple of whole numbers ≥ 0`, "re-save the array with numpy.save");
+  }
   return { descr: descr.replace(/^=/, "<").replace(/^<u1$/, "|u1").replace(/^<i1$/, "|i1"), fortran: fortran === "True", shape };
 }
 

@@ -124,7 +124,8 @@ export function readWithSidecar(jsonPath: string, check?: (doc: unknown) => void
   } catch (e) {
     throw new InputError(`cannot read ${jsonPath}: ${(e as Error).message}`, "pass the output folder of spikec compile");
   }
-  const sidecar = (parseJson(json, jsonPath) as { sidecar?: unknown }).sidecar;
+  const doc = parseJson(json, jsonPath);
+  const sidecar = doc !== null && typeof doc === "object" ? (doc as { sidecar?: unknown }).sidecar : undefined;
   if (typeof sidecar !== "string" || sidecar.includes("/")) {
     throw new InputError(`${jsonPath} names no sidecar file`, "pass a network.json written by spikec compile");
   }

@@ -133,11 +133,22 @@ function readDataset(ds: H5Dataset): TreeDataset {
   };
 }
 
-function readGroup(g: H5Group): TreeGroup {
+/**
+ * Bounds on what a file may hold: a hard link back to a parent group makes the tree infinite, and deep or widely
+ * shared groups make it huge. NIR files nest a few levels (graph, nodes, subgraphs, metadata dicts).
+ */
+const MAX_DEPTH = 64;
+const MAX_ENTRIES = 4_000_000;
+
+class TreeTooLarge extends Error {}
+
+function readGroup(g: H5Group, depth = 0, count = { entries: 0 }): TreeGroup {
+  if (depth > MAX_DEPTH) throw new TreeTooLarge(`groups nest deeper than ${MAX_DEPTH} levels at ${g.path.length > 100 ? `${g.path.slice(0, 100)}…` : g.path} (a hard link back to a parent group makes an endless tree)`);
   const children = new Map<string, TreeNode>();
   for (const name of g.keys()) {
+    if (++count.entries > MAX_ENTRIES) throw new TreeTooLarge(`more than ${MAX_ENTRIES.toLocaleString("en-US")} groups and datasets (links that share groups repeat them)`);
     const e = g.get(name);
-    if (e instanceof h5wasm.Group) children.set(name, readGroup(e));
+    if (e instanceof h5wasm.Group) children.set(name, readGroup(e, depth + 1, count));
     else if (e instanceof h5wasm.Dataset) children.set(name, readDataset(e));
     // links to nowhere and committed datatypes are not part of NIR; leaving them out makes the checker report them missing
   }
@@ -157,6 +168,7 @@ export async function readHdf5Tree(path: string): Promise<TreeGroup> {
     file = new h5wasm.File(path, "r");
     return readGroup(file);
   } catch (e) {
+    if (e instanceof TreeTooLarge) throw new InputError(`${path}: not a NIR file: ${e.message}`, "pass a file written by nir.write or `spikec export nir`");
     throw new InputError(`${path}: the HDF5 file cannot be read (${hdf5Reason(e)}); it may be truncated or damaged`, "write the file again, or copy it completely");
   } finally {
     try {

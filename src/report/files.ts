@@ -43,5 +43,23 @@ export function loadReportData(dir: string): ReportData {
   if (stored?.format !== REPORT_DATA_FORMAT) {
     throw new InputError(`${join(dir, REPORT_DATA_FILE)} is not spikec report data (format '${String(stored?.format)}')`, "compile again to rewrite it");
   }
+  if (report.version !== 1) throw new InputError(`${join(dir, REPORT_FILE)} has version ${String(report.version)}; this spikec reads version 1`, "compile again to rewrite it");
+  if (stored.version !== 1) throw new InputError(`${join(dir, REPORT_DATA_FILE)} has version ${String(stored.version)}; this spikec reads version 1`, "compile again to rewrite it");
   return { ...stored, report };
+}
+
+/**
+ * The report's HTML, or an InputError naming the folder when its JSON files do not have the layout spikec writes
+ * (edited by hand): the renderer reads them as written, so a field of the wrong kind surfaces as a TypeError here.
+ */
+export function renderStoredReport(dir: string, data: ReportData): string {
+  try {
+    return renderReportHtml(data);
+  } catch (e) {
+    if (!(e instanceof TypeError || e instanceof RangeError)) throw e;
+    throw new InputError(
+      `${join(dir, REPORT_FILE)} and ${join(dir, REPORT_DATA_FILE)} cannot be drawn: they do not have the layout spikec writes (${e.message})`,
+      "compile again (or spikec verify -o) to rewrite them",
+    );
+  }
 }

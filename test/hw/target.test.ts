@@ -147,6 +147,12 @@ describe("broken target files", () => {
     expect(parseTarget(every, "/tmp/every.xml").coreClasses[0]!.maxNeurons).toBe(1024);
   });
 
+  it("an external entity is refused naming the file (not read, not a parser stack trace); 1e400 is not a number", () => {
+    const entity = (x: string) => x.replace(/<target /, '<!DOCTYPE target [<!ENTITY x SYSTEM "file:///etc/hostname">]>\n<!-- &x; -->\n<target ');
+    expect(errorOf(entity)).toMatch(/^\/tmp\/broken-loihi1\.xml: External entities are not supported \(rule: target files are plain XML without external entities\)/);
+    expect(errorOf((x) => x.replace('<maxNeurons value="1024"', '<maxNeurons value="1e400"'))).toContain("<target/coreClass[1]/maxNeurons> attribute 'value': must be integer");
+  });
+
   it("malformed XML gives line and column", () => {
     expect(errorOf((x) => x.replace("</chip>", "</chop>"))).toMatch(/broken-loihi1\.xml:\d+:\d+: not well-formed XML/);
   });

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { CommandModule } from "yargs";
 import { compile, loadSamples } from "../../compile.js";
 import { hwPathOf, loadHwNetwork } from "../../hw/serialize.js";
+import { verifyHwNetwork } from "../../hw/verify.js";
 import { targetForHw } from "../../hw/target/for-hw.js";
 import { inputPopulations } from "../../hw/io.js";
 import { populationSize } from "../../hw/network.js";
@@ -92,6 +93,8 @@ function fitReportFor(args: FitArgs): FitReport {
   }
   const net = loadHwNetwork(args.input);
   const target = targetForHw(net, hwPathOf(args.input), args.target);
+  // A hw.json edited after compile may hold integers the chip cannot: the same check simulate --engine cycle makes.
+  verifyHwNetwork(net, target);
   const snnFile = join(args.input, "network.json");
   const origins = existsSync(snnFile) ? originsOf(loadNetwork(args.input)) : undefined;
   const placement = place(net, target, { origins });

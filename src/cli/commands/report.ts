@@ -2,9 +2,8 @@
 import { join } from "node:path";
 import type { CommandModule } from "yargs";
 import { writeFileAtomic } from "../../io/atomic.js";
-import { loadReportData, REPORT_DATA_FILE, REPORT_FILE, REPORT_HTML_FILE } from "../../report/files.js";
+import { loadReportData, renderStoredReport, REPORT_DATA_FILE, REPORT_FILE, REPORT_HTML_FILE } from "../../report/files.js";
 import { checkOutputPath, refuseOverwrite } from "../options.js";
-import { renderReportHtml } from "../../report/html/render.js";
 
 interface ReportCommandArgs {
   dir: string;
@@ -26,7 +25,7 @@ export const reportCommand: CommandModule<object, ReportCommandArgs> = {
     checkOutputPath("--output", path);
     refuseOverwrite(path, [join(args.dir, REPORT_FILE), join(args.dir, REPORT_DATA_FILE)]);
     const data = loadReportData(args.dir);
-    const html = renderReportHtml(data);
+    const html = renderStoredReport(args.dir, data);
     writeFileAtomic(path, html);
     const bytes = Buffer.byteLength(html, "utf8");
     if (args.json) process.stdout.write(JSON.stringify({ output: path, bytes }) + "\n");

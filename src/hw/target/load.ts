@@ -51,7 +51,8 @@ function makeParser(): XMLParser {
     trimValues: true,
     attributeValueProcessor: (name: string, value: string) => {
       if (TEXT_ATTRIBUTES.has(name)) return value;
-      if (NUMBER.test(value)) return Number(value);
+      // 1e400 reads as Infinity: left a string, so the schema refuses it as not a number.
+      if (NUMBER.test(value) && Number.isFinite(Number(value))) return Number(value);
       if (value === "true" || value === "false") return value === "true";
       return value;
     },
@@ -131,7 +132,13 @@ export function parseTarget(xml: string, file: string): Target {
     const where = col === undefined ? `${file}:${line}` : `${file}:${line}:${col}`;
     throw new InputError(`${where}: not well-formed XML: ${msg}${xml.trim() === "" ? " (the file is empty)" : ""}`, "fix the XML syntax (an editor with XML checking helps)");
   }
-  const doc: unknown = makeParser().parse(xml);
+  let doc: unknown;
+  try {
+    doc = makeParser().parse(xml);
+  } catch (e) {
+    // The parser refuses what it will not expand (external entities, among others): not a crash, a bad file.
+    throw new InputError(`${file}: ${(e as Error).message} (rule: target files are plain XML without external entities)`, "remove the DOCTYPE's entity declarations and write the values in place");
+  }
   const validate = schemaValidator();
   if (!validate(doc)) throw schemaError(file, doc, validate.errors ?? []);
   return new TargetReader(file, (doc as { target: Node }).target).read();

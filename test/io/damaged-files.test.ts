@@ -1,0 +1,121 @@
+/**
+ * Files spikec did not just write — edited, damaged or hostile — are refused with a message (exit 2), never read
+ * into a wrong result or a stack trace (found by a black-box audit of compiled folders, .npy, target and NIR files).
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import h5wasm from "h5wasm/node";
+import { beforeAll, describe, expect, it } from "vitest";
+import { compile } from "../../src/compile.js";
+import { saveHwNetwork } from "../../src/hw/serialize.js";
+import { hwIssues } from "../../src/hw/verify.js";
+import { readNpy } from "../../src/io/npy.js";
+import { h5Ready } from "../../src/nir/h5tree.js";
+import { readNir } from "../../src/nir/read.js";
+import { loadReportData, renderStoredReport } from "../../src/report/files.js";
+import { loadNetwork, saveNetwork } from "../../src/snn/serialize.js";
+import { verifyNetwork } from "../../src/snn/verify.js";
+import { InputError } from "../../src/util/errors.js";
+import { runCli } from "../helpers/cli.js";
+import { inputErrorOf } from "../helpers/input-error.js";
+import { scratchDir } from "../helpers/scratch.js";
+
+const MLP = "test/fixtures/mlp_digits.onnx";
+const CALIB = "test/fixtures/digits_calib_x.npy";
+const dir = scratchDir("spikec-damaged-");
+let compiled: ReturnType<typeof compile>;
+
+beforeAll(() => {
+  compiled = compile(MLP, CALIB, { target: "loihi2", ticks: 8, hardwareSamples: 20 });
+});
+
+/** A copy of the compiled network with one edit (a fresh object: the compiled one stays intact). */
+const edited = (edit: (net: ReturnType<typeof structuredClone<typeof compiled.net>>) => void) => {
+  const net = structuredClone(compiled.net);
+  edit(net);
+  return net;
+};
+
+describe("network.json and hw.json", () => {
+  it("a JSON file that is just null: an InputError, not a TypeError", () => {
+    const d = join(dir, "null");
+    saveNetwork(d, compiled.net);
+    writeFileSync(join(d, "network.json"), "null\n");
+    expect(inputErrorOf(() => loadNetwork(d)).message).toMatch(/network\.json names no sidecar file/);
+  });
+
+  it("non-finite scalars and zero dilations are refused by the IR's checks (1e400 in JSON reads as Infinity)", () => {
+    expect(() => verifyNetwork(edited((n) => ((n.populations[1] as { alpha: number }).alpha = Infinity)))).toThrow(/population '.*': alpha is Infinity/);
+    expect(() => verifyNetwork(edited((n) => ((n.populations[0] as { range: { high: number } }).range.high = Infinity)))).toThrow(/input range high is Infinity/);
+    expect(() => verifyNetwork(edited((n) => (n.populations[1]!.window.tMax = Infinity)))).toThrow(/is Infinity|reversed/);
+    const lenet = compile("test/fixtures/lenet5_fmnist.onnx", "test/fixtures/fmnist_calib_x.npy");
+    const gate = lenet.net.populations.find((p) => p.kind === "gate")!;
+    const zero = structuredClone(lenet.net);
+    (zero.populations.find((p) => p.id === gate.id) as typeof gate & { kind: "gate" }).projection.dilation = [0, 0];
+    expect(() => verifyNetwork(zero)).toThrow(/pool over .*dilation \[0,0\].*must be whole numbers ≥ 1/);
+  }, 120_000);
+
+  it("hw.json: a NaN readout offset or an infinite input encoding are issues, so simulate and fit refuse them", () => {
+    const hw = structuredClone(compiled.hw!.net);
+    hw.readouts[0]!.offset![3] = Number.NaN;
+    const input = hw.populations.find((p) => p.kind === "source" && p.role === "input") as { encoding: { high: number } };
+    input.encoding.high = Infinity;
+    const issues = hwIssues(hw, compiled.hw!.target).map((i) => `${i.where} ${i.field}`);
+    expect(issues).toContain(`readout 0 ('${hw.readouts[0]!.population}') offset[3]`);
+    expect(issues.some((i) => i.endsWith(" encoding"))).toBe(true);
+  });
+
+  it("spikec fit DIR refuses a hw.json with a register the chip cannot hold (simulate already did): exit 2", async () => {
+    const d = join(dir, "fit");
+    const r0 = await runCli(["compile", MLP, "--calib", CALIB, "--target", "loihi2", "--ticks", "8", "--no-html", "-o", d]);
+    expect(r0.code).toBe(0);
+    const hwJson = JSON.parse(readFileSync(join(d, "hw.json"), "utf8")) as { populations: { profiles?: { vthMant: number }[] }[] };
+    hwJson.populations.find((p) => p.profiles)!.profiles![0]!.vthMant = 0;
+    writeFileSync(join(d, "hw.json"), JSON.stringify(hwJson));
+    const r = await runCli(["fit", d]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/the HW IR does not fit Intel Loihi 2 \(N3\).*vthMant/s);
+    expect(r.stdout).not.toMatch(/verdict: fits/);
+  }, 120_000);
+});
+
+describe(".npy, target and report files", () => {
+  it("a .npy header with a negative dimension: malformed header, not a RangeError", () => {
+    const f = join(dir, "neg.npy");
+    const header = "{'descr': '<f8', 'fortran_order': False, 'shape': (-20, 64), }";
+    const padded = header + " ".repeat(118 - header.length) + "\n";
+    writeFileSync(f, Buffer.concat([Buffer.from([0x93]), Buffer.from("NUMPY"), Buffer.from([1, 0, padded.length, 0]), Buffer.from(padded)]));
+    expect(inputErrorOf(() => readNpy(f)).message).toMatch(/neg\.npy: malformed \.npy header: shape \(-20, 64\) is not a tuple of whole numbers ≥ 0/);
+  });
+
+  it("spikec report on edited report files: version and layout refused, naming the files", () => {
+    const d = join(dir, "report");
+    saveNetwork(d, compiled.net);
+    const r0 = { ...compiled.report };
+    writeFileSync(join(d, "report.json"), JSON.stringify({ ...r0, layers: null }));
+    writeFileSync(join(d, "report-data.json"), JSON.stringify({ format: "spikec.report-data", version: 1, network: { populations: [] } }));
+    const data = loadReportData(d);
+    const e = inputErrorOf(() => renderStoredReport(d, data));
+    expect(e.message).toMatch(/report\.json and .*report-data\.json cannot be drawn: they do not have the layout spikec writes/);
+    writeFileSync(join(d, "report.json"), JSON.stringify({ ...r0, version: 2 }));
+    expect(inputErrorOf(() => loadReportData(d)).message).toMatch(/report\.json has version 2; this spikec reads version 1/);
+  });
+});
+
+describe("hostile NIR files", () => {
+  it("a hard link back to a parent group (an endless tree) is refused, not walked forever", async () => {
+    await h5Ready();
+    const f = join(dir, "loop.nir");
+    const file = new h5wasm.File(f, "w");
+    const node = file.create_group("node");
+    node.create_group("nodes").create_group("a");
+    node.create_hard_link("/node", "nodes/a/back");
+    file.close();
+    const e = await readNir(f).then(
+      () => null,
+      (x: unknown) => x,
+    );
+    expect(e).toBeInstanceOf(InputError);
+    expect((e as InputError).message).toMatch(/loop\.nir: not a NIR file: groups nest deeper than 64 levels at \/node\/nodes\/a\/back\/nodes\/a\/back/);
+  });
+});
