@@ -18,6 +18,20 @@ import { InputError } from "../util/errors.js";
 const { onnx } = pkg;
 const DT = onnx.TensorProto.DataType;
 
+/**
+ * onnxruntime refuses a model our importer accepts (it has no kernel for some op and type, e.g. float64 Conv): the
+ * reference cannot run, which is not the model's fault. Callers report the comparison as not made, with the reason.
+ */
+export class OnnxruntimeCannotRun extends Error {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(`onnxruntime cannot run ${file}: ${reason}`);
+    this.name = "OnnxruntimeCannotRun";
+  }
+}
+
 export interface OrtResult {
   /** Outputs [n, …outputShape] as float64. */
   output: Float64Array;
@@ -197,7 +211,12 @@ export async function onnxRuntimeRunner(model: string | Uint8Array, input: Float
     // Rewritten bytes have no path: onnxruntime resolves external data against this folder.
     ...(prepared.externalDir !== undefined ? { extra: { session: { model_external_initializers_file_folder_path: prepared.externalDir } } } : {}),
   };
-  const session = await ort.InferenceSession.create(prepared.source as string, sessionOptions);
+  let session: Awaited<ReturnType<typeof ort.InferenceSession.create>>;
+  try {
+    session = await ort.InferenceSession.create(prepared.source as string, sessionOptions);
+  } catch (e) {
+    throw new OnnxruntimeCannotRun(prepared.file, e instanceof Error ? e.message : String(e));
+  }
   const inputName = session.inputNames[0]!;
   const outputName = session.outputNames[0]!;
   const size = product(inputShape);

@@ -7,6 +7,10 @@ import { describe, expect, it } from "vitest";
 import { halfToFloat } from "../../src/io/npy.js";
 import { float64ToHalfBits, onnxRuntimeRunner, runOnnxRuntime } from "../../src/reference/onnxruntime.js";
 import { InputError } from "../../src/util/errors.js";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { encodeNpy } from "../../src/io/npy.js";
+import { OnnxBuilder } from "../helpers/onnx-builder.js";
 import { runCli } from "../helpers/cli.js";
 import { scratchDir } from "../helpers/scratch.js";
 import { FEATURES, inputs, mlp, writeInputs, writeModel } from "../verify/models.js";
@@ -43,6 +47,26 @@ describe("verify with the onnxruntime comparison on float64 and float16 models",
       console.log(`onnxruntime ${dtype}: ANN vs onnxruntime max |Δ| ${o.maxAbsDelta} (${o.maxAbsDelta / o.maxAbsReference} × max |logit|)`);
     });
   }
+
+  it("a float64 conv (no onnxruntime kernel): verify still checks the SNN, says the comparison was not made and why", async () => {
+    const b = new OnnxBuilder({ opset: 13, seed: 5, ioType: "float64" });
+    const f64 = (t: ReturnType<typeof b.randn>) => ({ ...t, dtype: "float64" as const });
+    const xin = b.input("x", [1, 4, 4]);
+    const h = b.flatten(b.relu(b.conv(xin, { weight: f64(b.randn([2, 1, 3, 3])), bias: f64(b.randn([2])), pads: [1, 1, 1, 1] })), 1);
+    b.output(b.gemm(h, { b: f64(b.randn([32, 3])), transB: 0 }));
+    const model = join(dir, "conv64.onnx");
+    writeFileSync(model, b.toBytes());
+    const xs = join(dir, "x144.npy");
+    writeFileSync(xs, encodeNpy([50, 1, 4, 4], Float64Array.from({ length: 800 }, (_, i) => ((i * 37) % 101) / 100)));
+    const r = await runCli(["verify", model, "--calib", xs, "--input", xs]);
+    expect(r.stderr).not.toMatch(/internal error/);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/ANN vs onnxruntime: not compared, onnxruntime cannot run this model \(.*Conv.*\)/);
+    const doc = JSON.parse((await runCli(["verify", model, "--calib", xs, "--input", xs, "--json"])).stdout) as VerifyDoc & { onnxruntimeSkipped: string | null };
+    expect(doc.annVsOnnxruntime).toBeNull();
+    expect(doc.onnxruntimeSkipped).toMatch(/Conv/);
+    expect(doc.matches).toBe(true);
+  });
 
   it("feeds each model in its declared type", async () => {
     const xs = inputs(4);

@@ -5,7 +5,7 @@
 import type { CommandModule } from "yargs";
 import { compile, loadSamples } from "../../compile.js";
 import { checkLabelClasses, readLabels } from "../../io/npy.js";
-import { runOnnxRuntime } from "../../reference/onnxruntime.js";
+import { OnnxruntimeCannotRun, runOnnxRuntime } from "../../reference/onnxruntime.js";
 import { accuracy, compareLogits } from "../../verify/compare.js";
 import { verifyCompiled } from "../../verify/verify.js";
 import { annLogitsNode } from "../../ann/logits.js";
@@ -84,16 +84,23 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       : null;
     progress.done();
     let onnxruntime: (ReturnType<typeof compareLogits> & { inputType: string; read: string }) | null = null;
+    // Why the reference comparison was not made although asked for (onnxruntime lacks a kernel the model needs).
+    let onnxruntimeSkipped: string | null = null;
     if (args.onnxruntime) {
-      const ort = await runOnnxRuntime(args.model, x, n, inputShape);
-      onnxruntime = { ...compareLogits(ort.output, result.annLogits, n), inputType: ort.inputType, read: ort.read };
+      try {
+        const ort = await runOnnxRuntime(args.model, x, n, inputShape);
+        onnxruntime = { ...compareLogits(ort.output, result.annLogits, n), inputType: ort.inputType, read: ort.read };
+      } catch (e) {
+        if (!(e instanceof OnnxruntimeCannotRun)) throw e;
+        onnxruntimeSkipped = e.reason.split("\n")[0]!;
+      }
     }
     if (args.out) {
       const files = writeVerifyReport(args.out, compiled, result, { input: args["report-input"] ?? args.input, labels: args["report-input"] ? undefined : args.labels, sample: args["report-sample"], html: args.html, verifiedInput: !args["report-input"] });
       if (!args.json) process.stderr.write(`wrote ${files.join(", ")}\n`);
     }
     const { annLogits: _a, snnLogits: _s, ...summary } = result;
-    const doc = { model: args.model, neuronModel: args.neuron, ...summary, annVsOnnxruntime: onnxruntime, cycle: cycleDoc };
+    const doc = { model: args.model, neuronModel: args.neuron, ...summary, annVsOnnxruntime: onnxruntime, onnxruntimeSkipped, cycle: cycleDoc };
     if (args.json) process.stdout.write(JSON.stringify(doc, null, 1) + "\n");
     else {
       const a = result.snnVsAnn;
@@ -107,6 +114,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
         );
       out(`max |Δlogit| SNN vs ANN: ${formatNumber(a.maxAbsDelta)} (${formatNumber(a.maxAbsDelta / Math.max(a.maxAbsReference, 1e-300))} × max |logit|)\n`);
       if (annLogitsNode(compiled.ann).id !== compiled.ann.output) out(`compared: ${result.compared}\n`);
+      if (onnxruntimeSkipped) out(`ANN vs onnxruntime: not compared, onnxruntime cannot run this model (${onnxruntimeSkipped})\n`);
       if (onnxruntime) out(`ANN (float64) vs onnxruntime (${onnxruntime.inputType} input): agreement ${(100 * onnxruntime.agreement).toFixed(2)} %, max |Δ| ${formatNumber(onnxruntime.maxAbsDelta)}\n`);
       if (result.annAccuracy !== null) out(`accuracy: ANN ${(100 * result.annAccuracy).toFixed(2)} %, SNN ${(100 * result.snnAccuracy!).toFixed(2)} %\n`);
       out(`spikes per neuron: ${result.spikesPerNeuron.toFixed(4)}; latency ${formatNumber(result.latency)} input windows\n`);
