@@ -17,7 +17,7 @@ import { prepareSpiking } from "../sim/exact/prepare.js";
 import { maxActivation } from "./calibrate.js";
 import { gatePopulation, readoutPopulation, spikingPopulation, spikingSynapses } from "./populations.js";
 import { rescale } from "./rescale.js";
-import { alignSources, windowLength } from "./windows.js";
+import { alignSources, checkWindow, windowLength } from "./windows.js";
 
 export interface MappingOptions {
   model: NeuronModel;
@@ -133,6 +133,8 @@ export function mapToSnn(canonical: AnnGraph, calib: Float64Array, samples: numb
     const drive = projectionDrive(synapses.projections, sources, times, layer.shape, samples);
     const x = maxActivation(layer, drive, synapses.gain);
     const planned = windowLength(x, margin);
+    const resolution = checkWindow(layer, align.inputWindow.tMax, planned, x);
+    if (resolution) notes.push(resolution);
     if (x === 0) notes.push(`layer ${node.id} is silent on the calibration data (X = 0); its window is set to 1 input window`);
     let length = planned;
     let pop = spikingPopulation(layer, model, align, length, x, scale, synapses);

@@ -124,6 +124,8 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
         result.layers.map((l) => [l.population, l.kind, l.neurons, l.spikesPerNeuron, l.maxTimeError, l.early, l.scanned]),
       ) + "\n");
       out(result.matches ? "\nthe SNN matches the ANN\n" : `\nthe SNN does NOT match the ANN (first disagreeing inputs: ${a.disagreements.join(", ") || "none; logits differ"})\n`);
+      // The mapping's notes (widened windows, coarse float64 resolution, silent layers) are what explains a mismatch.
+      if (!result.matches && compiled.report.notes.length) out(`notes from the mapping:\n${compiled.report.notes.map((n) => `  - ${n}\n`).join("")}`);
     }
     process.exitCode = result.matches ? 0 : 1;
   },
