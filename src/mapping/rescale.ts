@@ -9,6 +9,7 @@
  */
 import { product, type AnnGraph, type AnnNode, type LayerNode, type Term } from "../ann/graph.js";
 import { weightSums } from "../snn/synapses.js";
+import { InputError } from "../util/errors.js";
 
 export const UPPER_WEIGHT_SUM = 0.99;
 export const LOWER_WEIGHT_SUM = -10;
@@ -147,6 +148,13 @@ export function rescale(graph: AnnGraph, bound: boolean): Rescaled {
       s = layerFactors(sums, node.shape);
       terms = terms.map((t) => scaleRows(t, s, node.shape));
       bias = node.bias.map((b, i) => b * s[i]!);
+    }
+    if (!terms.every((t) => t.weight.every(Number.isFinite)) || !bias.every(Number.isFinite)) {
+      const onnx = node.origin.filter((o) => o.op !== "InputRange").map((o) => `${o.name} (${o.op})`).join(", ") || node.id;
+      throw new InputError(
+        `layer '${node.id}' (ONNX ${onnx}): its weights, rescaled so that every weight sum stays below 1 and compensated for its sources' rescaling, overflow float64`,
+        "the model's weights span more than float64 holds (its own outputs likely overflow too: check them with onnxruntime); fix the export, or try --neuron b1 (no rescaling)",
+      );
     }
     scales.set(node.id, s);
     const out: LayerNode = { ...node, terms, bias };

@@ -48,4 +48,10 @@ describe("float64 resolution of the windows", () => {
     // X ≈ 0.83e308 is finite; the window (1 + 2)·X is not.
     expect(() => map(scaled(1e308), "b1", 2)).toThrow(/^layer .fc0. \(ONNX fc0 \(Gemm\)\): its largest activation on the calibration data is [0-9.]+e\+30[78], so its window \(1 \+ ζ\)·X overflows float64/);
   });
+
+  it("alpha: weights whose rescaling overflows float64 are refused naming the layer (it was an internal NaN error)", () => {
+    const g = randomMlp(11, 6, [5, 5], 3);
+    const huge: AnnGraph = { ...g, nodes: g.nodes.map((n) => (n.kind === "layer" && n.id !== "logits" ? { ...n, terms: n.terms.map((t) => ({ ...t, weight: t.weight.map((w) => w * 1e200) })) } : n)) };
+    expect(() => map(huge, "alpha")).toThrow(/^layer 'fc1' \(ONNX fc1 \(Gemm\)\): its weights, rescaled so that every weight sum stays below 1 .* overflow float64/);
+  });
 });
