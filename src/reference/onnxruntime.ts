@@ -48,6 +48,8 @@ export interface OrtOptions {
    * else the model output. "model": the model output as exported.
    */
   output?: "logits" | "model";
+  /** onnxruntime's graph optimizations (default "all", as benchmarks want); "disabled" runs the graph as written. */
+  optimization?: "all" | "disabled";
 }
 
 /** A model loaded in onnxruntime with its inputs already converted: `run` is inference only (benchmarks). */
@@ -207,7 +209,9 @@ export async function onnxRuntimeRunner(model: string | Uint8Array, input: Float
   const sessionOptions = {
     intraOpNumThreads: 1,
     interOpNumThreads: 1,
-    graphOptimizationLevel: "all" as const,
+    graphOptimizationLevel: options.optimization ?? "all",
+    // Failures come back as exceptions that the callers report; onnxruntime's own log would repeat them on stderr.
+    logSeverityLevel: 4 as const,
     // Rewritten bytes have no path: onnxruntime resolves external data against this folder.
     ...(prepared.externalDir !== undefined ? { extra: { session: { model_external_initializers_file_folder_path: prepared.externalDir } } } : {}),
   };
@@ -238,7 +242,12 @@ export async function onnxRuntimeRunner(model: string | Uint8Array, input: Float
       const chunks: Float64Array[] = [];
       let outputSize = 0;
       for (const { nb, tensor } of feeds) {
-        const out = (await session.run({ [inputName]: tensor }))[outputName]!;
+        let out: Awaited<ReturnType<typeof session.run>>[string];
+        try {
+          out = (await session.run({ [inputName]: tensor }))[outputName]!;
+        } catch (e) {
+          throw new OnnxruntimeCannotRun(prepared.file, e instanceof Error ? e.message : String(e));
+        }
         const data = toFloat64(out.type, out.data, `${prepared.file}: output '${outputName}'`);
         outputSize = data.length / nb;
         chunks.push(data);
@@ -255,8 +264,21 @@ export async function onnxRuntimeRunner(model: string | Uint8Array, input: Float
   };
 }
 
-/** Runs the model on n samples (raw inputs, [n, …inputShape]) once. */
+/**
+ * Runs the model on n samples (raw inputs, [n, …inputShape]) once. When onnxruntime cannot load or run it with its
+ * graph optimizations (its fusions refuse some legal graphs, e.g. a Pad fused into an AveragePool), it is run again
+ * as written; OnnxruntimeCannotRun when that fails too (onnxruntime lacks a kernel the model needs).
+ */
 export async function runOnnxRuntime(model: string | Uint8Array, input: Float64Array, n: number, inputShape: readonly number[], options: OrtOptions = {}): Promise<OrtResult> {
+  try {
+    return await runOnce(model, input, n, inputShape, options);
+  } catch (e) {
+    if (!(e instanceof OnnxruntimeCannotRun) || options.optimization === "disabled") throw e;
+    return await runOnce(model, input, n, inputShape, { ...options, optimization: "disabled" });
+  }
+}
+
+async function runOnce(model: string | Uint8Array, input: Float64Array, n: number, inputShape: readonly number[], options: OrtOptions): Promise<OrtResult> {
   const runner = await onnxRuntimeRunner(model, input, n, inputShape, options);
   try {
     return await runner.run();

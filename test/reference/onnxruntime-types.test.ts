@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { halfToFloat } from "../../src/io/npy.js";
-import { float64ToHalfBits, onnxRuntimeRunner, runOnnxRuntime } from "../../src/reference/onnxruntime.js";
+import { float64ToHalfBits, OnnxruntimeCannotRun, onnxRuntimeRunner, runOnnxRuntime } from "../../src/reference/onnxruntime.js";
+import { execute } from "../../src/ann/execute.js";
+import { importOnnxBytes } from "../../src/onnx/import.js";
 import { InputError } from "../../src/util/errors.js";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -66,6 +68,29 @@ describe("verify with the onnxruntime comparison on float64 and float16 models",
     expect(doc.annVsOnnxruntime).toBeNull();
     expect(doc.onnxruntimeSkipped).toMatch(/Conv/);
     expect(doc.matches).toBe(true);
+  });
+
+  it("a graph onnxruntime's optimizer refuses runs unoptimized; one it has no kernel for is OnnxruntimeCannotRun", async () => {
+    const xs = Float64Array.from({ length: 20 * 64 }, (_, i) => ((i * 37) % 101) / 100);
+    // Pad before a count_include_pad AveragePool: onnxruntime fuses them and then refuses the fused pads.
+    const b = new OnnxBuilder({ opset: 13, seed: 9 });
+    const xin = b.input("x", [1, 8, 8]);
+    const h = b.relu(b.conv(xin, { weight: b.randn([2, 1, 3, 3]), pads: [1, 1, 1, 1] }));
+    const padded = b.node("Pad", [h, { dims: [8], data: [0, 0, 1, 0, 0, 0, 0, 2], dtype: "int64" }])[0]!;
+    const pooled = b.averagePool(padded, { kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], countIncludePad: true });
+    b.output(b.gemm(b.flatten(pooled, 1), { b: b.randn([2 * 5 * 5, 3]) }));
+    const bytes = b.toBytes();
+    await expect(onnxRuntimeRunner(bytes, xs, 20, [1, 8, 8]).then((x) => x.run())).rejects.toThrow(/Pad should be smaller than kernel/);
+    const r = await runOnnxRuntime(bytes, xs, 20, [1, 8, 8]);
+    const ann = execute(importOnnxBytes(bytes, "pad-pool.onnx"), xs, 20);
+    const ours = ann.get(importOnnxBytes(bytes, "pad-pool.onnx").output)!;
+    expect(r.output.length).toBe(ours.length);
+    for (let i = 0; i < ours.length; i++) expect(Math.abs(r.output[i]! - ours[i]!)).toBeLessThan(1e-5 * Math.max(1, Math.abs(ours[i]!)));
+    // A dilated conv with SAME padding: onnxruntime's CPU Conv has no such kernel, optimized or not.
+    const c = new OnnxBuilder({ opset: 13, seed: 9 });
+    const y = c.relu(c.conv(c.input("x", [1, 8, 8]), { weight: c.randn([2, 1, 2, 2]), dilations: [2, 2], autoPad: "SAME_UPPER" }));
+    c.output(c.gemm(c.flatten(y, 1), { b: c.randn([128, 3]) }));
+    await expect(runOnnxRuntime(c.toBytes(), xs, 20, [1, 8, 8])).rejects.toThrow(OnnxruntimeCannotRun);
   });
 
   it("feeds each model in its declared type", async () => {
