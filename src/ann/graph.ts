@@ -172,6 +172,11 @@ export interface AnnGraph {
 
 export const product = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
+/** The ONNX nodes a graph node came from, for messages ("fc1 (Gemm), relu1 (Relu)"; the node id when none). */
+export function onnxNodesText(node: { id: string; origin: Origin[] }): string {
+  return node.origin.filter((o) => o.op !== "InputRange").map((o) => `${o.name} (${o.op})`).join(", ") || node.id;
+}
+
 export function nodeById(graph: AnnGraph): Map<string, AnnNode> {
   return new Map(graph.nodes.map((n) => [n.id, n]));
 }

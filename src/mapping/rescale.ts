@@ -7,7 +7,7 @@
  * Input: a canonical ANN graph (input, layer, maxpool). Output: the same graph with rescaled weights and biases, and the
  * factor s of every node (per neuron, flat): x_rescaled = s · x_canonical.
  */
-import { product, type AnnGraph, type AnnNode, type LayerNode, type Term } from "../ann/graph.js";
+import { onnxNodesText, product, type AnnGraph, type AnnNode, type LayerNode, type Term } from "../ann/graph.js";
 import { weightSums } from "../snn/synapses.js";
 import { InputError } from "../util/errors.js";
 
@@ -150,7 +150,7 @@ export function rescale(graph: AnnGraph, bound: boolean): Rescaled {
       bias = node.bias.map((b, i) => b * s[i]!);
     }
     if (!terms.every((t) => t.weight.every(Number.isFinite)) || !bias.every(Number.isFinite)) {
-      const onnx = node.origin.filter((o) => o.op !== "InputRange").map((o) => `${o.name} (${o.op})`).join(", ") || node.id;
+      const onnx = onnxNodesText(node);
       throw new InputError(
         `layer '${node.id}' (ONNX ${onnx}): its weights, rescaled so that every weight sum stays below 1 and compensated for its sources' rescaling, overflow float64`,
         "the model's weights span more than float64 holds (its own outputs likely overflow too: check them with onnxruntime); fix the export, or try --neuron b1 (no rescaling)",

@@ -3,7 +3,7 @@
  * fires in [t1, t1 + B] where t1 is the latest end among its sources' windows, and every other source is delayed so that
  * its window ends at t1 too (skip paths, concatenated branches). Integration starts at t0, the earliest aligned start.
  */
-import type { Origin } from "../ann/graph.js";
+import { onnxNodesText, type Origin } from "../ann/graph.js";
 import type { Population, TimeWindow } from "../snn/network.js";
 import { InputError } from "../util/errors.js";
 
@@ -34,7 +34,7 @@ const RESOLUTION_NOTE = 1e-11;
  * its start); returns a note when the resolution is coarse enough to cost exactness (tiny activations late in time).
  */
 export function checkWindow(layer: { id: string; origin: Origin[] }, t1: number, length: number, x: number): string | null {
-  const onnx = layer.origin.filter((o) => o.op !== "InputRange").map((o) => `${o.name} (${o.op})`).join(", ") || layer.id;
+  const onnx = onnxNodesText(layer);
   const end = t1 + length;
   if (!Number.isFinite(x) || !Number.isFinite(end)) {
     throw new InputError(
