@@ -58,7 +58,7 @@ import { output } from "./nodes/output.js";
 import { scale } from "./nodes/scale.js";
 import { sumPool2d } from "./nodes/sumpool2d.js";
 import { f64, tensor } from "./tensor.js";
-import { FIRE_ONCE_V_RESET, TTFS_PROFILE, TTFS_PROFILE_VERSION, nodeBaseName } from "./ttfs-profile.js";
+import { FIRE_ONCE_V_RESET, TTFS_PROFILE, TTFS_PROFILE_VERSION, nodeBaseName, weightDigest } from "./ttfs-profile.js";
 import { convOutSize } from "./types.js";
 import { blockDiagonal } from "./grouped-conv.js";
 
@@ -153,6 +153,7 @@ function projectionNodes(b: Builder, pop: SpikingPopulation | ReadoutPopulation,
 
 function projectionMeta(q: Projection, weightNode: string): NirMetadata {
   const m: NirMetadata = { kind: q.kind, source: q.source, delay: q.delay, weight_node: weightNode };
+  if (q.kind === "dense" || q.kind === "conv") m.weight_sha256 = weightDigest(q.weight);
   if (q.kind === "conv" || q.kind === "avgpool") {
     Object.assign(m, { kernel: int64s(q.kernel), stride: int64s(q.stride), pads: int64s(q.pads), dilation: int64s(q.dilation) });
   }

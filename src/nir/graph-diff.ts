@@ -1,6 +1,6 @@
 /**
  * The first place where two NIR graphs differ in what they compute: node names, node types, parameter values and
- * shapes, edges (as a set). Metadata is not compared (it is non-normative in NIR). Values are compared exactly, after
+ * shapes, edges (counted: a repeated edge is summed). Metadata is not compared (it is non-normative in NIR). Values are compared exactly, after
  * widening every number to float64 (a file read back holds the dtypes it was written with, int64 as bigint).
  */
 import type { NirGraph, NirNode } from "./graph.js";
@@ -57,10 +57,19 @@ export function graphDifference(expected: NirGraph, actual: NirGraph, prefix = "
     const d = nodeDifference(prefix + name, node, actual.nodes.get(name)!);
     if (d) return d;
   }
-  const key = ([s, t]: [string, string]) => `${s} → ${t}`;
-  const want = new Set(expected.edges.map(key));
-  const have = new Set(actual.edges.map(key));
-  for (const e of [...want].sort()) if (!have.has(e)) return { node: `${prefix}(edges)`, detail: `edge ${e} is missing` };
-  for (const e of [...have].sort()) if (!want.has(e)) return { node: `${prefix}(edges)`, detail: `edge ${e} is not expected` };
+  // A multiset: several edges into a node are summed, so a repeated edge changes what the graph computes.
+  const count = (edges: [string, string][]) => {
+    const m = new Map<string, number>();
+    for (const [s, t] of edges) m.set(`${s} → ${t}`, (m.get(`${s} → ${t}`) ?? 0) + 1);
+    return m;
+  };
+  const want = count(expected.edges);
+  const have = count(actual.edges);
+  for (const e of [...new Set([...want.keys(), ...have.keys()])].sort()) {
+    const w = want.get(e) ?? 0;
+    const h = have.get(e) ?? 0;
+    if (h < w) return { node: `${prefix}(edges)`, detail: w === 1 ? `edge ${e} is missing` : `edge ${e} appears ${h} times, expected ${w}` };
+    if (h > w) return { node: `${prefix}(edges)`, detail: w === 0 ? `edge ${e} is not expected` : `edge ${e} appears ${h} times, expected ${w}` };
+  }
   return null;
 }

@@ -11,7 +11,7 @@ import { InputError } from "../util/errors.js";
 import type { NirGraph } from "./graph.js";
 import { type NirMetadata, type NirMetadataValue, isMetadataDict } from "./metadata.js";
 import { type NirTensor, toFloat64 } from "./tensor.js";
-import { TTFS_PROFILE } from "./ttfs-profile.js";
+import { TTFS_PROFILE, TTFS_PROFILE_VERSION, weightDigest } from "./ttfs-profile.js";
 import { exportNir } from "./export.js";
 import { graphDifference } from "./graph-diff.js";
 import { fromBlockDiagonal } from "./grouped-conv.js";
@@ -88,7 +88,18 @@ function weightOf(graph: NirGraph, nodeName: string, where: string): Float64Arra
   return Float64Array.from(toFloat64(node.weight));
 }
 
-function projections(graph: NirGraph, m: Meta): Projection[] {
+/** Version 2 files carry each weight node's digest: a weight edited after export is named here. */
+function checkDigest(p: Meta, weight: Float64Array, version: number): void {
+  if (version < 2) return;
+  if (weightDigest(weight) !== p.str("weight_sha256")) {
+    throw new InputError(
+      `NIR import: node '${p.str("weight_node")}' field 'weight' differs from the weights spikec exported (${p.where} records their SHA-256): the graph was edited after export`,
+      "import the file as `spikec export nir` wrote it",
+    );
+  }
+}
+
+function projections(graph: NirGraph, m: Meta, version: number): Projection[] {
   const out: Projection[] = [];
   for (let k = 0; m.has(`p${k}`); k++) {
     const p = m.dict(`p${k}`);
@@ -96,18 +107,28 @@ function projections(graph: NirGraph, m: Meta): Projection[] {
     const common = { source: p.str("source"), delay: p.num("delay") };
     const geometry = () => ({ kernel: pair(p.ints("kernel")), stride: pair(p.ints("stride")), pads: quad(p.ints("pads")), dilation: pair(p.ints("dilation")) });
     switch (kind) {
-      case "dense":
-        out.push({ kind, ...common, weight: weightOf(graph, p.str("weight_node"), p.where) });
+      case "dense": {
+        const weight = weightOf(graph, p.str("weight_node"), p.where);
+        checkDigest(p, weight, version);
+        out.push({ kind, ...common, weight });
         break;
+      }
       case "conv": {
         const group = p.num("group");
+        if (version < 2 && group > 1) {
+          throw new InputError(
+            `NIR import: ${p.where}: a grouped conv written by an earlier spikec (NIR profile version ${version}: grouped weights, which the reference nir package cannot type-check)`,
+            "export the network again with this spikec (spikec export nir DIR), which writes grouped convs block-diagonal",
+          );
+        }
         const node = graph.nodes.get(p.str("weight_node"));
         const full = weightOf(graph, p.str("weight_node"), p.where);
         // Written ungrouped (block-diagonal: see grouped-conv.ts); the graph check below catches other shapes.
         const shape = node?.type === "Conv2d" ? node.weight.shape : [];
         const kernel = pair(p.ints("kernel"));
         const weight = shape.length === 4 && group > 1 ? fromBlockDiagonal(full, shape[0]!, shape[1]!, group, kernel) : full;
-        if (!weight) throw new InputError(`NIR import: ${p.where}: conv weight node '${p.str("weight_node")}' has weights outside its ${group} groups`, HINT);
+        if (!weight) throw new InputError(`NIR import: node '${p.str("weight_node")}' field 'weight' has weights outside its ${group} groups (${p.where})`, HINT);
+        checkDigest(p, weight, version);
         out.push({ kind, ...common, ...geometry(), group, weight });
         break;
       }
@@ -154,6 +175,10 @@ function networkFromMetadata(graph: NirGraph): SnnNetwork {
   }
   const net = new Meta(top, "graph metadata 'spikec'");
   if (net.str("profile") !== TTFS_PROFILE) throw new InputError(`NIR import: unknown profile '${net.str("profile")}'`, HINT);
+  const version = net.num("profile_version");
+  if (version !== 1 && version !== 2) {
+    throw new InputError(`NIR import: profile version ${version}; this spikec reads versions 1 and ${TTFS_PROFILE_VERSION}`, "import the file with the spikec that wrote it, or export it again");
+  }
   const model = net.str("model");
   if (model !== "alpha" && model !== "b1") throw new InputError(`NIR import: unknown neuron model '${model}'`, HINT);
   const ids = net.strings("populations");
@@ -180,7 +205,7 @@ function networkFromMetadata(graph: NirGraph): SnnNetwork {
           threshold: m.f64("threshold"),
           maxActivation: m.num("max_activation"),
           scale: m.f64("scale"),
-          projections: projections(graph, m.dict("projections")),
+          projections: projections(graph, m.dict("projections"), version),
         };
       case "gate": {
         const q = m.dict("projection");
@@ -199,7 +224,7 @@ function networkFromMetadata(graph: NirGraph): SnnNetwork {
           inputWindow: m.window("input_window"),
           alpha: m.f64("alpha"),
           relu: m.num("relu") === 1,
-          projections: projections(graph, m.dict("projections")),
+          projections: projections(graph, m.dict("projections"), version),
         };
       default:
         throw new InputError(`NIR import: node '${nodeNames[i]}' has unknown population kind '${m.str("kind")}'`, HINT);

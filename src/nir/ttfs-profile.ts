@@ -6,8 +6,22 @@
  * so that our importer restores the SNN IR bit for bit. Large weights live in the Linear/Conv2d nodes themselves,
  * written as float64.
  */
+import { createHash } from "node:crypto";
+
 export const TTFS_PROFILE = "spikec.ttfs";
-export const TTFS_PROFILE_VERSION = 1n;
+/**
+ * 2: grouped convs written ungrouped (block-diagonal), and each projection's metadata carries the SHA-256 of its
+ * weights, so an edit to a weight node is caught on import. 1: grouped convs as grouped, no digests (still read).
+ */
+export const TTFS_PROFILE_VERSION = 2n;
+
+/** SHA-256 (hex) of float64 weights, little-endian: what import compares with a projection's weight node. */
+export function weightDigest(w: Float64Array): string {
+  const bytes = new Uint8Array(w.length * 8);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < w.length; i++) view.setFloat64(i * 8, w[i]!, true);
+  return createHash("sha256").update(bytes).digest("hex");
+}
 
 /**
  * v_reset of the IF neurons: far below any threshold, so a neuron fires once over the simulated horizon

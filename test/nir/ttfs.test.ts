@@ -248,4 +248,36 @@ describe("TTFS export to NIR and import back", () => {
     retyped.nodes.set(ifName, { ...n, type: "LIF" } as never);
     expect(() => importNir(retyped)).toThrow(`NIR import: node '${ifName}' is a LIF, expected IF`);
   });
+
+  it("import refuses an edited weight node (named, via the weights' digest) and a repeated edge (edges are summed)", async () => {
+    const file = join(dir, "small-weights.nir");
+    await writeNir(file, exportNir(smallNetwork()));
+    const weights = await readNir(file);
+    // A projection's weight node (`…_w<k>`); other Linear nodes (clock terms) are checked against the re-export.
+    const [name, node] = [...weights.nodes].find(([id, n]) => /_w\d+$/.test(id) && (n.type === "Linear" || n.type === "Affine"))! as [string, { weight: { data: Float64Array } }];
+    node.weight.data[0] = node.weight.data[0]! + 0.01;
+    expect(() => importNir(weights)).toThrow(new RegExp(`^NIR import: node '${name}' field 'weight' differs from the weights spikec exported`));
+
+    const repeated = await readNir(file);
+    repeated.edges.push(repeated.edges[2]!);
+    const [a, b] = repeated.edges[2]!;
+    expect(() => importNir(repeated)).toThrow(`NIR import: node '(edges)' edge ${a} → ${b} appears 2 times, expected 1`);
+  });
+
+  it("profile version 1 files (before block-diagonal convs and weight digests): read, except grouped convs, refused with what to do", async () => {
+    const asV1 = (g: NirGraph): NirGraph => {
+      const top = g.metadata.spikec as Record<string, unknown>;
+      return { ...g, metadata: { ...g.metadata, spikec: { ...top, profile_version: 1n } as never } };
+    };
+    const grouped = asV1(exportNir(smallNetwork()));
+    expect(() => importNir(grouped)).toThrow(/a grouped conv written by an earlier spikec \(NIR profile version 1/);
+    const plain = smallNetwork();
+    for (const p of plain.populations) if (p.kind === "spiking") for (const q of p.projections) if (q.kind === "conv") q.group = 1;
+    const s2 = plain.populations.find((p) => p.id === "s2")!;
+    if (s2.kind === "spiking" && s2.projections[0]!.kind === "conv") s2.projections[0]!.weight = values(16, 7);
+    expect(importNir(asV1(exportNir(plain)))).toStrictEqual(plain);
+    const future = exportNir(plain);
+    (future.metadata.spikec as Record<string, unknown>).profile_version = 3n;
+    expect(() => importNir(future)).toThrow("NIR import: profile version 3; this spikec reads versions 1 and 2");
+  });
 });
