@@ -14,7 +14,9 @@ import { rangesPass } from "./passes/ranges.js";
 import { requireNeuronModel, spikingPass } from "./passes/spiking.js";
 import { timePass } from "./passes/time.js";
 import type { Target } from "./target/target.js";
-import { verifyHwNetwork } from "./verify.js";
+import { verifyLoweredNetwork } from "./verify.js";
+import { unsupportedArithmetic } from "./target/supported.js";
+import { SpikecError } from "../util/errors.js";
 
 export const HW_PASSES = [timePass, quantizePass, rangesPass, spikingPass, delaysPass] as const;
 
@@ -57,6 +59,8 @@ export interface LowerOptions {
 
 export function lowerToHw(snn: SnnNetwork, target: Target, ticksPerWindow: number, options: LowerOptions = {}): Lowered {
   requireNeuronModel(snn, target);
+  const unsupported = unsupportedArithmetic(target, "lowering");
+  if (unsupported) throw new SpikecError(`${target.file ?? target.id}: spikec cannot lower to ${target.name}: ${unsupported}`, "use a target with Loihi's neuron arithmetic (targets/loihi1.xml, targets/loihi2.xml)", 3);
   const slopeFactor = new Map<string, number>();
   for (let attempt = 0; ; attempt++) {
     const start: Lowering = {
@@ -74,7 +78,7 @@ export function lowerToHw(snn: SnnNetwork, target: Target, ticksPerWindow: numbe
       const notes = [...ir.notes];
       for (const [id, f] of slopeFactor) notes.push(`ranges: layer '${id}' re-quantized at ${f} × its first slope to keep its registers in range`);
       const hw: HwNetwork = { ...ir.hw!, notes };
-      verifyHwNetwork(hw, target);
+      verifyLoweredNetwork(hw, target);
       return { hw, lowering: { ...ir, hw, notes } };
     } catch (e) {
       if (e instanceof RangeError_ && e.retryable && attempt < RETRIES) {

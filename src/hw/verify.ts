@@ -7,7 +7,7 @@
  *   refractory periods, initial u/v within the state widths, and neuron kinds the target runs.
  * Every issue names the object (population, synapse group, readout), the field, the value and the limit.
  */
-import { InputError } from "../util/errors.js";
+import { InputError, SpikecError } from "../util/errors.js";
 import type { Target, WeightRange } from "./target/target.js";
 import { signedMax } from "./target/target.js";
 import type { HwCompartmentPopulation, HwNetwork, HwPopulation, HwProfile, HwSourcePopulation, HwSynapseGroup } from "./network.js";
@@ -291,11 +291,27 @@ export function hwIssues(net: HwNetwork, target: Target): HwIssue[] {
   return [...structure, ...is.list];
 }
 
-function throwIssues(issues: HwIssue[], what: string): void {
+const HAND_EDITED = "re-run the lowering (spikec compile … --target ID); a hand-edited hw.json must keep these limits";
+
+function throwIssues(issues: HwIssue[], what: string, hint = HAND_EDITED, exitCode = 2): void {
   if (issues.length === 0) return;
   const shown = issues.slice(0, 12).map((i) => `  ${describeIssue(i)}`);
   if (issues.length > shown.length) shown.push(`  … and ${issues.length - shown.length} more`);
-  throw new InputError(`${what}:\n${shown.join("\n")}`, "re-run the lowering (spikec compile … --target ID); a hand-edited hw.json must keep these limits");
+  if (exitCode === 2) throw new InputError(`${what}:\n${shown.join("\n")}`, hint);
+  throw new SpikecError(`${what}:\n${shown.join("\n")}`, hint, exitCode);
+}
+
+/**
+ * The lowering's own output checked against the target: a value outside it means the target has a limit the
+ * lowering does not honour (a lower bound or step the bundled chips do not have), not a damaged file.
+ */
+export function verifyLoweredNetwork(net: HwNetwork, target: Target): void {
+  throwIssues(
+    hwIssues(net, target),
+    `spikec's lowering cannot meet ${target.name}'s limits (${target.file})`,
+    "the lowering targets Loihi-like ranges (delays and refractory periods from 0 or 1, weight steps of 1 or 2): use a target file with such ranges",
+    3,
+  );
 }
 
 /** Throws an InputError listing the structural issues. */

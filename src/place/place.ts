@@ -189,16 +189,20 @@ export function place(net: HwNetwork, target: Target, options: PlaceOptions = {}
     if (better(plain.placement, run.placement)) [run, chosen] = [plain, { ...options, channelRuns: false }];
   }
   // Then again with each neuron's slots (the most any placement so far measured) counted while tiling and packing.
+  // A round that splits a layer can spread its neurons' spikes over more cores, so it may not improve at once: the
+  // rounds go on from the latest placement, and the best one is kept.
+  let best = run;
   let estimate: Float64Array | null = null;
   for (let round = 0; round < SLOT_ROUNDS && slotsOnly(run.placement); round++) {
     // A new array each round: earlier placements keep the estimate they were made with (Placement.prepared).
     const previous: Float64Array | null = estimate;
-    estimate = Float64Array.from(run.destinations, (d, g): number => Math.max(d, previous?.[g] ?? 0));
-    const next = placeOnce(net, target, chosen, estimate);
-    if (next.placement.fits || better(next.placement, run.placement)) run = next;
-    else break;
+    const latest = run.destinations;
+    estimate = Float64Array.from(latest, (d, g): number => Math.max(d, previous?.[g] ?? 0));
+    run = placeOnce(net, target, chosen, estimate);
+    if (run.placement.fits) return run.placement;
+    if (better(run.placement, best.placement)) best = run;
   }
-  return run.placement;
+  return best.placement;
 }
 
 /** One placement; `outputSlots` is a per-neuron slot estimate from earlier ones (see `place`). */

@@ -59,6 +59,15 @@ describe("placement splits layers whose neurons reach too many cores", () => {
     expect(p.layers.find((l) => l.population === "fc0")!.cores).toBeGreaterThanOrEqual(4);
   }, 120_000);
 
+  it("99 slots: the first split (2 × 50) does not help, as each neuron then reaches 2 cores; the next round fits", () => {
+    const c = loihi1.coreClasses[0]!;
+    const t99: Target = { ...loihi1, id: "out99", coreClasses: [{ ...c, maxOutputAxonSlots: 99 }] };
+    const { p } = placed([100], t99);
+    const slots = checkEmitted(p, 99);
+    expect(p.problems).toEqual([]);
+    expect(Math.max(...slots)).toBeLessThanOrEqual(99);
+  }, 120_000);
+
   it("a neuron that alone needs more slots than a core has is named as such", () => {
     const c = loihi1.coreClasses[0]!;
     const tiny: Target = { ...loihi1, id: "out1", coreClasses: [{ ...c, maxOutputAxonSlots: 1 }] };

@@ -4,6 +4,7 @@
  * never below −shift (−shift − 1 for the even mantissas of mixed-sign groups).
  */
 import type { Target, WeightRange } from "../target/target.js";
+import { SpikecError } from "../../util/errors.js";
 
 export type SignModeUsed = "mixed" | "excitatory" | "inhibitory";
 
@@ -16,13 +17,15 @@ export interface WeightFormat {
   mixed: WeightRange;
   excitatory: WeightRange | null;
   inhibitory: WeightRange | null;
+  /** Largest |contribution| of one synapse the chip keeps (null: no per-synapse clip). */
+  clip: number | null;
 }
 
 export function weightFormat(t: Target): WeightFormat {
   const s = t.synapse;
   const e = s.weightExponent ?? { min: 0, max: 0 };
   const mixed = s.weightRanges.mixed ?? { min: -(2 ** (s.weightBits - 1)), max: 2 ** (s.weightBits - 1) - 1, step: 1 };
-  return { bits: s.weightBits, shift: s.weightShift, expMin: e.min, expMax: e.max, mixed, excitatory: s.weightRanges.excitatory ?? null, inhibitory: s.weightRanges.inhibitory ?? null };
+  return { bits: s.weightBits, shift: s.weightShift, expMin: e.min, expMax: e.max, mixed, excitatory: s.weightRanges.excitatory ?? null, inhibitory: s.weightRanges.inhibitory ?? null, clip: s.perSynapseClip };
 }
 
 export const rangeOf = (f: WeightFormat, mode: SignModeUsed): WeightRange =>
@@ -81,10 +84,29 @@ export function exactLadder(f: WeightFormat): number[] {
   const mant = Math.min(r.max - ((r.max - r.min) % r.step), -r.min);
   // Residues of a rung Δ above are ≤ step·2^(Δ−1) mantissas here: Δ = 1 + ⌊log2(mant/step)⌋.
   const gap = Math.max(1, 1 + Math.floor(Math.log2(mant / r.step)));
+  // The top rung: the largest exponent whose full mantissa the chip's per-synapse clip keeps whole.
+  let top = f.expMax;
+  while (f.clip !== null && top > fine && mant * 2 ** (f.shift + top) > f.clip) top--;
   const rungs: number[] = [];
-  for (let e = fine; e < f.expMax; e += gap) rungs.push(e);
-  rungs.push(Math.max(fine, f.expMax));
+  for (let e = fine; e < top; e += gap) rungs.push(e);
+  rungs.push(Math.max(fine, top));
   return rungs;
+}
+
+/**
+ * Why the target cannot hold the clock and latch integers exactly, or null: the finest rung must have unit 1 (every
+ * integer a sum of contributions), which needs an exponent down to −shift − log2(step) in the mixed range.
+ */
+export function exactLadderProblem(f: WeightFormat): string | null {
+  const r = f.mixed;
+  const fine = integralExpMin(f, r);
+  const unit = (r.step & -r.step) * 2 ** (f.shift + fine);
+  if (unit === 1) return null;
+  return (
+    `its smallest mixed-sign contribution is ${unit} (mantissa step ${r.step} at weight exponent ${fine}, weight shift ${f.shift}), ` +
+    `so the clock and latch integers the single-spike design needs cannot be exact: it needs a weight exponent down to ${fine - Math.log2(unit)} ` +
+    "(element <synapse/weightExponent>, or no exponent at all with a weight shift of 0)"
+  );
 }
 
 /**
@@ -104,7 +126,7 @@ export function splitExact(f: WeightFormat, x: number): Term[] {
     const unit = 2 ** (f.shift + e);
     if (k === rungs.length - 1)
       while (Math.abs(rest) > top * unit) {
-        if (terms.length === 8) throw new Error(`splitExact: ${x} needs more than 8 synapses of the largest weight`);
+        if (terms.length === 8) throw new SpikecError(`the integer ${x} needs more than 8 synapses of the largest weight this target keeps (clip ${f.clip ?? "none"})`, "use a target with a larger weight exponent range or per-synapse clip", 3);
         const big = { mant: rest > 0 ? top : -top, exp: e };
         terms.push(big);
         rest -= termValue(f, big);

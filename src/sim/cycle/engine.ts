@@ -41,6 +41,7 @@ import type { CompiledSynapses } from "./synapses.js";
 import { buildProjections, CONV, CSR, deliverConv, deliverCsr, deliverDense, type Projection } from "./projections.js";
 import type { CycleKernels } from "./simd.js";
 import { layoutCycleMemory, type StateAddresses } from "./simd-layout.js";
+import { unsupportedArithmetic } from "../../hw/target/supported.js";
 
 /** The target's arithmetic, as numbers the engine uses directly. */
 export interface CycleArithmetic {
@@ -409,6 +410,8 @@ export interface CycleCompileOptions {
 }
 
 export function compileCycle(net: HwNetwork, target: Target, options: CycleCompileOptions = {}): CycleProgram {
+  const unsupported = unsupportedArithmetic(target, "simulator");
+  if (unsupported) throw new InputError(`${target.file ?? target.id}: the cycle simulator cannot run ${target.name}: ${unsupported}`, "simulate on a target with Loihi's neuron arithmetic");
   const arith = arithmeticOf(target);
   const pops = new Map(net.populations.map((p) => [p.id, p]));
   if (pops.size !== net.populations.length) throw new InputError("HW IR has two populations with the same id", "re-run the lowering");
