@@ -4,7 +4,13 @@
  * does not (a ≥ comparison, a subtracting reset, voltage-step synapses, no exponent fine enough for exact integers)
  * is refused naming the element, exit 3, instead of a network that fires twice or a crash.
  */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { compile } from "../../src/compile.js";
+import { buildCoresConfig } from "../../src/backends/loihi/build.js";
+import { packageRoot } from "../../src/hw/target/load.js";
+import { scratchDir } from "../helpers/scratch.js";
 import { lowerToHw } from "../../src/hw/lower.js";
 import { evaluateCycle } from "../../src/hw/evaluate.js";
 import { hwIssues } from "../../src/hw/verify.js";
@@ -72,4 +78,16 @@ describe("custom targets", () => {
     expect(ev.spikesPerNeuron).toBe(1);
     expect(ev.overflow).toEqual({ q: 0, u: 0, vmax: 0, vmin: 0 });
   });
+
+  it("cores.json records the custom target's digest and file, as hw.json does (a custom file may reuse the id loihi2)", () => {
+    const dir = scratchDir("spikec-custom-cores-");
+    const file = join(dir, "my-loihi2.xml");
+    writeFileSync(file, readFileSync(join(packageRoot(), "targets", "loihi2.xml"), "utf8").replace('<maxNeurons value="4096"', '<maxNeurons value="2048"'));
+    const compiled = compile("test/fixtures/mlp_digits.onnx", "test/fixtures/digits_calib_x.npy", { target: file, ticks: 8, hardwareSamples: 10 });
+    const hw = compiled.hw!;
+    expect(hw.net.targetFile).toBe(file);
+    const cfg = buildCoresConfig(hw.placement);
+    expect([cfg.target, cfg.targetDigest, cfg.targetFile]).toEqual(["loihi2", hw.net.targetDigest, file]);
+    expect(cfg.targetDigest).toMatch(/^[0-9a-f]{64}$/);
+  }, 120_000);
 });

@@ -206,5 +206,6 @@ export function buildCoresConfig(p: Placement, origins?: PlaceOptions["origins"]
       compartment: Int32Array.from({ length: n }, (_, i) => slotOf[base + i]!),
     };
   });
-  return { format: CORES_FORMAT, version: 1, target: p.target.id, ticks: net.ticks, populations, cores, inputs, readouts };
+  const provenance = { ...(net.targetDigest ? { targetDigest: net.targetDigest } : {}), ...(net.targetFile ? { targetFile: net.targetFile } : {}) };
+  return { format: CORES_FORMAT, version: 1, target: p.target.id, ...provenance, ticks: net.ticks, populations, cores, inputs, readouts };
 }

@@ -82,6 +82,9 @@ export interface CoresConfig {
   format: typeof CORES_FORMAT;
   version: 1;
   target: string;
+  /** The target's digest and, for a custom file, its path: as in hw.json, so the chip is known even when a custom file reuses a bundled id. */
+  targetDigest?: string;
+  targetFile?: string;
   ticks: number;
   populations: { id: string; shape: number[]; kind: "compartments" | "clock"; onnxNodes: string[] }[];
   cores: CoreConfig[];
