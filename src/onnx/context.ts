@@ -104,6 +104,13 @@ export class NodeContext {
     return !!this.node.input?.[i];
   }
 
+  /** Whether input i is computed from the model input (an activation, or downstream of an unsupported node). */
+  computed(i: number): boolean {
+    const name = this.node.input?.[i];
+    const v = name ? this.ctx.values.get(name) : undefined;
+    return v?.kind === "activation" || v?.kind === "unknown";
+  }
+
   value(i: number): Value {
     const name = this.node.input?.[i];
     if (!name) this.fail(`input ${i} is missing`);

@@ -59,6 +59,14 @@ const showShape = (v: Value | undefined): string =>
  * The import proper. With `inspect`, a node that cannot be imported is reported in its row and the walk goes on
  * (its outputs become unknown); without, the first such node throws.
  */
+/** What to do about an op spikec has no handler for; `final` when the node writes a graph output. */
+function unsupportedHint(op: string, final: boolean): string {
+  if (final && /^(Sigmoid|LogSoftmax|Softmax|Tanh)$/.test(op)) return `export logits: drop the final ${op} (the readout's potentials are the logits; a final Softmax is accepted)`;
+  if (op === "Erf") return "Erf is how GELU exports (x·Φ(x)); GELU has no exact single-spike mapping: retrain with ReLU";
+  if (/^(Sigmoid|Tanh|LeakyRelu|PRelu|Elu|Selu|Gelu|HardSigmoid|HardSwish|Softplus|Mish|Swish|Celu)$/.test(op)) return "the exact single-spike mapping needs ReLU activations; retrain with ReLU";
+  return "rewrite the model with supported ops";
+}
+
 export function walkModel(bytes: Uint8Array, src: ModelSource, inspect: boolean): WalkResult {
   const model = decodeModel(bytes, src);
   const graph = model.graph!;
@@ -106,13 +114,7 @@ export function walkModel(bytes: Uint8Array, src: ModelSource, inspect: boolean)
     rows.push(row);
     try {
       const handler = node.domain && node.domain !== "ai.onnx" ? undefined : OP_HANDLERS[n.op];
-      if (!handler)
-        throw n.error(
-          `op ${node.domain ? `${node.domain}.` : ""}${n.op} is not supported`,
-          /^(Sigmoid|Tanh|LeakyRelu|PRelu|Elu|Selu|Gelu|HardSigmoid|HardSwish|Softplus|Clip|Mish|Swish)$/.test(n.op)
-            ? "the exact single-spike mapping needs ReLU activations; retrain with ReLU"
-            : "rewrite the model with supported ops",
-        );
+      if (!handler) throw n.error(`op ${node.domain ? `${node.domain}.` : ""}${n.op} is not supported`, unsupportedHint(n.op, (node.output ?? []).some((o) => outputNames.includes(o))));
       handler(n);
       row.outputShape = showShape(ctx.values.get(node.output?.[0] ?? ""));
     } catch (e) {

@@ -5,6 +5,7 @@ export const SUPPORTED_OPS: Readonly<Record<string, string>> = {
   Conv: "2-D conv (strides, pads, auto_pad, dilations, groups incl. depthwise, optional bias)",
   BatchNormalization: "per-channel affine (inference mode)",
   Relu: "relu",
+  Clip: "only Clip(0, +∞), which is a ReLU (torch.clamp(min=0)); other bounds (ReLU6) are refused",
   MaxPool: "2-D max pool (no indices output)",
   AveragePool: "2-D average pool (count_include_pad, ceil_mode, auto_pad)",
   GlobalAveragePool: "global average pool",

@@ -37,12 +37,37 @@ describe("files that are not ONNX models", () => {
 
 describe("unsupported content", () => {
   it("another activation names the node, the op and the supported list", () => {
-    const e = inputErrorOf(() => importOnnxBytes(withNode((b, y) => b.node("Sigmoid", [y], {}, 1, "act1")[0]), "m.onnx"));
+    const e = inputErrorOf(() => importOnnxBytes(withNode((b, y) => b.relu(b.node("Sigmoid", [y], {}, 1, "act1")[0]!)), "m.onnx"));
     expect(e.message).toBe("m.onnx: node 'act1' (Sigmoid): op Sigmoid is not supported");
     expect(e.hint).toMatch(/retrain with ReLU/);
     expect(e.hint).toMatch(/Supported ops: Gemm, MatMul, Conv, .*Softmax/);
     const leaky = inputErrorOf(() => importOnnxBytes(withNode((b, y) => b.node("LeakyRelu", [y], { alpha: { float: 0.1 } }, 1, "lr")[0]), "m.onnx"));
     expect(leaky.message).toBe("m.onnx: node 'lr' (LeakyRelu): op LeakyRelu is not supported");
+  });
+
+  it("a final Sigmoid or LogSoftmax: export logits; Erf (GELU) named as such; a product of activations is not linear", () => {
+    const sig = inputErrorOf(() => importOnnxBytes(withNode((b, y) => b.node("Sigmoid", [y], {}, 1, "head")[0]!), "m.onnx"));
+    expect(sig.hint).toMatch(/^export logits: drop the final Sigmoid/);
+    const lsm = inputErrorOf(() => importOnnxBytes(withNode((b, y) => b.node("LogSoftmax", [b.flatten(y, 1)], { axis: 1 }, 1, "lsm")[0]!), "m.onnx"));
+    expect(lsm.hint).toMatch(/^export logits: drop the final LogSoftmax/);
+    const erf = inputErrorOf(() => importOnnxBytes(withNode((b, y) => b.relu(b.node("Erf", [y], {}, 1, "erf")[0]!)), "m.onnx"));
+    expect(erf.hint).toMatch(/^Erf is how GELU exports/);
+    // An SE-style gate: [3,4,4] × [3,1,1] — refused as a product, not for its shapes.
+    const se = inputErrorOf(() =>
+      importOnnxBytes(
+        withNode((b, y) => b.node("Mul", [y, b.node("GlobalAveragePool", [b.relu(y)])[0]!], {}, 1, "gate")[0]!),
+        "m.onnx",
+      ),
+    );
+    expect(se.message).toBe("m.onnx: node 'gate' (Mul): Mul of two activations is not a linear map");
+  });
+
+  it("Clip(0, +∞) imports as ReLU (torch.clamp(min=0)); Clip(0, 6) is refused naming ReLU6 and its bounds", () => {
+    const relu = importOnnxBytes(withNode((b, y) => b.gemm(b.flatten(b.node("Clip", [y, { dims: [], data: [0] }])[0]!, 1), { b: b.randn([48, 2]) })), "m.onnx");
+    const plain = importOnnxBytes(withNode((b, y) => b.gemm(b.flatten(b.relu(y), 1), { b: b.randn([48, 2]) })), "m.onnx");
+    expect(relu.nodes.map((n) => n.kind)).toEqual(plain.nodes.map((n) => n.kind));
+    const six = inputErrorOf(() => importOnnxBytes(withNode((b, y) => b.node("Clip", [y, { dims: [], data: [0] }, { dims: [], data: [6] }], {}, 1, "r6")[0]!), "m.onnx"));
+    expect(six.message).toBe("m.onnx: node 'r6' (Clip): Clip(min 0, max 6) (ReLU6) is not a ReLU: the exact single-spike mapping has no saturating activation");
   });
 
   it("MaxPool with an indices output", () => {

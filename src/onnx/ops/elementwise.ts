@@ -30,12 +30,14 @@ function tryFuseBias(n: NodeContext, x: Activation, c: ConstTensor, sign: number
 }
 
 function elementwise(n: NodeContext, op: "Add" | "Sub" | "Mul" | "Div"): void {
+  // Known before the operands' shapes (or whether an unsupported node computed them): a product is never linear.
+  if ((op === "Mul" || op === "Div") && n.computed(0) && n.computed(1))
+    n.fail(`${op} of two activations is not a linear map`, "only Add/Sub of activations (residual connections) are supported; gating (x·σ(…), squeeze-excitation, attention) has no exact single-spike mapping");
   const a = n.value(0);
   const b = n.value(1);
   if (a.kind === "activation" && b.kind === "activation") {
     if (!sameShape(a.shape, b.shape))
       n.fail(`the activations have shapes [batch, ${a.shape}] and [batch, ${b.shape}]; ${op} between activations needs equal shapes`);
-    if (op === "Mul" || op === "Div") n.fail(`${op} of two activations is not a linear map`, "only Add/Sub of activations (residual connections) are supported");
     let second = b;
     if (op === "Sub") {
       const ones = Float64Array.of(-1);

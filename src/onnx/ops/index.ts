@@ -8,6 +8,7 @@ import { averagePool, globalAveragePool, maxPool } from "./pool.js";
 import { cast, concat, dropout, flatten, gather, identity, reshape, shape, squeeze, unsqueeze } from "./shape.js";
 import { softmax } from "./softmax.js";
 import { pad } from "./pad.js";
+import { clip } from "./clip.js";
 import type { OpHandler } from "./types.js";
 
 export const OP_HANDLERS: Readonly<Record<string, OpHandler>> = {
@@ -16,6 +17,7 @@ export const OP_HANDLERS: Readonly<Record<string, OpHandler>> = {
   Conv: conv,
   BatchNormalization: batchNormalization,
   Relu: relu,
+  Clip: clip,
   MaxPool: maxPool,
   AveragePool: averagePool,
   GlobalAveragePool: globalAveragePool,

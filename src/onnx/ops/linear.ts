@@ -38,6 +38,7 @@ export const gemm: OpHandler = (n) => {
 };
 
 export const matmul: OpHandler = (n) => {
+  if (n.computed(0) && n.computed(1)) n.fail("MatMul of two activations (as attention's q·kᵀ) is not a linear map", "MatMul needs a constant weight");
   const x = vectorInput(n);
   const w = n.constant(1, "weight");
   if (w.dims.length !== 2) n.fail(`the weight must be a 2-D [K, N] constant, got [${w.dims}]`);
