@@ -134,15 +134,25 @@ export function checkOutputFile(path: string): void {
  * target. A crash leaves either the old file or the new one, never half of one; a failure leaves no temporary file.
  */
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
+  writeChunksAtomic(path, [data]);
+}
+
+/**
+ * writeFileAtomic for content made piece by piece: a file larger than a JavaScript string can hold (~512 M
+ * characters: a JSON raster of a few thousand samples) is written without ever being one string.
+ */
+export function writeChunksAtomic(path: string, chunks: Iterable<Uint8Array | string>): void {
   refuseNonFile(path);
   ensureFolder(dirname(path));
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   let fd: number | undefined;
   try {
     fd = openSync(tmp, "w");
-    const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    for (const data of chunks) {
+      const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+      let off = 0;
+      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    }
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;

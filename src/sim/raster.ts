@@ -9,7 +9,7 @@
  * - .json: {"format": "spikec.raster", "version": 1, "engine", "unit": "tick" | "window", "samples",
  *   "populations": [{"id", "shape", "sample": [...], "neuron": [...], "time": [...]}]} with the same rows per population.
  */
-import { writeFileAtomic } from "../io/atomic.js";
+import { writeChunksAtomic, writeFileAtomic } from "../io/atomic.js";
 import { encodeNpy } from "../io/npy.js";
 import { InputError } from "../util/errors.js";
 
@@ -56,7 +56,7 @@ export function checkRasterPath(path: string): void {
 
 export function writeRaster(path: string, r: Raster): void {
   if (path.endsWith(".json")) {
-    writeFileAtomic(path, JSON.stringify({ format: "spikec.raster", version: 1, ...r }) + "\n");
+    writeChunksAtomic(path, jsonChunks(r));
     return;
   }
   checkRasterPath(path);
@@ -67,4 +67,30 @@ export function writeRaster(path: string, r: Raster): void {
   });
   rows.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[3] - b[3] || a[2] - b[2]);
   writeFileAtomic(path, encodeNpy([rows.length, 4], rows.flat()));
+}
+
+/** Numbers per piece of a JSON array: pieces stay far below the longest string JavaScript can hold. */
+const PIECE = 1 << 16;
+
+function* numbers(a: number[]): Generator<string> {
+  yield "[";
+  for (let k = 0; k < a.length; k += PIECE) yield (k > 0 ? "," : "") + a.slice(k, k + PIECE).join(",");
+  yield "]";
+}
+
+/** The JSON raster, piece by piece: the same text as JSON.stringify of the whole (numbers print as in JSON). */
+function* jsonChunks(r: Raster): Generator<string> {
+  const head = { format: "spikec.raster", version: 1, engine: r.engine, unit: r.unit, samples: r.samples };
+  yield JSON.stringify(head).slice(0, -1) + ',"populations":[';
+  for (let i = 0; i < r.populations.length; i++) {
+    const p = r.populations[i]!;
+    yield `${i > 0 ? "," : ""}{"id":${JSON.stringify(p.id)},"shape":${JSON.stringify(p.shape)},"sample":`;
+    yield* numbers(p.sample);
+    yield ',"neuron":';
+    yield* numbers(p.neuron);
+    yield ',"time":';
+    yield* numbers(p.time);
+    yield "}";
+  }
+  yield "]}\n";
 }

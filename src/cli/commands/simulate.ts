@@ -73,11 +73,11 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
       progress.update("simulate", b0 + nb, count);
     }
     progress.done();
-    writeNpy(args.output, [count, classes], logits);
     if (raster && args.raster) {
       raster.samples = count;
       writeRaster(args.raster, raster);
     }
+    writeNpy(args.output, [count, classes], logits);
     const summary = { samples: count, classes, output: args.output, engine: args.engine, clippedInputs: clipped, ...rasterSummary(args.raster, raster) };
     if (args.json) process.stdout.write(JSON.stringify(summary) + "\n");
     else process.stdout.write(`simulated ${count} samples (${args.engine}); wrote ${args.output} [${count}, ${classes}]${clipped ? `; ${clipped} input values outside the input range were clipped` : ""}\n${rasterLine(args.raster, raster)}`);
@@ -168,11 +168,12 @@ function simulateCycleCommand(args: SimulateArgs): void {
     progress.update("simulate", b0 + nb, count);
   }
   progress.done();
-  writeNpy(args.output, [count, classes], logits);
+  // The raster first: if it cannot be written, neither is the logits file (a failed command leaves nothing).
   if (raster && args.raster) {
     raster.samples = count;
     writeRaster(args.raster, raster);
   }
+  writeNpy(args.output, [count, classes], logits);
   const summary = { samples: count, classes, output: args.output, engine: "cycle", target: target.id, ticks: net.ticks, clippedInputs: clipped, overflow, ...rasterSummary(args.raster, raster) };
   if (args.json) process.stdout.write(JSON.stringify(summary) + "\n");
   else {
