@@ -16,7 +16,8 @@ export const clip: OpHandler = (n) => {
   };
   const lo = bound(1, "min", Number.NEGATIVE_INFINITY);
   const hi = bound(2, "max", Number.POSITIVE_INFINITY);
-  if (lo === 0 && hi === Number.POSITIVE_INFINITY) return relu(n);
+  // float32's largest value is the "no max" of opset-6 Clip (and of exporters that write it out).
+  if (lo === 0 && hi >= 3.4028234663852886e38) return relu(n);
   const name = lo === 0 && hi === 6 ? " (ReLU6)" : "";
   n.fail(
     `Clip(min ${lo}, max ${hi})${name} is not a ReLU: the exact single-spike mapping has no saturating activation`,
