@@ -41,7 +41,29 @@ export function importOnnx(path: string): AnnGraph {
 }
 
 export function importOnnxBytes(bytes: Uint8Array, name: string, dir?: string): AnnGraph {
-  return walkModel(bytes, { file: name, dir }, false).graph!;
+  const src = { file: name, dir };
+  try {
+    return walkModel(bytes, src, false).graph!;
+  } catch (e) {
+    throw e instanceof InputError ? withOtherUnsupported(e, bytes, src) : e;
+  }
+}
+
+/**
+ * The first unsupported node can be a helper an exporter wrote for a layer (LSTM's zero state, GroupNorm's reshape),
+ * so the refusal also names the other unsupported nodes the inspect walk finds: the layer's own is among them.
+ */
+function withOtherUnsupported(e: InputError, bytes: Uint8Array, src: ModelSource): InputError {
+  let rows: NodeReport[];
+  try {
+    rows = walkModel(bytes, src, true).rows;
+  } catch {
+    return e;
+  }
+  const others = rows.filter((r) => !r.supported && !e.message.includes(`node '${r.name}' (${r.op})`)).map((r) => `'${r.name}' (${r.op})`);
+  if (others.length === 0) return e;
+  const shown = others.slice(0, 6).join(", ") + (others.length > 6 ? `, and ${others.length - 6} more` : "");
+  return new InputError(e.message, `${e.hint}${/[.!]$/.test(e.hint) ? "" : "."} Also unsupported in this model: ${shown} (spikec inspect lists every node).`);
 }
 
 export function readModelFile(path: string): Uint8Array {

@@ -62,6 +62,12 @@ describe("unsupported content", () => {
     expect(se.message).toBe("m.onnx: node 'gate' (Mul): Mul of two activations is not a linear map");
   });
 
+  it("the refusal also lists the model's other unsupported nodes (the first may be an exporter's helper node)", () => {
+    const e = inputErrorOf(() => importOnnxBytes(withNode((b, y) => b.relu(b.node("Erf", [b.relu(b.node("ConstantOfShape", [b.node("Shape", [y])[0]!], {}, 1, "zeros")[0]!)], {}, 1, "gelu")[0]!)), "m.onnx"));
+    expect(e.message).toMatch(/^m\.onnx: node 'zeros' \(ConstantOfShape\)/);
+    expect(e.hint).toMatch(/Also unsupported in this model: 'gelu' \(Erf\) \(spikec inspect lists every node\)\.$/);
+  });
+
   it("Clip(0, +∞) imports as ReLU (torch.clamp(min=0)); Clip(0, 6) is refused naming ReLU6 and its bounds", () => {
     const relu = importOnnxBytes(withNode((b, y) => b.gemm(b.flatten(b.node("Clip", [y, { dims: [], data: [0] }])[0]!, 1), { b: b.randn([48, 2]) })), "m.onnx");
     const plain = importOnnxBytes(withNode((b, y) => b.gemm(b.flatten(b.relu(y), 1), { b: b.randn([48, 2]) })), "m.onnx");
