@@ -8,12 +8,13 @@
  * unchanged), so the comparison stays logits against logits and exact up to the runtime's own rounding; comparing
  * softmax probabilities would hide logit errors (softmax is flat) and measure a different quantity.
  */
-import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import pkg from "onnx-proto";
 import { product } from "../ann/graph.js";
 import { halfToFloat } from "../io/npy.js";
 import { InputError } from "../util/errors.js";
+import { decodeModel } from "../onnx/decode.js";
+import { readModelFile } from "../onnx/import.js";
 
 const { onnx } = pkg;
 const DT = onnx.TensorProto.DataType;
@@ -120,14 +121,6 @@ interface PreparedModel {
   read: string;
 }
 
-function decode(bytes: Uint8Array, file: string): pkg.onnx.ModelProto {
-  try {
-    return onnx.ModelProto.decode(bytes);
-  } catch (e) {
-    throw new InputError(`${file} is not a valid ONNX model (${e instanceof Error ? e.message : String(e)})`, "check that the file is a complete .onnx export");
-  }
-}
-
 /** Ops that pass their first input's values through in the same (C) order: what may follow a final Softmax. */
 const PASS_THROUGH = new Set(["Identity", "Dropout", "Flatten", "Reshape", "Squeeze", "Unsqueeze"]);
 
@@ -154,15 +147,8 @@ export function softmaxLogitsOf(graph: pkg.onnx.IGraphProto): { logits: string; 
 
 function prepareModel(model: string | Uint8Array, options: OrtOptions): PreparedModel {
   const file = typeof model === "string" ? model : "the model";
-  let bytes: Uint8Array;
-  if (typeof model === "string") {
-    try {
-      bytes = readFileSync(model);
-    } catch (e) {
-      throw new InputError(`cannot read model ${model}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, "check the path");
-    }
-  } else bytes = model;
-  const proto = decode(bytes, file);
+  // The same reading and decoding as the importer (and its messages); onnxruntime itself then loads the model.
+  const proto = decodeModel(typeof model === "string" ? readModelFile(model) : model, { file });
   const graph = proto.graph ?? {};
   const initializers = new Set((graph.initializer ?? []).map((t) => t.name ?? ""));
   const input = (graph.input ?? []).find((i) => !initializers.has(i.name ?? ""));

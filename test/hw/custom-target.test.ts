@@ -46,6 +46,7 @@ describe("custom targets", () => {
     const subtract = { ...loihi2, neuron: { ...loihi2.neuron, reset: "subtract" as const } };
     expect(refusal(subtract).message).toMatch(/its neurons reset by subtract \(element <neuron\/reset>\)/);
     expect(refusal({ ...loihi2, neuron: { ...loihi2.neuron, psp: "step-v" as const } }).message).toMatch(/its synapses are step-v \(element <neuron\/psp>\)/);
+    expect(refusal({ ...loihi2, timing: { ...loihi2.timing, synapticLatency: 2 } }).message).toMatch(/its synaptic latency is 2 ticks \(element <timing\/synapticLatency>\)/);
     const coarse = refusal({ ...loihi2, synapse: { ...loihi2.synapse, weightExponent: { min: -2, max: 2 } } });
     expect(coarse.message).toMatch(/its smallest mixed-sign contribution is 32 .* needs a weight exponent down to -7 \(element <synapse\/weightExponent>/);
     // The simulator refuses what it does not implement too (a subtracting reset), rather than resetting to 0.

@@ -99,8 +99,6 @@ export const spikingPass: Pass<Lowering, Lowering> = {
   run(ir) {
     const { target, snn } = ir;
     requireNeuronModel(snn, target);
-    if (target.timing.synapticLatency !== 1)
-      throw new SpikecError(`${target.name} has a synaptic latency of ${target.timing.synapticLatency} ticks; the latch and forced-spike design assumes 1`, "use a target with one tick of latency");
     const f = weightFormat(target);
     const t = ir.timing!;
     const L = t.latency;

@@ -411,7 +411,7 @@ export interface CycleCompileOptions {
 
 export function compileCycle(net: HwNetwork, target: Target, options: CycleCompileOptions = {}): CycleProgram {
   const unsupported = unsupportedArithmetic(target, "simulator");
-  if (unsupported) throw new InputError(`${target.file ?? target.id}: the cycle simulator cannot run ${target.name}: ${unsupported}`, "simulate on a target with Loihi's neuron arithmetic");
+  if (unsupported) throw new InputError(`${target.file}: the cycle simulator cannot run ${target.name}: ${unsupported}`, "simulate on a target with Loihi's neuron arithmetic");
   const arith = arithmeticOf(target);
   const pops = new Map(net.populations.map((p) => [p.id, p]));
   if (pops.size !== net.populations.length) throw new InputError("HW IR has two populations with the same id", "re-run the lowering");
