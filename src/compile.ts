@@ -21,6 +21,7 @@ import { chooseTicks, type TickChoice } from "./hw/ticks.js";
 import { buildHardwareReport } from "./hw/report.js";
 import { activationStats, channelWindows as channelWindowsOf } from "./hw/calibration.js";
 import { DEFAULT_WINDOW_MARGIN } from "./hw/lower.js";
+import { subTickChannels, subTickNote } from "./hw/resolution.js";
 import type { HwNetwork } from "./hw/network.js";
 import { place, type Placement } from "./place/place.js";
 import { buildFitReport, measureActivity } from "./place/fit-report.js";
@@ -148,6 +149,9 @@ export function compileHardware(compiled: Compiled, calib: NpyArray, calibCount:
   const choice = chooseTicks(compiled.net, target, x, n, reference, {
     ticks: options.ticks, agreement: options.agreement, onProgress: options.onProgress, activationMeans: stats.means, weightTerms: options.weightTerms, windowMargin: options.windowMargin, channelWindows,
   });
+  // Said once, for the budget chosen: channels the tick grid cannot resolve (src/hw/resolution.ts).
+  const subTick = subTickNote(subTickChannels(compiled.net, choice.lowered.lowering.timing!, stats.channelMax), choice.ticks);
+  if (subTick) choice.lowered.hw.notes.push(subTick);
   compiled.report.hardware = buildHardwareReport(compiled.net, choice.lowered.hw, choice.lowered.lowering, choice.evaluation, choice.curve, choice.goal, choice.reached);
   const placement = place(choice.lowered.hw, target, { origins: originsOf(compiled.net) });
   const m = Math.min(n, FIT_SAMPLES);

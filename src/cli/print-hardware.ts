@@ -1,13 +1,14 @@
 /** Terminal view of report.json's `hardware` section (compile --target). */
 import type { HardwareReport } from "../hw/report.js";
 import { formatNumber, table } from "./table.js";
+import { tickPointText } from "../hw/ticks.js";
 
 /** `msPerSample`: the calibration run's time, printed only (report.json stays deterministic). */
 export function printHardware(h: HardwareReport, msPerSample?: number): void {
   const out = (s: string) => process.stdout.write(s);
   const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
   out(`\nhardware: ${h.target}, ${h.ticksPerWindow} ticks per window, readout at tick ${h.latencyTicks} (${h.ticks} ticks per sample)\n`);
-  out(`tick search (goal ${pct(h.agreementGoal)} on the calibration data): ` + h.curve.map((p) => `${p.ticks} → ${p.error ? "does not fit" : `${p.stopped ? "<" : ""}${pct(p.agreement)}`}`).join(", ") + (h.reached ? "" : "  (goal NOT reached)") + "\n");
+  out(`tick search (goal ${pct(h.agreementGoal)} on the calibration data): ` + h.curve.map(tickPointText).join(", ") + (h.reached ? "" : "  (goal NOT reached)") + "\n");
   out(
     `cycle simulation on ${h.calibration.samples} calibration samples: agreement with the ANN ${pct(h.calibration.agreement)}, ${h.calibration.spikesPerNeuron.toFixed(3)} spikes per neuron` +
       (msPerSample !== undefined ? `, ${formatNumber(msPerSample)} ms per sample` : "") +
@@ -16,12 +17,14 @@ export function printHardware(h: HardwareReport, msPerSample?: number): void {
   out(`extra: ${h.totals.clockNeurons} clock neurons, ${h.totals.relayNeurons} relay neurons, ${h.totals.extraSynapses} clock/latch synapses\n\n`);
   out(
     table(
-      ["population", "ticks", "window", "weights (mode exp)", "slope", "vth mant", "u bound", "v bound", "extra syn"],
+      ["population", "ticks", "window", "weights (mode exp)", "weights → 0", "slope", "vth mant", "u bound", "v bound", "extra syn"],
       h.layers.map((l) => [
         l.population,
         l.ticks,
         `${l.window[0]}..${l.window[1]}`,
         l.weights.map((w) => `${w.mode[0]} ${w.exponents[0]}..${w.exponents[1]}`).join(", "),
+        // older report.json files have no zeroedWeights
+        l.zeroedWeights ? `${l.zeroedWeights.zeroed}/${l.zeroedWeights.nonzero}${l.zeroedWeights.neuronsLost ? ` (${l.zeroedWeights.neuronsLost} neuron${l.zeroedWeights.neuronsLost === 1 ? "" : "s"} lost all)` : ""}` : "",
         l.slope === null ? "" : formatNumber(l.slope),
         l.thresholdMantissa ?? "",
         l.bounds ? `${l.bounds.u[0]}..${l.bounds.u[1]}` : "",
@@ -30,4 +33,6 @@ export function printHardware(h: HardwareReport, msPerSample?: number): void {
       ]),
     ) + "\n",
   );
+  // The approximations a user must not miss (every note is in report.json and report.html).
+  for (const note of h.notes) if (/below one tick|do not fit .* one window per layer/.test(note)) out(`note: ${note}\n`);
 }

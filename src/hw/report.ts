@@ -20,6 +20,8 @@ export interface HardwareLayer {
   tick: number;
   /** Weight formats: per synapse group, sign mode and exponent range. */
   weights: { group: string; mode: string; exponents: [number, number]; maxRelError: number }[];
+  /** Weights (kernel entries) rounded to 0 of the nonzero ones, and neurons left with no input weight. */
+  zeroedWeights: { zeroed: number; nonzero: number; neuronsLost: number } | null;
   /** v slope per tick (spiking), v units per logit (readout). */
   slope: number | null;
   thresholdMantissa: number | null;
@@ -65,6 +67,7 @@ export function buildHardwareReport(snn: SnnNetwork, hw: HwNetwork, lowering: Lo
       ticks: pt.w2 - pt.w1,
       tick: pt.delta,
       weights: d && d.kind !== "gate" ? d.groups.map((g) => ({ group: `${g.source}/${g.part}`, mode: g.mode, exponents: g.expRange, maxRelError: g.maxRelError })) : [],
+      zeroedWeights: d && d.kind !== "gate" ? { ...d.loss } : null,
       slope: d?.kind === "spiking" ? d.slope : d?.kind === "readout" ? d.gain : null,
       thresholdMantissa: d?.kind === "spiking" ? d.vthMant : null,
       bounds: b ? { u: b.u, v: b.v, q: b.q, limits: b.limits } : null,

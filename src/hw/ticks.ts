@@ -26,7 +26,10 @@ export const TICK_CANDIDATES = [4, 8, 16, 32, 64, 128, 256, 512] as const;
 
 export interface TickPoint {
   ticks: number;
-  /** Agreement over the samples run (a lower bound when `stopped`). */
+  /**
+   * Agreement over the samples run. When `stopped`, those are the first samples, up to the one whose disagreement
+   * exceeded what the goal allows: neither bound of the agreement over all of them (which is below the goal).
+   */
   agreement: number;
   /** Its half-sigma lower confidence bound (what the search compares with the goal). */
   lowerBound: number;
@@ -72,6 +75,13 @@ function lowerWithChannelFallback(snn: SnnNetwork, target: Target, ticks: number
     if (lowered.lowering.notes !== lowered.hw.notes) lowered.lowering.notes.push(note);
     return lowered;
   }
+}
+
+/** One point of the searched curve in words: "16 → 97.90 %", or for an abandoned budget "4 → stopped: 0 of 4 agree". */
+export function tickPointText(p: Pick<TickPoint, "ticks" | "agreement" | "samples" | "stopped" | "error">): string {
+  if (p.error) return `${p.ticks} → does not fit`;
+  if (p.stopped) return `${p.ticks} → stopped: ${Math.round(p.agreement * p.samples)} of ${p.samples} agree`;
+  return `${p.ticks} → ${(100 * p.agreement).toFixed(2)} %`;
 }
 
 export function chooseTicks(snn: SnnNetwork, target: Target, x: Float64Array, n: number, reference: Float64Array, options: TickOptions = {}): TickChoice {

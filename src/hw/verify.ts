@@ -105,6 +105,8 @@ function checkCompartmentStructure(is: Issues, p: HwCompartmentPopulation): void
   checkPerEntry(is, where, "profileOf", p.profileOf, n, "one per neuron");
   if (p.profileOf) for (let i = 0; i < p.profileOf.length; i++) if (p.profileOf[i]! >= p.profiles.length) is.add(where, `profileOf[${i}]`, p.profileOf[i]!, `must be < profiles.length = ${p.profiles.length}`);
   checkPerEntry(is, where, "biasMant", p.biasMant, n, "one per neuron");
+  // The two-phase b1 program has no bias term: a bias there would be ignored silently.
+  if (p.neuron === "two-phase-b1" && p.biasMant && p.biasMant.some((b) => b !== 0)) is.add(where, "biasMant", "nonzero", "must be null or 0: a two-phase-b1 neuron has no bias");
   checkPerEntry(is, where, "biasExp", p.biasExp, n, "one per population or per neuron");
   checkPerEntry(is, where, "uInit", p.uInit, n, "one per neuron");
   checkPerEntry(is, where, "vInit", p.vInit, n, "one per neuron");

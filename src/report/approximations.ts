@@ -6,6 +6,7 @@
  */
 import type { Compiled } from "../compile.js";
 import type { Approximation, QuantizationSection } from "./data.js";
+import { tickPointText } from "../hw/ticks.js";
 
 const pct = (x: number): string => `${(100 * x).toFixed(2)} %`;
 const fmt = (x: number): string => (Math.abs(x) >= 0.01 || x === 0 ? x.toFixed(3) : x.toExponential(2)).replace(/\.?0+(e|$)/, "$1");
@@ -15,7 +16,7 @@ export function hardwareApproximations(compiled: Compiled, quantization: Quantiz
   if (!h) return [];
   const rows: Approximation[] = [];
   const cal = h.calibration;
-  const curve = h.curve.map((p) => `${p.ticks} → ${p.error ? "does not fit" : `${p.stopped ? "<" : ""}${pct(p.agreement)}`}`).join(", ");
+  const curve = h.curve.map(tickPointText).join(", ");
   const together =
     `cycle simulation vs the ANN on ${cal.samples} calibration samples: argmax agreement ${pct(cal.agreement)} (the exact SNN: 100 %)` +
     (quantization

@@ -2,7 +2,8 @@
  * `spikec verify`: does the SNN compute what the ANN computes? On given inputs it compares
  * - the SNN's readout (exact simulator) with the float64 ANN executor on the imported graph (logits, argmax);
  * - each population's spike times with t_max − activation of the rescaled canonical ANN (layer by layer);
- * and counts spikes, early crossings and clipped inputs. onnxruntime (the independent reference) is compared
+ * and counts spikes, early crossings and clipped inputs; with a target, the activations beyond the chip's windows (which
+ * the chip clips: its windows come from the calibration data). onnxruntime (the independent reference) is compared
  * separately by the caller, since it is asynchronous.
  */
 import { execute } from "../ann/execute.js";
@@ -15,6 +16,7 @@ import { prepareNetwork } from "../sim/exact/prepare.js";
 import { simulateExact } from "../sim/exact/simulate.js";
 import { checkBatchInput } from "../sim/batch-input.js";
 import { accuracy, compareLogits, type Agreement } from "./compare.js";
+import { chipWindows } from "../hw/chip-windows.js";
 
 export interface LayerCheck {
   population: string;
@@ -28,6 +30,12 @@ export interface LayerCheck {
   early: number;
   /** Neurons (× samples) that took the exact sorted scan instead of the closed form. */
   scanned: number;
+  /**
+   * With a target, spiking layers: activations (neurons × samples) above their window on the chip by more than half
+   * a tick. The chip fires them at the window's first tick, i.e. clips them to the window (chipWindows). null: no
+   * target, or not a spiking layer.
+   */
+  aboveChipWindow: number | null;
 }
 
 export interface VerifyResult {
@@ -65,8 +73,12 @@ export function verifyCompiled(
   checkBatchInput(input, n, inputSize, "verifyCompiled");
   const prepared = prepareNetwork(net);
   const spiking = net.populations.filter((p) => p.kind !== "readout" && p.kind !== "input");
+  const chip = compiled.hw ? chipWindows(net, compiled.hw.choice.lowered.lowering.timing!) : null;
   const layers = new Map<string, LayerCheck>(
-    spiking.map((p) => [p.id, { population: p.id, kind: p.kind, neurons: product(p.shape), spikesPerNeuron: 0, maxTimeError: 0, early: 0, scanned: 0 }]),
+    spiking.map((p) => [
+      p.id,
+      { population: p.id, kind: p.kind, neurons: product(p.shape), spikesPerNeuron: 0, maxTimeError: 0, early: 0, scanned: 0, aboveChipWindow: chip?.has(p.id) ? 0 : null },
+    ]),
   );
   const logitsNode = annLogitsNode(ann);
   const annLogits: Float64Array[] = [];
@@ -98,6 +110,13 @@ export function verifyCompiled(
       for (let i = 0; i < t.length; i++) {
         const err = Math.abs(Math.min(t[i]!, tMax) - (tMax - Math.max(a[i]!, 0)));
         if (err > check.maxTimeError) check.maxTimeError = err;
+      }
+      const limit = chip?.get(pop.id);
+      if (limit) {
+        const k = limit.length;
+        let above = 0;
+        for (let i = 0; i < t.length; i++) if (tMax - t[i]! > limit[i % k]!) above++;
+        check.aboveChipWindow! += above;
       }
     }
     onProgress?.(b0 + nb, n);

@@ -102,7 +102,10 @@ function naive(net: HwNetwork, t: Target, inputs: HwInputSpikes[]) {
         const prof: HwProfile = p.profiles[p.profileOf ? p.profileOf[i]! : 0]!;
         const vth = prof.vthMant * 2 ** shift;
         const bias = p.biasMant ? p.biasMant[i]! * 2 ** (typeof p.biasExp === "number" ? p.biasExp : p.biasExp[i]!) : 0;
-        const clipV = (x: number) => (x > prof.vmax ? (overflow.vmax++, prof.vmax) : x < prof.vmin ? (overflow.vmin++, prof.vmin) : x);
+        // A clip is counted only when v keeps the clipped value (not on a refractory or spiking tick).
+        let clipped = 0;
+        const clipV = (x: number) => ((clipped = x > prof.vmax ? 1 : x < prof.vmin ? -1 : 0), clipped > 0 ? prof.vmax : clipped < 0 ? prof.vmin : x);
+        const countClip = () => clipped && (clipped > 0 ? overflow.vmax++ : overflow.vmin++);
         const wrapU = (x: number) => (wrapSigned(x, t.neuron.state.uBits) !== x ? (overflow.u++, wrapSigned(x, t.neuron.state.uBits)) : x);
         let spike = false;
         if (prof.neuron === "cuba-lif") {
@@ -111,15 +114,18 @@ function naive(net: HwNetwork, t: Target, inputs: HwInputSpikes[]) {
           let v = clipV(s.v[i]! + s.u[i]! + bias);
           if (s.cnt[i]! > 0) (v = 0), s.cnt[i]!--;
           else if (v > vth) (spike = true), (v = 0), (s.cnt[i] = prof.refractory);
+          else countClip();
           s.v[i] = v;
         } else if (!s.latched[i]) {
           const b = prof as B1Profile;
           if (tick < b.phase2Start) {
             s.u[i] = wrapU(s.u[i]! + q);
             s.v[i] = clipV(s.v[i]! + s.u[i]!);
+            countClip();
           } else if (tick <= b.phase2End) {
             let v = clipV(s.v[i]! + b.ramp);
             if (v > vth) (spike = true), (v = 0), (s.latched[i] = true);
+            else countClip();
             s.v[i] = v;
           }
         }

@@ -64,6 +64,16 @@ export interface QuantizedGroup {
 
 type DistributiveOmit<T, K extends keyof never> = T extends unknown ? Omit<T, K> : never;
 
+/**
+ * What rounding the weights to the target's formats removed from a layer: weights (kernel entries for convolutions)
+ * that were nonzero and became 0, and neurons that had input weights and kept none (they then ignore their inputs).
+ */
+export interface WeightLoss {
+  zeroed: number;
+  nonzero: number;
+  neuronsLost: number;
+}
+
 /** Integer design of a spiking layer (see src/hw/passes/quantize.ts for the equations). */
 export interface SpikingDesign {
   kind: "spiking";
@@ -72,6 +82,7 @@ export interface SpikingDesign {
   /** Slope of v in the firing phase (v units per tick), the same for every neuron; one tick = S/… */
   slope: number;
   groups: QuantizedGroup[];
+  loss: WeightLoss;
   /** Per neuron, integer sums of the real synapses' contributions: positive, negative. */
   exc: Float64Array;
   inh: Float64Array;
@@ -98,6 +109,7 @@ export interface ReadoutDesign {
   /** v units per logit unit: logit = v / gain + offset. */
   gain: number;
   groups: QuantizedGroup[];
+  loss: WeightLoss;
   exc: Float64Array;
   inh: Float64Array;
   offset: Float64Array;

@@ -27,7 +27,7 @@ import type { Population, Projection, ReadoutPopulation, SpikingPopulation } fro
 import { forEachSynapse, VIRTUAL, weightSums } from "../../snn/synapses.js";
 import type { Pass } from "../../util/pass.js";
 import { chooseExp, ladderCeil, maxContribution, quantizeMantissa, rangeOf, termValue, weightFormat, type WeightFormat } from "./fixed-point.js";
-import type { GateDesign, LayerDesign, Lowering, PopulationTiming, QuantizedGroup, ReadoutDesign, SpikingDesign } from "./lowering.js";
+import type { GateDesign, LayerDesign, Lowering, PopulationTiming, QuantizedGroup, ReadoutDesign, SpikingDesign, WeightLoss } from "./lowering.js";
 import { RangeError_, deltaAt, describePopulation, windowTicks, type Timing } from "./lowering.js";
 import { registerLimits, unitBounds, type UnitNeuron } from "./ranges.js";
 
@@ -413,7 +413,21 @@ function designSpiking(ir: Lowering, pop: SpikingPopulation, byId: Map<string, P
       vInit[i]! -= gate[i]!;
     }
   }
-  return { kind: "spiking", id: pop.id, model, slope: S, groups: quantized, exc: sums.exc, inh: sums.inh, c0, c1, theta, vthMant, vInit, push, latchDepth, gate };
+  const loss = weightLoss(groups, qs, unitSums, sums);
+  return { kind: "spiking", id: pop.id, model, slope: S, groups: quantized, loss, exc: sums.exc, inh: sums.inh, c0, c1, theta, vthMant, vInit, push, latchDepth, gate };
+}
+
+/** Weights rounded to 0, and neurons left with no input weight (ideal sums nonzero, integer sums both 0). */
+function weightLoss(groups: RealGroup[], qs: { contrib: Float64Array }[], ideal: { exc: Float64Array; inh: Float64Array }, integer: { exc: Float64Array; inh: Float64Array }): WeightLoss {
+  let zeroed = 0;
+  let nonzero = 0;
+  groups.forEach((g, gi) => {
+    const c = qs[gi]!.contrib;
+    for (let k = 0; k < g.w.length; k++) if (g.w[k] !== 0) (nonzero++, c[k] === 0 && zeroed++);
+  });
+  let neuronsLost = 0;
+  for (let i = 0; i < ideal.exc.length; i++) if ((ideal.exc[i] !== 0 || ideal.inh[i] !== 0) && integer.exc[i] === 0 && integer.inh[i] === 0) neuronsLost++;
+  return { zeroed, nonzero, neuronsLost };
 }
 
 /**
@@ -440,7 +454,7 @@ function designReadout(ir: Lowering, pop: ReadoutPopulation, byId: Map<string, P
   const ramp = pop.window.tMin - pop.inputWindow.tMin;
   const bias0 = roundingBias(ir, groups, qs, G, pop, byId);
   const offset = Float64Array.from(pop.alpha, (a, i) => a * ramp - bias0[i]! / G);
-  return { kind: "readout", id: pop.id, gain: G, groups: quantized, exc: sums.exc, inh: sums.inh, offset, relu: pop.relu };
+  return { kind: "readout", id: pop.id, gain: G, groups: quantized, loss: weightLoss(groups, qs, unitSums, sums), exc: sums.exc, inh: sums.inh, offset, relu: pop.relu };
 }
 
 function designGate(pop: Population & { kind: "gate" }, byId: Map<string, Population>): GateDesign {
@@ -464,6 +478,8 @@ export const quantizePass: Pass<Lowering, Lowering> = {
       else if (p.kind === "gate") designs.set(p.id, designGate(p, byId));
     }
     const worst = [...designs.values()].flatMap((d) => (d.kind === "gate" ? [] : d.groups.map((g) => g.maxRelError)));
+    const lossy = [...designs.values()].flatMap((d) => (d.kind !== "gate" && d.loss.zeroed > 0 ? [d] : []));
+    const sizes = new Map(ir.snn.populations.map((p) => [p.id, product(p.shape)]));
     return {
       ...ir,
       designs,
@@ -471,6 +487,14 @@ export const quantizePass: Pass<Lowering, Lowering> = {
         ...ir.notes,
         `quantize: weights as ${ir.target.synapse.weightBits}-bit mantissas with one exponent per target neuron (dense) or output channel (conv); ` +
           `largest weight error ${(100 * Math.max(0, ...worst)).toPrecision(3)} % of the group's largest weight; per-layer slope S chosen as large as the registers allow`,
+        ...(lossy.length
+          ? [
+              // Small weights next to large ones in the same neuron (one exponent per row) round to 0: said per layer,
+              // with the neurons left with no input at all (they ignore their inputs on the chip).
+              `quantize: weights rounded to 0 (smaller than half the step of their row's exponent): ` +
+                lossy.map((d) => `${d.id} ${d.loss.zeroed.toLocaleString("en-US")} of ${d.loss.nonzero.toLocaleString("en-US")}` + (d.loss.neuronsLost ? `, ${d.loss.neuronsLost} of ${sizes.get(d.id)!.toLocaleString("en-US")} neurons left with no input weight` : "")).join("; "),
+            ]
+          : []),
       ],
     };
   },

@@ -1,5 +1,5 @@
 /** HTML tables of the report: layers, per-layer time errors, quantization errors, notes and approximations. */
-import type { ReportData } from "../data.js";
+import type { ReportData, TimeErrorRow } from "../data.js";
 import { el, esc, fmt } from "./svg.js";
 
 export interface Column<R> {
@@ -47,6 +47,10 @@ export function timeErrorTable(data: ReportData): string {
     { head: "max |t − (t_max − x)|", cell: (r) => fmt(r.maxTimeError), numeric: true },
     { head: "early", cell: (r) => fmt(r.early), numeric: true },
     { head: "exact scan", cell: (r) => fmt(r.scanned), numeric: true },
+    // With a target: activations above the chip's window (clipped there); absent in reports written before it.
+    ...(data.timeErrors!.rows.some((r) => (r.aboveChipWindow ?? null) !== null)
+      ? [{ head: "above chip window", cell: (r: TimeErrorRow) => (r.aboveChipWindow ?? null) === null ? "–" : fmt(r.aboveChipWindow!), numeric: true }]
+      : []),
     {
       head: "",
       html: true,

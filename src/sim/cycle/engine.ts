@@ -102,7 +102,10 @@ export interface CycleResult {
   /** Every spike per population (sources included), in order of emission. */
   raster?: Record<string, { tick: Int32Array; neuron: Int32Array }>;
   trace?: CycleTrace;
-  /** Register events: wraps of q and u, clips of v (a proven-in-range network has none). */
+  /**
+   * Register events: wraps of q and u, and clips of v that v keeps (a clip on a tick that spikes or is refractory sets
+   * v to 0 right after and changes nothing: not counted). A proven-in-range network has none.
+   */
   overflow: { q: number; u: number; vmax: number; vmin: number };
   /**
    * neuronUpdates: tick updates by the exact rule; jumps: closed-form advances over ≥ 1 tick;
@@ -635,10 +638,8 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
       let k = t - from;
       const cnt = c.counter[i]!;
       if (cnt > 0) {
-        // Refractory ticks: v is computed from 0 (clips counted), then forced to 0.
+        // Refractory ticks: v is computed from 0, then forced to 0 (a clip there changes nothing: not counted).
         const r = cnt < k ? cnt : k;
-        if (s > vmax) overflow.vmax += r;
-        else if (s < vmin) overflow.vmin += r;
         c.counter[i] = cnt - r;
         k -= r;
       }
@@ -731,14 +732,9 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
       let un = (du === 0 ? u0 : decay(u0, du, unity)) + q + (biasIntoU ? bias : 0);
       if (un >= uHalf || un < -uHalf) un = wrapU(un);
       let vn = (dv === 0 ? v0 : decay(v0, dv, unity)) + un + (biasIntoU ? 0 : bias);
-      let clipped = true;
-      if (vn > vmax) {
-        vn = vmax;
-        overflow.vmax++;
-      } else if (vn < vmin) {
-        vn = vmin;
-        overflow.vmin++;
-      } else clipped = false;
+      let clipped = 0; // +1 at vmax, −1 at vmin
+      if (vn > vmax) (vn = vmax), (clipped = 1);
+      else if (vn < vmin) (vn = vmin), (clipped = -1);
       let spike = false;
       if (cnt0 > 0) {
         vn = 0;
@@ -748,6 +744,8 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
         vn = 0;
         c.counter[i] = c.refractory[i]!;
       }
+      // A clip counts only if v keeps the clipped value (a spike or a refractory tick sets it to 0 anyway).
+      if (clipped !== 0 && !spike && cnt0 === 0) clipped > 0 ? overflow.vmax++ : overflow.vmin++;
       c.u[i] = un;
       c.v[i] = vn;
       if (spike) c.spiked[c.nSpiked++] = i;
@@ -757,7 +755,7 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
         // the tick rule (this tick had no input and left u, v and the counter as they were, without a spike or
         // a clip, so every following input-free tick computes the same again).
         const rest = un === 0 && bias === 0 && c.counter[i] === 0 && (vn === 0 || dv === 0);
-        const fixedPoint = q === 0 && !spike && !clipped && cnt0 === 0 && un === u0 && vn === v0;
+        const fixedPoint = q === 0 && !spike && clipped === 0 && cnt0 === 0 && un === u0 && vn === v0;
         if (!rest && !fixedPoint) {
           c.awake[i] = 1;
           c.awakeList[c.awakeCount++] = i;
@@ -776,8 +774,11 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
       c.v[i] = vn;
     } else if (t <= c.phase2End[i]!) {
       let vn = c.v[i]! + c.ramp[i]!;
-      if (vn > vmax) (vn = vmax), overflow.vmax++;
-      else if (vn < vmin) (vn = vmin), overflow.vmin++;
+      let clipped = 0;
+      if (vn > vmax) (vn = vmax), (clipped = 1);
+      else if (vn < vmin) (vn = vmin), (clipped = -1);
+      // A clip followed by the spike (v set to 0) changes nothing: counted only without one (see the cuba rule).
+      if (clipped !== 0 && !(compareGe ? vn >= vth : vn > vth)) clipped > 0 ? overflow.vmax++ : overflow.vmin++;
       if (compareGe ? vn >= vth : vn > vth) {
         vn = 0;
         c.latched[i] = 1;
@@ -820,9 +821,8 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
         jumps++;
         const s = u[i]! + b;
         if (cnt > 0) {
+          // refractory ticks: v forced to 0, a clip there changes nothing (not counted, as in advance)
           const r = cnt < K ? cnt : K;
-          if (s > hi) clipHi += r;
-          else if (s < lo) clipLo += r;
           cnt -= r;
           K -= r;
         }
@@ -843,13 +843,9 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
       let un = u[i]! + q;
       if (un >= uHalf || un < -uHalf) un = wrapU(un);
       let vn = vi + un + b;
-      if (vn > hi) {
-        vn = hi;
-        clipHi++;
-      } else if (vn < lo) {
-        vn = lo;
-        clipLo++;
-      }
+      let clipped = 0;
+      if (vn > hi) (vn = hi), (clipped = 1);
+      else if (vn < lo) (vn = lo), (clipped = -1);
       const th = uniform ? c.vth0 : vth[i]!;
       let spike = false;
       if (cnt > 0) {
@@ -859,7 +855,8 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
         spike = true;
         vn = 0;
         cnt = uniform ? c.refractory0 : refractory[i]!;
-      }
+      } else if (clipped > 0) clipHi++; // counted only if v keeps the clipped value (see update)
+      else if (clipped < 0) clipLo++;
       u[i] = un;
       v[i] = vn;
       counter[i] = cnt;
@@ -960,17 +957,14 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
       let un = u0 + q;
       if (un >= uH || un < -uH) un = wrapU(un);
       let vn = vi + un;
-      if (vn > hi) {
-        vn = hi;
-        clipHi++;
-      } else if (vn < lo) {
-        vn = lo;
-        clipLo++;
-      }
+      let clipped = 0;
+      if (vn > hi) (vn = hi), (clipped = 1);
+      else if (vn < lo) (vn = lo), (clipped = -1);
       if (ge ? vn >= th : vn > th) {
         spiked[nSpiked++] = i;
         vn = 0;
-      }
+      } else if (clipped > 0) clipHi++; // counted only if v keeps the clipped value (see update)
+      else if (clipped < 0) clipLo++;
       u[i] = un;
       v[i] = vn;
       last[i] = t;
@@ -1073,13 +1067,15 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
         else if (vi < lo) (vi = lo), clipLo++;
       } else if (t <= p2e) {
         vi += rmp;
-        if (vi > hi) (vi = hi), clipHi++;
-        else if (vi < lo) (vi = lo), clipLo++;
+        let clipped = 0;
+        if (vi > hi) (vi = hi), (clipped = 1);
+        else if (vi < lo) (vi = lo), (clipped = -1);
         if (ge ? vi >= th : vi > th) {
           spike = true;
           vi = 0;
           latched[i] = 1;
-        }
+        } else if (clipped > 0) clipHi++; // counted only if v keeps the clipped value (see update)
+        else if (clipped < 0) clipLo++;
       }
       v[i] = vi;
       // Next event: the firing phase's first tick while integrating, else the ramp's crossing within the phase

@@ -78,13 +78,13 @@ function stepEveryTick(t: Target, c: Case) {
         if (wrapSigned(un, uBits) !== un) (overflow.u++, (un = wrapSigned(un, uBits)));
         u[i] = un;
         let vn = v[i]! + un;
-        if (vn > l.profile.vmax) (overflow.vmax++, (vn = l.profile.vmax));
-        else if (vn < l.profile.vmin) (overflow.vmin++, (vn = l.profile.vmin));
+        const clipped = vn > l.profile.vmax ? 1 : vn < l.profile.vmin ? -1 : 0;
+        if (clipped) vn = clipped > 0 ? l.profile.vmax : l.profile.vmin;
         if (vn > vth) {
           vn = 0;
           now[i] = true;
           (raster[id] ??= []).push([tick, i]);
-        }
+        } else if (clipped) clipped > 0 ? overflow.vmax++ : overflow.vmin++; // counted only if v keeps it
         v[i] = vn;
       }
       at.push(now);

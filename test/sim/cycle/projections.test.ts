@@ -171,10 +171,12 @@ function stepEveryTick(net: HwNetwork, inputTicks: number[]) {
       const bias = pop.biasMant ? pop.biasMant[i]! * 2 ** (pop.biasExp as number) : 0;
       u[i] = wrapSigned(decayTowardZero(u[i]!, p.decayU, 4096) + q, 24);
       let vn = decayTowardZero(v[i]!, p.decayV, 4096) + u[i]! + bias;
-      if (vn > p.vmax) (vn = p.vmax), trace.vmax++;
-      else if (vn < p.vmin) (vn = p.vmin), trace.vmin++;
+      // A clip is counted only when v keeps the clipped value (not on a refractory or spiking tick).
+      const clipped = vn > p.vmax ? 1 : vn < p.vmin ? -1 : 0;
+      if (clipped) vn = clipped > 0 ? p.vmax : p.vmin;
       if (cnt[i]! > 0) (vn = 0), cnt[i]!--;
       else if (vn > vth) (vn = 0), (cnt[i] = p.refractory), trace.spikes.push([t, i]);
+      else if (clipped) clipped > 0 ? trace.vmax++ : trace.vmin++;
       v[i] = vn;
     }
     trace.u.push([...u]);
