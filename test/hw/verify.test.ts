@@ -50,6 +50,7 @@ describe("verifyHwNetwork", () => {
     ["readout offset", (n) => (n.readouts[0]!.offset = new Float64Array(2)), /readout 0 \('fc'\): offset.length = 2 must be 3/],
     ["clock schedule", (n) => ((n.populations[1] as HwSourcePopulation).schedule!.ticks = Int32Array.of(9, 4)), /population 'clock': schedule.ticks\[1\] = 4 must be > the previous tick 9/],
     ["b1 phases", (n) => Object.assign(pop(n, "b1").profiles[0]!, { phase2End: 5 }), /population 'b1': profiles\[0\].phase2End = 5 must be ≥ phase2Start = 10/],
+    ["b1 bias (the program has none: it would be ignored)", (n) => (pop(n, "b1").biasMant = new Int32Array(pop(n, "b1").shape.reduce((a, b) => a * b, 1)).fill(3)), /population 'b1': biasMant = nonzero must be null or 0: a two-phase-b1 neuron has no bias/],
     // ranges
     ["mixed weight step", (n) => (group(n, "d1").weight[7] = 3), /synapse group 'd1': weight\[7\] = 3 outside the target's 8-bit mixed weight mantissas -256..254 in steps of 2/],
     ["mixed weight max", (n) => (group(n, "d1").weight[0] = 256), /synapse group 'd1': weight\[0\] = 256 outside the target's 8-bit mixed weight mantissas -256..254/],
