@@ -158,7 +158,12 @@ export function hardwareOptions<T>(y: Argv<T>): Argv<T & HardwareArgs> {
   return y
     .option("target", { type: "string", describe: "Also lower to a chip: a bundled target id (loihi2, loihi1) or a target XML file" })
     .option("ticks", { type: "number", describe: "Ticks per window on the chip (default: the smallest of 4, 8, … 512 whose agreement on the calibration data reaches --agreement with a margin: docs/concepts.md)" })
-    .option("agreement", { type: "number", default: 0.99, describe: "Tick search goal: cycle-simulation agreement with the ANN on the calibration data (the lower end of a half-sigma interval must reach it)" })
+    .option("agreement", {
+      type: "number",
+      default: 0.99,
+      describe:
+        "Goal for the cycle simulation's agreement with the ANN: the tick search takes the smallest budget whose agreement on the calibration data reaches it (the lower end of a half-sigma interval); with --ticks, the mark the report judges against; verify --target exits 1 below it on its inputs",
+    })
     .option("channel-windows", {
       type: "boolean",
       default: true,
@@ -191,8 +196,9 @@ export function checkMappingArgs(args: MappingArgs): void {
 }
 
 /**
- * --ticks and --agreement: their values, that only one of them is given (--ticks skips the search --agreement
- * steers), and that there is a --target to lower to. --agreement has a default, so only a typed one counts.
+ * --ticks and --agreement: their values, and that there is a --target to lower to. Both may be given: --ticks fixes
+ * the budget, --agreement is then the goal the report (and verify's exit status) judges it by. --agreement has a
+ * default, so only a typed one counts.
  */
 export function checkHardwareArgs(args: Partial<HardwareArgs>): void {
   checkTicks(args, args.ticks);
@@ -200,14 +206,8 @@ export function checkHardwareArgs(args: Partial<HardwareArgs>): void {
   if (args.agreement !== undefined && !(args.agreement > 0 && args.agreement <= 1)) {
     throw new InputError(`--agreement ${typed(args, "agreement", args.agreement)} must be a number in (0, 1]`, "e.g. --agreement 0.99 (the default)");
   }
-  if (args.ticks !== undefined && agreement) {
-    throw new InputError(
-      `--ticks ${typed(args, "ticks", args.ticks)} and --agreement ${typed(args, "agreement", args.agreement)} are alternatives: --ticks fixes the ticks per window, --agreement is the goal of the search that picks them`,
-      "give only one of them",
-    );
-  }
   if (args.target === undefined) {
     if (args.ticks !== undefined) throw new InputError(`--ticks ${typed(args, "ticks", args.ticks)} needs --target: ticks per window only apply when lowering to a chip`, "add --target loihi2 (or another target), or leave out --ticks");
-    if (agreement) throw new InputError(`--agreement ${typed(args, "agreement", args.agreement)} needs --target: it steers the tick search of the lowering to a chip`, "add --target loihi2 (or another target), or leave out --agreement");
+    if (agreement) throw new InputError(`--agreement ${typed(args, "agreement", args.agreement)} needs --target: it is the goal of the chip's cycle simulation`, "add --target loihi2 (or another target), or leave out --agreement");
   }
 }

@@ -10,7 +10,9 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { encodeNpy } from "../../src/io/npy.js";
 import { compile } from "../../src/compile.js";
-import { chipWindows } from "../../src/hw/chip-windows.js";
+import { compileCycle, runCycle } from "../../src/sim/cycle/engine.js";
+import { encodeInputTicks } from "../../src/hw/io.js";
+import { deltaAt } from "../../src/hw/passes/lowering.js";
 import { verifyCompiled } from "../../src/verify/verify.js";
 import { OnnxBuilder } from "../helpers/onnx-builder.js";
 import { runCli } from "../helpers/cli.js";
@@ -66,25 +68,37 @@ describe("verify --target with inputs beyond the calibration data", () => {
     writeFileSync(test, encodeNpy([nt, IN], testX));
   });
 
-  it("counts the clipped hidden activations exactly, and the exact SNN still matches", () => {
-    const compiled = compile(model, calib, { target: "loihi2" });
-    const v = verifyCompiled(compiled, testX, 50);
-    expect(v.matches).toBe(true);
-    // Independent of the SNN: the rescaled float ANN's hidden activations (the SNN's units) against the windows the
-    // lowering chose.
-    const hidden = compiled.net.populations.find((p) => p.kind === "spiking")!;
-    const limit = chipWindows(compiled.net, compiled.hw!.choice.lowered.lowering.timing!).get(hidden.id)!;
-    const node = compiled.mapping.annNodeOf.get(hidden.id)!;
-    const acts = execute(compiled.mapping.rescaled, normalizeInput(testX, inputOf(compiled.net).range), 50, { keep: (id) => id === node }).get(node)!;
-    let expected = 0;
-    for (let k = 0; k < acts.length; k++) if (acts[k]! > limit[k % HIDDEN]!) expected++;
-    console.log(`hidden activations above the chip window: ${expected} of ${acts.length}`);
-    const layer = v.layers.find((l) => l.population === hidden.id)!;
-    expect(expected).toBeGreaterThan(20);
-    expect(layer.aboveChipWindow).toBe(expected);
-    // The readout has no chip window of its own.
-    expect(v.layers.every((l) => l.kind === "spiking" || l.aboveChipWindow === null)).toBe(true);
-  });
+  for (const neuron of ["alpha", "b1"] as const) {
+    it(`${neuron}: counts the clipped hidden activations exactly, and the exact SNN still matches`, () => {
+      const compiled = compile(model, calib, { target: "loihi2", model: neuron });
+      const v = verifyCompiled(compiled, testX, 50);
+      expect(v.matches).toBe(true);
+      // Independent of the window formula (chip-windows.ts): on the chip, a clipped activation is one sent at the
+      // layer's earliest firing tick although the exact activation (the rescaled float ANN, the SNN's units) is
+      // more than half a tick above what that tick encodes.
+      const hidden = compiled.net.populations.find((p) => p.kind === "spiking")!;
+      const hw = compiled.hw!;
+      const pt = hw.choice.lowered.lowering.timing!.populations.get(hidden.id)!;
+      const node = compiled.mapping.annNodeOf.get(hidden.id)!;
+      const acts = execute(compiled.mapping.rescaled, normalizeInput(testX, inputOf(compiled.net).range), 50, { keep: (id) => id === node }).get(node)!;
+      const prog = compileCycle(hw.net, hw.target);
+      const ticks = Array.from({ length: 50 }, (_, s) => runCycle(prog, encodeInputTicks(hw.net, testX.subarray(s * IN, (s + 1) * IN)).spikes).firstSpike[hidden.id]!);
+      const earliest = Math.min(...ticks.flatMap((t) => [...t].filter((x) => x >= 0)));
+      let expected = 0;
+      for (let s = 0; s < 50; s++)
+        for (let i = 0; i < HIDDEN; i++) {
+          const d = deltaAt(pt, i);
+          if (ticks[s]![i] === earliest && acts[s * HIDDEN + i]! > (pt.w2 - earliest + 0.5) * d) expected++;
+        }
+      console.log(`${neuron}: hidden activations clipped on the chip: ${expected} of ${acts.length} (earliest firing tick ${earliest}, window ${pt.w1}..${pt.w2})`);
+      expect(earliest).toBe(neuron === "alpha" ? pt.w1 : pt.w1 + 1);
+      const layer = v.layers.find((l) => l.population === hidden.id)!;
+      expect(expected).toBeGreaterThan(20);
+      expect(layer.aboveChipWindow).toBe(expected);
+      // The readout has no chip window of its own.
+      expect(v.layers.every((l) => l.kind === "spiking" || l.aboveChipWindow === null)).toBe(true);
+    });
+  }
 
   it("the CLI reports them, the cycle Δlogit and the missed goal, and exits 1", async () => {
     const r = await runCli(["verify", model, "--calib", calib, "--input", test, "--target", "loihi2", "--no-onnxruntime"]);

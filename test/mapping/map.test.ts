@@ -126,3 +126,33 @@ describe("premature crossings", () => {
     expect(Math.abs(sim.logits[0]! - 0.9)).toBeGreaterThan(0.05);
   });
 });
+
+describe("margin ζ = 0 (audit 2026-11-27)", () => {
+  // The calibration maximum then fires exactly at t1; rounding must not make it "early" (which printed a widening note
+  // for alpha, and for b1, which never widens, "widened from X to X").
+  for (const model of ["alpha", "b1"] as const) {
+    it(`${model}: no early neuron and no widening note on random networks calibrated on their own inputs`, () => {
+      let early = 0;
+      const notes: string[] = [];
+      for (let seed = 1; seed <= 6; seed++) {
+        const graph = seed % 2 ? randomMlp(seed, 12, [16, 10], 4) : randomConvNet(seed, 2, 8, 8, 4);
+        const inSize = (graph.nodes[0]!.shape as number[]).reduce((a, b) => a * b, 1);
+        const r = rng(seed);
+        const n = 32;
+        const calib = Float64Array.from({ length: n * inSize }, () => r());
+        const m = mapToSnn(graph, calib, n, { model, margin: 0, inputRange: { low: 0, high: 1 }, modelFile: graph.source });
+        notes.push(...m.net.notes.filter((s) => /early|widened|above the window/.test(s)));
+        const sim = simulateExact(m.net, calib, n);
+        for (const s of sim.stats.values()) early += s.early;
+        // Still exact on the calibration inputs themselves.
+        const ann = execute(graph, calib, n).get(graph.output)!;
+        let err = 0;
+        let max = 0;
+        for (let i = 0; i < ann.length; i++) (err = Math.max(err, Math.abs(ann[i]! - sim.logits[i]!))), (max = Math.max(max, Math.abs(ann[i]!)));
+        expect(err).toBeLessThanOrEqual(1e-9 * max);
+      }
+      expect(notes).toEqual([]);
+      expect(early).toBe(0);
+    });
+  }
+});

@@ -81,6 +81,19 @@ describe("unsupported content", () => {
     expect(e.message).toMatch(/node 'MaxPool_\d+' \(MaxPool\): the Indices output is requested/);
   });
 
+  it("BatchNormalization exported in training mode: 5 outputs before opset 14, training_mode=1 from 14", () => {
+    const stats = (b: OnnxBuilder) => [b.randn([3]), b.randn([3]), b.randn([3]), { dims: [3], data: Float32Array.of(1, 2, 3) }];
+    // torch.onnx.export of a module left in train(): the running statistics as extra outputs (unused downstream).
+    const training = withNode((b, y) => b.node("BatchNormalization", [y, ...stats(b)], {}, 5, "bn_train")[0]!, 13);
+    expect(inputErrorOf(() => importOnnxBytes(training, "m.onnx")).message).toMatch(
+      /node 'bn_train' \(BatchNormalization\): it has 5 outputs: at opset 13 that is training mode/,
+    );
+    const flagged = withNode((b, y) => b.node("BatchNormalization", [y, ...stats(b)], { training_mode: 1 }, 3, "bn_flag")[0]!, 15);
+    expect(inputErrorOf(() => importOnnxBytes(flagged, "m.onnx")).message).toMatch(/node 'bn_flag' \(BatchNormalization\): training_mode=1/);
+    // The inference form (one output) imports at both opsets.
+    for (const opset of [13, 15]) expect(() => importOnnxBytes(withNode((b, y) => b.node("BatchNormalization", [y, ...stats(b)], {}, 1, "bn")[0]!, opset), "m.onnx")).not.toThrow();
+  });
+
   it("Conv with a 3-D kernel", () => {
     const b = new OnnxBuilder();
     const x = b.input("x", [1, 4, 4, 4]);

@@ -4,6 +4,14 @@ import type { OpHandler } from "./types.js";
 
 export const batchNormalization: OpHandler = (n) => {
   if (n.attrs.int("training_mode", 0) !== 0) n.fail("training_mode=1; only inference-mode batch normalization is supported", "export the model in eval mode (model.eval())");
+  // Before opset 14 there is no attribute: a node with the optional statistics outputs IS training mode (it normalizes
+  // with the batch's own mean and variance, as onnxruntime computes it), whether or not the outputs are read.
+  const statistics = (n.node.output ?? []).slice(1).filter((o) => o !== "").length;
+  if (n.opset < 14 && statistics > 0)
+    n.fail(
+      `it has ${statistics + 1} outputs: at opset ${n.opset} that is training mode (the batch's own mean and variance, not the running statistics)`,
+      "export the model in eval mode (model.eval(), or torch.onnx.export(..., training=torch.onnx.TrainingMode.EVAL))",
+    );
   for (let i = 1; i < (n.node.output?.length ?? 0); i++)
     if (n.outputUsed(i)) n.fail(`output ${i} (running statistics) is used; only inference mode is supported`, "export the model in eval mode (model.eval())");
   const x = n.activation(0, "input X");

@@ -237,13 +237,23 @@ export function simulateSpiking(
   } else if (scan.length > 0) scanNeurons(prep, times, batch, scan, drive, out, stats);
   // Every neuron outside `scan` was given a time in [t1, t2]: only the scanned ones can be early or silent.
   let silent = 0;
+  const tol = earlyTolerance(t1, t2);
   for (const k of scan) {
     const t = out[k]!;
-    if (t < t1) stats.early++;
+    if (t < t1 - tol) stats.early++;
     else if (t === NO_SPIKE) silent++;
   }
   stats.spikes = out.length - silent;
   return { times: out, stats };
+}
+
+/**
+ * How far before t1 a spike time must be to count as early: 64 ulps of the window's end. A neuron at the calibration
+ * maximum with margin ζ = 0 fires at t1 exactly, and rounding can put its computed time (or, b1, its drive) a few ulps
+ * on the wrong side; that is not a premature crossing.
+ */
+export function earlyTolerance(t1: number, t2: number): number {
+  return 64 * Number.EPSILON * Math.max(Math.abs(t1), Math.abs(t2));
 }
 
 /**
@@ -253,13 +263,15 @@ export function simulateSpiking(
 function b1Times(threshold: Float64Array, drive: Float64Array, out: Float64Array, batch: number, size: number, t1: number, t2: number, stats: SpikingStats): number {
   let silent = 0;
   let early = 0;
+  const tol = earlyTolerance(t1, t2);
   for (let b = 0, k = 0; b < batch; b++)
     for (let i = 0; i < size; i++, k++) {
       const rest = threshold[i]! - drive[k]!;
       const t = t1 + rest;
       if (rest <= 0) {
+        // At (or, by rounding, just above) the window's top: fires at t1. Above it by more: clipped, counted.
         out[k] = t1;
-        early++;
+        if (rest < -tol) early++;
       } else {
         // Silent when t ≥ t2, without a branch (about half the neurons are silent, unpredictably): t + ∞ = NO_SPIKE,
         // t + 0 = t (t is not −0: rest > 0).
