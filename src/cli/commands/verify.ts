@@ -1,8 +1,8 @@
 /**
  * `spikec verify MODEL.onnx --calib C.npy --input X.npy [--labels Y.npy]`: compile in memory and check the SNN against
- * the ANN on the inputs. Exit 0 when the SNN matches, 1 when it does not (with --target: also when the cycle
- * simulation's agreement with the ANN is below --agreement, and when our ANN is not what onnxruntime computes on
- * the original model), 2 on bad input.
+ * the ANN on the inputs. Exit 0 when the SNN matches, 1 when it does not (also when our ANN is not what onnxruntime
+ * computes on the original model, and with --target when the cycle simulation's agreement with the ANN is below
+ * --agreement), 2 on bad input.
  */
 import type { CommandModule } from "yargs";
 import { compile, loadSamples } from "../../compile.js";
