@@ -2,11 +2,12 @@
  * `spikec compile --emit FORMAT…`: extra artefacts written beside network.json, one writer per format. Add a format
  * by adding an entry here (the option's choices are this table's keys).
  */
-import { join } from "node:path";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { Compiled } from "../compile.js";
 import { exportNir } from "../nir/export.js";
 import { writeNirFile } from "../nir/write.js";
-import { writeLavaProgram } from "../backends/lava/emit.js";
+import { LAVA_DIR, writeLavaProgram } from "../backends/lava/emit.js";
 import { InputError } from "../util/errors.js";
 import { buildCoresConfig } from "../backends/loihi/build.js";
 import { writeCoresFile } from "../backends/loihi/files.js";
@@ -45,6 +46,18 @@ export const EMITTERS: Record<string, Emitter> = {
 };
 
 export const EMIT_FORMATS = Object.keys(EMITTERS);
+
+/** Files and folders spikec writes into a compiled folder besides network.json, hw.json and report.json. */
+const OTHER_OUTPUTS = ["model.nir", join("loihi", "cores.json"), join(LAVA_DIR, "network.py"), "report-data.json", "report.html"];
+
+/**
+ * Outputs of an earlier run left in DIR that this run did not rewrite (an --emit format, or report.html, not asked
+ * for this time): they describe another network. Not removed (the user may want them), but said.
+ */
+export function staleOutputs(dir: string, written: readonly string[]): string[] {
+  const fresh = new Set(written.map((f) => resolve(f)));
+  return OTHER_OUTPUTS.map((f) => join(dir, f)).filter((f) => existsSync(f) && !fresh.has(resolve(f)));
+}
 
 /** Writes every requested format; returns the files written. */
 export async function emitAll(formats: readonly string[], dir: string, compiled: Compiled): Promise<string[]> {

@@ -175,6 +175,11 @@ export interface HwNetwork {
   targetDigest?: string;
   /** The target file, when it is not a bundled one (bundled targets are found by id). */
   targetFile?: string;
+  /**
+   * SHA-256 of the network.json this was lowered from, when both were written into one folder (compile): reading a
+   * folder whose network.json is another one (two runs' files, after an interrupted write) is refused.
+   */
+  networkSha256?: string;
   /** Ticks simulated per sample (0 .. ticks−1). */
   ticks: number;
   /** Sources and compartment groups; synapses may form any graph (recurrence included). */

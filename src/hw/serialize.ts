@@ -3,8 +3,9 @@
  * schemas/hw-ir.schema.json and the structural invariants on load; the target's ranges when a target is given.
  */
 import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
-import { join } from "node:path";
-import { readWithSidecar, writeWithSidecar } from "../io/sidecar.js";
+import { dirname, join } from "node:path";
+import { readWithSidecar, sha256, writeWithSidecar } from "../io/sidecar.js";
+import { NETWORK_FILE } from "../snn/serialize.js";
 import { InputError } from "../util/errors.js";
 import { compileSchema, validateOrThrow } from "../util/schema.js";
 import { HW_FORMAT, type HwNetwork } from "./network.js";
@@ -72,6 +73,13 @@ export function loadHwNetwork(dirOrFile: string, target?: Target): HwNetwork {
   const doc = readWithSidecar(path, (raw) => validateOrThrow(validate, raw, path, "recompile with spikec compile … --target ID")) as Record<string, unknown>;
   const { sidecar: _sidecar, ...rest } = doc;
   const net = rest as unknown as HwNetwork;
+  // Lowered from the network.json beside it? (A folder can hold two runs' files after an interrupted write.)
+  const beside = join(dirname(path), NETWORK_FILE);
+  if (net.networkSha256 !== undefined && existsSync(beside) && sha256(readFileSync(beside)) !== net.networkSha256)
+    throw new InputError(
+      `${path} was lowered from another network than ${beside} (SHA-256 differs): the folder holds files of two different runs (an interrupted or concurrent write)`,
+      "compile the folder again",
+    );
   const issues = target ? hwIssues(net, target) : hwStructureIssues(net);
   if (issues.length) {
     const lines = issues.slice(0, 12).map((i) => `  ${describeIssue(i)}`);

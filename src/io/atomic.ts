@@ -1,5 +1,5 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
-import { dirname, basename, join, resolve } from "node:path";
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { InputError } from "../util/errors.js";
 
 /** The errno code of a failed file system call, if it is one. */
@@ -129,6 +129,57 @@ export function checkOutputFile(path: string): void {
   checkOutputFolder(dirname(path), path);
 }
 
+let serial = 0;
+const swept = new Set<string>();
+
+/** Whether process `pid` is running (signal 0 tests without sending anything; EPERM: running, someone else's). */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return codeOf(e) === "EPERM";
+  }
+}
+
+/**
+ * Removes, once per folder and process, the temporary files of spikec runs that are no longer running: a run killed
+ * while writing (Ctrl-C, a crash) cannot clean up after itself (its writes are synchronous, so a JavaScript signal
+ * handler would only run once the write is over, and would make Ctrl-C wait for it), so the next run that writes
+ * there does. Only names spikec makes, with a process id that is gone: `.spikec-<pid>-<n>.tmp`, and
+ * `.<file>.<pid>.<ms>.tmp` of earlier versions.
+ */
+function sweepDeadTemps(dir: string): void {
+  const key = resolve(dir);
+  if (swept.has(key)) return;
+  swept.add(key);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = /^\.spikec-(\d+)-\d+\.tmp$/.exec(name) ?? /^\..+\.(\d+)\.\d{13}\.tmp$/.exec(name);
+    if (m && Number(m[1]) !== process.pid && !running(Number(m[1]))) rmSync(join(dir, name), { force: true });
+  }
+}
+
+/**
+ * A temporary file beside `path`, for writing it atomically: short (a name near the file system's 255-byte limit
+ * must still leave room), hidden, and unique within the process. Leftovers of killed runs in that folder go first.
+ */
+export function tempPathFor(path: string): string {
+  sweepDeadTemps(dirname(path));
+  return join(dirname(path), `.spikec-${process.pid}-${++serial}.tmp`);
+}
+
+/** A failed write of `path` as the InputError users see (errno codes in words). */
+export function writeErrorOf(path: string, e: unknown): Error {
+  if (e instanceof InputError || codeOf(e) === undefined) return e as Error;
+  return new InputError(`cannot write ${path}: ${reasonOf(e)}`, hintOf(e));
+}
+
 /**
  * Writes a file atomically: the bytes go to a temporary file in the same folder, which is then renamed over the
  * target. A crash leaves either the old file or the new one, never half of one; a failure leaves no temporary file.
@@ -144,7 +195,7 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
 export function writeChunksAtomic(path: string, chunks: Iterable<Uint8Array | string>): void {
   refuseNonFile(path);
   ensureFolder(dirname(path));
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  const tmp = tempPathFor(path);
   let fd: number | undefined;
   try {
     fd = openSync(tmp, "w");
@@ -165,7 +216,6 @@ export function writeChunksAtomic(path: string, chunks: Iterable<Uint8Array | st
     } catch {
       /* nothing more to do */
     }
-    if (codeOf(e) === undefined) throw e;
-    throw new InputError(`cannot write ${path}: ${reasonOf(e)}`, hintOf(e));
+    throw writeErrorOf(path, e);
   }
 }

@@ -2,7 +2,12 @@
  * JSON + binary sidecar: a plain-data IR whose large numeric arrays are typed arrays is written as a JSON document in
  * which every typed array is replaced by a reference {"$array": dtype, "offset": bytes, "length": n} into one binary
  * file (little-endian, each array 8-byte aligned). Deterministic: the same object gives byte-identical files.
+ *
+ * The JSON records the sidecar's SHA-256 (`sidecarSha256`), checked on reading: the two files are written one after
+ * the other, so an interrupted write (a crash, Ctrl-C, a full disk, two processes on one folder) can leave a JSON
+ * beside another run's sidecar of the same size, whose arrays would be read as this network's without it.
  */
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { InputError } from "../util/errors.js";
 import { writeFileAtomic } from "./atomic.js";
@@ -60,13 +65,13 @@ export function encodeWithSidecar(value: unknown, binName: string): { json: stri
     return v;
   };
   const doc = replace(value) as Record<string, unknown>;
-  const json = JSON.stringify({ ...doc, sidecar: binName }, null, 1) + "\n";
   const bin = new Uint8Array(offset);
   let at = 0;
   for (const c of chunks) {
     bin.set(c, at);
     at += c.length;
   }
+  const json = JSON.stringify({ ...doc, sidecar: binName, sidecarSha256: sha256(bin) }, null, 1) + "\n";
   return { json, bin };
 }
 
@@ -78,10 +83,23 @@ function parseJson(json: string, file: string): unknown {
   }
 }
 
-/** Rebuilds the object from JSON text and sidecar bytes; `check` sees the raw JSON document first (schema validation). */
+export const sha256 = (bytes: Uint8Array | string): string => createHash("sha256").update(bytes).digest("hex");
+
+/**
+ * Rebuilds the object from JSON text and sidecar bytes; `check` sees the raw JSON document first (schema validation).
+ * The sidecar must be the one the JSON was written with (its SHA-256; files written before it was recorded: unchecked).
+ */
 export function decodeWithSidecar(json: string, bin: Uint8Array, file: string, check?: (doc: unknown) => void): unknown {
   const doc = parseJson(json, file);
   check?.(doc);
+  const recorded = doc !== null && typeof doc === "object" ? (doc as { sidecarSha256?: unknown }).sidecarSha256 : undefined;
+  if (typeof recorded === "string" && recorded !== sha256(bin)) {
+    const name = (doc as { sidecar?: unknown }).sidecar;
+    throw new InputError(
+      `${file}: its sidecar ${typeof name === "string" ? name : ""} is not the one it was written with (SHA-256 differs): the folder holds files of two different runs (an interrupted or concurrent write)`,
+      "write the folder again (spikec compile, or spikec import nir)",
+    );
+  }
   const revive = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(revive);
     if (v !== null && typeof v === "object") {
@@ -105,7 +123,9 @@ export function decodeWithSidecar(json: string, bin: Uint8Array, file: string, c
     }
     return v;
   };
-  return revive(doc);
+  // The digest belongs to the file pair, not to the object it holds.
+  const { sidecarSha256: _digest, ...rest } = revive(doc) as Record<string, unknown>;
+  return rest;
 }
 
 export function writeWithSidecar(jsonPath: string, value: unknown): void {

@@ -216,14 +216,25 @@ function writeGroup(g: H5Group, spec: GroupSpec): void {
 export async function writeHdf5Tree(path: string, root: GroupSpec): Promise<void> {
   await h5Ready();
   atEpoch(() => {
-    const file = new h5wasm.File(path, "w", { libver: ["earliest", "latest"] });
+    let file: InstanceType<typeof h5wasm.File>;
+    try {
+      file = new h5wasm.File(path, "w", { libver: ["earliest", "latest"] });
+    } catch (e) {
+      throw new InputError(`${path}: creating the HDF5 file failed (${hdf5Reason(e)})`, "check that the folder is writable and the name not too long");
+    }
+    let failure: unknown;
     try {
       writeGroup(file, root);
     } catch (e) {
-      throw new InputError(`${path}: writing the HDF5 file failed (${hdf5Reason(e)})`, "check that the directory is writable and the disk not full");
-    } finally {
-      file.close();
+      failure = e;
     }
+    // Closing flushes to disk: a full disk or a size limit shows here.
+    try {
+      file.close();
+    } catch (e) {
+      failure ??= e;
+    }
+    if (failure !== undefined) throw new InputError(`${path}: writing the HDF5 file failed (${hdf5Reason(failure)})`, "check that the folder is writable, the disk not full and no file size limit is hit");
   });
 }
 

@@ -8,10 +8,11 @@
  * One difference that no reader sees: h5wasm pads vlen UTF-8 strings with "space pad" where h5py says "null term".
  */
 import { renameSync, rmSync } from "node:fs";
-import { ensureFolder } from "../io/atomic.js";
-import { basename, dirname, join } from "node:path";
+import { ensureFolder, tempPathFor, writeErrorOf } from "../io/atomic.js";
+import { InputError } from "../util/errors.js";
+import { dirname } from "node:path";
 import type { NirGraph, NirNode } from "./graph.js";
-import { type DatasetSpec, type GroupSpec, writeHdf5Tree } from "./h5tree.js";
+import { type DatasetSpec, type GroupSpec, hdf5Reason, writeHdf5Tree } from "./h5tree.js";
 import { NODE_FIELDS } from "./fields.js";
 import { type NirMetadata, isMetadataDict } from "./metadata.js";
 import type { NirNumericArray, NirTensor } from "./tensor.js";
@@ -124,10 +125,15 @@ export async function writeNir(path: string, graph: NirGraph, options: WriteOpti
  */
 export async function writeNirFile(path: string, graph: NirGraph, options: WriteOptions = {}): Promise<void> {
   ensureFolder(dirname(path));
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  const tmp = tempPathFor(path);
   try {
     await writeNir(tmp, graph, { compress: false, ...options });
     renameSync(tmp, path);
+  } catch (e) {
+    // A full disk, a size limit, a name too long: the user's to fix (exit 2), not a bug.
+    if (e instanceof InputError) throw new InputError(`cannot write ${path}: ${e.message.replace(/^[^:]*\.tmp: /, "")}`, e.hint);
+    if ((e as NodeJS.ErrnoException).code !== undefined) throw writeErrorOf(path, e);
+    throw new InputError(`cannot write ${path}: HDF5 failed (${hdf5Reason(e)})`, "check that the folder is writable, the disk not full and no file size limit is hit");
   } finally {
     rmSync(tmp, { force: true });
   }

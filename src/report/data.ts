@@ -201,4 +201,7 @@ export interface VerificationSummary {
 }
 
 /** The part of ReportData stored in report-data.json (report.json holds `report`). */
-export type StoredReportData = Omit<ReportData, "report">;
+export type StoredReportData = Omit<ReportData, "report"> & {
+  /** SHA-256 of the report.json that goes with it (compact JSON of its content); absent in older files. */
+  reportSha256?: string;
+};

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../io/atomic.js";
+import { sha256 } from "../io/sidecar.js";
 import { InputError } from "../util/errors.js";
 import { REPORT_DATA_FORMAT, type ReportData, type StoredReportData } from "./data.js";
 import { renderReportHtml } from "./html/render.js";
@@ -14,9 +15,14 @@ export const REPORT_FILE = "report.json";
 export const REPORT_DATA_FILE = "report-data.json";
 export const REPORT_HTML_FILE = "report.html";
 
-/** Writes report-data.json (and report.html unless html is false); returns the paths written. report.json is the caller's. */
+/**
+ * Writes report-data.json (and report.html unless html is false); returns the paths written. report.json is the
+ * caller's: report-data.json records the SHA-256 of its content (compact JSON of `data.report`), so that a folder left
+ * with the two files of different runs (an interrupted or concurrent write) is refused by loadReportData.
+ */
 export function writeReportData(dir: string, data: ReportData, options: { html?: boolean } = {}): string[] {
-  const { report: _report, ...stored } = data;
+  const { report, ...rest } = data;
+  const stored: StoredReportData = { ...rest, reportSha256: reportDigest(report) };
   const written = [join(dir, REPORT_DATA_FILE)];
   writeFileAtomic(written[0]!, JSON.stringify(stored) + "\n");
   if (options.html !== false) {
@@ -25,6 +31,9 @@ export function writeReportData(dir: string, data: ReportData, options: { html?:
   }
   return written;
 }
+
+/** The report's digest, independent of how report.json is laid out (compact JSON of the parsed object). */
+const reportDigest = (report: unknown): string => sha256(JSON.stringify(report));
 
 function readJson(path: string, what: string): unknown {
   if (!existsSync(path)) throw new InputError(`${path} does not exist`, `pass the output folder of \`spikec compile\` (it holds ${what}), or compile again`);
@@ -45,6 +54,11 @@ export function loadReportData(dir: string): ReportData {
   }
   if (report.version !== 1) throw new InputError(`${join(dir, REPORT_FILE)} has version ${String(report.version)}; this spikec reads version 1`, "compile again to rewrite it");
   if (stored.version !== 1) throw new InputError(`${join(dir, REPORT_DATA_FILE)} has version ${String(stored.version)}; this spikec reads version 1`, "compile again to rewrite it");
+  if (stored.reportSha256 !== undefined && stored.reportSha256 !== reportDigest(report))
+    throw new InputError(
+      `${join(dir, REPORT_DATA_FILE)} belongs to another ${REPORT_FILE} than the one in ${dir} (SHA-256 differs): the folder holds files of two different runs (an interrupted or concurrent write)`,
+      "compile again (or spikec verify -o) to rewrite both",
+    );
   return { ...stored, report };
 }
 

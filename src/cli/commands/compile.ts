@@ -1,8 +1,10 @@
 /** `spikec compile MODEL.onnx --calib X.npy [-o DIR]`: ONNX → exact single-spike SNN, with its report. */
+import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { CommandModule } from "yargs";
 import { compile } from "../../compile.js";
 import { writeFileAtomic } from "../../io/atomic.js";
+import { sha256 } from "../../io/sidecar.js";
 import { NETWORK_FILE, saveNetwork } from "../../snn/serialize.js";
 import { checkOutputDir, checkOutputPath, compileOptionsFrom, hardwareOptions, isIn, mappingOptions, refuseOverwrite, targetFile, type HardwareArgs, type MappingArgs } from "../options.js";
 import { HW_FILE, removeStaleHw, saveHwNetwork } from "../../hw/serialize.js";
@@ -18,7 +20,7 @@ import { buildCoresConfig } from "../../backends/loihi/build.js";
 import { CORES_FILE } from "../../backends/loihi/files.js";
 import { originsOf } from "../../place/origins.js";
 import { InputError } from "../../util/errors.js";
-import { EMIT_FORMATS, emitAll, requireLowered } from "../emit.js";
+import { EMIT_FORMATS, emitAll, requireLowered, staleOutputs } from "../emit.js";
 import { printFit } from "../print-fit.js";
 
 interface CompileArgs extends MappingArgs, ReportArgs, HardwareArgs {
@@ -57,12 +59,15 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
     if (compiled.hw && args.emit.includes("loihi")) buildCoresConfig(compiled.hw.placement, originsOf(compiled.net));
     progress.done();
     const files = [saveNetwork(dir, compiled.net), join(dir, "network.bin"), join(dir, "report.json")];
-    if (compiled.hw) files.push(saveHwNetwork(dir, compiled.hw.net));
+    // hw.json names the network.json it belongs to: a folder left with two runs' files is refused on reading.
+    if (compiled.hw) files.push(saveHwNetwork(dir, { ...compiled.hw.net, networkSha256: sha256(readFileSync(files[0]!)) }));
     // No lowering this time: an earlier compile's hw.json in DIR belongs to another network.
     const stale = compiled.hw ? [] : removeStaleHw(dir);
     writeFileAtomic(join(dir, "report.json"), JSON.stringify(compiled.report, null, 1) + "\n");
     files.push(...writeReportData(dir, reportData, { html: args.html }));
     files.push(...(await emitAll(args.emit, dir, compiled)));
+    const old = staleOutputs(dir, files);
+    if (old.length > 0) process.stderr.write(`note: ${old.join(", ")} in ${dir} come from an earlier run and describe another compile (not rewritten by this one): remove them, or ask for them again (--emit, --html)\n`);
     if (args.json) {
       process.stdout.write(JSON.stringify(compiled.report, null, 1) + "\n");
       return;

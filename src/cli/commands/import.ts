@@ -8,6 +8,7 @@ import { removeStaleHw } from "../../hw/serialize.js";
 import { verifyNetwork } from "../../snn/verify.js";
 import { InputError } from "../../util/errors.js";
 import { checkOutputDir, checkOutputPath, refuseOverwrite } from "../options.js";
+import { staleOutputs } from "../emit.js";
 
 interface ImportNirArgs {
   file: string;
@@ -42,6 +43,8 @@ const importNirCommand: CommandModule<object, ImportNirArgs> = {
     const stale = removeStaleHw(args.out);
     process.stdout.write(`wrote ${path} (${net.populations.length} populations, ${net.model} model)\n`);
     if (stale.length > 0) process.stdout.write(`removed ${stale.join(", ")}: an earlier compile's lowering, stale for this network\n`);
+    const old = staleOutputs(args.out, [path]);
+    if (old.length > 0) process.stderr.write(`note: ${old.join(", ")} in ${args.out} come from an earlier run and describe another network: remove them, or compile again\n`);
   },
 };
 
