@@ -12,6 +12,7 @@ import type { Target, WeightRange } from "./target/target.js";
 import { signedMax } from "./target/target.js";
 import type { HwCompartmentPopulation, HwNetwork, HwPopulation, HwProfile, HwSourcePopulation, HwSynapseGroup } from "./network.js";
 import { HW_FORMAT, populationSize } from "./network.js";
+import { minOf } from "../util/extrema.js";
 
 export interface HwIssue {
   /** e.g. "population 'conv1'", "synapse group 'fc1'", "readout 0", "network". */
@@ -272,7 +273,7 @@ function checkSynapseRanges(is: Issues, g: HwSynapseGroup, t: Target): void {
   const e = s.weightExponent ?? { min: 0, max: 0 };
   for (let k = 0; k < lengthOf(g.weightExp); k++) inRange(is, where, typeof g.weightExp === "number" ? "weightExp" : `weightExp[${k}]`, valueAt(g.weightExp, k), e.min, e.max, s.weightExponent ? "weight exponent" : "weight exponent (it has none)");
   // A contribution w · 2^(shift + exp) must be an integer: odd mantissas cannot take shift + exp < 0.
-  const minExp = typeof g.weightExp === "number" ? g.weightExp : Math.min(...g.weightExp);
+  const minExp = typeof g.weightExp === "number" ? g.weightExp : minOf(g.weightExp);
   if (s.weightShift + minExp < 0) {
     for (let k = 0; k < g.weight.length; k++) {
       const exp = typeof g.weightExp === "number" ? g.weightExp : g.weightExp[g.kind === "sparse" ? k : Math.floor(k / (g.weight.length / g.weightExp.length))]!;

@@ -192,8 +192,7 @@ export function tilePopulation(pn: PreparedNet, pop: HwPopulation, budgets: Budg
   }
 
   const order = formatOrder(pn, pop.id, n);
-  let k = naiveTiles;
-  for (;;) {
+  const attempt = (k: number) => {
     const r = result(rangeTiles(pop, k, order));
     let worst = 0;
     let worstUsage: TileUsage | null = null;
@@ -204,8 +203,37 @@ export function tilePopulation(pn: PreparedNet, pop: HwPopulation, budgets: Budg
         worstUsage = t.usage;
       }
     }
-    if (worst <= 1) return r;
+    return { r, worst, worstUsage };
+  };
+  // Grow the tile count by the worst tile's overshoot. A part of a tile's usage that does not shrink with the tile
+  // (a neuron's own fan-in of axons, the clock axons) stalls that growth at +1 tile per step, each step costing a
+  // full usage pass (audit: a 4096-wide dense layer ran > 17 min before its verdict): then double instead, and once
+  // some count fits, bisect back below it for the smallest count that fits.
+  let k = naiveTiles;
+  let failed = naiveTiles - 1; // the largest count known not to fit
+  let previous = Infinity;
+  let doubled = false;
+  for (;;) {
+    const { r, worst, worstUsage } = attempt(k);
+    if (worst <= 1) {
+      if (!doubled) return r;
+      let best = r;
+      let hi = k;
+      while (hi - failed > 1) {
+        const mid = Math.floor((failed + hi) / 2);
+        const m = attempt(mid);
+        if (m.worst <= 1) (best = m.r), (hi = mid);
+        else failed = mid;
+      }
+      return best;
+    }
     if (k >= n) return { ...r, tiles: [], unfit: unfitOf(worstUsage!, budgets) };
-    k = Math.min(n, Math.max(k + 1, Math.ceil(k * worst)));
+    failed = k;
+    // Smaller tiles, the same overshoot (a part that does not shrink), and a step of less than 1/8: double.
+    const grown = Math.max(k + 1, Math.ceil(k * worst));
+    const stalled = worst >= previous && grown - k < k / 8;
+    previous = worst;
+    if (stalled) doubled = true;
+    k = Math.min(n, stalled ? 2 * k : grown);
   }
 }

@@ -10,8 +10,9 @@ import type { HwNetwork, HwPopulation, HwSynapseGroup } from "../network.js";
 import { populationSize } from "../network.js";
 import type { Lowering } from "./lowering.js";
 import { GATE_WEIGHT } from "./ranges.js";
+import { maxOf } from "../../util/extrema.js";
 
-const delayOf = (g: HwSynapseGroup): number => (typeof g.delay === "number" ? g.delay : Math.max(0, ...g.delay));
+const delayOf = (g: HwSynapseGroup): number => (typeof g.delay === "number" ? g.delay : maxOf(g.delay, 0));
 
 export const delaysPass: Pass<Lowering, Lowering> = {
   name: "hw-delays",

@@ -30,6 +30,7 @@ import { chooseExp, ladderCeil, maxContribution, quantizeMantissa, rangeOf, term
 import type { GateDesign, LayerDesign, Lowering, PopulationTiming, QuantizedGroup, ReadoutDesign, SpikingDesign, WeightLoss } from "./lowering.js";
 import { RangeError_, deltaAt, describePopulation, windowTicks, type Timing } from "./lowering.js";
 import { registerLimits, unitBounds, type UnitNeuron } from "./ranges.js";
+import { maxOf } from "../../util/extrema.js";
 
 /** Below this slope a tick has fewer than 64 threshold levels: the layer is rejected instead. */
 export const MIN_SLOPE = 64;
@@ -372,7 +373,7 @@ function designSpiking(ir: Lowering, pop: SpikingPopulation, byId: Map<string, P
     thetaUnit[i] = K - 0.5 - bias[i]! / deltaAt(pt, i) + c0 * Ki;
     unit.push({ exc: unitSums.exc[i]!, inh: unitSums.inh[i]!, c0, c1, theta: thetaUnit[i]!, thetaMax: 0, slope: 1, maxWeight: 0 });
   }
-  const thetaMaxUnit = Math.max(...thetaUnit, 1e-9);
+  const thetaMaxUnit = maxOf(thetaUnit, 1e-9);
   let maxW = 0;
   for (const g of groups) for (const x of g.w) maxW = Math.max(maxW, Math.abs(x));
   for (const n of unit) (n.thetaMax = thetaMaxUnit), (n.maxWeight = maxW);
@@ -392,7 +393,7 @@ function designSpiking(ir: Lowering, pop: SpikingPopulation, byId: Map<string, P
   }
   const shift = ir.target.neuron.threshold.shift;
   const th = ir.target.neuron.threshold;
-  const vthMant = Math.min(th.mantissaMax, Math.max(th.mantissaMin, Math.ceil(Math.max(...theta) / 2 ** shift)));
+  const vthMant = Math.min(th.mantissaMax, Math.max(th.mantissaMin, Math.ceil(maxOf(theta) / 2 ** shift)));
   const Theta = vthMant * 2 ** shift;
   const vInit = Int32Array.from(theta, (x) => Math.round(Theta - x));
   const push = new Float64Array(size);

@@ -23,6 +23,7 @@ import type { Target } from "../target/target.js";
 import { maxContribution, weightFormat } from "./fixed-point.js";
 import type { GateDesign, LayerDesign, Lowering, ReadoutDesign, RegisterBounds, SpikingDesign } from "./lowering.js";
 import { RangeError_, describePopulation, windowTicks } from "./lowering.js";
+import { maxOf } from "../../util/extrema.js";
 
 export interface Limits {
   u: [number, number];
@@ -112,7 +113,7 @@ export function designBounds(d: LayerDesign, Ki: number, t: Target): { u: [numbe
   const q: [number, number] = [0, 0];
   const widen = (r: [number, number], lo: number, hi: number) => ((r[0] = Math.min(r[0], lo)), (r[1] = Math.max(r[1], hi)));
   if (d.kind === "gate") {
-    const kMax = Math.max(1, ...d.taps);
+    const kMax = maxOf(d.taps, 1);
     widen(u, -GATE_WEIGHT * kMax, GATE_WEIGHT * kMax);
     widen(v, GATE_WEIGHT * (1 - 2 * kMax), GATE_WEIGHT * kMax);
     widen(q, -GATE_WEIGHT * kMax, GATE_WEIGHT * kMax);

@@ -35,6 +35,7 @@ import type { Target } from "../target/target.js";
 import { exactLadder, fullWidthMantissa, splitExact, weightFormat, type Term, type WeightFormat } from "./fixed-point.js";
 import type { Lowering, LoweringStats } from "./lowering.js";
 import { GATE_WEIGHT } from "./ranges.js";
+import { maxOf } from "../../util/extrema.js";
 
 /** Refuses a neuron model the target cannot run. */
 export function requireNeuronModel(snn: SnnNetwork, target: Target): void {
@@ -133,7 +134,7 @@ export const spikingPass: Pass<Lowering, Lowering> = {
       }
       if (!d) throw new Error(`no design for ${p.id}`);
       if (d.kind === "gate") {
-        const kMax = Math.max(1, ...d.taps);
+        const kMax = maxOf(d.taps, 1);
         if (2 * GATE_WEIGHT * kMax >= target.neuron.decay.unity) throw new SpikecError(`max pool ${p.id} has ${kMax} inputs per output; the gate design holds at most ${Math.floor(target.neuron.decay.unity / (2 * GATE_WEIGHT)) - 1}`, "use smaller pooling windows");
         const bias = Int32Array.from(d.taps, (k, i) => (d.sign[i]! < 0 ? -(k - 1) : 0));
         const anyBias = bias.some((b) => b !== 0);

@@ -8,6 +8,7 @@ import type { HistogramPopulation } from "../data.js";
 import { BAD_COLOR, KIND_COLOR } from "./layout.js";
 import { axisBottom, axisLeft, linear } from "./scale.js";
 import { el, fmt, svg, text, tooltip } from "./svg.js";
+import { maxOf } from "../../util/extrema.js";
 
 export const HIST_WIDTH = 300;
 const HEIGHT = 190;
@@ -20,7 +21,7 @@ export function renderHistogram(h: HistogramPopulation, kind: string): string {
   const counts = h.counts.slice();
   // The last bin holds the t_max spikes too; they get their own bar.
   counts[counts.length - 1] = Math.max(0, counts[counts.length - 1]! - h.atTMax);
-  const top = Math.max(1, ...counts);
+  const top = maxOf(counts, 1);
   const y = linear([0, top], [HEIGHT - M.bottom, M.top]);
   const base = HEIGHT - M.bottom;
   const color = KIND_COLOR[kind] ?? KIND_COLOR.spiking!;

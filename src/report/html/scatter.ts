@@ -6,6 +6,7 @@ import type { LogitSection } from "../data.js";
 import { BAD_COLOR, KIND_COLOR } from "./layout.js";
 import { axisBottom, axisLeft, linear, niceDomain } from "./scale.js";
 import { el, fmt, num, pct, svg, text } from "./svg.js";
+import { maxOf, minOf } from "../../util/extrema.js";
 
 const SIZE = 420;
 const M = { left: 60, right: 16, top: 36, bottom: 48 };
@@ -18,7 +19,7 @@ function argmax(v: number[], from: number, n: number): number {
 
 export function renderScatter(l: LogitSection): string {
   const all = l.ann.concat(l.snn);
-  const [lo, hi] = niceDomain(Math.min(...all), Math.max(...all), 6);
+  const [lo, hi] = niceDomain(minOf(all), maxOf(all), 6);
   const x = linear([lo, hi], [M.left, SIZE - M.right]);
   const y = linear([lo, hi], [SIZE - M.bottom, M.top]);
   let ok = "";
