@@ -48,7 +48,7 @@ export const EMITTERS: Record<string, Emitter> = {
 export const EMIT_FORMATS = Object.keys(EMITTERS);
 
 /** Files and folders spikec writes into a compiled folder besides network.json, hw.json and report.json. */
-const OTHER_OUTPUTS = ["model.nir", join("loihi", "cores.json"), join(LAVA_DIR, "network.py"), "report-data.json", "report.html"];
+const OTHER_OUTPUTS = ["model.nir", join("loihi", "cores.json"), join(LAVA_DIR, "network.py"), "report.json", "report-data.json", "report.html"];
 
 /**
  * Outputs of an earlier run left in DIR that this run did not rewrite (an --emit format, or report.html, not asked

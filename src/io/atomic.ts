@@ -1,4 +1,5 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { InputError } from "../util/errors.js";
 
@@ -142,12 +143,19 @@ function running(pid: number): boolean {
   }
 }
 
+/** A temporary untouched this long, of a process id not running here, is a killed run's (not a slow live write). */
+const STALE_MS = 10 * 60 * 1000;
+const TEMP_NAME = /^\.spikec-(\d+)-[0-9a-f]{8}-\d+\.tmp$/;
+/** Per process: the same process id can run in several containers sharing a folder. */
+const nonce = randomBytes(4).toString("hex");
+
 /**
- * Removes, once per folder and process, the temporary files of spikec runs that are no longer running: a run killed
- * while writing (Ctrl-C, a crash) cannot clean up after itself (its writes are synchronous, so a JavaScript signal
- * handler would only run once the write is over, and would make Ctrl-C wait for it), so the next run that writes
- * there does. Only names spikec makes, with a process id that is gone: `.spikec-<pid>-<n>.tmp`, and
- * `.<file>.<pid>.<ms>.tmp` of earlier versions.
+ * Removes, once per folder and process, the temporary files of spikec runs that were killed while writing (Ctrl-C, a
+ * crash): their writes are synchronous, so a JavaScript signal handler would only run once the write is over (and make
+ * Ctrl-C wait for it); the next run that writes there cleans up instead. Best effort, and only what is surely such a
+ * leftover: a regular file with spikec's temporary name, whose process id is not running here and which nobody has
+ * written for STALE_MS (a process id from another container or machine may be running there). Anything it cannot
+ * remove stays, and the command goes on.
  */
 function sweepDeadTemps(dir: string): void {
   const key = resolve(dir);
@@ -159,19 +167,27 @@ function sweepDeadTemps(dir: string): void {
   } catch {
     return;
   }
+  const now = Date.now();
   for (const name of names) {
-    const m = /^\.spikec-(\d+)-\d+\.tmp$/.exec(name) ?? /^\..+\.(\d+)\.\d{13}\.tmp$/.exec(name);
-    if (m && Number(m[1]) !== process.pid && !running(Number(m[1]))) rmSync(join(dir, name), { force: true });
+    const m = TEMP_NAME.exec(name);
+    if (!m || Number(m[1]) === process.pid || running(Number(m[1]))) continue;
+    try {
+      const st = lstatSync(join(dir, name));
+      if (st.isFile() && now - st.mtimeMs > STALE_MS) rmSync(join(dir, name));
+    } catch {
+      // someone else's file (a sticky folder), or gone meanwhile: leave it
+    }
   }
 }
 
 /**
  * A temporary file beside `path`, for writing it atomically: short (a name near the file system's 255-byte limit
- * must still leave room), hidden, and unique within the process. Leftovers of killed runs in that folder go first.
+ * must still leave room), hidden, and unique (process id, a random nonce, a counter). Killed runs' leftovers in that
+ * folder go first.
  */
 export function tempPathFor(path: string): string {
   sweepDeadTemps(dirname(path));
-  return join(dirname(path), `.spikec-${process.pid}-${++serial}.tmp`);
+  return join(dirname(path), `.spikec-${process.pid}-${nonce}-${++serial}.tmp`);
 }
 
 /** A failed write of `path` as the InputError users see (errno codes in words). */
@@ -198,7 +214,7 @@ export function writeChunksAtomic(path: string, chunks: Iterable<Uint8Array | st
   const tmp = tempPathFor(path);
   let fd: number | undefined;
   try {
-    fd = openSync(tmp, "w");
+    fd = openSync(tmp, "wx");
     for (const data of chunks) {
       const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
       let off = 0;

@@ -128,13 +128,14 @@ export function decodeWithSidecar(json: string, bin: Uint8Array, file: string, c
   return rest;
 }
 
-export function writeWithSidecar(jsonPath: string, value: unknown): void {
+/** Writes the pair; returns the SHA-256 of the JSON text written (what another file can name it by). */
+export function writeWithSidecar(jsonPath: string, value: unknown): string {
   const binPath = jsonPath.replace(/\.json$/, "") + ".bin";
   const { json, bin } = encodeWithSidecar(value, binPath.split("/").pop()!);
-  // The sidecar first: a crash between the two renames leaves the previous JSON, which never points into a newer bin
-  // of a different size without being rejected by the bounds check above.
+  // The sidecar first: a crash between the two renames leaves the previous JSON, whose recorded digest rejects it.
   writeFileAtomic(binPath, bin);
   writeFileAtomic(jsonPath, json);
+  return sha256(json);
 }
 
 export function readWithSidecar(jsonPath: string, check?: (doc: unknown) => void): unknown {

@@ -142,9 +142,9 @@ export class NodeContext {
     return { x: { kind: "activation", id: v.id, shape: v.pad.inner }, pads: v.pad.pads };
   }
 
-  /** A constant input; float weights are checked for NaN/Inf. */
-  constant(i: number, role = `input ${i}`): ConstTensor {
-    const t = this.shapeConstant(i, role);
+  /** A constant input; float weights are checked for NaN/Inf (`infinite`: ±Inf allowed, e.g. a Clip bound). */
+  constant(i: number, role = `input ${i}`, infinite = false): ConstTensor {
+    const t = this.shapeConstant(i, role, infinite);
     if (t.batch?.some((b) => b === 1))
       this.fail(
         `${role} holds the model's batch size (computed by a Shape node), used here as a value`,
@@ -154,11 +154,11 @@ export class NodeContext {
   }
 
   /** A constant input that may hold the symbolic batch size (a shape tensor); float weights checked for NaN/Inf. */
-  shapeConstant(i: number, role = `input ${i}`): ConstTensor {
+  shapeConstant(i: number, role = `input ${i}`, infinite = false): ConstTensor {
     const v = this.value(i);
     if (v.kind !== "constant")
       this.fail(`${role} must be a constant (initializer or Constant node), but it is computed from the model input`, "only constant weights are supported");
-    const bad = firstNonFinite(v.tensor.data);
+    const bad = infinite ? v.tensor.data.findIndex((x) => Number.isNaN(x)) : firstNonFinite(v.tensor.data);
     if (bad >= 0)
       this.fail(
         `weights of node ${this.name} contain ${Number.isNaN(v.tensor.data[bad]) ? "NaN" : "Inf"} (${role} '${this.node.input![i]}', element ${bad})`,

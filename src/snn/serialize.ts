@@ -12,9 +12,13 @@ import { verifyNetwork } from "./verify.js";
 export const NETWORK_FILE = "network.json";
 
 export function saveNetwork(dir: string, net: SnnNetwork): string {
+  return saveNetworkFiles(dir, net).path;
+}
+
+/** saveNetwork, also returning the SHA-256 of the network.json written (hw.json names it: networkSha256). */
+export function saveNetworkFiles(dir: string, net: SnnNetwork): { path: string; sha256: string } {
   const path = join(dir, NETWORK_FILE);
-  writeWithSidecar(path, net);
-  return path;
+  return { path, sha256: writeWithSidecar(path, net) };
 }
 
 /** Loads DIR/network.json (or a path to the JSON file itself), checks schema and invariants. */

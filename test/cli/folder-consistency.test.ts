@@ -7,7 +7,7 @@
  * work, and a NIR write that fails (a file size limit) is exit 2, not an internal error.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, cpSync, existsSync, readdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
@@ -79,18 +79,28 @@ describe("a folder with files of two runs", () => {
 });
 
 describe("temporary files and names", () => {
-  it("a killed run's temporaries are removed by the next run writing there; other hidden files stay", async () => {
+  it("a killed run's temporaries are removed by a later run writing there; nothing else is", async () => {
     const dir = scratchDir("temps-");
     // A process id that does not run: spawn one and let it end.
     const dead = spawnSync(process.execPath, ["-e", "0"]).pid!;
-    const leftovers = [`.spikec-${dead}-1.tmp`, `.logits.npy.${dead}.1764000000000.tmp`];
-    for (const f of leftovers) writeFileSync(join(dir, f), "half a file");
-    writeFileSync(join(dir, ".mine.tmp"), "a user's file");
-    writeFileSync(join(dir, `.spikec-${process.pid}-999.tmp`), "this process's own (running)");
+    const old = new Date(Date.now() - 3600_000);
+    const put = (name: string, age: Date | null) => {
+      writeFileSync(join(dir, name), "x");
+      if (age) utimesSync(join(dir, name), age, age);
+    };
+    put(`.spikec-${dead}-0badcafe-1.tmp`, old); // a killed run's: removed
+    put(`.spikec-${dead}-0badcafe-2.tmp`, null); // written just now (a process id of another container?): kept
+    put(`.spikec-${process.pid}-0badcafe-3.tmp`, old); // a running process's: kept
+    put(`.settings.json.${dead}.1700000000000.tmp`, old); // another tool's idiom: kept
+    put(".mine.tmp", old);
+    mkdirSync(join(dir, `.spikec-${dead}-0badcafe-4.tmp`)); // not a file: kept, and no failure
+    utimesSync(join(dir, `.spikec-${dead}-0badcafe-4.tmp`), old, old);
     const net = scratchDir("temps-net-");
     expect((await runCli(["compile", MLP, "--calib", CALIB, "-o", net, "--no-html"])).code).toBe(0);
     expect((await runCli(["simulate", net, "--input", TEST_X, "--output", join(dir, "logits.npy")])).code).toBe(0);
-    expect(readdirSync(dir).sort()).toEqual([".mine.tmp", `.spikec-${process.pid}-999.tmp`, "logits.npy"].sort());
+    expect(readdirSync(dir).sort()).toEqual(
+      [`.spikec-${dead}-0badcafe-2.tmp`, `.spikec-${process.pid}-0badcafe-3.tmp`, `.settings.json.${dead}.1700000000000.tmp`, ".mine.tmp", `.spikec-${dead}-0badcafe-4.tmp`, "logits.npy"].sort(),
+    );
   });
 
   it("an output name of 250 bytes is written (the temporary name is short)", async () => {

@@ -72,6 +72,11 @@ describe("unsupported content", () => {
     const relu = importOnnxBytes(withNode((b, y) => b.gemm(b.flatten(b.node("Clip", [y, { dims: [], data: [0] }])[0]!, 1), { b: b.randn([48, 2]) })), "m.onnx");
     const plain = importOnnxBytes(withNode((b, y) => b.gemm(b.flatten(b.relu(y), 1), { b: b.randn([48, 2]) })), "m.onnx");
     expect(relu.nodes.map((n) => n.kind)).toEqual(plain.nodes.map((n) => n.kind));
+    // torch.clamp(x, 0, float("inf")): an infinite max is a bound, not a non-finite weight (audit 2026-11-27).
+    const inf = importOnnxBytes(withNode((b, y) => b.gemm(b.flatten(b.node("Clip", [y, { dims: [], data: [0] }, { dims: [], data: [Infinity] }])[0]!, 1), { b: b.randn([48, 2]) })), "m.onnx");
+    expect(inf.nodes.map((n) => n.kind)).toEqual(plain.nodes.map((n) => n.kind));
+    const nan = inputErrorOf(() => importOnnxBytes(withNode((b, y) => b.node("Clip", [y, { dims: [], data: [0] }, { dims: [], data: [NaN] }], {}, 1, "cn")[0]!), "m.onnx"));
+    expect(nan.message).toMatch(/node 'cn' \(Clip\): weights of node cn contain NaN/);
     const six = inputErrorOf(() => importOnnxBytes(withNode((b, y) => b.node("Clip", [y, { dims: [], data: [0] }, { dims: [], data: [6] }], {}, 1, "r6")[0]!), "m.onnx"));
     expect(six.message).toBe("m.onnx: node 'r6' (Clip): Clip(min 0, max 6) (ReLU6) is not a ReLU: the exact single-spike mapping has no saturating activation");
   });

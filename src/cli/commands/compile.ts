@@ -1,11 +1,9 @@
 /** `spikec compile MODEL.onnx --calib X.npy [-o DIR]`: ONNX → exact single-spike SNN, with its report. */
-import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { CommandModule } from "yargs";
 import { compile } from "../../compile.js";
 import { writeFileAtomic } from "../../io/atomic.js";
-import { sha256 } from "../../io/sidecar.js";
-import { NETWORK_FILE, saveNetwork } from "../../snn/serialize.js";
+import { NETWORK_FILE, saveNetworkFiles } from "../../snn/serialize.js";
 import { checkOutputDir, checkOutputPath, compileOptionsFrom, hardwareOptions, isIn, mappingOptions, refuseOverwrite, targetFile, type HardwareArgs, type MappingArgs } from "../options.js";
 import { HW_FILE, removeStaleHw, saveHwNetwork } from "../../hw/serialize.js";
 import { progressFor } from "../progress.js";
@@ -58,9 +56,10 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
     if (compiled.hw && args.emit.includes("lava")) planLava(compiled.hw.net, compiled.hw.target);
     if (compiled.hw && args.emit.includes("loihi")) buildCoresConfig(compiled.hw.placement, originsOf(compiled.net));
     progress.done();
-    const files = [saveNetwork(dir, compiled.net), join(dir, "network.bin"), join(dir, "report.json")];
+    const network = saveNetworkFiles(dir, compiled.net);
+    const files = [network.path, join(dir, "network.bin"), join(dir, "report.json")];
     // hw.json names the network.json it belongs to: a folder left with two runs' files is refused on reading.
-    if (compiled.hw) files.push(saveHwNetwork(dir, { ...compiled.hw.net, networkSha256: sha256(readFileSync(files[0]!)) }));
+    if (compiled.hw) files.push(saveHwNetwork(dir, { ...compiled.hw.net, networkSha256: network.sha256 }));
     // No lowering this time: an earlier compile's hw.json in DIR belongs to another network.
     const stale = compiled.hw ? [] : removeStaleHw(dir);
     writeFileAtomic(join(dir, "report.json"), JSON.stringify(compiled.report, null, 1) + "\n");

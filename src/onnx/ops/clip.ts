@@ -10,7 +10,8 @@ export const clip: OpHandler = (n) => {
   const bound = (i: number, attr: string, fallback: number): number => {
     if (n.attrs.has(attr)) return n.attrs.float(attr, fallback);
     if (!n.hasInput(i)) return fallback;
-    const c = n.constant(i, `${attr} bound`);
+    // torch.clamp(x, 0, float("inf")) writes an infinite max: a bound, not a weight.
+    const c = n.constant(i, `${attr} bound`, true);
     if (c.data.length !== 1) n.fail(`the ${attr} bound has ${c.data.length} values; Clip takes a scalar`);
     return c.data[0]!;
   };
