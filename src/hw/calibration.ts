@@ -8,6 +8,7 @@ import { product } from "../ann/graph.js";
 import type { SnnNetwork } from "../snn/network.js";
 import { simulateExact } from "../sim/exact/simulate.js";
 import { prepareNetwork } from "../sim/exact/prepare.js";
+import { maxOf } from "../util/extrema.js";
 
 export interface ActivationStats {
   /** Mean activation per neuron, per non-readout population. */
@@ -89,7 +90,7 @@ export const CHANNEL_WINDOW_RATIO = 8;
 export function channelWindows(stats: ActivationStats, margin = 0, maxRatio = CHANNEL_WINDOW_RATIO): Map<string, Float64Array> {
   return new Map(
     [...stats.channelMax].map(([id, v]) => {
-      const floor = v.reduce((m, x) => Math.max(m, x), 0) / maxRatio;
+      const floor = maxOf(v, 0) / maxRatio;
       return [id, v.map((x) => (1 + margin) * Math.max(x, floor))];
     }),
   );

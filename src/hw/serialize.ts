@@ -4,7 +4,8 @@
  */
 import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { readWithSidecar, sha256, writeWithSidecar } from "../io/sidecar.js";
+import { readWithSidecar, writeWithSidecar } from "../io/sidecar.js";
+import { sha256 } from "../util/sha256.js";
 import { NETWORK_FILE } from "../snn/serialize.js";
 import { InputError } from "../util/errors.js";
 import { compileSchema, validateOrThrow } from "../util/schema.js";

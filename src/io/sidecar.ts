@@ -7,10 +7,10 @@
  * the other, so an interrupted write (a crash, Ctrl-C, a full disk, two processes on one folder) can leave a JSON
  * beside another run's sidecar of the same size, whose arrays would be read as this network's without it.
  */
-import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { InputError } from "../util/errors.js";
 import { writeFileAtomic } from "./atomic.js";
+import { sha256 } from "../util/sha256.js";
 
 type Typed = Float64Array | Float32Array | Int32Array | Int8Array | Uint8Array | Int16Array;
 
@@ -82,8 +82,6 @@ function parseJson(json: string, file: string): unknown {
     throw new InputError(`${file} is not valid JSON (${(e as Error).message})`, "recompile the network with spikec compile");
   }
 }
-
-export const sha256 = (bytes: Uint8Array | string): string => createHash("sha256").update(bytes).digest("hex");
 
 /**
  * Rebuilds the object from JSON text and sidecar bytes; `check` sees the raw JSON document first (schema validation).

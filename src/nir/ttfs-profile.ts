@@ -6,7 +6,7 @@
  * so that our importer restores the SNN IR bit for bit. Large weights live in the Linear/Conv2d nodes themselves,
  * written as float64.
  */
-import { createHash } from "node:crypto";
+import { sha256 } from "../util/sha256.js";
 
 export const TTFS_PROFILE = "spikec.ttfs";
 /**
@@ -20,7 +20,7 @@ export function weightDigest(w: Float64Array): string {
   const bytes = new Uint8Array(w.length * 8);
   const view = new DataView(bytes.buffer);
   for (let i = 0; i < w.length; i++) view.setFloat64(i * 8, w[i]!, true);
-  return createHash("sha256").update(bytes).digest("hex");
+  return sha256(bytes);
 }
 
 /**

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../io/atomic.js";
-import { sha256 } from "../io/sidecar.js";
+import { sha256 } from "../util/sha256.js";
 import { InputError } from "../util/errors.js";
 import { REPORT_DATA_FORMAT, type ReportData, type StoredReportData } from "./data.js";
 import { renderReportHtml } from "./html/render.js";

@@ -22,6 +22,7 @@ import type { Pass } from "../../util/pass.js";
 import { product } from "../../ann/graph.js";
 import { sourcesOf } from "../../snn/network.js";
 import type { Lowering, PopulationTiming, Timing } from "./lowering.js";
+import { maxOf } from "../../util/extrema.js";
 
 /**
  * Per-neuron tick lengths from per-channel windows (length C for [C, H, W], one per neuron otherwise). A channel
@@ -89,7 +90,7 @@ export const timePass: Pass<Lowering, Lowering> = {
             given !== undefined && given > 0 ? given : p.kind === "spiking" && ir.windowMargin !== null && p.maxActivation > 0 ? p.maxActivation * (1 + ir.windowMargin) : length;
           const channels = p.kind === "spiking" ? ir.channelWindows?.get(p.id) : undefined;
           const deltas = channels ? channelDeltas(channels, p.shape, hwLength, Kn) : null;
-          const delta = p.kind === "spiking" ? (deltas ? deltas.reduce((m, d) => Math.max(m, d), 0) : hwLength > 0 ? hwLength / Kn : 1 / Kn) : 1;
+          const delta = p.kind === "spiking" ? (deltas ? maxOf(deltas, 0) : hwLength > 0 ? hwLength / Kn : 1 / Kn) : 1;
           pops.set(p.id, { id: p.id, kind: p.kind, w1: t1, w2: p.kind === "spiking" ? t1 + Kn : t1, delta, deltas, delays, alphaStart });
           if (p.kind === "readout") readTick = t1;
           break;

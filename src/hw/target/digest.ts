@@ -4,7 +4,7 @@
  * placed or emitted with the chip description it was lowered for — a custom file that kept a bundled id, or was edited
  * since, is caught instead of silently trusted.
  */
-import { createHash } from "node:crypto";
+import { sha256 } from "../../util/sha256.js";
 import type { Target } from "./target.js";
 
 /** JSON with object keys sorted at every level (the digest must not depend on the order fields were set in). */
@@ -21,5 +21,5 @@ function canonical(value: unknown): string {
 
 export function targetDigest(target: Target): string {
   const { file: _file, sources: _sources, provenance: _provenance, ...used } = target;
-  return createHash("sha256").update(canonical(used)).digest("hex");
+  return sha256(canonical(used));
 }
