@@ -5,14 +5,16 @@
 import { basename } from "node:path";
 import type { AnnGraph } from "./ann/graph.js";
 import { product } from "./ann/graph.js";
-import { canonicalize } from "./ann/canonicalize.js";
+import { canonicalize, type PassLog } from "./ann/canonicalize.js";
+import { splitFanIn } from "./ann/passes/split-fan-in.js";
+import { LOWERING_INPUTS_PER_NEURON } from "./hw/passes/spiking.js";
 import { checkFinite, checkSamples, readNpy, type NpyArray } from "./io/npy.js";
 import { mapToSnn, type MappingResult } from "./mapping/map.js";
 import { importOnnx } from "./onnx/import.js";
 import type { NeuronModel, SnnNetwork } from "./snn/network.js";
 import { verifyNetwork } from "./snn/verify.js";
 import { buildReport, type CompileReport } from "./report/report.js";
-import { InputError } from "./util/errors.js";
+import { InputError, VerifyError } from "./util/errors.js";
 import { execute } from "./ann/execute.js";
 import { loadTarget } from "./hw/target/load.js";
 import { annLogitsNode } from "./ann/logits.js";
@@ -114,7 +116,8 @@ export function compileGraph(ann: AnnGraph, calib: NpyArray, calibCount: number,
   const derived = inputRangeFor(calib);
   const range = options.inputRange ?? { low: derived.low, high: derived.high };
   if (!(range.high > range.low)) throw new InputError(`input range [${range.low}, ${range.high}] is empty`, "pass --input-range LOW,HIGH with LOW < HIGH");
-  const { graph: canonical, log } = canonicalize(ann, { inputRange: range });
+  const target = typeof options.target === "string" ? loadTarget(options.target) : options.target;
+  const { graph: canonical, log } = fitFanIn(canonicalize(ann, { inputRange: range }), target);
   const mapping = mapToSnn(canonical, calib.data, calibCount, {
     model,
     margin,
@@ -131,8 +134,26 @@ export function compileGraph(ann: AnnGraph, calib: NpyArray, calibCount: number,
     calibration: { file: calibFile, samples: calibCount, inputRange: range, rangeRule: options.inputRange ? "given with --input-range" : derived.rule },
   });
   const compiled: Compiled = { ann, canonical, mapping, net: mapping.net, report };
-  if (options.target !== undefined) compiled.hw = compileHardware(compiled, calib, calibCount, options);
+  if (target !== undefined) compiled.hw = compileHardware(compiled, calib, calibCount, { ...options, target });
   return compiled;
+}
+
+/**
+ * For a target whose cores take a bounded number of input axons: layers whose neurons read more sources than that
+ * are summed from partial sums (split-fan-in.ts), which keeps the function and lets them fit a core.
+ */
+function fitFanIn(canonical: { graph: AnnGraph; log: PassLog[] }, target: Target | undefined): { graph: AnnGraph; log: PassLog[] } {
+  const axons = target?.coreClasses[0]?.maxInputAxons ?? null;
+  if (target === undefined || axons === null || axons <= LOWERING_INPUTS_PER_NEURON) return canonical;
+  const pass = splitFanIn(axons - LOWERING_INPUTS_PER_NEURON, target.name);
+  const { graph, rewrites } = pass.rewrite(canonical.graph);
+  if (rewrites.length === 0) return canonical;
+  try {
+    pass.verify(graph);
+  } catch (e) {
+    throw new VerifyError(pass.name, e instanceof Error ? e.message : String(e));
+  }
+  return { graph, log: [...canonical.log, { pass: pass.name, rewrites }] };
 }
 
 /** Lowers a compiled SNN to the target, choosing the tick budget on the calibration data, and fills report.hardware. */

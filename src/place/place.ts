@@ -176,7 +176,13 @@ const MAX_WINDOW = 32;
 const SLOT_ROUNDS = 4;
 
 export function place(net: HwNetwork, target: Target, options: PlaceOptions = {}): Placement {
-  const slotsOnly = (x: Placement): boolean => !x.fits && x.problems.every((q) => q.resource === "output axons");
+  // Output axon slots are the only problems more splitting can solve; a layer one neuron of which fits no core
+  // (unplaced: no tiles) stays a problem whatever the rounds do, and must not keep them from fixing the others.
+  const slotsOnly = (x: Placement): boolean => {
+    const unplaced = new Set(x.layers.filter((l) => l.tiles === 0).map((l) => l.population));
+    const slots = x.problems.filter((q) => q.resource === "output axons").length;
+    return slots > 0 && x.problems.every((q) => q.resource === "output axons" || unplaced.has(q.population));
+  };
   const better = (a: Placement, b: Placement): boolean =>
     a.problems.length < b.problems.length || (a.problems.length === b.problems.length && a.cores.length < b.cores.length);
   let run = placeOnce(net, target, options, null);

@@ -18,8 +18,13 @@ const validFitReport = compileSchema("fit-report.schema.json");
 
 let tmp: string;
 let compiled: string;
-/** loihi1 with 32 input axons per core: the MLP's first layer (fan-in 64 + clocks) cannot fit one neuron on a core. */
+/** loihi1 with 8 input axons per core: one neuron of the MLP's first layer (fan-in 64 + clocks) fits no core. */
 let smallTarget: string;
+/**
+ * loihi2 with 32 input axons per core: the MLP's layers (fan-in 64 and 100) fit only summed from partial sums, which
+ * compiling for this target does (split-fan-in).
+ */
+let splitTarget: string;
 
 beforeAll(async () => {
   tmp = scratchDir("spikec-fit-");
@@ -27,9 +32,13 @@ beforeAll(async () => {
   const c = await runCli(["compile", MLP, "--calib", CALIB, "--target", "loihi2", "--ticks", "32", "--emit", "loihi", "-o", compiled, "--json"]);
   expect(c.code, c.stderr).toBe(0);
   smallTarget = join(tmp, "small.xml");
-  const xml = readFileSync("targets/loihi1.xml", "utf8").replace(/<maxInputAxons value="4096"/, '<maxInputAxons value="32"');
-  expect(xml).toContain('<maxInputAxons value="32"');
+  const xml = readFileSync("targets/loihi1.xml", "utf8").replace(/<maxInputAxons value="4096"/, '<maxInputAxons value="8"');
+  expect(xml).toContain('<maxInputAxons value="8"');
   writeFileSync(smallTarget, xml.replace('id="loihi1"', 'id="small-axons"'));
+  splitTarget = join(tmp, "split.xml");
+  const xml2 = readFileSync("targets/loihi2.xml", "utf8").replace(/<maxInputAxons value="4096"/, '<maxInputAxons value="32"');
+  expect(xml2).toContain('<maxInputAxons value="32"');
+  writeFileSync(splitTarget, xml2.replace('id="loihi2"', 'id="split-axons"'));
 }, 300_000);
 
 describe("spikec compile --emit loihi", () => {
@@ -73,12 +82,26 @@ describe("spikec fit", () => {
     expect(doc.totals.spikesPerInference).toBeGreaterThan(0);
   });
 
-  it("a model that does not fit: exit 3, the layer, the resource, one neuron's amount and the limit", async () => {
+  it("a model compiled for the small cores: its first layer is summed from partial sums of ≤ 24 inputs, and it fits", async () => {
+    const r = await runCli(["fit", MLP, "--calib", CALIB, "--target", splitTarget, "--ticks", "32", "--samples", "0", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.fits).toBe(true);
+    // 64 inputs in groups of ≤ 24 (32 less 8 for clock and latch): 3 partial sums, each as relu(z) and relu(−z).
+    const parts = doc.layers.filter((l: { population: string }) => l.population.startsWith("/0/Gemm/part") && !l.population.endsWith("/clock"));
+    expect(parts).toHaveLength(6);
+    const axons = doc.resources.findIndex((r: { name: string }) => r.name === "input axons");
+    for (const c of doc.cores) expect(c.used[axons]).toBeLessThanOrEqual(32);
+    expect(Math.max(...doc.cores.map((c: { used: number[] }) => c.used[axons]))).toBe(32);
+  }, 120_000);
+
+  it("a model that does not fit (cores of 8 input axons: no room for partial sums): exit 3, the layer, the resource, one neuron's amount, the limit and what to do", async () => {
     const r = await runCli(["fit", MLP, "--calib", CALIB, "--target", smallTarget, "--ticks", "32", "--samples", "0"]);
     expect(r.code).toBe(3);
     const all = r.stdout + r.stderr;
+    expect(all).toMatch(/summed from partial sums/);
     // 64 input channels plus the layer's clock neurons reach each neuron of /0/Gemm.
-    const m = /one neuron needs (\d+) input axons but a core has 32/.exec(all);
+    const m = /one neuron needs (\d+) input axons but a core has 8/.exec(all);
     expect(m).not.toBeNull();
     expect(Number(m![1])).toBeGreaterThanOrEqual(64);
     expect(all).toMatch(/ONNX \/0\/Gemm \(Gemm\)/);
@@ -91,7 +114,7 @@ describe("spikec fit", () => {
     const doc = JSON.parse(r.stdout);
     expect(validFitReport(doc), JSON.stringify(validFitReport.errors)).toBe(true);
     expect(doc.fits).toBe(false);
-    expect(doc.problems[0]).toMatchObject({ population: "/0/Gemm", resource: "input axons", limit: 32 });
+    expect(doc.problems[0]).toMatchObject({ population: "/0/Gemm", resource: "input axons", limit: 8 });
     expect(doc.problems[0].amount).toBeGreaterThanOrEqual(64);
     expect(doc.binding).toBe("input axons");
   }, 120_000);

@@ -11,6 +11,8 @@ import { describe, expect, it } from "vitest";
 import { compileGraph } from "../../src/compile.js";
 import type { DenseNode } from "../../src/ann/graph.js";
 import { maxOf, minOf } from "../../src/util/extrema.js";
+import { loadTarget } from "../../src/hw/target/load.js";
+import { place } from "../../src/place/place.js";
 import { AnnBuilder, rng } from "../helpers/ann-builder.js";
 import { scratchDir } from "../helpers/scratch.js";
 
@@ -42,7 +44,7 @@ describe("a conv layer of 65,536 neurons lowers to Loihi 2", () => {
 });
 
 describe("a dense layer whose neurons need more input axons than a core has", () => {
-  it("is declared unfit, naming the input axons, although the neuron the pre-check tries fits", () => {
+  it("is declared unfit, naming the input axons, although the neuron the pre-check tries fits; compiled for those cores, it is split and fits", () => {
     // 200 inputs, a core of 204 input axons: a neuron with all 200 inputs plus its clock axons does not fit; the middle
     // neuron has 20 zero weights and does.
     const IN = 200;
@@ -58,9 +60,16 @@ describe("a dense layer whose neurons need more input axons than a core has", ()
     const n = 16;
     const r = rng(4);
     const x = Float64Array.from({ length: n * IN }, () => r());
-    const compiled = compileGraph(g, { shape: [n, IN], dtype: "<f8", data: x }, n, "calib", { target: file, ticks: 8, hardwareSamples: n });
-    const fit = compiled.report.fit!;
-    expect(fit.fits).toBe(false);
-    expect(JSON.stringify(fit)).toMatch(/input axons/);
+    const calib = { shape: [n, IN], dtype: "<f8", data: x };
+    // Lowered for loihi2's cores (no layer split), then placed on the small ones.
+    const compiled = compileGraph(g, calib, n, "calib", { target: "loihi2", ticks: 8, hardwareSamples: n });
+    const p = place(compiled.hw!.net, loadTarget(file));
+    expect(p.fits).toBe(false);
+    expect(p.problems.map((q) => q.resource)).toEqual(["input axons"]);
+    expect(p.problems[0]!.amount).toBeGreaterThan(204);
+    // Compiled for the small cores, the layer is summed from partial sums (split-fan-in) and fits.
+    const small = compileGraph(g, calib, n, "calib", { target: file, ticks: 8, hardwareSamples: n });
+    expect(small.report.passes.find((q) => q.pass === "split-fan-in")?.rewrites).toHaveLength(1);
+    expect(small.report.fit!.fits).toBe(true);
   }, 120_000);
 });

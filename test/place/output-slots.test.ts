@@ -11,8 +11,10 @@ import { loadTarget } from "../../src/hw/target/load.js";
 import type { Target } from "../../src/hw/target/target.js";
 import { place } from "../../src/place/place.js";
 import { buildCoresConfig } from "../../src/backends/loihi/build.js";
+import { compileCycle } from "../../src/sim/cycle/engine.js";
+import { simulateCycleBatch } from "../../src/sim/cycle/batch.js";
 import { populationSize } from "../../src/hw/network.js";
-import { randomMlp, rng } from "../helpers/random-canonical.js";
+import { randomConvNet, randomMlp, rng } from "../helpers/random-canonical.js";
 
 const loihi1 = loadTarget("loihi1");
 
@@ -66,6 +68,36 @@ describe("placement splits layers whose neurons reach too many cores", () => {
     const slots = checkEmitted(p, 99);
     expect(p.problems).toEqual([]);
     expect(Math.max(...slots)).toBeLessThanOrEqual(99);
+  }, 120_000);
+
+  it("a layer one neuron of which fits no core does not keep the other layers from being split by their slots", () => {
+    // conv1 (4×16×16) → pool → conv2 (6×4×4, fan-in 36) → readout (fan-in 96): with 80 input axons per core the
+    // readout fits no core; with 24 output axon slots conv1 and the pool must be split further. Before, any problem
+    // other than slots stopped the slot rounds, and the report listed every over-full core beside the readout.
+    const graph = randomConvNet(5, 1, 16, 16, 3);
+    const r = rng(6);
+    const calib = Float64Array.from({ length: 20 * 256 }, () => r());
+    const { net } = mapToSnn(graph, calib, 20, { model: "alpha", margin: 0.5, inputRange: { low: 0, high: 1 }, modelFile: "random-conv" });
+    const c = loihi1.coreClasses[0]!;
+    const small: Target = { ...loihi1, id: "in80-out24", coreClasses: [{ ...c, maxInputAxons: 80, maxOutputAxonSlots: 24 }] };
+    // Lowered for the small cores: conv1's clock gets a copy per 24 neurons (one copy reaches ≤ 24 cores).
+    const { hw, lowering } = lowerToHw(net, small, 8);
+    const plain = lowerToHw(net, loihi1, 8);
+    expect(lowering.stats.clockNeurons).toBe(plain.lowering.stats.clockNeurons + 4 * (Math.ceil(1024 / 24) - 1) + 4 * (Math.ceil(96 / 24) - 1));
+    // The copies change nothing the chip computes: same spikes, same readout, tick by tick.
+    const run = (h: typeof hw, t: Target) => simulateCycleBatch(compileCycle(h, t), calib, 20);
+    const [a, b] = [run(hw, small), run(plain.hw, loihi1)];
+    expect(Array.from(a.logits)).toEqual(Array.from(b.logits));
+    expect(a.stats.synapticEvents - b.stats.synapticEvents).toBe(0);
+    const first = place(hw, { ...small, coreClasses: [{ ...c, maxInputAxons: 80 }] });
+    expect(first.problems.map((q) => q.resource)).toEqual(["input axons"]);
+    const p = place(hw, small);
+    console.log(`random conv net, 80 input axons and 24 slots per core: ${p.cores.length} cores, problems: ${p.problems.map((q) => q.message).join("; ")}`);
+    expect(p.fits).toBe(false);
+    expect(p.problems).toHaveLength(1);
+    expect(p.problems[0]!.resource).toBe("input axons");
+    expect(p.problems[0]!.population).toBe(first.problems[0]!.population);
+    for (const core of p.cores) expect(core.used["output axons"]).toBeLessThanOrEqual(24);
   }, 120_000);
 
   it("a neuron that alone needs more slots than a core has is named as such", () => {

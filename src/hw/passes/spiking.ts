@@ -37,6 +37,12 @@ import type { Lowering, LoweringStats } from "./lowering.js";
 import { GATE_WEIGHT } from "./ranges.js";
 import { maxOf } from "../../util/extrema.js";
 
+/**
+ * Inputs this pass adds to a layer neuron beyond its projections: at most 5 clock neurons (one copy) and its latch,
+ * rounded up. A neuron's projections may use the rest of a core's input axons (split-fan-in.ts).
+ */
+export const LOWERING_INPUTS_PER_NEURON = 8;
+
 /** Refuses a neuron model the target cannot run. */
 export function requireNeuronModel(snn: SnnNetwork, target: Target): void {
   if (snn.model === "b1" && !target.neuron.models.includes("two-phase-b1"))
@@ -109,6 +115,10 @@ export const spikingPass: Pass<Lowering, Lowering> = {
     const dvFull = Math.min(target.neuron.decay.unity, 2 ** target.neuron.decay.bits - 1 + target.neuron.decay.offsetV);
     // The latch's delayed half (+D one tick later) needs a synaptic delay of 1; clocks then use it too.
     const clockLead = Math.min(1, target.synapse.delay?.max ?? 0);
+    // A clock neuron's spikes reach every core its layer's neurons are placed on, one output axon slot each: a layer
+    // over more cores than a core has slots gets a copy of its clock per block of that many neurons (a copy then
+    // reaches at most that many cores, whatever the placement).
+    const clockBlock = target.coreClasses[0]?.maxOutputAxonSlots ?? Infinity;
     const cuba = (vthMant: number, decayV = 0): CubaProfile => ({ neuron: "cuba-lif", decayU: 0, decayV, vthMant, refractory: 0, vmin, vmax });
     const populations: HwPopulation[] = [];
     const synapses: HwSynapseGroup[] = [];
@@ -194,12 +204,15 @@ export const spikingPass: Pass<Lowering, Lowering> = {
       const k1 = clockNeuron(pt.w1 + 1);
       const kPush = clockNeuron(pt.w2);
       const kRelease = clockNeuron(pt.w2 + 1);
-      populations.push({ kind: "source", id: clockId, shape: [ticks.length], role: "clock", schedule: schedule(ticks) });
-      stats.clockNeurons += ticks.length;
+      const copies = Math.max(1, Math.ceil(n / clockBlock));
+      const perCopy = ticks.length;
+      const allTicks = Array.from({ length: copies }, () => ticks).flat();
+      populations.push({ kind: "source", id: clockId, shape: [allTicks.length], role: "clock", schedule: schedule(allTicks) });
+      stats.clockNeurons += allTicks.length;
       const clock = new SparseList();
       const latch = new SparseList();
       const negate = (ts: Term[]) => ts.map((t) => ({ mant: -t.mant, exp: t.exp }));
-      const fromClock = (k: number, i: number, terms: Term[]) => clock.add(k, i, terms, leads[k]!);
+      const fromClock = (k: number, i: number, terms: Term[]) => clock.add(k + perCopy * Math.floor(i / clockBlock), i, terms, leads[k]!);
       for (let i = 0; i < n; i++) {
         if (k0 >= 0) fromClock(k0, i, splitExact(f, d.c0[i]!));
         fromClock(k1, i, splitExact(f, d.c1[i]!));
@@ -228,7 +241,7 @@ export const spikingPass: Pass<Lowering, Lowering> = {
     const notes = [
       ...ir.notes,
       snn.model === "alpha"
-        ? `spiking rules (alpha on cuba-lif, du = dv = 0): per layer one clock source of 4 neurons switches on the integration current at t1 (α, padded conv taps), gates firing until t1 (v held G below, released at t1: an activation above the window fires at t1) and forces the spike at t2 (push, released one tick later); ` +
+        ? `spiking rules (alpha on cuba-lif, du = dv = 0): per layer one clock source of 4–5 neurons (a copy per ${clockBlock} neurons of a larger layer: one clock neuron reaches at most as many cores as a core has output axon slots) switches on the integration current at t1 (α, padded conv taps), gates firing until t1 (v held G below, released at t1: an activation above the window fires at t1) and forces the spike at t2 (push, released one tick later); ` +
           `a self-inhibiting synapse −(S + D) then +D latches each neuron (all inputs have arrived when it fires, so u = S is cancelled exactly: at most one spike for any input in range) ` +
           `(no refractory period is long enough on Loihi 1, and Lava's LIF has none); per-neuron thresholds are one shared threshold per layer plus per-neuron initial voltages`
         : `spiking rules (b1 on the two-phase neuron program): inputs integrate until t1, then v ramps by S per tick and fires once; per-neuron thresholds are one shared threshold plus per-neuron initial voltages`,
