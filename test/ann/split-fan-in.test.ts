@@ -15,6 +15,9 @@ import { LOWERING_INPUTS_PER_NEURON } from "../../src/hw/passes/spiking.js";
 import { simulateExact } from "../../src/sim/exact/simulate.js";
 import { execute } from "../../src/ann/execute.js";
 import { place } from "../../src/place/place.js";
+import { exportNir } from "../../src/nir/export.js";
+import { interpretTtfs } from "../../src/nir/interpret.js";
+import { encodeInput } from "../../src/sim/exact/encode.js";
 import { expectSameFunction } from "../helpers/ann-builder.js";
 import { randomConvNet, randomMlp, rng } from "../helpers/random-canonical.js";
 
@@ -114,5 +117,11 @@ describe("split-fan-in", () => {
     console.log(`split network: max |Δlogit| ${maxDiff.toExponential(2)} of max |logit| ${maxAbs.toFixed(3)}; latency ${plain.report.totals.latency.toFixed(2)} → ${split.report.totals.latency.toFixed(2)} input windows; cycle agreement ${split.hw!.choice.evaluation.agreement}`);
     expect(maxDiff).toBeLessThanOrEqual(1e-9 * maxAbs);
     expect(split.report.totals.latency).toBeGreaterThan(plain.report.totals.latency);
+    // The parts carry the bias, the sum reads plain identity connections: NIR writes it, and NIR's own semantics
+    // (our interpreter of the written graph) give the exact simulator's logits.
+    const input = split.net.populations[0]!;
+    if (input.kind !== "input") throw new Error("no input population");
+    const nir = interpretTtfs(exportNir(split.net), encodeInput(input, split.net.model, x.subarray(0, 10 * 256)).times, 10);
+    for (let i = 0; i < nir.length; i++) expect(Math.abs(nir[i]! - snn[i]!)).toBeLessThanOrEqual(1e-9 * maxAbs);
   }, 120_000);
 });

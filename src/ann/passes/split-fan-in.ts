@@ -5,7 +5,7 @@
  * A chip neuron takes one input axon per source neuron on its core, so such a layer fits no core whatever the
  * placement.
  * Rewrites: L's terms are cut along their source channels into g groups of at most `capacity` inputs each; group k
- * computes z_k = Σ its terms, and L = relu?(Σ_k z_k + b) reads z_k = relu(z_k) − relu(−z_k) from two spiking layers
+ * computes z_k = Σ its terms (z_1 also L's bias b), and L = relu?(Σ_k z_k) reads z_k = relu(z_k) − relu(−z_k) from two spiking layers
  * P_k = relu(z_k) and N_k = relu(−z_k) through identity terms of weight +1 and −1 (2g inputs per neuron).
  * Why: exact (the identity holds for any sign), and it is the only way a sum spread over several cores reaches one
  * neuron as spikes; it costs 2g × L's neurons and one window of latency on L's path.
@@ -14,6 +14,7 @@ import { onnxNodesText, product, type AnnGraph, type LayerNode, type Origin, typ
 import { defineAnnPass, untilFixedPoint, type AnnPass } from "./ann-pass.js";
 import { GraphEditor } from "./editor.js";
 import { channelsOf, scaleInputs, scaleOutputs } from "./term-algebra.js";
+import { maxOf } from "../../util/extrema.js";
 
 /** Most taps of a window along one axis that land inside an input of `size` (padding reads nothing). */
 function validTaps(size: number, out: number, kernel: number, stride: number, padBegin: number, dilation: number): number {
@@ -72,6 +73,9 @@ function termFanIn(term: Term, srcShape: readonly number[], outShape: readonly n
   }
 }
 
+/** The most inputs one piece that cannot be cut further takes (a channel's taps, a dense element, a whole term). */
+const largestPiece = (fanIns: TermFanIn[]): number => fanIns.reduce((m, f) => Math.max(m, f.cuttable ? maxOf(f.perChannel, 0) : f.whole), 0);
+
 /** Inputs one neuron of the layer takes at most (an upper bound when its terms' worst neurons differ). */
 export function layerFanIn(layer: LayerNode, shapeOf: (id: string) => readonly number[]): number {
   return layer.terms.reduce((s, t) => s + total(termFanIn(t, shapeOf(t.source), layer.shape)), 0);
@@ -89,8 +93,7 @@ function groupsOf(layer: LayerNode, fanIns: TermFanIn[], capacity: number): Shar
   const sum = fanIns.reduce((s, f) => s + total(f), 0);
   // Groups filled to a balanced share, or past it by less than one piece (up to the capacity): a piece's edge then
   // costs no extra group when the capacity has room for it.
-  const pieces = fanIns.flatMap((f) => (f.cuttable ? Array.from(f.perChannel) : [f.whole]));
-  const share = Math.min(capacity, Math.ceil(sum / Math.ceil(sum / capacity)) + Math.max(...pieces) - 1);
+  const share = Math.min(capacity, Math.ceil(sum / Math.ceil(sum / capacity)) + largestPiece(fanIns) - 1);
   const groups: Share[][] = [[]];
   let load = 0;
   const open = () => {
@@ -147,8 +150,8 @@ export function splitFanIn(capacity: number, target: string): AnnPass {
       const fanIn = fanIns.reduce((s, f) => s + total(f), 0);
       // Pieces that cannot be cut (one channel's taps, a grouped conv) and exceed the capacity alone cannot be
       // helped: the placer then names the layer.
-      const pieces = fanIns.flatMap((f) => (f.cuttable ? Array.from(f.perChannel) : [f.whole]));
-      return fanIn > capacity && pieces.length > 1 && pieces.every((p) => p <= capacity) ? [{ layer: n, fanIns, fanIn }] : [];
+      const pieces = fanIns.reduce((c, f) => c + (f.cuttable ? f.perChannel.length : 1), 0);
+      return fanIn > capacity && pieces > 1 && largestPiece(fanIns) <= capacity ? [{ layer: n, fanIns, fanIn }] : [];
     });
   return defineAnnPass({
     name: "split-fan-in",
@@ -169,11 +172,16 @@ export function splitFanIn(capacity: number, target: string): AnnPass {
         groups.forEach((group, k) => {
           const terms = group.map((s) => sliceTerm(layer.terms[s.term]!, ed.get(layer.terms[s.term]!.source).shape, s.c0, s.c1));
           const inputs = terms.map((t) => t.source);
-          const bias = new Float64Array(layer.bias.length);
-          // A first origin of its own names the population after the layer (map.ts), e.g. "/0/Gemm/part1+".
+          // The first part carries L's bias (z_1 + b), so L sums its parts with no bias of its own: exact, and NIR
+          // can then write L's projections as plain identity connections.
+          const bias = k === 0 ? layer.bias : new Float64Array(layer.bias.length);
+          // A first origin of its own names the population after the layer (map.ts), e.g. "/0/Gemm/part1_pos"; no
+          // signs in names, which NIR node names would turn into the same '_'.
           const part = (sign: string): Origin[] => [{ name: `${base}/part${k + 1}${sign}`, op: "PartialSum" }, ...layer.origin];
-          const pos: LayerNode = { kind: "layer", id: ed.freshId(`${layer.id}/part${k + 1}+`), inputs, shape: layer.shape, origin: part("+"), terms, bias, relu: true };
-          const neg: LayerNode = { ...pos, id: ed.freshId(`${layer.id}/part${k + 1}-`), origin: part("-"), terms: terms.map((t) => scaleOutputs(t, minus, layer.shape)) };
+          const pos: LayerNode = { kind: "layer", id: ed.freshId(`${layer.id}/part${k + 1}_pos`), inputs, shape: layer.shape, origin: part("_pos"), terms, bias, relu: true };
+          const neg: LayerNode = {
+            ...pos, id: ed.freshId(`${layer.id}/part${k + 1}_neg`), origin: part("_neg"), terms: terms.map((t) => scaleOutputs(t, minus, layer.shape)), bias: bias.map((b) => -b),
+          }; // prettier-ignore
           ed.add(pos, after);
           ed.add(neg, pos.id);
           after = neg.id;
@@ -184,6 +192,7 @@ export function splitFanIn(capacity: number, target: string): AnnPass {
           ...layer,
           inputs: parts,
           terms: parts.map((id, i): Term => ({ kind: "identity", source: id, weight: i % 2 === 0 ? ones : minus })),
+          bias: new Float64Array(layer.bias.length),
         });
         const inputsOf = (x: Share) => {
           const f = fanIns[x.term]!;
