@@ -71,9 +71,10 @@ describe("placement splits layers whose neurons reach too many cores", () => {
   }, 120_000);
 
   it("a layer one neuron of which fits no core does not keep the other layers from being split by their slots", () => {
-    // conv1 (4×16×16) → pool → conv2 (6×4×4, fan-in 36) → readout (fan-in 96): with 80 input axons per core the
-    // readout fits no core; with 24 output axon slots conv1 and the pool must be split further. Before, any problem
-    // other than slots stopped the slot rounds, and the report listed every over-full core beside the readout.
+    // conv1 (4×16×16) → pool → conv2 (6×4×4, fan-in 36) → readout (fan-in 96 + 256: it reads the input too): with
+    // 80 input axons per core the readout fits no core; with 24 output axon slots conv1 and the pool must be split
+    // further. Before, any problem other than slots stopped the slot rounds: 63 problems (every over-full core
+    // beside the readout) instead of 1.
     const graph = randomConvNet(5, 1, 16, 16, 3);
     const r = rng(6);
     const calib = Float64Array.from({ length: 20 * 256 }, () => r());
