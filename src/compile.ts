@@ -7,6 +7,7 @@ import type { AnnGraph } from "./ann/graph.js";
 import { product } from "./ann/graph.js";
 import { canonicalize, type PassLog } from "./ann/canonicalize.js";
 import { splitFanIn } from "./ann/passes/split-fan-in.js";
+import { applyAnnPass } from "./ann/passes/ann-pass.js";
 import { LOWERING_INPUTS_PER_NEURON } from "./hw/passes/spiking.js";
 import { checkFinite, checkSamples, readNpy, type NpyArray } from "./io/npy.js";
 import { mapToSnn, type MappingResult } from "./mapping/map.js";
@@ -14,7 +15,7 @@ import { importOnnx } from "./onnx/import.js";
 import type { NeuronModel, SnnNetwork } from "./snn/network.js";
 import { verifyNetwork } from "./snn/verify.js";
 import { buildReport, type CompileReport } from "./report/report.js";
-import { InputError, VerifyError } from "./util/errors.js";
+import { InputError } from "./util/errors.js";
 import { execute } from "./ann/execute.js";
 import { loadTarget } from "./hw/target/load.js";
 import { annLogitsNode } from "./ann/logits.js";
@@ -145,15 +146,8 @@ export function compileGraph(ann: AnnGraph, calib: NpyArray, calibCount: number,
 function fitFanIn(canonical: { graph: AnnGraph; log: PassLog[] }, target: Target | undefined): { graph: AnnGraph; log: PassLog[] } {
   const axons = target?.coreClasses[0]?.maxInputAxons ?? null;
   if (target === undefined || axons === null || axons <= LOWERING_INPUTS_PER_NEURON) return canonical;
-  const pass = splitFanIn(axons - LOWERING_INPUTS_PER_NEURON, target.name);
-  const { graph, rewrites } = pass.rewrite(canonical.graph);
-  if (rewrites.length === 0) return canonical;
-  try {
-    pass.verify(graph);
-  } catch (e) {
-    throw new VerifyError(pass.name, e instanceof Error ? e.message : String(e));
-  }
-  return { graph, log: [...canonical.log, { pass: pass.name, rewrites }] };
+  const log = [...canonical.log];
+  return { graph: applyAnnPass(splitFanIn(axons - LOWERING_INPUTS_PER_NEURON, target.name), canonical.graph, log), log };
 }
 
 /** Lowers a compiled SNN to the target, choosing the tick budget on the calibration data, and fills report.hardware. */

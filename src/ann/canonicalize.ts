@@ -7,10 +7,10 @@
  * resume after any of them changes the graph. Whatever is still not canonical at the end is reported as an
  * InputError naming the ONNX node, the op, why it cannot be mapped, and what to try.
  */
-import { InputError, VerifyError } from "../util/errors.js";
+import { InputError } from "../util/errors.js";
 import { describeOrigin, isCanonical, type AffineNode, type AnnGraph, type AnnNode } from "./graph.js";
 import { addReadout } from "./passes/add-readout.js";
-import type { AnnPass, PassLog } from "./passes/ann-pass.js";
+import { applyAnnPass, type AnnPass, type PassLog } from "./passes/ann-pass.js";
 import { dropSoftmax } from "./passes/drop-softmax.js";
 import { factorNonNegative } from "./passes/factor-nonnegative.js";
 import { GraphEditor } from "./passes/editor.js";
@@ -60,14 +60,8 @@ export function canonicalize(graph: AnnGraph, options: CanonicalizeOptions = {})
   const inputNonNegative = options.inputRange !== undefined;
   const fallbacks: AnnPass[] = [materializeRelu, rectifyNonNegative({ inputNonNegative }), factorNonNegative({ inputNonNegative }), splitSigned({ inputNonNegative }), addReadout];
   const run = (pass: AnnPass): boolean => {
-    const { graph: next, rewrites } = pass.rewrite(g);
-    if (rewrites.length === 0) return false;
-    try {
-      pass.verify(next);
-    } catch (e) {
-      throw new VerifyError(pass.name, e instanceof Error ? e.message : String(e));
-    }
-    log.push({ pass: pass.name, rewrites });
+    const next = applyAnnPass(pass, g, log);
+    if (next === g) return false;
     g = next;
     return true;
   };

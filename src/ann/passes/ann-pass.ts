@@ -5,6 +5,7 @@
 import type { Pass } from "../../util/pass.js";
 import type { AnnGraph, Origin } from "../graph.js";
 import { verifyGraph } from "../verify.js";
+import { VerifyError } from "../../util/errors.js";
 import { GraphEditor } from "./editor.js";
 
 /** What one pass run changed, for the canonicalization log. */
@@ -44,6 +45,22 @@ export function defineAnnPass(spec: AnnPassSpec): AnnPass {
       spec.postcondition(graph);
     },
   };
+}
+
+/**
+ * Runs `pass` on `graph` as a pipeline stage: its output must satisfy its verifier (a failure is a VerifyError naming
+ * the pass), and its rewrites go to `log`. Returns the graph, the same object when nothing matched.
+ */
+export function applyAnnPass(pass: AnnPass, graph: AnnGraph, log: PassLog[]): AnnGraph {
+  const { graph: next, rewrites } = pass.rewrite(graph);
+  if (rewrites.length === 0) return graph;
+  try {
+    pass.verify(next);
+  } catch (e) {
+    throw new VerifyError(pass.name, e instanceof Error ? e.message : String(e));
+  }
+  log.push({ pass: pass.name, rewrites });
+  return next;
 }
 
 /**
