@@ -34,5 +34,5 @@ export function printHardware(h: HardwareReport, msPerSample?: number): void {
     ) + "\n",
   );
   // The approximations a user must not miss (every note is in report.json and report.html).
-  for (const note of h.notes) if (/below one tick|do not fit .* one window per layer/.test(note)) out(`note: ${note}\n`);
+  for (const note of h.notes) if (/below one tick|do not fit .* one window per layer|^quantize: synapse formats/.test(note)) out(`note: ${note}\n`);
 }

@@ -17,6 +17,10 @@ import { forEachSynapse } from "../../src/hw/synapses.js";
 import { buildCoresConfig } from "../../src/backends/loihi/build.js";
 import { expectCoresMatchHw } from "../helpers/cores-check.js";
 import { rng } from "../helpers/random-canonical.js";
+import { parseTarget } from "../../src/hw/target/load.js";
+import { readFileSync } from "node:fs";
+import { execute } from "../../src/ann/execute.js";
+import { evaluateCycle } from "../../src/hw/evaluate.js";
 
 const FIX = "test/fixtures";
 const loihi1 = loadTarget("loihi1");
@@ -130,4 +134,31 @@ describe("the fixtures on Loihi 1 (7 synapse formats per core)", () => {
     console.log(`${model} loihi1 ${ticks} ticks: cores.json run = HW IR run on ${images} images (${spikes} spikes compared, ${cfg.cores.length} cores)`);
     expect(spikes).toBe(images * (neurons - inputs));
   }, 900_000);
+
+  it("mlp_digits on Loihi 1 cores of 32 input axons: the layers summed from partial sums fit the format table (9 formats per neuron before the budget), cycle agreement ≥ 99 %", () => {
+    // Each partial sum is read at its own scale, one exponent per part and sign: 6 data formats plus the ladder's 3.
+    const xml = readFileSync("targets/loihi1.xml", "utf8").replace(/<maxInputAxons value="4096"/, '<maxInputAxons value="32"').replace('id="loihi1"', 'id="loihi1-32-axons"');
+    const target = parseTarget(xml, "loihi1-32-axons.xml");
+    const ann = importOnnx(`${FIX}/mlp_digits.onnx`);
+    const shape = ann.nodes[0]!.shape;
+    const calib = loadSamples(`${FIX}/digits_calib_x.npy`, shape);
+    const test = loadSamples(`${FIX}/digits_test_x.npy`, shape);
+    const compiled = compileGraph(ann, calib.array, calib.count, "calib", { target, ticks: 32, hardwareSamples: 20 });
+    const hw = compiled.hw!;
+    expect(hwIssues(hw.net, hw.target)).toEqual([]);
+    expect(compiled.net.populations.filter((p) => p.id.includes("/part")).length).toBe(16); // 3 + 5 partial sums, ± each
+    const per = formatsPerNeuron(hw.net, hw.target);
+    const note = hw.net.notes.find((n) => n.startsWith("quantize: synapse formats"))!;
+    const ann1 = execute(ann, test.array.data, test.count).get(ann.output)!;
+    const ev = evaluateCycle(compiled.net, hw.net, hw.target, test.array.data, test.count, { reference: ann1 });
+    console.log(`mlp_digits on Loihi 1 cores of 32 axons: at most ${per.max} formats per neuron (${per.population}); ${note}; ${compiled.report.fit!.verdict}; cycle agreement ${(100 * ev.agreement!).toFixed(2)} % on ${test.count} test images`);
+    expect(note).toMatch(/a core's table holds 7 entries, 3 of them for clock and latch, so a neuron's weights may use 4; \/0\/Gemm: \d+ weight rows at a coarser exponent \(up to [12] bits? fewer/);
+    expect(per.max).toBeLessThanOrEqual(table);
+    expect(compiled.report.fit!.problems).toEqual([]);
+    expect(compiled.report.fit!.fits).toBe(true);
+    const cfg = buildCoresConfig(hw.placement);
+    for (const c of cfg.cores) expect(c.synapseFormats.length).toBeLessThanOrEqual(table);
+    expectCoresMatchHw(hw, cfg, test.array, shape.reduce((a, b) => a * b, 1), 10);
+    expect(ev.agreement!).toBeGreaterThanOrEqual(0.99);
+  }, 600_000);
 });

@@ -74,6 +74,19 @@ export interface WeightLoss {
   neuronsLost: number;
 }
 
+/**
+ * What fitting a layer's weight lists into a core's synapse-format table cost (format-budget.ts): rows moved to a
+ * coarser exponent, the most bits one lost, and neurons still over the `budget` of data entries per neuron.
+ */
+export interface FormatBudgetEffect {
+  budget: number;
+  rowsRaised: number;
+  maxBitsLost: number;
+  over: number;
+  /** Largest max |error| / max |weight| of a raised row (the coarse weights; residual terms, if any, add back). */
+  raisedRowError: number;
+}
+
 /** Integer design of a spiking layer (see src/hw/passes/quantize.ts for the equations). */
 export interface SpikingDesign {
   kind: "spiking";
@@ -83,6 +96,8 @@ export interface SpikingDesign {
   slope: number;
   groups: QuantizedGroup[];
   loss: WeightLoss;
+  /** null: every neuron's lists fit the format table as chosen for precision (or the target has no table). */
+  formats: FormatBudgetEffect | null;
   /** Per neuron, integer sums of the real synapses' contributions: positive, negative. */
   exc: Float64Array;
   inh: Float64Array;
@@ -110,6 +125,8 @@ export interface ReadoutDesign {
   gain: number;
   groups: QuantizedGroup[];
   loss: WeightLoss;
+  /** null: every neuron's lists fit the format table as chosen for precision (or the target has no table). */
+  formats: FormatBudgetEffect | null;
   exc: Float64Array;
   inh: Float64Array;
   offset: Float64Array;

@@ -26,8 +26,9 @@ import type { Term } from "../../ann/graph.js";
 import type { Population, Projection, ReadoutPopulation, SpikingPopulation } from "../../snn/network.js";
 import { forEachSynapse, VIRTUAL, weightSums } from "../../snn/synapses.js";
 import type { Pass } from "../../util/pass.js";
-import { chooseExp, ladderCeil, maxContribution, quantizeMantissa, rangeOf, termValue, weightFormat, type WeightFormat } from "./fixed-point.js";
-import type { GateDesign, LayerDesign, Lowering, PopulationTiming, QuantizedGroup, ReadoutDesign, SpikingDesign, WeightLoss } from "./lowering.js";
+import { chooseExp, exactLadder, ladderCeil, maxContribution, quantizeMantissa, rangeOf, termValue, weightFormat, type SignModeUsed, type WeightFormat } from "./fixed-point.js";
+import { fitFormatBudget, type BudgetGroup, type BudgetResult } from "./format-budget.js";
+import type { FormatBudgetEffect, GateDesign, LayerDesign, Lowering, PopulationTiming, QuantizedGroup, ReadoutDesign, SpikingDesign, WeightLoss } from "./lowering.js";
 import { RangeError_, deltaAt, describePopulation, windowTicks, type Timing } from "./lowering.js";
 import { registerLimits, unitBounds, type UnitNeuron } from "./ranges.js";
 import { maxOf } from "../../util/extrema.js";
@@ -219,15 +220,21 @@ function sparseVirtual(groups: RealGroup[], scale: number, virt: Float64Array, q
   });
 }
 
-/** Quantizes a group at slope S: one exponent per row, the sign mode from the weights' signs. */
-function quantizeGroup(f: WeightFormat, g: RealGroup & { part: "exc" | "inh" }, S: number, delay: number, fine = false): { q: QuantizedGroup; contrib: Float64Array; exps: Int8Array } {
-  const mode = fine ? "mixed" : g.part === "exc" && f.excitatory ? "excitatory" : g.part === "inh" && f.inhibitory ? "inhibitory" : "mixed";
+/** The sign mode of a group's format, and per row the exponent that keeps the most precision (rowMax > 0: live). */
+function rowExponents(f: WeightFormat, g: RealGroup & { part: "exc" | "inh" }, S: number, fine: boolean) {
+  const mode: SignModeUsed = fine ? "mixed" : g.part === "exc" && f.excitatory ? "excitatory" : g.part === "inh" && f.inhibitory ? "inhibitory" : "mixed";
   const range = rangeOf(f, mode);
   const rowMax = new Float64Array(g.rows);
   for (let k = 0; k < g.w.length; k++) rowMax[g.rowOf(k)] = Math.max(rowMax[g.rowOf(k)]!, Math.abs(S * g.w[k]!));
   if (g.layout === "sparse") for (let k = 0; k < g.virtualW!.length; k++) rowMax[g.virtualPost![k]!] = Math.max(rowMax[g.virtualPost![k]!]!, Math.abs(S * g.virtualW![k]!));
   const exps = new Int8Array(g.rows);
   for (let r = 0; r < g.rows; r++) exps[r] = Math.min(chooseExp(f, range, rowMax[r]!), f.expMax);
+  return { mode, exps, rowMax };
+}
+
+/** Quantizes a group at slope S with the given row exponents (rowExponents' unless the format budget raised some). */
+function quantizeGroup(f: WeightFormat, g: RealGroup & { part: "exc" | "inh" }, S: number, delay: number, fine: boolean, mode: SignModeUsed, exps: Int8Array): { q: QuantizedGroup; contrib: Float64Array; exps: Int8Array } {
+  const range = rangeOf(f, mode);
   const mant = new Int16Array(g.w.length);
   const contrib = new Float64Array(g.w.length);
   let maxErr = 0;
@@ -252,28 +259,76 @@ function quantizeGroup(f: WeightFormat, g: RealGroup & { part: "exc" | "inh" }, 
   return { q: { source: g.source, group, maxRelError: maxAbs > 0 ? maxErr / maxAbs : 0, expRange: [expLo, expHi], mode, part: g.part, fine }, contrib, exps };
 }
 
+/**
+ * Row exponents of a set of groups, coarsened where a neuron's lists would need more format entries than `budget`
+ * (with `fixed`'s lists, which keep theirs). Returns the exponents, the budget's result, and the groups as fixed lists
+ * for a later round.
+ */
+function budgetedExponents(f: WeightFormat, groups: (RealGroup & { part: "exc" | "inh" })[], S: number, fine: boolean, fixed: BudgetGroup[], size: number, pt: PopulationTiming, budget: number | null) {
+  const rows = groups.map((g) => rowExponents(f, g, S, fine));
+  const lists: BudgetGroup[] = groups.map((g, gi) => {
+    const d = delayOf(pt, g.proj);
+    const area = g.layout === "conv" ? size / g.rows : 1;
+    return {
+      cls: SIGN_MODES.indexOf(rows[gi]!.mode) * 64 + (d > 0 ? Math.ceil(Math.log2(d + 1)) : 0),
+      exps: rows[gi]!.exps,
+      live: Uint8Array.from(rows[gi]!.rowMax, (x) => (x > 0 ? 1 : 0)),
+      rowOf: area === 1 ? (i: number) => i : (i: number) => Math.floor(i / area),
+      frozen: false,
+    };
+  });
+  if (budget === null) return { rows, result: null, fixed: [...fixed, ...lists.map((l) => ({ ...l, frozen: true }))], raised: null };
+  const result = fitFormatBudget([...fixed, ...lists], size, budget);
+  rows.forEach((r, gi) => (r.exps = result.exps[fixed.length + gi]!));
+  return { rows, result, fixed: [...fixed, ...lists.map((l, gi) => ({ ...l, exps: rows[gi]!.exps, frozen: true }))], raised: lists.map((l, gi) => Uint8Array.from(l.exps, (e, r) => (rows[gi]!.exps[r] !== e ? 1 : 0))) };
+}
+
+const SIGN_MODES: SignModeUsed[] = ["mixed", "excitatory", "inhibitory"];
+
+/**
+ * Format entries a neuron's weight lists may use on a core: the target's table less what the clock and latch lists
+ * take (the exact ladder's exponents); null when the target states no table.
+ */
+function dataFormatBudget(ir: Lowering, f: WeightFormat): number | null {
+  const table = ir.target.coreClasses[0]?.profiles.synapseFormat ?? null;
+  return table === null ? null : Math.max(1, table - exactLadder(f).length);
+}
+
 const delayOf = (pt: PopulationTiming, proj: Projection): number => pt.delays[projIndex.get(proj)!]!;
 /** Index of each projection in its population (set while building real groups). */
 const projIndex = new WeakMap<Projection, number>();
 
 /**
  * Weights at S, one group per sign; with weightTerms = 2 also a residual group per sign (the coarse rounding error
- * at its own finer exponents). Returns the groups and each real group's total integer contributions.
+ * at its own finer exponents). Row exponents are the most precise ones unless a neuron's lists would need more
+ * synapse-format entries than a core holds (format-budget.ts; the residuals get what the coarse lists leave).
+ * Returns the groups, each real group's total integer contributions, and what the format budget cost.
  */
-function quantizeAll(ir: Lowering, f: WeightFormat, groups: (RealGroup & { part: "exc" | "inh" })[], S: number, pt: PopulationTiming) {
-  const coarse = groups.map((g) => quantizeGroup(f, g, S, delayOf(pt, g.proj)));
+function quantizeAll(ir: Lowering, f: WeightFormat, groups: (RealGroup & { part: "exc" | "inh" })[], S: number, pt: PopulationTiming, size: number) {
+  const budget = dataFormatBudget(ir, f);
+  const c = budgetedExponents(f, groups, S, false, [], size, pt, budget);
+  const coarse = groups.map((g, gi) => quantizeGroup(f, g, S, delayOf(pt, g.proj), false, c.rows[gi]!.mode, c.rows[gi]!.exps));
   const out: QuantizedGroup[] = coarse.map((q) => q.q);
   const total = coarse.map((q) => ({ contrib: Float64Array.from(q.contrib), exps: q.exps }));
-  if (ir.weightTerms === 2)
-    groups.forEach((g, gi) => {
+  const results = [c.result];
+  const raised = c.raised ?? groups.map((g) => new Uint8Array(g.rows));
+  if (ir.weightTerms === 2) {
+    const residuals = groups.flatMap((g, gi) => {
       const residual = { ...g, w: g.w.map((x, k) => x - coarse[gi]!.contrib[k]! / S), virtualW: g.virtualW?.map(() => 0) };
-      if (!residual.w.some((x) => x !== 0)) return;
-      const r = quantizeGroup(f, residual, S, delayOf(pt, g.proj), true);
-      r.q.maxRelError = 0;
-      out.push(r.q);
-      const t = total[gi]!.contrib;
-      for (let k = 0; k < t.length; k++) t[k]! += r.contrib[k]!;
+      return residual.w.some((x) => x !== 0) ? [{ gi, residual }] : [];
     });
+    // The coarse lists keep their exponents: only the residuals' own ones may be raised.
+    const r = budgetedExponents(f, residuals.map((x) => x.residual), S, true, c.fixed, size, pt, budget);
+    results.push(r.result);
+    if (r.raised) residuals.forEach(({ gi }, k) => r.raised![k]!.forEach((x, row) => void (x && (raised[gi]![row] = 1))));
+    residuals.forEach(({ gi, residual }, k) => {
+      const q = quantizeGroup(f, residual, S, delayOf(pt, residual.proj), true, r.rows[k]!.mode, r.rows[k]!.exps);
+      q.q.maxRelError = 0;
+      out.push(q.q);
+      const t = total[gi]!.contrib;
+      for (let j = 0; j < t.length; j++) t[j]! += q.contrib[j]!;
+    });
+  }
   // Relative error of the total weight per group (coarse + residual).
   groups.forEach((g, gi) => {
     let err = 0;
@@ -281,7 +336,36 @@ function quantizeAll(ir: Lowering, f: WeightFormat, groups: (RealGroup & { part:
     for (let k = 0; k < g.w.length; k++) (err = Math.max(err, Math.abs(total[gi]!.contrib[k]! - S * g.w[k]!))), (max = Math.max(max, Math.abs(S * g.w[k]!)));
     out[gi]!.maxRelError = max > 0 ? err / max : 0;
   });
-  return { groups: out, total };
+  return { groups: out, total, formats: mergeBudgetResults(budget, results, worstRowError(groups, total, S, raised)) };
+}
+
+/** Largest relative weight error (max |error| / max |weight| of the row, all terms) over the rows the format budget raised. */
+function worstRowError(groups: RealGroup[], quantized: { contrib: Float64Array }[], S: number, raised: Uint8Array[]): number {
+  let worst = 0;
+  groups.forEach((g, gi) => {
+    const mask = raised[gi]!;
+    if (!mask.some((x) => x)) return;
+    const err = new Float64Array(g.rows);
+    const max = new Float64Array(g.rows);
+    const c = quantized[gi]!.contrib;
+    for (let k = 0; k < g.w.length; k++) {
+      const r = g.rowOf(k);
+      if (!mask[r]) continue;
+      err[r] = Math.max(err[r]!, Math.abs(c[k]! - S * g.w[k]!));
+      max[r] = Math.max(max[r]!, Math.abs(S * g.w[k]!));
+    }
+    for (let r = 0; r < g.rows; r++) if (max[r]! > 0) worst = Math.max(worst, err[r]! / max[r]!);
+  });
+  return worst;
+}
+
+/** What the format budget did to one layer (null: nothing to say). */
+function mergeBudgetResults(budget: number | null, results: (BudgetResult | null)[], raisedRowError: number): FormatBudgetEffect | null {
+  if (budget === null) return null;
+  const done = results.filter((r): r is BudgetResult => r !== null);
+  const effect = { budget, rowsRaised: 0, maxBitsLost: 0, over: 0, raisedRowError };
+  for (const r of done) (effect.rowsRaised += r.rowsRaised), (effect.maxBitsLost = Math.max(effect.maxBitsLost, r.maxBitsLost)), (effect.over = Math.max(effect.over, r.over));
+  return effect.rowsRaised > 0 || effect.over > 0 ? effect : null;
 }
 
 /** The ANN-domain gain g_i (W = J/g) and bias b_i of a spiking population, from its SNN parameters. */
@@ -380,7 +464,7 @@ function designSpiking(ir: Lowering, pop: SpikingPopulation, byId: Map<string, P
   const S = largestSlope(ir, pop, unit, model);
 
   // Integer design at S.
-  const { groups: quantized, total: qs } = quantizeAll(ir, f, groups, S, pt);
+  const { groups: quantized, total: qs, formats } = quantizeAll(ir, f, groups, S, pt, size);
   const sums = neuronSums(groups, qs.map((q) => q.contrib), pop, byId);
   sparseVirtual(groups, S, sums.virt, (x) => x); // only shapes c0 vs c1; the slope is exact either way
   const c0 = new Float64Array(size);
@@ -415,7 +499,7 @@ function designSpiking(ir: Lowering, pop: SpikingPopulation, byId: Map<string, P
     }
   }
   const loss = weightLoss(groups, qs, unitSums, sums);
-  return { kind: "spiking", id: pop.id, model, slope: S, groups: quantized, loss, exc: sums.exc, inh: sums.inh, c0, c1, theta, vthMant, vInit, push, latchDepth, gate };
+  return { kind: "spiking", id: pop.id, model, slope: S, groups: quantized, loss, formats, exc: sums.exc, inh: sums.inh, c0, c1, theta, vthMant, vInit, push, latchDepth, gate };
 }
 
 /** Weights rounded to 0, and neurons left with no input weight (ideal sums nonzero, integer sums both 0). */
@@ -450,12 +534,12 @@ function designReadout(ir: Lowering, pop: ReadoutPopulation, byId: Map<string, P
   for (const g of groups) for (const x of g.w) maxW = Math.max(maxW, Math.abs(x));
   const unit: UnitNeuron[] = Array.from({ length: size }, (_, i) => ({ exc: unitSums.exc[i]!, inh: unitSums.inh[i]!, c0: 0, c1: 0, theta: 0, thetaMax: 0, slope: 0, maxWeight: maxW }));
   const G = largestSlope(ir, pop, unit, "readout");
-  const { groups: quantized, total: qs } = quantizeAll(ir, f, groups, G, pt);
+  const { groups: quantized, total: qs, formats } = quantizeAll(ir, f, groups, G, pt, size);
   const sums = neuronSums(groups, qs.map((q) => q.contrib), pop, byId);
   const ramp = pop.window.tMin - pop.inputWindow.tMin;
   const bias0 = roundingBias(ir, groups, qs, G, pop, byId);
   const offset = Float64Array.from(pop.alpha, (a, i) => a * ramp - bias0[i]! / G);
-  return { kind: "readout", id: pop.id, gain: G, groups: quantized, loss: weightLoss(groups, qs, unitSums, sums), exc: sums.exc, inh: sums.inh, offset, relu: pop.relu };
+  return { kind: "readout", id: pop.id, gain: G, groups: quantized, loss: weightLoss(groups, qs, unitSums, sums), formats, exc: sums.exc, inh: sums.inh, offset, relu: pop.relu };
 }
 
 function designGate(pop: Population & { kind: "gate" }, byId: Map<string, Population>): GateDesign {
@@ -481,6 +565,7 @@ export const quantizePass: Pass<Lowering, Lowering> = {
     const worst = [...designs.values()].flatMap((d) => (d.kind === "gate" ? [] : d.groups.map((g) => g.maxRelError)));
     const lossy = [...designs.values()].flatMap((d) => (d.kind !== "gate" && d.loss.zeroed > 0 ? [d] : []));
     const sizes = new Map(ir.snn.populations.map((p) => [p.id, product(p.shape)]));
+    const coarsened = [...designs.values()].flatMap((d) => (d.kind !== "gate" && d.formats ? [{ id: d.id, e: d.formats }] : []));
     return {
       ...ir,
       designs,
@@ -494,6 +579,21 @@ export const quantizePass: Pass<Lowering, Lowering> = {
               // with the neurons left with no input at all (they ignore their inputs on the chip).
               `quantize: weights rounded to 0 (smaller than half the step of their row's exponent): ` +
                 lossy.map((d) => `${d.id} ${d.loss.zeroed.toLocaleString("en-US")} of ${d.loss.nonzero.toLocaleString("en-US")}` + (d.loss.neuronsLost ? `, ${d.loss.neuronsLost} of ${sizes.get(d.id)!.toLocaleString("en-US")} neurons left with no input weight` : "")).join("; "),
+            ]
+          : []),
+        ...(coarsened.length
+          ? [
+              // A neuron reading more (sign mode, exponent) pairs than a core's format table holds fits no core: the
+              // rows at its finest exponents were coarsened, which costs weight bits, said here with the error left.
+              `quantize: synapse formats: a core's table holds ${ir.target.coreClasses[0]!.profiles.synapseFormat} entries, ${exactLadder(weightFormat(ir.target)).length} of them for clock and latch, so a neuron's weights may use ${coarsened[0]!.e.budget}; ` +
+                coarsened
+                  .map(({ id, e }) =>
+                    e.rowsRaised
+                      ? `${id}: ${e.rowsRaised.toLocaleString("en-US")} weight rows at a coarser exponent (up to ${e.maxBitsLost} bit${e.maxBitsLost === 1 ? "" : "s"} fewer; their largest weight error ${(100 * e.raisedRowError).toPrecision(3)} % of the row's largest weight)` +
+                        (e.over ? `, ${e.over.toLocaleString("en-US")} neurons still over` : "")
+                      : `${id}: ${e.over.toLocaleString("en-US")} neurons over (each sign mode already at one exponent)`,
+                  )
+                  .join("; "),
             ]
           : []),
       ],
