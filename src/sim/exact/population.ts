@@ -22,7 +22,7 @@ import { binnedBoundBelow, firstCrossing, scanBuffers } from "./scan.js";
 import { proveBySweep, splitByShare, sweepApplies } from "./proof-sweep.js";
 import { applySignedInParts, applyTermsInParts } from "./drive-threads.js";
 import { excitatoryAt } from "./excitatory-at.js";
-import { convBoundBelow, convBounds, loadSample } from "./conv-bound.js";
+import { boundBelow, loadSample, sampleBounds } from "./binned-bounds.js";
 import { scratchF64, scratchI32, takeF64 } from "./scratch.js";
 import { simd } from "../../ann/kernels/simd.js";
 
@@ -287,7 +287,7 @@ function b1Times(threshold: Float64Array, drive: Float64Array, out: Float64Array
 /** Added to a b1 spike time: 0 if it fires (index 0), NO_SPIKE if silent (index 1). */
 const SILENT = Float64Array.of(0, NO_SPIKE);
 
-/** Fewest listed neurons of one sample for the per-sample bins of conv-bound.ts (more on large sources, see scanNeurons). */
+/** Fewest listed neurons of one sample for the per-sample bins of binned-bounds.ts (more on large sources, see scanNeurons). */
 const GRID_NEURONS = 8;
 
 /** The sorted scan for the listed neurons (flat batch indices). */
@@ -306,14 +306,14 @@ function scanNeurons(
   const t1 = pop.window.tMin;
   const buf = scanBuffers(prep.maxEvents);
   const srcTimes = sources.map((s) => times(s.id));
-  // All-conv populations: samples whose listed neurons read more taps in all than the sources hold take the bound
-  // from per-sample bins (conv-bound.ts, the same answers): loading a sample's bins costs about one pass over its
-  // inputs. gridState per sample: 0 = not tried, 1 = loaded, −1 = not applicable.
+  // All-conv and all-dense populations: samples whose listed neurons read more taps in all than the sources hold take
+  // the bound from per-sample bins (binned-bounds.ts, the same answers): loading a sample's bins costs about one pass
+  // over its inputs. gridState per sample: 0 = not tried, 1 = loaded, −1 = not applicable.
   const perSample = new Int32Array(batch);
   for (const k of list) perSample[Math.floor(k / size)]!++;
   const srcCells = sources.reduce((a, s) => a + product(s.shape), 0);
   const minNeurons = Math.max(GRID_NEURONS, Math.ceil(srcCells / Math.max(1, prep.maxEvents - 1)));
-  const grids = perSample.some((n) => n >= minNeurons) ? convBounds(pop.projections, sources, pop.shape) : undefined;
+  const grids = perSample.some((n) => n >= minNeurons) ? sampleBounds(pop.projections, sources, pop.shape) : undefined;
   const gridState = new Int8Array(batch);
   for (const k of list) {
     const b = Math.floor(k / size);
@@ -321,7 +321,7 @@ function scanNeurons(
     if (grids && perSample[b]! >= minNeurons && gridState[b] !== -1) {
       if (grids.sample !== b) gridState[b] = loadSample(grids, srcTimes, b, t0, t1) ? 1 : -1;
       const closed = (prep.offset[i]! - drive[k]!) / prep.slope[i]!;
-      if (gridState[b] === 1 && closed >= t1 && convBoundBelow(grids, i, t0, pop.alpha, t1, pop.threshold[i]!)) {
+      if (gridState[b] === 1 && closed >= t1 && boundBelow(grids, i, t0, pop.alpha, t1, pop.threshold[i]!)) {
         stats.scanned++;
         out[k] = closed < pop.window.tMax ? closed : pop.window.tMax;
         continue;

@@ -106,6 +106,14 @@ export function binnedBoundBelow(buf: ScanBuffers, n: number, threshold: number,
     binP[b]! += w * t;
     if (w > 0) binPos[b]! += w;
   }
+  return binsBelow(binS, binP, binPos, lo, width, before, threshold);
+}
+
+/**
+ * The bound from the bins of [lo, before): V is exact at each bin's start (the prefix sums of Σ w and Σ w·t) and
+ * grows inside the bin at most at the slope reached at its start plus the excitatory weight arriving in it.
+ */
+export function binsBelow(binS: Float64Array, binP: Float64Array, binPos: Float64Array, lo: number, width: number, before: number, threshold: number): boolean {
   let s = 0;
   let p = 0;
   for (let b = 0; b < BOUND_BINS; b++) {

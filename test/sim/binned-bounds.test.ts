@@ -1,7 +1,7 @@
-/** The per-sample conv bins (conv-bound.ts) against gatherEvents + binnedBoundBelow, neuron by neuron. */
+/** The per-sample bins (binned-bounds.ts) of conv and dense projections against gatherEvents + binnedBoundBelow, neuron by neuron. */
 import { describe, expect, it } from "vitest";
 import type { Population, Projection } from "../../src/snn/network.js";
-import { convBoundBelow, convBounds, loadSample } from "../../src/sim/exact/conv-bound.js";
+import { boundBelow, loadSample, sampleBounds } from "../../src/sim/exact/binned-bounds.js";
 import { gatherEvents } from "../../src/sim/exact/gather.js";
 import { binnedBoundBelow, scanBuffers } from "../../src/sim/exact/scan.js";
 import { NO_SPIKE } from "../../src/sim/exact/encode.js";
@@ -17,7 +17,7 @@ function conv(source: string, cin: number, cout: number, k: number, stride: numb
   return { kind: "conv", source, weight, delay, kernel: [k, k], stride: [stride, stride], pads: [pad, pad, pad, pad], dilation: [dilation, dilation], group };
 }
 
-describe("conv bound from per-sample bins", () => {
+describe("bounds from per-sample bins", () => {
   const t0 = 0;
   const t1 = 1;
   for (const [name, cin, cout, k, stride, pad, dilation, group, two] of [
@@ -39,7 +39,7 @@ describe("conv bound from per-sample bins", () => {
         Float64Array.from({ length: batch * cin * ih * iw }, () => (random() < 0.1 ? NO_SPIKE : random() < 0.3 ? t1 : random() < 0.05 ? 1.2 : random())),
       );
       times[0]![2 * cin * ih * iw + 5] = -0.5;
-      const cb = convBounds(projections, sources, dst)!;
+      const cb = sampleBounds(projections, sources, dst)!;
       const buf = scanBuffers(1 + projections.length * (cin / group) * k * k);
       let agree = 0;
       let cleared = 0;
@@ -57,7 +57,7 @@ describe("conv bound from per-sample bins", () => {
               n = gatherEvents(p, sources[q]!.shape, dst, i, times[q]!, b * cin * ih * iw, t1, buf, n);
             });
             const want = binnedBoundBelow(buf, n, threshold, t1);
-            const got = convBoundBelow(cb, i, t0, 0.7, t1, threshold);
+            const got = boundBelow(cb, i, t0, 0.7, t1, threshold);
             total++;
             if (got === want) agree++;
             if (got) cleared++;
@@ -70,4 +70,47 @@ describe("conv bound from per-sample bins", () => {
       expect(cleared).toBeLessThan(0.95 * total);
     });
   }
+
+  it("dense projections (two sources, one delayed; zero weights, silent, late and early inputs): the same answer for every neuron", () => {
+    const sizes = [37, 300];
+    const out = 23;
+    const projections: Projection[] = sizes.map((m, q) => ({
+      kind: "dense",
+      source: `s${q}`,
+      weight: Float64Array.from({ length: out * m }, () => (random() < 0.1 ? 0 : random() - 0.45)),
+      delay: q === 1 ? 0.125 : 0,
+    }));
+    const sources = sizes.map((m, q) => ({ id: `s${q}`, shape: [m] }) as unknown as Population);
+    const batch = 4;
+    const times = sizes.map((m) => Float64Array.from({ length: batch * m }, () => (random() < 0.1 ? NO_SPIKE : random() < 0.2 ? t1 : random() < 0.05 ? 1.2 : random())));
+    times[1]![3 * sizes[1]! + 7] = -0.2; // arrives at −0.075 (delay 0.125): before t0
+    const cb = sampleBounds(projections, sources, [out])!;
+    const buf = scanBuffers(1 + sizes[0]! + sizes[1]!);
+    let agree = 0;
+    let cleared = 0;
+    let total = 0;
+    const loaded: boolean[] = [];
+    for (let b = 0; b < batch; b++) {
+      loaded.push(loadSample(cb, times, b, t0, t1));
+      if (!loaded[b]) continue;
+      for (let i = 0; i < out; i++)
+        for (const threshold of [-0.5, 0.5, 1.5, 4]) {
+          let n = 0;
+          buf.times[n] = t0;
+          buf.weights[n++] = 0.7;
+          projections.forEach((p, q) => {
+            n = gatherEvents(p, sources[q]!.shape, [out], i, times[q]!, b * sizes[q]!, t1, buf, n);
+          });
+          const want = binnedBoundBelow(buf, n, threshold, t1);
+          const got = boundBelow(cb, i, t0, 0.7, t1, threshold);
+          total++;
+          if (got === want) agree++;
+          if (got) cleared++;
+        }
+    }
+    expect(loaded).toEqual([true, true, true, false]);
+    expect(agree).toBe(total);
+    expect(cleared).toBeGreaterThan(0.05 * total);
+    expect(cleared).toBeLessThan(0.95 * total);
+  });
 });
