@@ -6,7 +6,7 @@ import { basename } from "node:path";
 import type { AnnGraph } from "./ann/graph.js";
 import { product } from "./ann/graph.js";
 import { canonicalize, type PassLog } from "./ann/canonicalize.js";
-import { splitFanIn } from "./ann/passes/split-fan-in.js";
+import { MIN_SPLIT_CAPACITY, splitFanIn } from "./ann/passes/split-fan-in.js";
 import { applyAnnPass } from "./ann/passes/ann-pass.js";
 import { LOWERING_INPUTS_PER_NEURON } from "./hw/passes/spiking.js";
 import { checkFinite, checkSamples, readNpy, type NpyArray } from "./io/npy.js";
@@ -145,7 +145,8 @@ export function compileGraph(ann: AnnGraph, calib: NpyArray, calibCount: number,
  */
 function fitFanIn(canonical: { graph: AnnGraph; log: PassLog[] }, target: Target | undefined): { graph: AnnGraph; log: PassLog[] } {
   const axons = target?.coreClasses[0]?.maxInputAxons ?? null;
-  if (target === undefined || axons === null || axons <= LOWERING_INPUTS_PER_NEURON) return canonical;
+  // Cores too small for a tree of partial sums: the placer names the layers that do not fit.
+  if (target === undefined || axons === null || axons - LOWERING_INPUTS_PER_NEURON < MIN_SPLIT_CAPACITY) return canonical;
   const log = [...canonical.log];
   return { graph: applyAnnPass(splitFanIn(axons - LOWERING_INPUTS_PER_NEURON, target.name), canonical.graph, log), log };
 }

@@ -3,6 +3,12 @@ import type { HardwareReport } from "../hw/report.js";
 import { formatNumber, table } from "./table.js";
 import { tickPointText } from "../hw/ticks.js";
 
+/**
+ * Notes of approximations that change results and that the user chose nothing to cause: channels finer than a tick,
+ * channel windows given up, weight rows coarsened for the format table, layers on widened windows.
+ */
+const ATTENTION = [/below one tick/, /do not fit .* one window per layer/, /^quantize: synapse formats/, /^quantize: wider windows/];
+
 /** `msPerSample`: the calibration run's time, printed only (report.json stays deterministic). */
 export function printHardware(h: HardwareReport, msPerSample?: number): void {
   const out = (s: string) => process.stdout.write(s);
@@ -34,5 +40,5 @@ export function printHardware(h: HardwareReport, msPerSample?: number): void {
     ) + "\n",
   );
   // The approximations a user must not miss (every note is in report.json and report.html).
-  for (const note of h.notes) if (/below one tick|do not fit .* one window per layer|^quantize: synapse formats/.test(note)) out(`note: ${note}\n`);
+  for (const note of h.notes) if (ATTENTION.some((re) => re.test(note))) out(`note: ${note}\n`);
 }

@@ -1,11 +1,13 @@
 /**
  * The HW IR as the placer reads it: global neuron ids (one range per population), the synapse groups into each
  * population with their list formats (sign mode, stored weight bits, delay bits, exponent per target or synapse),
- * and sparse groups indexed by target neuron so a tile reads only its own synapses.
+ * and sparse groups indexed by target neuron so a tile reads only its own synapses. Lists are stored as narrow as their
+ * weights allow, unless that gives some neuron more format entries than a core holds (format-sharing.ts).
  */
 import type { HwCompartmentPopulation, HwNetwork, HwPopulation, HwSynapseGroup } from "../hw/network.js";
 import { populationSize } from "../hw/network.js";
 import type { SignMode, Target } from "../hw/target/target.js";
+import { shareFormatEntries } from "./format-sharing.js";
 
 export interface PreparedGroup {
   g: HwSynapseGroup;
@@ -104,6 +106,8 @@ export function prepare(net: HwNetwork, target: Target): PreparedNet {
       byPost,
     });
   }
+  const table = target.coreClasses[0]!.profiles.synapseFormat;
+  if (table !== null) shareFormatEntries(incoming, pops, table, target.synapse.weightBits);
   const maxNeurons = target.coreClasses[0]!.maxNeurons;
   return { net, target, pops, base, totalNeurons: total, incoming, indexBits: Math.max(1, Math.ceil(Math.log2(maxNeurons))), outputSlots: null };
 }

@@ -21,6 +21,8 @@ import { parseTarget } from "../../src/hw/target/load.js";
 import { readFileSync } from "node:fs";
 import { execute } from "../../src/ann/execute.js";
 import { evaluateCycle } from "../../src/hw/evaluate.js";
+import { AnnBuilder, randomInputs } from "../helpers/ann-builder.js";
+import { execute as executeAnn } from "../../src/ann/execute.js";
 
 const FIX = "test/fixtures";
 const loihi1 = loadTarget("loihi1");
@@ -161,4 +163,42 @@ describe("the fixtures on Loihi 1 (7 synapse formats per core)", () => {
     expectCoresMatchHw(hw, cfg, test.array, shape.reduce((a, b) => a * b, 1), 10);
     expect(ev.agreement!).toBeGreaterThanOrEqual(0.99);
   }, 600_000);
+
+  // Several projections into one layer at different scales (a residual sum of three branches, a concatenation of
+  // three). Lists are stored as narrow as their weights allow, and a width (w7 next to w8 at one exponent) or a latch
+  // without its delayed half (delay bits 0 next to the clock's 1) took an entry each: 8–9 formats per neuron, no fit
+  // (an audit's models). The placer now stores such a layer's lists at one width and aligned delay bits.
+  const branchy = {
+    "three conv branches at scales 0.01, 0.1, 1, added": () => {
+      const b = new AnnBuilder([1, 8, 8], 3);
+      const branches = [0.01, 0.1, 1].map((k) => b.relu(b.affine(b.conv(b.input, 4, { pads: 1 }), "scalar", Float64Array.of(k), Float64Array.of(0))));
+      const sum = b.relu(b.add(...branches.map((x, i) => b.affine(x, "scalar", Float64Array.of(0.3 * (i + 1)), Float64Array.of(0)))));
+      b.dense(b.flatten(sum), 3);
+      return b.build();
+    },
+    "three dense branches at scales 1, 4, 16, concatenated": () => {
+      const b = new AnnBuilder([16], 6);
+      const branches = [1, 4, 16].map((k) => b.relu(b.affine(b.dense(b.input, 8), "scalar", Float64Array.of(k), Float64Array.of(0))));
+      b.dense(b.relu(b.dense(b.concat(...branches), 6)), 3);
+      return b.build();
+    },
+  };
+  it.each(Object.keys(branchy))("%s: fits Loihi 1 (≤ 7 formats per neuron), cores.json runs like the HW IR, cycle agreement ≥ 95 %", (name) => {
+    const ann = branchy[name as keyof typeof branchy]();
+    const shape = ann.nodes[0]!.shape;
+    const n = 96;
+    const x = randomInputs(ann, n, 11);
+    const calib = { shape: [n, ...shape], dtype: "<f8", data: x };
+    const compiled = compileGraph(ann, calib, n, "calib", { target: "loihi1", ticks: 32, hardwareSamples: n });
+    const hw = compiled.hw!;
+    const per = formatsPerNeuron(hw.net, hw.target);
+    const ev = evaluateCycle(compiled.net, hw.net, hw.target, x, n, { reference: executeAnn(ann, x, n).get(ann.output)! });
+    console.log(`${name}: at most ${per.max} formats per neuron (${per.population}); ${compiled.report.fit!.verdict}; cycle agreement ${(100 * ev.agreement!).toFixed(1)} %`);
+    expect(compiled.report.fit!.problems).toEqual([]);
+    expect(per.max).toBeLessThanOrEqual(table);
+    const cfg = buildCoresConfig(hw.placement);
+    for (const c of cfg.cores) expect(c.synapseFormats.length).toBeLessThanOrEqual(table);
+    expectCoresMatchHw(hw, cfg, calib, shape.reduce((a, b) => a * b, 1), 8);
+    expect(ev.agreement!).toBeGreaterThanOrEqual(0.95);
+  }, 300_000);
 });

@@ -20,6 +20,7 @@ import { mapToSnn } from "../../src/mapping/map.js";
 import { SpikecError } from "../../src/util/errors.js";
 import type { SnnNetwork } from "../../src/snn/network.js";
 import { randomConvNet, randomMlp, rng } from "../helpers/random-canonical.js";
+import { AnnBuilder, randomInputs } from "../helpers/ann-builder.js";
 
 const FIX = "test/fixtures";
 const loihi1 = loadTarget("loihi1");
@@ -104,6 +105,12 @@ describe("mlp_digits", () => {
     expect(msg).toContain("(Gemm)");
     expect(msg).toMatch(/register (u|v|q|one synapse)/);
     expect(msg).toMatch(/beyond the limit \d+/);
+    // Huge weights: a register that holds weights binds, which fewer ticks would not help.
+    const register = /register (u|v|q|one synapse)/.exec(msg)![1]!;
+    const hint = (error as SpikecError).hint!;
+    if (register === "v") expect(hint).toMatch(/lower --ticks/);
+    else expect(hint).toMatch(/--ticks does not change register/);
+    console.log(`overflow: register ${register}; hint: ${hint}`);
   });
 });
 
@@ -169,5 +176,45 @@ describe("random networks (property)", () => {
       ),
       { numRuns: 40 },
     );
+  });
+});
+
+describe("a layer whose values are far smaller than its inputs' (weights S·W·δ_src/δ_n too large at the smallest slope)", () => {
+  // h: two identical neurons; L = relu(1000·h1 − 1000·h2 + 0.002) = 0.002 on every input: its window is ~1e-4 of h's,
+  // so its weights are ~1e7 × the slope and overflow u/q even at the smallest slope. A wider window fits them.
+  const b = new AnnBuilder([4], 2);
+  const hd = b.dense(b.input, 2);
+  const h = b.relu(hd);
+  const hNode = b.nodes.find((n) => n.id === hd)!;
+  if (hNode.kind !== "dense") throw new Error("builder changed");
+  hNode.weight.set(hNode.weight.subarray(0, 4), 4); // the second row = the first
+  hNode.bias![1] = hNode.bias![0]!;
+  const l = b.dense(h, 1);
+  const lNode = b.nodes.find((n) => n.id === l)!;
+  if (lNode.kind !== "dense") throw new Error("builder changed");
+  lNode.weight.set([1000, -1000]);
+  lNode.bias!.set([0.002]);
+  b.dense(b.relu(l), 2);
+  const ann = b.build();
+  const n = 64;
+  const calib = { shape: [n, 4], dtype: "<f8", data: randomInputs(ann, n, 3) };
+
+  it("lowers on a widened window, says so in the notes, and the cycle simulation still matches the ANN", () => {
+    const compiled = compileGraph(ann, calib, n, "calib", { target: "loihi2", ticks: 16, hardwareSamples: n });
+    const hw = compiled.hw!;
+    expect(hwIssues(hw.net, hw.target)).toEqual([]);
+    const note = hw.net.notes.find((s) => s.startsWith("quantize: wider windows"))!;
+    console.log(note);
+    const m = /: (\S+) (\d+)×$/.exec(note)!;
+    expect(m[1]).toBe(`/${l}`); // the layer L (named by its ONNX node)
+    expect(Number(m[2])).toBeGreaterThanOrEqual(2);
+    const ref = execute(ann, calib.data, n).get(ann.output)!;
+    const ev = evaluateCycle(compiled.net, hw.net, hw.target, calib.data, n, { reference: ref });
+    let worst = 0;
+    let top = 0;
+    for (let k = 0; k < ref.length; k++) (worst = Math.max(worst, Math.abs(ev.logits[k]! - ref[k]!))), (top = Math.max(top, Math.abs(ref[k]!)));
+    console.log(`widened: cycle vs ANN max |Δlogit| ${worst.toExponential(2)} of ${top.toFixed(3)}, agreement ${ev.agreement}`);
+    expect(ev.spikesPerNeuron).toBe(1);
+    expect(worst).toBeLessThan(0.02 * top);
   });
 });

@@ -20,6 +20,7 @@ import { printFit } from "../print-fit.js";
 import { progressFor } from "../progress.js";
 import { checkInteger, checkTicks, typed } from "../options.js";
 import { LOWERING_INPUTS_PER_NEURON } from "../../hw/passes/spiking.js";
+import { MIN_SPLIT_CAPACITY } from "../../ann/passes/split-fan-in.js";
 
 interface FitArgs {
   input: string;
@@ -65,7 +66,7 @@ function hintFor(r: FitReport): string {
   const resources = new Set(r.problems.map((p) => p.resource));
   if (resources.has("synapse formats")) return "each distinct (sign mode, weight exponent, delay) into a neuron takes a synapse-format entry; compiled for a target, a neuron's finest weight rows already move to exponents it keeps, so what is left comes from sign modes and delays: fewer projections into the layer (or a target with a larger format table, e.g. loihi2)";
   if (resources.has("input axons"))
-    return `compiled for a target, a layer whose inputs can be cut along channels is summed from partial sums that fit its cores (split-fan-in); what is left cannot be cut (one channel's kernel, one group of a grouped conv) or the cores are smaller than clock and latch need (${LOWERING_INPUTS_PER_NEURON} input axons): smaller kernels or groups, or a target with larger cores`;
+    return `compiled for a target, a layer whose inputs can be cut along channels is summed from partial sums that fit its cores (split-fan-in); what is left cannot be cut (one channel's kernel, one group of a grouped conv) or the cores are too small for partial sums (clock and latch take ${LOWERING_INPUTS_PER_NEURON} input axons, a sum needs ${MIN_SPLIT_CAPACITY} more): smaller kernels or groups, or a target with larger cores`;
   if (resources.has("synapse memory")) return "lower the fan-in of the layers named (smaller kernels or fewer input channels), or pick a target with larger cores";
   return "pick a target with more cores or chips, or a smaller network";
 }

@@ -83,8 +83,12 @@ export interface FormatBudgetEffect {
   rowsRaised: number;
   maxBitsLost: number;
   over: number;
-  /** Largest max |error| / max |weight| of a raised row (the coarse weights; residual terms, if any, add back). */
+  /**
+   * Largest max |error| / max |weight| of a raised row of the coarse weights (residual terms, if any, add back), and
+   * the same rows' at the exponents chosen for precision.
+   */
   raisedRowError: number;
+  raisedRowErrorBefore: number;
 }
 
 /** Integer design of a spiking layer (see src/hw/passes/quantize.ts for the equations). */
@@ -186,6 +190,7 @@ export interface Lowering {
   channelWindows: Map<string, Float64Array> | null;
   /** Per-layer factor on the slope the quantizer picks (< 1 after a range retry). */
   slopeFactor: Map<string, number>;
+
   timing?: Timing;
   designs?: Map<string, LayerDesign>;
   bounds?: Map<string, RegisterBounds>;
@@ -202,6 +207,8 @@ export class RangeError_ extends SpikecError {
     readonly population: string,
     /** True when a smaller slope may fit (a proven bound over the limit), false when even the smallest cannot. */
     readonly retryable = false,
+    /** When a wider window would fit (weights into the layer too large at the smallest slope): by how much. */
+    readonly widen: number | null = null,
   ) {
     super(message, hint, 3);
     this.name = "HwRangeError";

@@ -30,7 +30,7 @@ import { chooseExp, exactLadder, ladderCeil, maxContribution, quantizeMantissa, 
 import { fitFormatBudget, type BudgetGroup, type BudgetResult } from "./format-budget.js";
 import type { FormatBudgetEffect, GateDesign, LayerDesign, Lowering, PopulationTiming, QuantizedGroup, ReadoutDesign, SpikingDesign, WeightLoss } from "./lowering.js";
 import { RangeError_, deltaAt, describePopulation, windowTicks, type Timing } from "./lowering.js";
-import { registerLimits, unitBounds, type UnitNeuron } from "./ranges.js";
+import { registerHint, registerLimits, unitBounds, type UnitNeuron } from "./ranges.js";
 import { maxOf } from "../../util/extrema.js";
 
 /** Below this slope a tick has fewer than 64 threshold levels: the layer is rejected instead. */
@@ -277,10 +277,11 @@ function budgetedExponents(f: WeightFormat, groups: (RealGroup & { part: "exc" |
       frozen: false,
     };
   });
-  if (budget === null) return { rows, result: null, fixed: [...fixed, ...lists.map((l) => ({ ...l, frozen: true }))], raised: null };
+  const own = rows.map((r) => r.exps);
+  if (budget === null) return { rows, own, result: null, fixed: [...fixed, ...lists.map((l) => ({ ...l, frozen: true }))], raised: null };
   const result = fitFormatBudget([...fixed, ...lists], size, budget);
   rows.forEach((r, gi) => (r.exps = result.exps[fixed.length + gi]!));
-  return { rows, result, fixed: [...fixed, ...lists.map((l, gi) => ({ ...l, exps: rows[gi]!.exps, frozen: true }))], raised: lists.map((l, gi) => Uint8Array.from(l.exps, (e, r) => (rows[gi]!.exps[r] !== e ? 1 : 0))) };
+  return { rows, own, result, fixed: [...fixed, ...lists.map((l, gi) => ({ ...l, exps: rows[gi]!.exps, frozen: true }))], raised: own.map((o, gi) => Uint8Array.from(o, (e, r) => (rows[gi]!.exps[r] !== e ? 1 : 0))) };
 }
 
 const SIGN_MODES: SignModeUsed[] = ["mixed", "excitatory", "inhibitory"];
@@ -311,7 +312,10 @@ function quantizeAll(ir: Lowering, f: WeightFormat, groups: (RealGroup & { part:
   const out: QuantizedGroup[] = coarse.map((q) => q.q);
   const total = coarse.map((q) => ({ contrib: Float64Array.from(q.contrib), exps: q.exps }));
   const results = [c.result];
-  const raised = c.raised ?? groups.map((g) => new Uint8Array(g.rows));
+  const modes = c.rows.map((r) => r.mode);
+  const raisedError = c.raised
+    ? { after: worstRowError(f, groups, modes, S, c.raised, c.rows.map((r) => r.exps)), before: worstRowError(f, groups, modes, S, c.raised, c.own) }
+    : { after: 0, before: 0 };
   if (ir.weightTerms === 2) {
     const residuals = groups.flatMap((g, gi) => {
       const residual = { ...g, w: g.w.map((x, k) => x - coarse[gi]!.contrib[k]! / S), virtualW: g.virtualW?.map(() => 0) };
@@ -320,7 +324,6 @@ function quantizeAll(ir: Lowering, f: WeightFormat, groups: (RealGroup & { part:
     // The coarse lists keep their exponents: only the residuals' own ones may be raised.
     const r = budgetedExponents(f, residuals.map((x) => x.residual), S, true, c.fixed, size, pt, budget);
     results.push(r.result);
-    if (r.raised) residuals.forEach(({ gi }, k) => r.raised![k]!.forEach((x, row) => void (x && (raised[gi]![row] = 1))));
     residuals.forEach(({ gi, residual }, k) => {
       const q = quantizeGroup(f, residual, S, delayOf(pt, residual.proj), true, r.rows[k]!.mode, r.rows[k]!.exps);
       q.q.maxRelError = 0;
@@ -336,23 +339,28 @@ function quantizeAll(ir: Lowering, f: WeightFormat, groups: (RealGroup & { part:
     for (let k = 0; k < g.w.length; k++) (err = Math.max(err, Math.abs(total[gi]!.contrib[k]! - S * g.w[k]!))), (max = Math.max(max, Math.abs(S * g.w[k]!)));
     out[gi]!.maxRelError = max > 0 ? err / max : 0;
   });
-  return { groups: out, total, formats: mergeBudgetResults(budget, results, worstRowError(groups, total, S, raised)) };
+  return { groups: out, total, formats: mergeBudgetResults(budget, results, raisedError) };
 }
 
-/** Largest relative weight error (max |error| / max |weight| of the row, all terms) over the rows the format budget raised. */
-function worstRowError(groups: RealGroup[], quantized: { contrib: Float64Array }[], S: number, raised: Uint8Array[]): number {
+/**
+ * Largest relative error of one coarse weight row (max |error| / max |weight| of the row) over the rows the format
+ * budget raised, at the given row exponents: the budget's and their own, to say what the raise cost.
+ */
+function worstRowError(f: WeightFormat, groups: RealGroup[], modes: SignModeUsed[], S: number, raised: Uint8Array[], exps: Int8Array[]): number {
   let worst = 0;
   groups.forEach((g, gi) => {
     const mask = raised[gi]!;
     if (!mask.some((x) => x)) return;
+    const range = rangeOf(f, modes[gi]!);
     const err = new Float64Array(g.rows);
     const max = new Float64Array(g.rows);
-    const c = quantized[gi]!.contrib;
     for (let k = 0; k < g.w.length; k++) {
       const r = g.rowOf(k);
       if (!mask[r]) continue;
-      err[r] = Math.max(err[r]!, Math.abs(c[k]! - S * g.w[k]!));
-      max[r] = Math.max(max[r]!, Math.abs(S * g.w[k]!));
+      const ideal = S * g.w[k]!;
+      const e = exps[gi]![r]!;
+      err[r] = Math.max(err[r]!, Math.abs(termValue(f, { mant: quantizeMantissa(range, f, ideal, e), exp: e }) - ideal));
+      max[r] = Math.max(max[r]!, Math.abs(ideal));
     }
     for (let r = 0; r < g.rows; r++) if (max[r]! > 0) worst = Math.max(worst, err[r]! / max[r]!);
   });
@@ -360,10 +368,10 @@ function worstRowError(groups: RealGroup[], quantized: { contrib: Float64Array }
 }
 
 /** What the format budget did to one layer (null: nothing to say). */
-function mergeBudgetResults(budget: number | null, results: (BudgetResult | null)[], raisedRowError: number): FormatBudgetEffect | null {
+function mergeBudgetResults(budget: number | null, results: (BudgetResult | null)[], raisedError: { after: number; before: number }): FormatBudgetEffect | null {
   if (budget === null) return null;
   const done = results.filter((r): r is BudgetResult => r !== null);
-  const effect = { budget, rowsRaised: 0, maxBitsLost: 0, over: 0, raisedRowError };
+  const effect = { budget, rowsRaised: 0, maxBitsLost: 0, over: 0, raisedRowError: raisedError.after, raisedRowErrorBefore: raisedError.before };
   for (const r of done) (effect.rowsRaised += r.rowsRaised), (effect.maxBitsLost = Math.max(effect.maxBitsLost, r.maxBitsLost)), (effect.over = Math.max(effect.over, r.over));
   return effect.rowsRaised > 0 || effect.over > 0 ? effect : null;
 }
@@ -392,6 +400,12 @@ function annParameters(pop: SpikingPopulation, model: "alpha" | "b1"): { gain: F
   return { gain, bias };
 }
 
+/**
+ * Registers whose bound grows with the input weights (not only with the slope over the window): u, q, one synapse's
+ * weight, and v's lower bound (the inhibitory inputs integrated over the input window).
+ */
+const WEIGHT_REGISTERS = /^(u|q|one synapse|v \(lower\))/;
+
 /** The largest slope with every register bound within its limit (with headroom), or the binding register. */
 function largestSlope(ir: Lowering, pop: Population, unit: UnitNeuron[], model: "alpha" | "b1" | "readout"): number {
   const limits = registerLimits(ir.target, model === "readout");
@@ -418,11 +432,15 @@ function largestSlope(ir: Lowering, pop: Population, unit: UnitNeuron[], model: 
   }
   const S = Math.floor(best * HEADROOM * (ir.slopeFactor.get(pop.id) ?? 1));
   if (!(S >= MIN_SLOPE) && pop.kind !== "readout") {
+    // Registers that hold weights shrink as the layer's window widens (w ∝ 1/δ_n): say by how much (a power of two).
+    const widen = WEIGHT_REGISTERS.test(binding) ? 2 ** Math.ceil(Math.log2(MIN_SLOPE / (best * HEADROOM * (ir.slopeFactor.get(pop.id) ?? 1)))) : null;
     throw new RangeError_(
       `${describePopulation(pop)} does not fit ${ir.target.name}: register ${binding} would reach ${(need * MIN_SLOPE).toExponential(3)} ` +
         `(${need.toExponential(3)} × the slope) at the smallest usable slope ${MIN_SLOPE} per tick (${K.own} ticks per window), beyond the limit ${limit}`,
-      "lower --ticks, or retrain/regularize the layer so its weights have a smaller negative (inhibitory) sum",
+      registerHint(binding),
       pop.id,
+      false,
+      widen,
     );
   }
   if (!(S >= 1)) {
@@ -502,6 +520,37 @@ function designSpiking(ir: Lowering, pop: SpikingPopulation, byId: Map<string, P
   return { kind: "spiking", id: pop.id, model, slope: S, groups: quantized, loss, formats, exc: sums.exc, inh: sums.inh, c0, c1, theta, vthMant, vInit, push, latchDepth, gate };
 }
 
+/**
+ * A layer's values can be far smaller than its inputs' (a partial sum of a global average pool over quiet channels):
+ * its window is then narrow, its input weights S·W·δ_src/δ_n large, and they can overflow u, q or v even at the
+ * smallest slope. Such a layer gets a wider window (a power of two, at most MAX_WINDOW_SCALE): every weight into it
+ * shrinks by that factor and its values use that much fewer of its ticks; the layers reading it see the new tick
+ * length, since populations are designed in order. Beyond the bound, the error names the layer.
+ */
+function designWidening(ir: Lowering, pop: SpikingPopulation, byId: Map<string, Population>, widened: Map<string, number>): SpikingDesign {
+  for (;;) {
+    try {
+      return designSpiking(ir, pop, byId);
+    } catch (e) {
+      const scale = e instanceof RangeError_ && e.widen !== null ? (widened.get(pop.id) ?? 1) * e.widen : Infinity;
+      if (!(scale <= MAX_WINDOW_SCALE)) throw e;
+      widenWindow(ir, pop.id, (e as RangeError_).widen!);
+      widened.set(pop.id, scale);
+    }
+  }
+}
+
+/** Activations of a widened window use at least 1/MAX_WINDOW_SCALE of its ticks. */
+const MAX_WINDOW_SCALE = 1024;
+
+/** Multiplies the tick length of `id`, and of the max-pool gates passing its spikes on, by f. */
+function widenWindow(ir: Lowering, id: string, f: number): void {
+  const pops = ir.timing!.populations;
+  const pt = pops.get(id)!;
+  pops.set(id, { ...pt, delta: pt.delta * f, deltas: pt.deltas ? pt.deltas.map((d) => d * f) : null });
+  for (const p of ir.snn.populations) if (p.kind === "gate" && p.projection.source === id) widenWindow(ir, p.id, f);
+}
+
 /** Weights rounded to 0, and neurons left with no input weight (ideal sums nonzero, integer sums both 0). */
 function weightLoss(groups: RealGroup[], qs: { contrib: Float64Array }[], ideal: { exc: Float64Array; inh: Float64Array }, integer: { exc: Float64Array; inh: Float64Array }): WeightLoss {
   let zeroed = 0;
@@ -554,11 +603,14 @@ function designGate(pop: Population & { kind: "gate" }, byId: Map<string, Popula
 export const quantizePass: Pass<Lowering, Lowering> = {
   name: "hw-quantize",
   description: "weights as mantissa/exponent per neuron or channel, slopes, thresholds and integration currents in integers",
-  run(ir) {
-    const byId = new Map(ir.snn.populations.map((p) => [p.id, p]));
+  run(input) {
+    const byId = new Map(input.snn.populations.map((p) => [p.id, p]));
     const designs = new Map<string, LayerDesign>();
+    // Windows this pass widens (and the gates that pass a widened layer's spikes on) get new tick lengths.
+    const ir: Lowering = { ...input, timing: { ...input.timing!, populations: new Map(input.timing!.populations) } };
+    const widened = new Map<string, number>();
     for (const p of ir.snn.populations) {
-      if (p.kind === "spiking") designs.set(p.id, designSpiking(ir, p, byId));
+      if (p.kind === "spiking") designs.set(p.id, designWidening(ir, p, byId, widened));
       else if (p.kind === "readout") designs.set(p.id, designReadout(ir, p, byId));
       else if (p.kind === "gate") designs.set(p.id, designGate(p, byId));
     }
@@ -581,6 +633,13 @@ export const quantizePass: Pass<Lowering, Lowering> = {
                 lossy.map((d) => `${d.id} ${d.loss.zeroed.toLocaleString("en-US")} of ${d.loss.nonzero.toLocaleString("en-US")}` + (d.loss.neuronsLost ? `, ${d.loss.neuronsLost} of ${sizes.get(d.id)!.toLocaleString("en-US")} neurons left with no input weight` : "")).join("; "),
             ]
           : []),
+        ...(widened.size
+          ? [
+              `quantize: wider windows than the activations need (input weights S·W·δ_src/δ_n overflowed a register at the smallest slope ${MIN_SLOPE}; ` +
+                `a layer on an f× wider window uses 1/f of its ticks, an f× coarser grid; cycle agreement measures the effect): ` +
+                [...widened].map(([id, f]) => `${id} ${f}×`).join(", "),
+            ]
+          : []),
         ...(coarsened.length
           ? [
               // A neuron reading more (sign mode, exponent) pairs than a core's format table holds fits no core: the
@@ -589,7 +648,7 @@ export const quantizePass: Pass<Lowering, Lowering> = {
                 coarsened
                   .map(({ id, e }) =>
                     e.rowsRaised
-                      ? `${id}: ${e.rowsRaised.toLocaleString("en-US")} weight rows at a coarser exponent (up to ${e.maxBitsLost} bit${e.maxBitsLost === 1 ? "" : "s"} fewer; their largest weight error ${(100 * e.raisedRowError).toPrecision(3)} % of the row's largest weight)` +
+                      ? `${id}: ${e.rowsRaised.toLocaleString("en-US")} weight rows at a coarser exponent (up to ${e.maxBitsLost} bit${e.maxBitsLost === 1 ? "" : "s"} fewer; their largest weight error ${(100 * e.raisedRowError).toPrecision(3)} % of the row's largest weight, ${(100 * e.raisedRowErrorBefore).toPrecision(3)} % at their own exponents)` +
                         (e.over ? `, ${e.over.toLocaleString("en-US")} neurons still over` : "")
                       : `${id}: ${e.over.toLocaleString("en-US")} neurons over (each sign mode already at one exponent)`,
                   )

@@ -151,6 +151,22 @@ export function designBounds(d: LayerDesign, Ki: number, t: Target): { u: [numbe
   return { u, v, q };
 }
 
+/**
+ * What to try when `register` overflows. v and the threshold grow with the ticks per window (v's lower bound also with
+ * the inhibitory weights); u, q and a synapse's weight do not: they grow with the weights w = S·W·δ_src/δ_n, large
+ * when a layer's window is narrow next to its sources' (its values much smaller than its inputs', as in the partial
+ * sums of a global average pool).
+ */
+export function registerHint(register: string): string {
+  if (/^(v \(lower|v .*lower)/.test(register))
+    return "lower --ticks, or retrain/regularize the layer so its weights have a smaller negative (inhibitory) sum (v's lower bound is the inhibitory weights integrated over the input window)";
+  if (/^(v|threshold)/.test(register)) return "lower --ticks (v and the threshold grow with the ticks per window)";
+  return (
+    `--ticks does not change register ${register.split(" ")[0]}: it holds the weights into this layer, S·W·δ_src/δ_n, large when the layer's ` +
+    "window is narrow next to its sources' (values much smaller than its inputs'); retrain/regularize the layer for smaller weights, or pick a target with wider registers"
+  );
+}
+
 export const rangesPass: Pass<Lowering, Lowering> = {
   name: "hw-ranges",
   description: "proves u, v and q stay inside their registers over the whole window for any input in range",
@@ -164,7 +180,7 @@ export const rangesPass: Pass<Lowering, Lowering> = {
       const fail = (register: string, bound: number, limit: number): never => {
         throw new RangeError_(
           `${describePopulation(pop)}: register ${register} can reach ${bound} for inputs in range, beyond the ${ir.target.name} limit ${limit}`,
-          "lower --ticks, or retrain/regularize the layer so its weights have a smaller negative (inhibitory) sum",
+          registerHint(register),
           d.id,
           true,
         );
