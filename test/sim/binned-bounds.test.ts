@@ -17,6 +17,37 @@ function conv(source: string, cin: number, cout: number, k: number, stride: numb
   return { kind: "conv", source, weight, delay, kernel: [k, k], stride: [stride, stride], pads: [pad, pad, pad, pad], dilation: [dilation, dilation], group };
 }
 
+/**
+ * Every neuron of every sample, at each threshold: boundBelow from the per-sample bins against gatherEvents +
+ * binnedBoundBelow. Returns which samples loaded and how many answers agree and clear.
+ */
+function compare(projections: Projection[], sources: Population[], dst: number[], times: Float64Array[], batch: number, thresholds: number[], t0: number, t1: number) {
+  const cb = sampleBounds(projections, sources, dst)!;
+  const sizes = sources.map((s) => s.shape.reduce((a, b) => a * b, 1));
+  const neurons = dst.reduce((a, b) => a * b, 1);
+  const buf = scanBuffers(1 + projections.reduce((a, p, q) => a + (p.kind === "dense" ? sizes[q]! : p.weight.length / dst[0]!), 0));
+  const r = { loaded: [] as boolean[], agree: 0, cleared: 0, total: 0 };
+  for (let b = 0; b < batch; b++) {
+    r.loaded.push(loadSample(cb, times, b, t0, t1));
+    if (!r.loaded[b]) continue;
+    for (let i = 0; i < neurons; i++)
+      for (const threshold of thresholds) {
+        let n = 0;
+        buf.times[n] = t0;
+        buf.weights[n++] = 0.7;
+        projections.forEach((p, q) => {
+          n = gatherEvents(p, sources[q]!.shape, dst, i, times[q]!, b * sizes[q]!, t1, buf, n);
+        });
+        const want = binnedBoundBelow(buf, n, threshold, t1);
+        const got = boundBelow(cb, i, t0, 0.7, t1, threshold);
+        r.total++;
+        if (got === want) r.agree++;
+        if (got) r.cleared++;
+      }
+  }
+  return r;
+}
+
 describe("bounds from per-sample bins", () => {
   const t0 = 0;
   const t1 = 1;
@@ -39,30 +70,7 @@ describe("bounds from per-sample bins", () => {
         Float64Array.from({ length: batch * cin * ih * iw }, () => (random() < 0.1 ? NO_SPIKE : random() < 0.3 ? t1 : random() < 0.05 ? 1.2 : random())),
       );
       times[0]![2 * cin * ih * iw + 5] = -0.5;
-      const cb = sampleBounds(projections, sources, dst)!;
-      const buf = scanBuffers(1 + projections.length * (cin / group) * k * k);
-      let agree = 0;
-      let cleared = 0;
-      let total = 0;
-      const loaded: boolean[] = [];
-      for (let b = 0; b < batch; b++) {
-        loaded.push(loadSample(cb, times, b, t0, t1));
-        if (!loaded[b]) continue;
-        for (let i = 0; i < cout * oh * ow; i++)
-          for (const threshold of [0.3, 1, 3]) {
-            let n = 0;
-            buf.times[n] = t0;
-            buf.weights[n++] = 0.7;
-            projections.forEach((p, q) => {
-              n = gatherEvents(p, sources[q]!.shape, dst, i, times[q]!, b * cin * ih * iw, t1, buf, n);
-            });
-            const want = binnedBoundBelow(buf, n, threshold, t1);
-            const got = boundBelow(cb, i, t0, 0.7, t1, threshold);
-            total++;
-            if (got === want) agree++;
-            if (got) cleared++;
-          }
-      }
+      const { loaded, agree, cleared, total } = compare(projections, sources, dst, times, batch, [0.3, 1, 3], t0, t1);
       expect(loaded).toEqual([true, true, false]);
       expect(agree).toBe(total);
       // Both answers occur.
@@ -84,30 +92,7 @@ describe("bounds from per-sample bins", () => {
     const batch = 4;
     const times = sizes.map((m) => Float64Array.from({ length: batch * m }, () => (random() < 0.1 ? NO_SPIKE : random() < 0.2 ? t1 : random() < 0.05 ? 1.2 : random())));
     times[1]![3 * sizes[1]! + 7] = -0.2; // arrives at −0.075 (delay 0.125): before t0
-    const cb = sampleBounds(projections, sources, [out])!;
-    const buf = scanBuffers(1 + sizes[0]! + sizes[1]!);
-    let agree = 0;
-    let cleared = 0;
-    let total = 0;
-    const loaded: boolean[] = [];
-    for (let b = 0; b < batch; b++) {
-      loaded.push(loadSample(cb, times, b, t0, t1));
-      if (!loaded[b]) continue;
-      for (let i = 0; i < out; i++)
-        for (const threshold of [-0.5, 0.5, 1.5, 4]) {
-          let n = 0;
-          buf.times[n] = t0;
-          buf.weights[n++] = 0.7;
-          projections.forEach((p, q) => {
-            n = gatherEvents(p, sources[q]!.shape, [out], i, times[q]!, b * sizes[q]!, t1, buf, n);
-          });
-          const want = binnedBoundBelow(buf, n, threshold, t1);
-          const got = boundBelow(cb, i, t0, 0.7, t1, threshold);
-          total++;
-          if (got === want) agree++;
-          if (got) cleared++;
-        }
-    }
+    const { loaded, agree, cleared, total } = compare(projections, sources, [out], times, batch, [-0.5, 0.5, 1.5, 4], t0, t1);
     expect(loaded).toEqual([true, true, true, false]);
     expect(agree).toBe(total);
     expect(cleared).toBeGreaterThan(0.05 * total);
