@@ -16,17 +16,16 @@ import type { PreparedGroup } from "./prepared.js";
 import type { SignMode } from "../hw/target/target.js";
 
 const MODES: SignMode[] = ["mixed", "excitatory", "inhibitory"];
-const expAt = (x: Int8Array, i: number): number => x[i]!;
 const keyOf = (gr: PreparedGroup, exp: number) => ((MODES.indexOf(gr.mode) * 256 + exp + 128) * 32 + gr.weightBits) * 32 + gr.delayBits;
 
 /** Calls `visit(exp)` for each exponent of `gr`'s synapses into neuron i (conv: its channel's; sparse: its synapses'). */
 function forEachExp(gr: PreparedGroup, target: HwPopulation, i: number, visit: (exp: number) => void): void {
   const g = gr.g;
   if (typeof g.weightExp === "number") return visit(g.weightExp);
-  if (g.kind === "dense") return visit(expAt(g.weightExp, i));
-  if (g.kind === "conv") return visit(expAt(g.weightExp, Math.floor(i / (populationSize(target) / target.shape[0]!))));
+  if (g.kind === "dense") return visit(g.weightExp[i]!);
+  if (g.kind === "conv") return visit(g.weightExp[Math.floor(i / (populationSize(target) / target.shape[0]!))]!);
   const { offsets, index } = gr.byPost!;
-  for (let k = offsets[i]!; k < offsets[i + 1]!; k++) visit(expAt(g.weightExp, index[k]!));
+  for (let k = offsets[i]!; k < offsets[i + 1]!; k++) visit(g.weightExp[index[k]!]!);
 }
 
 /** Every entry any neuron of the population can use (an upper bound of one neuron's need). */

@@ -138,15 +138,15 @@ function sliceTerm(term: Term, srcShape: readonly number[], c0: number, c1: numb
 }
 
 /**
- * The pass for a core that takes `capacity` inputs per neuron (the target's input axons less those the lowering
- * adds: clock and latch). `target` names the chip in the log.
- */
-/**
  * The fewest inputs per neuron a tree of partial sums can work with: below it, a sum of two groups' relu(z_k) and
  * relu(−z_k) reads as many inputs as it saves, and the tree never ends.
  */
 export const MIN_SPLIT_CAPACITY = 4;
 
+/**
+ * The pass for a core that takes `capacity` inputs per neuron (the target's input axons less those the lowering
+ * adds: clock and latch). `target` names the chip in the log.
+ */
 export function splitFanIn(capacity: number, target: string): AnnPass {
   if (!(capacity >= MIN_SPLIT_CAPACITY)) throw new Error(`split-fan-in: a capacity of ${capacity} inputs per neuron cannot hold a tree of partial sums (internal error)`);
   const tooWide = (ed: GraphEditor): { layer: LayerNode; fanIns: TermFanIn[]; fanIn: number }[] =>
