@@ -111,6 +111,12 @@ describe("spikec fit", () => {
     expect(all).toMatch(/verdict: does not fit/);
   }, 120_000);
 
+  it("verify --target on a target the model does not fit: says so next to the cycle agreement", async () => {
+    const r = await runCli(["verify", MLP, "--calib", CALIB, "--input", CALIB, "--limit", "50", "--target", smallTarget, "--ticks", "32", "--no-onnxruntime"]);
+    expect(r.stdout).toMatch(/cycle agreement on small-axons/);
+    expect(r.stdout).toMatch(/fit on small-axons: does not fit Intel Loihi \(N2\): \d+ problems? \(spikec fit .* names the problems\)/);
+  }, 120_000);
+
   it("a model that does not fit, --json: still a valid report (fits false, the problem listed), exit 3", async () => {
     const r = await runCli(["fit", MLP, "--calib", CALIB, "--target", smallTarget, "--ticks", "32", "--samples", "0", "--json"]);
     expect(r.code).toBe(3);

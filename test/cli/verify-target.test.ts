@@ -106,6 +106,7 @@ describe("verify --target with inputs beyond the calibration data", () => {
     expect(r.stdout).toMatch(/the SNN matches the ANN/);
     expect(r.stdout).toMatch(/hidden activations were above their window on loihi2 and were clipped to it/);
     expect(r.stdout).toMatch(/on loihi2 the cycle simulation does NOT reach the goal: [\d.]+ % < 99\.00 %/);
+    expect(r.stdout).toMatch(/fit on loihi2: fits: \d+ cores? on 1 chip/);
     const j = await runCli(["verify", model, "--calib", calib, "--input", test, "--target", "loihi2", "--no-onnxruntime", "--json"]);
     expect(j.code).toBe(1);
     const doc = JSON.parse(j.stdout);
@@ -114,6 +115,7 @@ describe("verify --target with inputs beyond the calibration data", () => {
     expect(doc.cycle.aboveChipWindow).toBeGreaterThan(0);
     expect(doc.cycle.maxAbsDelta).toBeGreaterThan(0.05);
     expect(doc.cycle.registerEvents).toEqual({ q: 0, u: 0, vmax: 0, vmin: 0 });
+    expect(doc.cycle.fit).toMatchObject({ fits: true, problems: [] });
   });
 
   it("on the calibration data itself nothing is clipped and the goal is reached (exit 0)", async () => {

@@ -88,6 +88,8 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
           registerEvents: cycle.overflow,
           /** Hidden activations above their chip window (clipped there), summed over the layers. */
           aboveChipWindow: result.layers.reduce((a, l) => a + (l.aboveChipWindow ?? 0), 0),
+          /** Whether the network fits the target's cores (spikec fit has the details); verify's exit code is about agreement. */
+          fit: { fits: compiled.report.fit!.fits, verdict: compiled.report.fit!.verdict, problems: compiled.report.fit!.problems.map((p) => p.message) },
         }
       : null;
     progress.done();
@@ -122,6 +124,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
             `${(100 * cycleDoc.agreement).toFixed(2)} % (goal ${(100 * cycleDoc.goal).toFixed(2)} %)${cycleDoc.accuracy !== null ? `, accuracy ${(100 * cycleDoc.accuracy).toFixed(2)} %` : ""}, ` +
             `max |Δlogit| vs ANN ${formatNumber(cycleDoc.maxAbsDelta)}, ${cycleDoc.spikesPerNeuron.toFixed(4)} spikes per neuron\n`,
         );
+        out(`fit on ${cycleDoc.target}: ${cycleDoc.fit.verdict}${cycleDoc.fit.fits ? "" : ` (spikec fit ${args.model} --calib ${args.calib} --target ${args.target} names the problems)`}\n`);
         const r = cycleDoc.registerEvents;
         if (r.q + r.u + r.vmax + r.vmin > 0) out(`register events on ${cycleDoc.target}: q wrapped ${r.q}, u wrapped ${r.u}, v clipped at vmax ${r.vmax}, at vmin ${r.vmin} (inputs beyond the proven range)\n`);
         if (cycleDoc.aboveChipWindow > 0)
