@@ -36,9 +36,8 @@ import { populationSize } from "../../hw/network.js";
 import { decodeReadout } from "../../hw/io.js";
 import { decayFloor, decayTowardZero } from "./arithmetic.js";
 import { firstCrossing, rampClip, type RampResult } from "./linear.js";
-import { compileSynapses } from "./synapses.js";
-import type { CompiledSynapses } from "./synapses.js";
-import { buildProjections, CONV, CSR, deliverConv, deliverCsr, deliverDense, type Projection } from "./projections.js";
+import { compileSynapses, denseSummary, summaryOf, type CompiledSynapses } from "./synapses.js";
+import { buildProjections, CONV, CSR, deliverConv, deliverCsr, deliverDense, uniformDelay, type Projection } from "./projections.js";
 import type { CycleKernels } from "./simd.js";
 import { layoutCycleMemory, type StateAddresses } from "./simd-layout.js";
 import { unsupportedArithmetic } from "../../hw/target/supported.js";
@@ -379,14 +378,12 @@ class Compartments {
   }
 }
 
-/** A network prepared for repeated runs: synapses in CSR form, sources resolved, buffers allocated. */
+/** A network prepared for repeated runs: synapses as projections, sources resolved, buffers allocated. */
 export interface CycleProgram {
   net: HwNetwork;
   arith: CycleArithmetic;
   populations: HwPopulation[];
   index: Map<string, number>;
-  /** Outgoing compiled synapse groups per population index (CSR, one per HW IR group). */
-  outgoing: CompiledSynapses[][];
   /** What the engine routes a spike with: outgoing projections per population index (./projections.ts). */
   projections: Projection[][];
   /** Longest latency + delay into each population (ring size − 1). */
@@ -427,17 +424,23 @@ export function compileCycle(net: HwNetwork, target: Target, options: CycleCompi
       );
   }
   const synArith = { weightShift: target.synapse.weightShift, perSynapseClip: target.synapse.perSynapseClip, maxDelay: target.synapse.delay?.max ?? 0 };
-  const outgoing: CompiledSynapses[][] = net.populations.map(() => []);
   const maxArrival = net.populations.map(() => arith.latency);
-  const compiled = net.synapses.map((g) => {
-    const c = compileSynapses(g, pops, synArith);
-    outgoing[index.get(g.source)!]!.push(c);
-    const ti = index.get(g.target)!;
-    maxArrival[ti] = Math.max(maxArrival[ti]!, arith.latency + c.maxDelay);
+  // CSR per group (validated; then merged into projections and dropped: a program keeps only the projections), except
+  // for dense groups that become dense rows: those are summarized from their weights (denseSummary).
+  const compiled = new Map<number, CompiledSynapses>();
+  const csr = (a: number): CompiledSynapses => {
+    let c = compiled.get(a);
+    if (!c) compiled.set(a, (c = compileSynapses(net.synapses[a]!, pops, synArith)));
     return c;
+  };
+  const summaries = net.synapses.map((g, a) => {
+    const s = !options.csrOnly && g.kind === "dense" && uniformDelay(g) !== null ? denseSummary(g, pops, synArith) : summaryOf(csr(a), populationSize(pops.get(g.source)!));
+    const ti = index.get(g.target)!;
+    maxArrival[ti] = Math.max(maxArrival[ti]!, arith.latency + s.maxDelay);
+    return s;
   });
   const projections: Projection[][] = net.populations.map(() => []);
-  for (const p of buildProjections(net.synapses, compiled, pops, index, synArith, !options.csrOnly)) projections[p.source]!.push(p);
+  for (const p of buildProjections(net.synapses, summaries, csr, pops, index, synArith, !options.csrOnly)) projections[p.source]!.push(p);
   for (const r of net.readouts) {
     const p = pops.get(r.population);
     if (!p || p.kind !== "compartments") throw new InputError(`HW IR readout of '${r.population}': no such compartment population`, "re-run the lowering");
@@ -458,7 +461,7 @@ export function compileCycle(net: HwNetwork, target: Target, options: CycleCompi
   for (const [t] of entries) clockOffsets[t + 1]!++;
   for (let t = 0; t < T; t++) clockOffsets[t + 1]! += clockOffsets[t]!;
   return {
-    net, arith, populations: net.populations, index, outgoing, projections, maxArrival, groups, clockOffsets,
+    net, arith, populations: net.populations, index, projections, maxArrival, groups, clockOffsets,
     clockPop: Int32Array.from(entries.map((e) => e[1])), clockNeuron: Int32Array.from(entries.map((e) => e[2])), kernels,
     dense: options.dense !== false,
   };

@@ -13,7 +13,7 @@
  */
 import type { HwConvSynapses, HwDenseSynapses, HwPopulation, HwSynapseGroup } from "../../hw/network.js";
 import { populationSize } from "../../hw/network.js";
-import { synapseContribution, type CompiledSynapses, type SynapseArithmetic } from "./synapses.js";
+import { synapseContribution, type CompiledSynapses, type GroupSummary, type SynapseArithmetic } from "./synapses.js";
 import type { CycleKernels } from "./simd.js";
 
 export const CSR = 0;
@@ -99,7 +99,7 @@ function sameGeometry(a: HwConvSynapses, b: HwConvSynapses): boolean {
   return a.group === b.group && a.delay === b.delay && eq(a.kernel, b.kernel) && eq(a.stride, b.stride) && eq(a.pads, b.pads) && eq(a.dilation, b.dilation);
 }
 
-function uniformDelay(g: HwDenseSynapses): number | null {
+export function uniformDelay(g: HwDenseSynapses): number | null {
   if (typeof g.delay === "number") return g.delay;
   const d = g.delay[0] ?? 0;
   return g.delay.every((x) => x === d) ? d : null;
@@ -157,18 +157,31 @@ function convProjection(gs: HwConvSynapses[], src: HwPopulation, dst: HwPopulati
   return p;
 }
 
+/** Target rows transposed at a time into source-major rows: both sides then stay in cache (16.7 M weights: ~4× faster). */
+const TRANSPOSE_BLOCK = 64;
+
 function denseProjection(gs: HwDenseSynapses[], nS: number, nT: number, delay: number, arith: SynapseArithmetic): Projection {
   const p = new Projection();
   p.kind = DENSE;
   p.delay = delay | 0;
   p.nTarget = nT | 0;
-  p.dense = new Float64Array(nS * nT);
+  const dense = (p.dense = new Float64Array(nS * nT));
+  const clipAt = arith.perSynapseClip ?? Infinity;
   for (const g of gs) {
-    for (let i = 0; i < nT; i++) {
-      const exp = expAt(g.weightExp, i);
+    // w · 2^(shift + exp) per target row; rows whose factor is fractional, or weights the chip clips, take
+    // synapseContribution's checks.
+    const unit = Float64Array.from({ length: nT }, (_, i) => 2 ** (arith.weightShift + expAt(g.weightExp, i)));
+    for (let i0 = 0; i0 < nT; i0 += TRANSPOSE_BLOCK) {
+      const i1 = Math.min(nT, i0 + TRANSPOSE_BLOCK);
       for (let j = 0; j < nS; j++) {
-        const w = g.weight[i * nS + j]!;
-        if (w !== 0) p.dense[j * nT + i] = p.dense[j * nT + i]! + synapseContribution(g, arith, w, exp);
+        const out = j * nT;
+        for (let i = i0; i < i1; i++) {
+          const w = g.weight[i * nS + j]!;
+          if (w === 0) continue;
+          let c = w * unit[i]!;
+          if (!Number.isInteger(c) || Math.abs(c) > clipAt) c = synapseContribution(g, arith, w, expAt(g.weightExp, i));
+          dense[out + i] = dense[out + i]! + c;
+        }
       }
     }
   }
@@ -246,18 +259,32 @@ function mergePairs(c: CompiledSynapses, nS: number, nT: number): CompiledSynaps
   return { ...c, offsets, post: Int32Array.from(post), contribution: Float64Array.from(contribution) };
 }
 
+/** Group a and the later dense groups with its source, target and uniform delay (merged into one set of rows). */
+function denseMembers(groups: HwSynapseGroup[], done: Uint8Array, a: number): number[] {
+  const g = groups[a] as HwDenseSynapses;
+  const d = uniformDelay(g);
+  const out = [a];
+  for (let b = a + 1; b < groups.length; b++) {
+    const h = groups[b]!;
+    if (!done[b] && h.kind === "dense" && h.source === g.source && h.target === g.target && uniformDelay(h) === d) out.push(b);
+  }
+  return out;
+}
+
 /** Nonzero synapses per source neuron of CSR c, added into `events`. */
 function countEvents(events: Int32Array, c: CompiledSynapses): void {
   for (let j = 0; j < events.length; j++) events[j] = events[j]! + c.offsets[j + 1]! - c.offsets[j]!;
 }
 
 /**
- * The projections of every group (already validated and compiled to CSR by compileSynapses, in `compiled`, same
- * order as `groups`), merged where they can be; all CSR when not `structured`. `index` maps a population id to its index.
+ * The projections of every group, merged where they can be; all CSR when not `structured`. `summaries` (same order as
+ * `groups`) say each group's synapses per source; `csr(a)` compiles group a to CSR (compileSynapses, which validates
+ * it) when its form needs one. `index` maps a population id to its index.
  */
 export function buildProjections(
   groups: HwSynapseGroup[],
-  compiled: CompiledSynapses[],
+  summaries: GroupSummary[],
+  csr: (a: number) => CompiledSynapses,
   pops: Map<string, HwPopulation>,
   index: Map<string, number>,
   arith: SynapseArithmetic,
@@ -286,16 +313,13 @@ export function buildProjections(
         if (!done[b] && h.kind === "conv" && h.source === g.source && h.target === g.target && sameGeometry(g, h)) members.push(b);
       }
       p = convProjection(members.map((m) => groups[m] as HwConvSynapses), src, dst, arith);
-    } else if (structured && g.kind === "dense" && uniformDelay(g) !== null && denseFits(compiled[a]!.post.length, nS, nT)) {
-      const d = uniformDelay(g)!;
-      for (let b = a + 1; b < groups.length; b++) {
-        const h = groups[b]!;
-        if (!done[b] && h.kind === "dense" && h.source === g.source && h.target === g.target && uniformDelay(h) === d) members.push(b);
-      }
-      p = denseProjection(members.map((m) => groups[m] as HwDenseSynapses), nS, nT, d, arith);
+    } else if (structured && g.kind === "dense" && uniformDelay(g) !== null && denseFits(denseMembers(groups, done, a).reduce((n, m) => n + summaries[m]!.nnz, 0), nS, nT)) {
+      // The fill of the merged rows decides: a layer's positive and negative weights (two groups) fill them together.
+      members.push(...denseMembers(groups, done, a).slice(1));
+      p = denseProjection(members.map((m) => groups[m] as HwDenseSynapses), nS, nT, uniformDelay(g)!, arith);
     } else {
       // CSR forms: per delay when the group has per-synapse delays; dense rows when full enough.
-      const c = compiled[a]!;
+      const c = csr(a);
       done[a] = 1;
       const parts = structured && c.delays !== null ? splitByDelay(c, nS) : [c];
       for (const part of parts) {
@@ -315,7 +339,8 @@ export function buildProjections(
     p.events = new Int32Array(nS);
     for (const m of members) {
       done[m] = 1;
-      countEvents(p.events, compiled[m]!);
+      const e = summaries[m]!.events;
+      for (let j = 0; j < nS; j++) p.events[j] = p.events[j]! + e[j]!;
     }
     out.push(finish(p, g));
   }
