@@ -201,6 +201,12 @@ function setExtents(acc: Acc, gr: PreparedGroup, units: Iterable<number>, expOf:
   acc.extents.set(gr, m);
 }
 
+/**
+ * Per dense group, the per-(source, format) counters denseUsage fills for each tile it is asked about (a 4096-wide
+ * layer is asked about thousands of tiles: allocating them each time cost ~15 % of a placement in garbage collection).
+ */
+const denseScratch = new WeakMap<PreparedGroup, { cnt: Int32Array; lo: Int32Array; hi: Int32Array; ids: Int32Array }>();
+
 function denseUsage(gr: PreparedGroup, g: HwDenseSynapses, t: Tile, srcBase: number, acc: Acc): AxonPart {
   const nIn = populationSize(gr.source);
   const nF = gr.exps.length;
@@ -208,11 +214,11 @@ function denseUsage(gr: PreparedGroup, g: HwDenseSynapses, t: Tile, srcBase: num
   const exps = g.weightExp;
   if (typeof exps !== "number") t.neurons.forEach((i, p) => (fOf[p] = gr.exps.indexOf(exps[i]!)));
   // Per (source neuron j, format f): synapses, first and last tile position. Row-major: weight is [nOut, nIn].
-  const cnt = new Int32Array(nIn * nF);
-  const lo = new Int32Array(nIn * nF);
-  const hi = new Int32Array(nIn * nF);
+  let scratch = denseScratch.get(gr);
+  if (!scratch) denseScratch.set(gr, (scratch = { cnt: new Int32Array(nIn * nF), lo: new Int32Array(nIn * nF), hi: new Int32Array(nIn * nF), ids: new Int32Array(nIn) }));
+  const { cnt, lo, hi, ids } = scratch;
+  cnt.fill(0);
   const T = t.neurons;
-  const ids = new Int32Array(nIn);
   let n = 0;
   setExtents(acc, gr, T, (i) => expAt(exps, i));
   for (let p = 0; p < T.length; p++) {
@@ -226,6 +232,8 @@ function denseUsage(gr: PreparedGroup, g: HwDenseSynapses, t: Tile, srcBase: num
       hi[q] = p;
     }
   }
+  // Lists of one format, length and span cost the same: charged together (most sources of a dense tile have one).
+  const same = new Map<number, number>();
   for (let j = 0; j < nIn; j++) {
     let any = false;
     for (let f = 0; f < nF; f++) {
@@ -233,9 +241,17 @@ function denseUsage(gr: PreparedGroup, g: HwDenseSynapses, t: Tile, srcBase: num
       if (cnt[q] === 0) continue;
       any = true;
       // Dense storage holds the run of targets of this format; with one format per group that is the tile's span.
-      acc.list(gr, gr.exps[f]!, cnt[q]!, nF === 1 ? hi[q]! - lo[q]! + 1 : 0);
+      const span = nF === 1 ? hi[q]! - lo[q]! + 1 : 0;
+      const key = (f * (T.length + 1) + cnt[q]!) * (T.length + 1) + span;
+      same.set(key, (same.get(key) ?? 0) + 1);
     }
     if (any) ids[n++] = srcBase + j;
+  }
+  for (const [key, times] of [...same].sort((a, b) => a[0] - b[0])) {
+    const span = key % (T.length + 1);
+    const rest = (key - span) / (T.length + 1);
+    const count = rest % (T.length + 1);
+    acc.list(gr, gr.exps[(rest - count) / (T.length + 1)]!, count, span, times);
   }
   return { kind: "ids", ids: ids.slice(0, n) };
 }
