@@ -151,6 +151,24 @@ function fitFanIn(canonical: { graph: AnnGraph; log: PassLog[] }, target: Target
   return { graph: applyAnnPass(splitFanIn(axons - LOWERING_INPUTS_PER_NEURON, target.name), canonical.graph, log), log };
 }
 
+/** Above this share of the calibration samples in one ANN class, the tick search's agreement measures nothing. */
+const ONE_CLASS_SHARE = 0.95;
+
+/** The ANN's most frequent argmax over n samples of [n, classes] logits, and its share. */
+function dominantClass(logits: Float64Array, n: number): { cls: number; share: number } | null {
+  if (n === 0) return null;
+  const classes = logits.length / n;
+  const counts = new Int32Array(classes);
+  for (let s = 0; s < n; s++) {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (logits[s * classes + c]! > logits[s * classes + best]!) best = c;
+    counts[best]!++;
+  }
+  let cls = 0;
+  for (let c = 1; c < classes; c++) if (counts[c]! > counts[cls]!) cls = c;
+  return { cls, share: counts[cls]! / n };
+}
+
 /** Lowers a compiled SNN to the target, choosing the tick budget on the calibration data, and fills report.hardware. */
 export function compileHardware(compiled: Compiled, calib: NpyArray, calibCount: number, options: CompileOptions): CompiledHardware {
   const target = typeof options.target === "string" ? loadTarget(options.target) : options.target!;
@@ -165,6 +183,12 @@ export function compileHardware(compiled: Compiled, calib: NpyArray, calibCount:
   const choice = chooseTicks(compiled.net, target, x, n, reference, {
     ticks: options.ticks, agreement: options.agreement, onProgress: options.onProgress, activationMeans: stats.means, weightTerms: options.weightTerms, windowMargin: options.windowMargin, channelWindows,
   });
+  const oneClass = options.ticks === undefined ? dominantClass(reference, n) : null;
+  if (oneClass && oneClass.share >= ONE_CLASS_SHARE)
+    choice.lowered.hw.notes.push(
+      `tick search: the ANN predicts class ${oneClass.cls} for ${(100 * oneClass.share).toFixed(1)} % of the ${n} calibration samples, so agreement with it cannot tell tick budgets apart ` +
+        `(an untrained model, or calibration data unlike its inputs): ${choice.ticks} ticks per window says little about the precision a trained model needs; pass --ticks`,
+    );
   // Said once, for the budget chosen: channels the tick grid cannot resolve (src/hw/resolution.ts).
   const subTick = subTickNote(subTickChannels(compiled.net, choice.lowered.lowering.timing!, stats.channelMax), choice.ticks);
   if (subTick) choice.lowered.hw.notes.push(subTick);

@@ -5,9 +5,10 @@ import { tickPointText } from "../hw/ticks.js";
 
 /**
  * Notes of approximations that change results and that the user chose nothing to cause: channels finer than a tick,
- * channel windows given up, weight rows coarsened for the format table, layers on widened windows.
+ * channel windows given up, weight rows coarsened for the format table, layers on widened windows, a tick search
+ * that could not tell budgets apart.
  */
-const ATTENTION = [/below one tick/, /do not fit .* one window per layer/, /^quantize: synapse formats/, /^quantize: wider windows/];
+const ATTENTION = [/below one tick/, /do not fit .* one window per layer/, /^quantize: synapse formats/, /^quantize: wider windows/, /^tick search: the ANN predicts/];
 
 /** `msPerSample`: the calibration run's time, printed only (report.json stays deterministic). */
 export function printHardware(h: HardwareReport, msPerSample?: number): void {

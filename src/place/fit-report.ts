@@ -69,6 +69,8 @@ export interface FitReport {
     synapticEventsPerInference: number;
     activity: Activity;
     latencyTicks: number;
+    /** Ticks per input window the HW IR was lowered with (its input encoding's); absent in reports written before. */
+    ticksPerWindow?: number;
     energy: EnergyEstimate;
   };
   /** The resource with the highest utilization on any core. */
@@ -134,6 +136,7 @@ export function buildFitReport(p: Placement, activity?: Activity): FitReport {
   });
   if (p.problems.length) binding = p.problems[0]!.resource;
   const latencyTicks = p.net.readouts.reduce((a, r) => Math.max(a, r.tick), 0);
+  const encoding = p.net.populations.flatMap((q) => (q.kind === "source" && q.role === "input" && q.encoding ? [q.encoding] : []))[0];
   const assumptions = [...p.memory.assumptions];
   // An upper bound: the placer costs a tile before it knows the tile's compartment slots.
   assumptions.push(
@@ -169,6 +172,7 @@ export function buildFitReport(p: Placement, activity?: Activity): FitReport {
       synapticEventsPerInference: act.synapticEvents,
       activity: act,
       latencyTicks,
+      ...(encoding ? { ticksPerWindow: encoding.ticksPerWindow } : {}),
       energy: energyOf(p.target, act),
     },
     binding,

@@ -172,8 +172,13 @@ function naiveCoresOf(t: TiledPopulation): number {
 /** Most cores a tile is tried on: one bit per window core in a 32-bit mask per source neuron. */
 const MAX_WINDOW = 32;
 
-/** Placements tried with measured output axon slots before the last one's problems are reported. */
-const SLOT_ROUNDS = 4;
+/**
+ * Placements tried with measured output axon slots before the best one's problems are reported: at most SLOT_ROUNDS,
+ * and no more once STALE_ROUNDS in a row did not improve on the best (an audit's small ResNet on Loihi 1 at 4 ticks
+ * needed 5–8: 32 cores over their slots after 4).
+ */
+const SLOT_ROUNDS = 12;
+const STALE_ROUNDS = 3;
 
 export function place(net: HwNetwork, target: Target, options: PlaceOptions = {}): Placement {
   // Output axon slots are the only problems more splitting can solve; a layer one neuron of which fits no core
@@ -199,14 +204,15 @@ export function place(net: HwNetwork, target: Target, options: PlaceOptions = {}
   // rounds go on from the latest placement, and the best one is kept.
   let best = run;
   let estimate: Float64Array | null = null;
-  for (let round = 0; round < SLOT_ROUNDS && slotsOnly(run.placement); round++) {
+  for (let round = 0, stale = 0; round < SLOT_ROUNDS && stale < STALE_ROUNDS && slotsOnly(run.placement); round++) {
     // A new array each round: earlier placements keep the estimate they were made with (Placement.prepared).
     const previous: Float64Array | null = estimate;
     const latest = run.destinations;
     estimate = Float64Array.from(latest, (d, g): number => Math.max(d, previous?.[g] ?? 0));
     run = placeOnce(net, target, chosen, estimate);
     if (run.placement.fits) return run.placement;
-    if (better(run.placement, best.placement)) best = run;
+    if (better(run.placement, best.placement)) (best = run), (stale = 0);
+    else stale++;
   }
   return best.placement;
 }

@@ -109,6 +109,9 @@ describe("spikec fit", () => {
     expect(Number(m![1])).toBeGreaterThanOrEqual(64);
     expect(all).toMatch(/ONNX \/0\/Gemm \(Gemm\)/);
     expect(all).toMatch(/verdict: does not fit/);
+    // Which budget the verdict is for.
+    expect(r.stdout).toMatch(/latency \d+ ticks \(32 ticks per window\)/);
+    expect(r.stdout).toMatch(/^ticks per window: 32 \(--ticks\)$/m);
   }, 120_000);
 
   it("verify --target on a target the model does not fit: says so next to the cycle agreement", async () => {
@@ -124,6 +127,7 @@ describe("spikec fit", () => {
     expect(validFitReport(doc), JSON.stringify(validFitReport.errors)).toBe(true);
     expect(doc.fits).toBe(false);
     expect(doc.problems[0]).toMatchObject({ population: "/0/Gemm", resource: "input axons", limit: 11 });
+    expect(doc.totals.ticksPerWindow).toBe(32);
     expect(doc.problems[0].amount).toBeGreaterThanOrEqual(64);
     expect(doc.binding).toBe("input axons");
   }, 120_000);

@@ -9,6 +9,7 @@ import { execute } from "../../src/ann/execute.js";
 import { importOnnx } from "../../src/onnx/import.js";
 import { loadTarget } from "../../src/hw/target/load.js";
 import { agreementLowerBound, chooseTicks } from "../../src/hw/ticks.js";
+import { AnnBuilder, randomInputs } from "../helpers/ann-builder.js";
 
 const FIX = "test/fixtures";
 
@@ -51,4 +52,24 @@ describe("tick search", () => {
     expect(choice.evaluation.disagreeing).toBeGreaterThan(0);
     expect(choice.evaluation.agreement!).toBeGreaterThanOrEqual(best.agreement);
   }, 120_000);
+});
+
+describe("a tick search whose ANN predicts one class (an untrained model)", () => {
+  it("says its agreement cannot tell budgets apart; with --ticks it says nothing", () => {
+    const b = new AnnBuilder([8], 4);
+    const out = b.dense(b.relu(b.dense(b.input, 6)), 3);
+    const node = b.nodes.find((n) => n.id === out)!;
+    if (node.kind !== "dense") throw new Error("builder changed");
+    node.bias!.set([50, 0, 0]); // class 0 on every input
+    const ann = b.build();
+    const n = 40;
+    const calib = { shape: [n, 8], dtype: "<f8", data: randomInputs(ann, n, 5) };
+    const searched = compileGraph(ann, calib, n, "calib", { target: "loihi2" });
+    const note = searched.hw!.net.notes.find((s) => s.startsWith("tick search: the ANN predicts"));
+    console.log(note);
+    expect(note).toMatch(/class 0 for 100\.0 % of the 40 calibration samples/);
+    expect(searched.report.hardware!.notes).toContain(note);
+    const given = compileGraph(ann, calib, n, "calib", { target: "loihi2", ticks: 16 });
+    expect(given.hw!.net.notes.some((s) => s.startsWith("tick search:"))).toBe(false);
+  });
 });

@@ -15,6 +15,8 @@ import { compileCycle } from "../../src/sim/cycle/engine.js";
 import { simulateCycleBatch } from "../../src/sim/cycle/batch.js";
 import { populationSize } from "../../src/hw/network.js";
 import { randomConvNet, randomMlp, rng } from "../helpers/random-canonical.js";
+import { importOnnx } from "../../src/onnx/import.js";
+import { compileGraph, loadSamples } from "../../src/compile.js";
 
 const loihi1 = loadTarget("loihi1");
 
@@ -110,4 +112,17 @@ describe("placement splits layers whose neurons reach too many cores", () => {
     for (const q of p.problems) expect(q.resource).toBe("output axons");
     expect(p.problems.some((q) => /one neuron needs 2 output axons but a core has 1/.test(q.message))).toBe(true);
   }, 120_000);
+});
+
+describe("an untrained small ResNet on Loihi 1 at 4 ticks (an audit's model: Kaiming-uniform weights, BatchNorm, 1×1 shortcuts)", () => {
+  it("fits: the slot rounds go on while they improve (4 rounds left 32 cores over their 4,096 slots)", () => {
+    const ann = importOnnx("test/fixtures/untrained/resnet_bn.onnx");
+    const calib = loadSamples("test/fixtures/untrained/resnet_bn_calib.npy", ann.nodes[0]!.shape);
+    const compiled = compileGraph(ann, calib.array, calib.count, "calib", { target: "loihi1", ticks: 4 });
+    const p = compiled.hw!.placement;
+    const slots = checkEmitted(p, 4096);
+    console.log(`untrained ResNet on loihi1 at 4 ticks: ${compiled.report.fit!.verdict}; most output axon slots on a core ${Math.max(...slots)}`);
+    expect(p.problems).toEqual([]);
+    expect(p.fits).toBe(true);
+  }, 300_000);
 });

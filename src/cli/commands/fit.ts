@@ -21,6 +21,7 @@ import { progressFor } from "../progress.js";
 import { checkInteger, checkTicks, typed } from "../options.js";
 import { LOWERING_INPUTS_PER_NEURON } from "../../hw/passes/spiking.js";
 import { MIN_SPLIT_CAPACITY } from "../../ann/passes/split-fan-in.js";
+import { tickPointText } from "../../hw/ticks.js";
 
 interface FitArgs {
   input: string;
@@ -48,9 +49,12 @@ export const fitCommand: CommandModule<object, FitArgs> = {
       .example("$0 fit lenet5.onnx --calib calib.npy --target loihi1", "compile for Loihi 1 and check the fit")
       .example("$0 fit out/lenet5", "check a compiled folder (hw.json) against its target"),
   handler: (args) => {
-    const report = fitReportFor(args);
+    const { report, ticks } = fitReportFor(args);
     if (args.json) process.stdout.write(JSON.stringify(report, null, 1) + "\n");
-    else printFit(report);
+    else {
+      printFit(report);
+      if (ticks) process.stdout.write(ticks);
+    }
     if (!report.fits) {
       throw new SpikecError(
         `the network does not fit ${report.targetName}:\n${report.problems.map((p) => `  ${p.message}`).join("\n")}`,
@@ -71,7 +75,8 @@ function hintFor(r: FitReport): string {
   return "pick a target with more cores or chips, or a smaller network";
 }
 
-function fitReportFor(args: FitArgs): FitReport {
+/** The fit report, and (a model compiled here) how its ticks per window were chosen, in words. */
+function fitReportFor(args: FitArgs): { report: FitReport; ticks?: string } {
   // 0 skips the activity measurement (a model needs --calib to compile, so this is how to opt out).
   checkInteger(args, "samples", args.samples, 0);
   checkTicks(args, args.ticks);
@@ -82,11 +87,16 @@ function fitReportFor(args: FitArgs): FitReport {
     const progress = progressFor(args.json);
     const compiled = compile(args.input, args.calib, { target: args.target, ticks: args.ticks, onProgress: (s, d, t) => progress.update(s, d, t) });
     progress.done();
+    // The compile placed the network already (the same call spikec fit DIR makes on its folder).
     const hw = compiled.hw!;
-    const placement = place(hw.net, hw.target, { origins: originsOf(compiled.net) });
     const { array, count } = loadSamples(args.calib, compiled.ann.nodes[0]!.shape);
     const n = Math.min(count, args.samples);
-    return buildFitReport(placement, n > 0 ? measureActivity(hw.net, hw.target, array.data, n) : undefined);
+    const h = compiled.report.hardware!;
+    // The verdict depends on the budget: say which one, how it was found, and when the search could not tell.
+    const ticks =
+      `ticks per window: ${h.ticksPerWindow} (${args.ticks !== undefined ? "--ticks" : `tick search, goal ${(100 * h.agreementGoal).toFixed(2)} % on the calibration data: ${h.curve.map(tickPointText).join(", ")}${h.reached ? "" : "  (goal NOT reached)"}`})\n` +
+      h.notes.filter((note) => note.startsWith("tick search:")).map((note) => `note: ${note}\n`).join("");
+    return { report: buildFitReport(hw.placement, n > 0 ? measureActivity(hw.net, hw.target, array.data, n) : undefined), ticks };
   }
   // A folder's ticks were fixed when it was lowered; fitting it with others would describe another network.
   if (args.ticks !== undefined) {
@@ -102,9 +112,9 @@ function fitReportFor(args: FitArgs): FitReport {
   const snnFile = join(args.input, "network.json");
   const origins = existsSync(snnFile) ? originsOf(loadNetwork(args.input)) : undefined;
   const placement = place(net, target, { origins });
-  if (!args.calib) return buildFitReport(placement);
+  if (!args.calib) return { report: buildFitReport(placement) };
   const size = inputPopulations(net).reduce((a, p) => a + populationSize(p), 0);
   const { array, count } = loadSamples(args.calib, inputPopulations(net)[0]?.shape ?? [size]);
   const n = Math.min(count, args.samples);
-  return buildFitReport(placement, n > 0 ? measureActivity(net, target, array.data, n) : undefined);
+  return { report: buildFitReport(placement, n > 0 ? measureActivity(net, target, array.data, n) : undefined) };
 }
