@@ -157,7 +157,7 @@ function convProjection(gs: HwConvSynapses[], src: HwPopulation, dst: HwPopulati
   return p;
 }
 
-/** Target rows transposed at a time into source-major rows: both sides then stay in cache (16.7 M weights: ~4× faster). */
+/** Target rows transposed at a time into source-major rows: both sides then stay in cache (16.7 M weights: ~2× faster). */
 const TRANSPOSE_BLOCK = 64;
 
 function denseProjection(gs: HwDenseSynapses[], nS: number, nT: number, delay: number, arith: SynapseArithmetic): Projection {
