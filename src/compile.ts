@@ -6,6 +6,7 @@ import { basename } from "node:path";
 import type { AnnGraph } from "./ann/graph.js";
 import { product } from "./ann/graph.js";
 import { canonicalize, type PassLog } from "./ann/canonicalize.js";
+import { argmaxRows } from "./verify/compare.js";
 import { MIN_SPLIT_CAPACITY, splitFanIn } from "./ann/passes/split-fan-in.js";
 import { applyAnnPass } from "./ann/passes/ann-pass.js";
 import { LOWERING_INPUTS_PER_NEURON } from "./hw/passes/spiking.js";
@@ -159,11 +160,7 @@ function dominantClass(logits: Float64Array, n: number): { cls: number; share: n
   if (n === 0) return null;
   const classes = logits.length / n;
   const counts = new Int32Array(classes);
-  for (let s = 0; s < n; s++) {
-    let best = 0;
-    for (let c = 1; c < classes; c++) if (logits[s * classes + c]! > logits[s * classes + best]!) best = c;
-    counts[best]!++;
-  }
+  for (const best of argmaxRows(logits, n)) counts[best]!++;
   let cls = 0;
   for (let c = 1; c < classes; c++) if (counts[c]! > counts[cls]!) cls = c;
   return { cls, share: counts[cls]! / n };
