@@ -36,7 +36,7 @@ import { populationSize } from "../../hw/network.js";
 import { decodeReadout } from "../../hw/io.js";
 import { decayFloor, decayTowardZero } from "./arithmetic.js";
 import { firstCrossing, rampClip, type RampResult } from "./linear.js";
-import { compileSynapses, denseSummary, summaryOf, type CompiledSynapses } from "./synapses.js";
+import { compileSynapses, convSummary, denseSummary, summaryOf, type CompiledSynapses } from "./synapses.js";
 import { buildProjections, CONV, CSR, deliverConv, deliverCsr, deliverDense, uniformDelay, type Projection } from "./projections.js";
 import type { CycleKernels } from "./simd.js";
 import { layoutCycleMemory, type StateAddresses } from "./simd-layout.js";
@@ -426,7 +426,8 @@ export function compileCycle(net: HwNetwork, target: Target, options: CycleCompi
   const synArith = { weightShift: target.synapse.weightShift, perSynapseClip: target.synapse.perSynapseClip, maxDelay: target.synapse.delay?.max ?? 0 };
   const maxArrival = net.populations.map(() => arith.latency);
   // CSR per group (validated; then merged into projections and dropped: a program keeps only the projections), except
-  // for dense groups that become dense rows: those are summarized from their weights (denseSummary).
+  // for conv groups and dense groups that become dense rows: those are summarized from their weights (convSummary,
+  // denseSummary) and never exist as synapse lists.
   const compiled = new Map<number, CompiledSynapses>();
   const csr = (a: number): CompiledSynapses => {
     let c = compiled.get(a);
@@ -434,7 +435,11 @@ export function compileCycle(net: HwNetwork, target: Target, options: CycleCompi
     return c;
   };
   const summaries = net.synapses.map((g, a) => {
-    const s = !options.csrOnly && g.kind === "dense" && uniformDelay(g) !== null ? denseSummary(g, pops, synArith) : summaryOf(csr(a), populationSize(pops.get(g.source)!));
+    const s =
+      options.csrOnly ? summaryOf(csr(a), populationSize(pops.get(g.source)!))
+      : g.kind === "conv" ? convSummary(g, pops, synArith)
+      : g.kind === "dense" && uniformDelay(g) !== null ? denseSummary(g, pops, synArith)
+      : summaryOf(csr(a), populationSize(pops.get(g.source)!));
     const ti = index.get(g.target)!;
     maxArrival[ti] = Math.max(maxArrival[ti]!, arith.latency + s.maxDelay);
     return s;

@@ -109,7 +109,8 @@ function checkLength(g: HwSynapseGroup, name: string, x: number | ArrayLike<numb
   if (typeof x !== "number" && x.length !== n) bad(g, `${name} has ${x.length} entries, expected 1 or ${n}`);
 }
 
-function convEntries(g: HwConvSynapses, b: CsrBuilder, src: HwPopulation, dst: HwPopulation): void {
+/** A conv group's geometry, checked against its populations' shapes and its weight and exponent lengths. */
+function convGeometry(g: HwConvSynapses, src: HwPopulation, dst: HwPopulation) {
   if (src.shape.length !== 3 || dst.shape.length !== 3) bad(g, `conv needs [C, H, W] shapes, got [${src.shape}] → [${dst.shape}]`);
   const [C, H, W] = src.shape as [number, number, number];
   const [Co, Ho, Wo] = dst.shape as [number, number, number];
@@ -125,6 +126,11 @@ function convEntries(g: HwConvSynapses, b: CsrBuilder, src: HwPopulation, dst: H
   if (hExp !== Ho || wExp !== Wo) bad(g, `output ${Ho}×${Wo} but the geometry gives ${hExp}×${wExp}`);
   if (g.weight.length !== Co * cinG * kh * kw) bad(g, `weight has ${g.weight.length} entries, expected ${Co * cinG * kh * kw}`);
   checkLength(g, "weightExp", g.weightExp, Co);
+  return { C, H, W, Co, Ho, Wo, kh, kw, sh, sw, pt, pl, dh, dw, cinG, coutG };
+}
+
+function convEntries(g: HwConvSynapses, b: CsrBuilder, src: HwPopulation, dst: HwPopulation): void {
+  const { H, W, Co, Ho, Wo, kh, kw, sh, sw, pt, pl, dh, dw, cinG, coutG } = convGeometry(g, src, dst);
   for (let co = 0; co < Co; co++) {
     const exp = at(g.weightExp, co);
     const c0 = Math.floor(co / coutG) * cinG;
@@ -190,20 +196,55 @@ export function summaryOf(c: CompiledSynapses, nS: number): GroupSummary {
 export function denseSummary(g: HwDenseSynapses, pops: Map<string, HwPopulation>, arith: SynapseArithmetic): GroupSummary {
   const { nS, nT } = endpoints(g, pops);
   checkDense(g, nS, nT);
+  // As the CSR: the largest delay of a synapse that exists (a target with no nonzero weight has none).
   let maxDelay = 0;
-  for (let i = 0; i < nT; i++) {
-    const d = at(g.delay, i);
-    if (!Number.isInteger(d) || d < 0 || d > arith.maxDelay) bad(g, `delay ${d} outside the target's 0..${arith.maxDelay} ticks (longer delays need relay neurons)`);
-    if (d > maxDelay) maxDelay = d;
-  }
   const events = new Int32Array(nS);
   let nnz = 0;
   for (let i = 0; i < nT; i++) {
     const row = i * nS;
-    for (let j = 0; j < nS; j++) if (g.weight[row + j] !== 0) events[j]!++;
+    let any = false;
+    for (let j = 0; j < nS; j++) if (g.weight[row + j] !== 0) (events[j]!++, (any = true));
+    if (!any) continue;
+    const d = at(g.delay, i);
+    if (!Number.isInteger(d) || d < 0 || d > arith.maxDelay) bad(g, `delay ${d} outside the target's 0..${arith.maxDelay} ticks (longer delays need relay neurons)`);
+    if (d > maxDelay) maxDelay = d;
   }
   for (let j = 0; j < nS; j++) nnz += events[j]!;
   return { nnz, events, maxDelay };
+}
+
+/**
+ * A conv group's summary, checked as compileSynapses checks it, without its CSR (a conv's synapses are its taps at
+ * every output: a ResNet's run to hundreds of millions, while the engine keeps only the kernel). A source's events:
+ * per tap (input channel, ky, kx), the output channels with a nonzero weight there, at every output that tap reaches.
+ * Contributions are checked when the kernel is built (projections.ts).
+ */
+export function convSummary(g: HwConvSynapses, pops: Map<string, HwPopulation>, arith: SynapseArithmetic): GroupSummary {
+  const { src, dst, nS } = endpoints(g, pops);
+  const { H, W, Ho, Wo, kh, kw, sh, sw, pt, pl, dh, dw, cinG, coutG } = convGeometry(g, src, dst);
+  if (!Number.isInteger(g.delay) || g.delay < 0 || g.delay > arith.maxDelay) bad(g, `delay ${g.delay} outside the target's 0..${arith.maxDelay} ticks (longer delays need relay neurons)`);
+  const events = new Int32Array(nS);
+  let nnz = 0;
+  for (let grp = 0; grp < g.group; grp++)
+    for (let cl = 0; cl < cinG; cl++)
+      for (let ky = 0; ky < kh; ky++)
+        for (let kx = 0; kx < kw; kx++) {
+          let outs = 0;
+          for (let co = grp * coutG; co < (grp + 1) * coutG; co++) if (g.weight[((co * cinG + cl) * kh + ky) * kw + kx] !== 0) outs++;
+          if (outs === 0) continue;
+          const c = grp * cinG + cl;
+          for (let oy = 0; oy < Ho; oy++) {
+            const iy = oy * sh - pt + ky * dh;
+            if (iy < 0 || iy >= H) continue;
+            for (let ox = 0; ox < Wo; ox++) {
+              const ix = ox * sw - pl + kx * dw;
+              if (ix < 0 || ix >= W) continue;
+              events[(c * H + iy) * W + ix]! += outs;
+              nnz += outs;
+            }
+          }
+        }
+  return { nnz, events, maxDelay: nnz > 0 ? g.delay : 0 };
 }
 
 export function compileSynapses(g: HwSynapseGroup, pops: Map<string, HwPopulation>, arith: SynapseArithmetic): CompiledSynapses {
