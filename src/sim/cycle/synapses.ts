@@ -129,28 +129,33 @@ function convGeometry(g: HwConvSynapses, src: HwPopulation, dst: HwPopulation) {
   return { C, H, W, Co, Ho, Wo, kh, kw, sh, sw, pt, pl, dh, dw, cinG, coutG };
 }
 
+type ConvGeometry = ReturnType<typeof convGeometry>;
+
+/** Calls visit(source neuron, output position oy·Wo + ox) for every output tap (ky, kx) of input channel c reaches. */
+function forEachReach(geo: ConvGeometry, c: number, ky: number, kx: number, visit: (source: number, position: number) => void): void {
+  const { H, W, Ho, Wo, sh, sw, pt, pl, dh, dw } = geo;
+  for (let oy = 0; oy < Ho; oy++) {
+    const iy = oy * sh - pt + ky * dh;
+    if (iy < 0 || iy >= H) continue;
+    for (let ox = 0; ox < Wo; ox++) {
+      const ix = ox * sw - pl + kx * dw;
+      if (ix >= 0 && ix < W) visit((c * H + iy) * W + ix, oy * Wo + ox);
+    }
+  }
+}
+
 function convEntries(g: HwConvSynapses, b: CsrBuilder, src: HwPopulation, dst: HwPopulation): void {
-  const { H, W, Co, Ho, Wo, kh, kw, sh, sw, pt, pl, dh, dw, cinG, coutG } = convGeometry(g, src, dst);
+  const geo = convGeometry(g, src, dst);
+  const { Co, Ho, Wo, kh, kw, cinG, coutG } = geo;
   for (let co = 0; co < Co; co++) {
     const exp = at(g.weightExp, co);
     const c0 = Math.floor(co / coutG) * cinG;
-    for (let cl = 0; cl < cinG; cl++) {
-      for (let ky = 0; ky < kh; ky++) {
+    for (let cl = 0; cl < cinG; cl++)
+      for (let ky = 0; ky < kh; ky++)
         for (let kx = 0; kx < kw; kx++) {
           const w = g.weight[((co * cinG + cl) * kh + ky) * kw + kx]!;
-          if (w === 0) continue;
-          for (let oy = 0; oy < Ho; oy++) {
-            const iy = oy * sh - pt + ky * dh;
-            if (iy < 0 || iy >= H) continue;
-            for (let ox = 0; ox < Wo; ox++) {
-              const ix = ox * sw - pl + kx * dw;
-              if (ix < 0 || ix >= W) continue;
-              b.add(((c0 + cl) * H + iy) * W + ix, (co * Ho + oy) * Wo + ox, w, exp, g.delay);
-            }
-          }
+          if (w !== 0) forEachReach(geo, c0 + cl, ky, kx, (source, position) => b.add(source, co * Ho * Wo + position, w, exp, g.delay));
         }
-      }
-    }
   }
 }
 
@@ -221,7 +226,8 @@ export function denseSummary(g: HwDenseSynapses, pops: Map<string, HwPopulation>
  */
 export function convSummary(g: HwConvSynapses, pops: Map<string, HwPopulation>, arith: SynapseArithmetic): GroupSummary {
   const { src, dst, nS } = endpoints(g, pops);
-  const { H, W, Ho, Wo, kh, kw, sh, sw, pt, pl, dh, dw, cinG, coutG } = convGeometry(g, src, dst);
+  const geo = convGeometry(g, src, dst);
+  const { kh, kw, cinG, coutG } = geo;
   if (!Number.isInteger(g.delay) || g.delay < 0 || g.delay > arith.maxDelay) bad(g, `delay ${g.delay} outside the target's 0..${arith.maxDelay} ticks (longer delays need relay neurons)`);
   const events = new Int32Array(nS);
   let nnz = 0;
@@ -231,18 +237,11 @@ export function convSummary(g: HwConvSynapses, pops: Map<string, HwPopulation>, 
         for (let kx = 0; kx < kw; kx++) {
           let outs = 0;
           for (let co = grp * coutG; co < (grp + 1) * coutG; co++) if (g.weight[((co * cinG + cl) * kh + ky) * kw + kx] !== 0) outs++;
-          if (outs === 0) continue;
-          const c = grp * cinG + cl;
-          for (let oy = 0; oy < Ho; oy++) {
-            const iy = oy * sh - pt + ky * dh;
-            if (iy < 0 || iy >= H) continue;
-            for (let ox = 0; ox < Wo; ox++) {
-              const ix = ox * sw - pl + kx * dw;
-              if (ix < 0 || ix >= W) continue;
-              events[(c * H + iy) * W + ix]! += outs;
+          if (outs > 0)
+            forEachReach(geo, grp * cinG + cl, ky, kx, (source) => {
+              events[source]! += outs;
               nnz += outs;
-            }
-          }
+            });
         }
   return { nnz, events, maxDelay: nnz > 0 ? g.delay : 0 };
 }
