@@ -146,10 +146,12 @@ export function compileGraph(ann: AnnGraph, calib: NpyArray, calibCount: number,
  */
 function fitFanIn(canonical: { graph: AnnGraph; log: PassLog[] }, target: Target | undefined): { graph: AnnGraph; log: PassLog[] } {
   const axons = target?.coreClasses[0]?.maxInputAxons ?? null;
-  // Cores too small for a tree of partial sums: the placer names the layers that do not fit.
-  if (target === undefined || axons === null || axons - LOWERING_INPUTS_PER_NEURON < MIN_SPLIT_CAPACITY) return canonical;
+  if (target === undefined || axons === null) return canonical;
+  // What a neuron's projections may use; below the split's minimum the placer names the layers that do not fit.
+  const capacity = axons - LOWERING_INPUTS_PER_NEURON;
+  if (capacity < MIN_SPLIT_CAPACITY) return canonical;
   const log = [...canonical.log];
-  return { graph: applyAnnPass(splitFanIn(axons - LOWERING_INPUTS_PER_NEURON, target.name), canonical.graph, log), log };
+  return { graph: applyAnnPass(splitFanIn(capacity, target.name), canonical.graph, log), log };
 }
 
 /** Above this share of the calibration samples in one ANN class, the tick search's agreement measures nothing. */

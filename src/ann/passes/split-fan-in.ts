@@ -149,10 +149,18 @@ export const MIN_SPLIT_CAPACITY = 4;
  */
 export function splitFanIn(capacity: number, target: string): AnnPass {
   if (!(capacity >= MIN_SPLIT_CAPACITY)) throw new Error(`split-fan-in: a capacity of ${capacity} inputs per neuron cannot hold a tree of partial sums (internal error)`);
+  // Each split rescans the graph for the next wide layer: a term the rewrite left alone (same object, same source and
+  // layer shapes) keeps its fan-in, so its weights are read once, not once per split.
+  const known = new WeakMap<Term, TermFanIn>();
+  const fanInOf = (t: Term, srcShape: readonly number[], outShape: readonly number[]): TermFanIn => {
+    let f = known.get(t);
+    if (!f) known.set(t, (f = termFanIn(t, srcShape, outShape)));
+    return f;
+  };
   const tooWide = (ed: GraphEditor): { layer: LayerNode; fanIns: TermFanIn[]; fanIn: number }[] =>
     ed.all().flatMap((n) => {
       if (n.kind !== "layer") return [];
-      const fanIns = n.terms.map((t) => termFanIn(t, ed.get(t.source).shape, n.shape));
+      const fanIns = n.terms.map((t) => fanInOf(t, ed.get(t.source).shape, n.shape));
       const fanIn = fanIns.reduce((s, f) => s + total(f), 0);
       // Pieces that cannot be cut (one channel's taps, a grouped conv) and exceed the capacity alone cannot be
       // helped: the placer then names the layer.

@@ -307,16 +307,17 @@ export function buildProjections(
     // Partners: later groups of the same kind, source, target and structure.
     const members = [a];
     let p: Projection;
+    const rows = structured && g.kind === "dense" && uniformDelay(g) !== null ? denseMembers(groups, done, a) : null;
     if (structured && g.kind === "conv") {
       for (let b = a + 1; b < groups.length; b++) {
         const h = groups[b]!;
         if (!done[b] && h.kind === "conv" && h.source === g.source && h.target === g.target && sameGeometry(g, h)) members.push(b);
       }
       p = convProjection(members.map((m) => groups[m] as HwConvSynapses), src, dst, arith);
-    } else if (structured && g.kind === "dense" && uniformDelay(g) !== null && denseFits(denseMembers(groups, done, a).reduce((n, m) => n + summaries[m]!.nnz, 0), nS, nT)) {
+    } else if (rows !== null && denseFits(rows.reduce((n, m) => n + summaries[m]!.nnz, 0), nS, nT)) {
       // The fill of the merged rows decides: a layer's positive and negative weights (two groups) fill them together.
-      members.push(...denseMembers(groups, done, a).slice(1));
-      p = denseProjection(members.map((m) => groups[m] as HwDenseSynapses), nS, nT, uniformDelay(g)!, arith);
+      members.push(...rows.slice(1));
+      p = denseProjection(members.map((m) => groups[m] as HwDenseSynapses), nS, nT, uniformDelay(g as HwDenseSynapses)!, arith);
     } else {
       // CSR forms: per delay when the group has per-synapse delays; dense rows when full enough.
       const c = csr(a);
