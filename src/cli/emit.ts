@@ -7,13 +7,18 @@ import { join, resolve } from "node:path";
 import type { Compiled } from "../compile.js";
 import { exportNir } from "../nir/export.js";
 import { writeNirFile } from "../nir/write.js";
-import { LAVA_DIR, writeLavaProgram } from "../backends/lava/emit.js";
+import { buildLavaProgram, LAVA_DIR, writeLavaFiles } from "../backends/lava/emit.js";
 import { InputError } from "../util/errors.js";
 import { buildCoresConfig } from "../backends/loihi/build.js";
 import { writeCoresFile } from "../backends/loihi/files.js";
 import { originsOf } from "../place/origins.js";
 
-export type Emitter = (dir: string, compiled: Compiled) => Promise<string[]>;
+/**
+ * An extra format in two phases: `plan` builds it in memory and refuses what the format cannot express (compile runs
+ * every plan before it writes any file, so a refusal leaves the folder as it was); the writer it returns only writes.
+ */
+export type Emitter = (compiled: Compiled) => EmitWriter;
+export type EmitWriter = (dir: string) => Promise<string[]>;
 
 /** Formats that write the network lowered for a chip, and the --target each needs. */
 const NEEDS_TARGET: Record<string, string> = { lava: "add --target loihi2", loihi: "add --target loihi1 or --target loihi2" };
@@ -26,22 +31,29 @@ export function requireLowered(formats: readonly string[], lowered: boolean): vo
 
 export const EMITTERS: Record<string, Emitter> = {
   /** DIR/model.nir: the NIR graph of the TTFS network (src/nir/export.ts). */
-  nir: async (dir, compiled) => {
-    const file = join(dir, "model.nir");
-    await writeNirFile(file, exportNir(compiled.net));
-    return [file];
+  nir: (compiled) => {
+    const graph = exportNir(compiled.net);
+    return async (dir) => {
+      const file = join(dir, "model.nir");
+      await writeNirFile(file, graph);
+      return [file];
+    };
   },
   /** DIR/lava/network.py + arrays: the HW IR as a Lava program (src/backends/lava/). */
-  lava: async (dir, compiled) => {
+  lava: (compiled) => {
     requireLowered(["lava"], compiled.hw !== undefined);
-    const r = writeLavaProgram(dir, compiled.hw!.net, compiled.hw!.target);
-    for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
-    return r.files.slice(0, 1);
+    const built = buildLavaProgram(compiled.hw!.net, compiled.hw!.target);
+    return async (dir) => {
+      const r = writeLavaFiles(dir, built);
+      for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
+      return r.files.slice(0, 1);
+    };
   },
   /** DIR/loihi/cores.json + cores.bin: the placed network's per-core configuration (src/backends/loihi/). */
-  loihi: async (dir, compiled) => {
+  loihi: (compiled) => {
     requireLowered(["loihi"], compiled.hw !== undefined);
-    return writeCoresFile(dir, buildCoresConfig(compiled.hw!.placement, originsOf(compiled.net)));
+    const cfg = buildCoresConfig(compiled.hw!.placement, originsOf(compiled.net));
+    return async (dir) => writeCoresFile(dir, cfg);
   },
 };
 
@@ -59,9 +71,14 @@ export function staleOutputs(dir: string, written: readonly string[]): string[] 
   return OTHER_OUTPUTS.map((f) => join(dir, f)).filter((f) => existsSync(f) && !fresh.has(resolve(f)));
 }
 
-/** Writes every requested format; returns the files written. */
-export async function emitAll(formats: readonly string[], dir: string, compiled: Compiled): Promise<string[]> {
+/** Plans every requested format (may refuse); returns their writers, to run once the network's own files are written. */
+export function planEmits(formats: readonly string[], compiled: Compiled): EmitWriter[] {
+  return [...new Set(formats)].map((f) => EMITTERS[f]!(compiled));
+}
+
+/** Runs planned writers; returns the files written. */
+export async function emitAll(writers: readonly EmitWriter[], dir: string): Promise<string[]> {
   const files: string[] = [];
-  for (const f of new Set(formats)) files.push(...(await EMITTERS[f]!(dir, compiled)));
+  for (const w of writers) files.push(...(await w(dir)));
   return files;
 }

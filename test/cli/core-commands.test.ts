@@ -2,6 +2,7 @@
  * compile / simulate / verify as a user runs them: outputs, exit codes, and one clear message (exit 2, no output file)
  * for each kind of bad input.
  */
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -136,5 +137,16 @@ describe("bad inputs: one clear message, exit 2, no output", () => {
     const r = await runCli(["simulate", join(tmp, "mlp"), "--input", TEST_X, "--output", TEST_X]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/also an input/);
+  });
+});
+
+describe("output into a pipe that closes early (spikec … | head -1)", () => {
+  it("drops the rest quietly and keeps the command's own exit code and files (the launcher, as installed)", () => {
+    // Audit 2026-11-27: an unhandled EPIPE ended verify with a stack trace and exit 1, verify's "does not match".
+    const out = join(tmp, "piped");
+    const r = spawnSync("bash", ["-c", `"${process.execPath}" bin/spikec.js verify ${MLP} --calib ${CALIB} --input ${TEST_X} -o "${out}" --no-html | head -c 1 >/dev/null; echo "rc=\${PIPESTATUS[0]}"`], { encoding: "utf8" });
+    expect(r.stderr).not.toMatch(/EPIPE|internal error|\n\s+at /);
+    expect(r.stdout).toBe("rc=0\n");
+    expect(existsSync(join(out, "report.json"))).toBe(true);
   });
 });

@@ -7,7 +7,7 @@
  * work, and a NIR write that fails (a file size limit) is exit 2, not an internal error.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
@@ -65,6 +65,34 @@ describe("a folder with files of two runs", () => {
     expect(existsSync(join(dir, "report.html"))).toBe(false);
     // Both files of one run: drawn.
     expect((await runCli(["report", a()])).code).toBe(0);
+  });
+
+  it("verify -o into a compiled folder writes its report only when it compiles that folder's network", async () => {
+    // Audit 2026-11-27: verify --margin 2 -o DIR over a margin-0.5 compile left report.json saying margin 2, beside
+    // network.json and hw.json of margin 0.5, and without the hardware sections.
+    const snapshot = (dir: string) => new Map(readdirSync(dir).filter((f) => f.endsWith(".json")).map((f) => [f, readFileSync(join(dir, f), "utf8")]));
+    const dir = join(root, "verify-into");
+    cpSync(a(), dir, { recursive: true });
+    const before = snapshot(dir);
+    const hint = "verify with the options, model and calibration data that compiled it (the same --target and --ticks too), or write the report to another folder";
+    const cases: [string[], string][] = [
+      [["--margin", "2", "--target", "loihi2", "--ticks", "8"], `-o ${dir} holds a network compiled with other options, model or calibration data (its network.json is not the one this verify compiles)`],
+      [[], `-o ${dir} holds that network lowered for a chip (hw.json), and this verify has no --target: its report would drop the hardware sections`],
+      [["--target", "loihi2", "--ticks", "16"], `-o ${dir} holds that network lowered with other hardware options (its hw.json is not the one this verify lowers)`],
+    ];
+    for (const [extra, message] of cases) {
+      const r = await runCli(["verify", MLP, "--calib", CALIB, "--input", TEST_X, "--limit", "20", "-o", dir, "--no-html", ...extra]);
+      expect(r.stderr, extra.join(" ")).toBe(`spikec: ${message}\n  try: ${hint}\n`);
+      expect(r.code).toBe(2);
+      expect(snapshot(dir)).toEqual(before);
+    }
+    // The options that compiled it: the report is written, with its hardware section.
+    const ok = await runCli(["verify", MLP, "--calib", CALIB, "--input", TEST_X, "--limit", "20", "-o", dir, "--no-html", "--target", "loihi2", "--ticks", "8"]);
+    expect(ok.code, ok.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(join(dir, "report.json"), "utf8")) as { verification?: unknown; hardware?: unknown };
+    expect(report.verification).toBeDefined();
+    expect(report.hardware).toBeDefined();
+    expect(readFileSync(join(dir, "network.json"), "utf8")).toBe(before.get("network.json"));
   });
 
   it("outputs of an earlier run that a compile did not rewrite are named", async () => {

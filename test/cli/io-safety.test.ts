@@ -10,6 +10,8 @@ import { bundledTargetIds } from "../../src/hw/target/load.js";
 import { runCli } from "../helpers/cli.js";
 import { scratchDir } from "../helpers/scratch.js";
 import { MLP, CALIB, TEST_X } from "../helpers/digits.js";
+import { OnnxBuilder } from "../helpers/onnx-builder.js";
+import { encodeNpy } from "../../src/io/npy.js";
 
 
 /** Every file under `dir` (relative path → bytes). */
@@ -149,6 +151,24 @@ describe("no output replaces an input, under any name", () => {
     }
   });
 
+  it("report -o, simulate --output/--raster and export nir -o never replace the compiled folder's own files, nor write another format", async () => {
+    const own = (option: string, f: string) => `${option} ${join(net, f)} is ${f} of the compiled network in ${net}: writing it would leave that folder describing two different things`;
+    const OWN_HINT = "choose a path outside the compiled folder's own files";
+    // The audit's case: report -o over the network itself (report.html then stood where network.json was).
+    for (const f of ["network.json", "hw.bin"])
+      await expectRefused(["report", net, "-o", join(net, f)], `--output ${join(net, f)}: spikec writes an HTML page there, which needs a .html or .htm name`, `name the file ${join(net, f.replace(/\.\w+$/, ""))}.html`, tmp);
+    await expectRefused(["report", net, "-o", MLP], `--output ${MLP}: spikec writes an HTML page there, which needs a .html or .htm name`, `name the file ${MLP.replace(/\.onnx$/, "")}.html`, tmp);
+    await expectRefused(["simulate", net, "--input", input, "--output", join(net, "report.json")], `--output ${join(net, "report.json")}: spikec writes the logits as float64 [N, classes] there, which needs a .npy name`, `name the file ${join(net, "report")}.npy`, tmp);
+    await expectRefused(["simulate", net, "--input", input, "--output", join(tmp, "o.npy"), "--raster", join(net, "report-data.json")], own("--raster", "report-data.json"), OWN_HINT, tmp);
+    await expectRefused(["simulate", net, "--input", input, "--output", join(net, "lava", "w.npy")], `--output ${join(net, "lava", "w.npy")} is lava/w.npy of the compiled network in ${net}: writing it would leave that folder describing two different things`, OWN_HINT, tmp);
+    await expectRefused(["export", "nir", net, "-o", join(net, "report.json")], `--out ${join(net, "report.json")}: spikec writes a NIR graph (HDF5) there, which needs a .nir or .h5 name`, `name the file ${join(net, "report")}.nir`, tmp);
+    // What each command writes there itself is allowed: report.html (report), model.nir (export nir: this network's).
+    const r = await runCli(["report", net, "-o", join(net, "report.html")]);
+    expect(r.code, r.stderr).toBe(0);
+    const e = await runCli(["export", "nir", net, "-o", join(net, "model.nir")]);
+    expect(e.code, e.stderr).toBe(0);
+  });
+
   it("compile -o DIR where DIR holds the calibration file under a name compile writes", async () => {
     const cases: [string, string[]][] = [
       ["report-data.json", []],
@@ -205,6 +225,32 @@ describe("a refusal leaves no partial output", () => {
     expect(r.stderr).toMatch(/^spikec: --emit lava: population '\/0\/Gemm' \(ONNX node \/0\/Gemm\) uses the two-phase-b1 neuron program; Lava ships no such process/);
     expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
     expect(existsSync(out)).toBe(false);
+  });
+
+  it("compile --emit nir of a network NIR cannot express: refused before any file, an earlier compile's folder untouched", async () => {
+    // A conv padded on one side only (pads [0, 0, 1, 1]): the SNN is exact, NIR's Conv2d has no such padding.
+    const b = new OnnxBuilder({ opset: 13 });
+    const x = b.input("x", [1, 8, 8]);
+    const c = b.relu(b.conv(x, { weight: b.randn([2, 1, 3, 3]), pads: [0, 0, 1, 1] }));
+    b.output(b.gemm(b.flatten(c), { b: b.randn([3, 2 * 7 * 7]), transB: 1 }));
+    const model = join(tmp, "asym.onnx");
+    writeFileSync(model, b.toBytes());
+    const calib = join(tmp, "asym-calib.npy");
+    writeFileSync(calib, encodeNpy([4, 1, 8, 8], Float64Array.from({ length: 256 }, (_, i) => (i * 37) % 11 / 10)));
+    const fresh = join(tmp, "emit-nir-fresh");
+    const r = await runCli(["compile", model, "--calib", calib, "-o", fresh, "--emit", "nir"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^spikec: NIR export: population .*asymmetric padding \[0, 0, 1, 1\]/);
+    expect(existsSync(fresh)).toBe(false);
+    // Into the folder of a good compile: every file stays as it was.
+    const good = join(tmp, "emit-nir-good");
+    expect((await runCli(["compile", MLP, "--calib", CALIB, "-o", good, "--emit", "nir", "--json"])).code).toBe(0);
+    const before = snapshot(good);
+    const again = await runCli(["compile", model, "--calib", calib, "-o", good, "--emit", "nir"]);
+    expect(again.code).toBe(2);
+    const after = snapshot(good);
+    expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
+    for (const [f, bytes] of before) expect(after.get(f)!.equals(bytes), f).toBe(true);
   });
 
   it("simulate --raster of an unknown format: refused before --output is written", async () => {

@@ -8,7 +8,7 @@ import { encodeNpy } from "../../io/npy.js";
 import type { HwNetwork } from "../../hw/network.js";
 import type { Target } from "../../hw/target/target.js";
 import { planLava, type LavaPlan } from "./plan.js";
-import { lavaProgram } from "./program.js";
+import { lavaProgram, type LavaProgram } from "./program.js";
 
 export const LAVA_DIR = "lava";
 export const LAVA_PROGRAM = "network.py";
@@ -20,10 +20,15 @@ export interface LavaEmitResult {
   warnings: string[];
 }
 
-/** Writes DIR/lava/ for `net` (lowered for `target`); `source` names the HW IR in the program's header. */
-export function writeLavaProgram(dir: string, net: HwNetwork, target: Target, source = "hw.json"): LavaEmitResult {
+/** The program for `net` (lowered for `target`) in memory: everything that can refuse it, before any file. */
+export function buildLavaProgram(net: HwNetwork, target: Target, source = "hw.json"): { plan: LavaPlan; program: LavaProgram } {
   const plan = planLava(net, target);
-  const program = lavaProgram(plan, { generator: "spikec", source });
+  return { plan, program: lavaProgram(plan, { generator: "spikec", source }) };
+}
+
+/** Writes DIR/lava/ from a built program. */
+export function writeLavaFiles(dir: string, built: { plan: LavaPlan; program: LavaProgram }): LavaEmitResult {
+  const { plan, program } = built;
   const out = join(dir, LAVA_DIR);
   ensureFolder(out);
   const files: string[] = [];
@@ -43,4 +48,9 @@ export function writeLavaProgram(dir: string, net: HwNetwork, target: Target, so
       ]
     : [];
   return { files, plan, warnings };
+}
+
+/** Writes DIR/lava/ for `net` (lowered for `target`); `source` names the HW IR in the program's header. */
+export function writeLavaProgram(dir: string, net: HwNetwork, target: Target, source = "hw.json"): LavaEmitResult {
+  return writeLavaFiles(dir, buildLavaProgram(net, target, source));
 }

@@ -12,13 +12,10 @@ import { printHardware } from "../print-hardware.js";
 import { reportOptions, type ReportArgs } from "../report-options.js";
 import { collectReport, writeReportData } from "../../report/write.js";
 import { REPORT_DATA_FILE, REPORT_FILE, REPORT_HTML_FILE } from "../../report/files.js";
-import { planLava } from "../../backends/lava/plan.js";
 import { LAVA_DIR } from "../../backends/lava/emit.js";
-import { buildCoresConfig } from "../../backends/loihi/build.js";
 import { CORES_FILE } from "../../backends/loihi/files.js";
-import { originsOf } from "../../place/origins.js";
 import { InputError } from "../../util/errors.js";
-import { EMIT_FORMATS, emitAll, requireLowered, staleOutputs } from "../emit.js";
+import { EMIT_FORMATS, emitAll, planEmits, requireLowered, staleOutputs } from "../emit.js";
 import { printFit } from "../print-fit.js";
 
 interface CompileArgs extends MappingArgs, ReportArgs, HardwareArgs {
@@ -52,9 +49,8 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
     const compiled = compile(args.model, args.calib, options);
     // The HTML report's pictures: a few inputs simulated once more (written as report-data.json and report.html).
     const reportData = collectReport(compiled, { input: args["report-input"] ?? args.calib, sample: args["report-sample"] });
-    // What --emit would refuse for this network (Lava's limits, a network that does not fit), before any file.
-    if (compiled.hw && args.emit.includes("lava")) planLava(compiled.hw.net, compiled.hw.target);
-    if (compiled.hw && args.emit.includes("loihi")) buildCoresConfig(compiled.hw.placement, originsOf(compiled.net));
+    // What --emit would refuse for this network (what NIR or Lava cannot express, a network that does not fit), before any file.
+    const emits = planEmits(args.emit, compiled);
     progress.done();
     const network = saveNetworkFiles(dir, compiled.net);
     const files = [network.path, join(dir, "network.bin"), join(dir, "report.json")];
@@ -64,7 +60,7 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
     const stale = compiled.hw ? [] : removeStaleHw(dir);
     writeFileAtomic(join(dir, "report.json"), JSON.stringify(compiled.report, null, 1) + "\n");
     files.push(...writeReportData(dir, reportData, { html: args.html }));
-    files.push(...(await emitAll(args.emit, dir, compiled)));
+    files.push(...(await emitAll(emits, dir)));
     const old = staleOutputs(dir, files);
     if (old.length > 0) process.stderr.write(`note: ${old.join(", ")} in ${dir} come from an earlier run and describe another compile (not rewritten by this one): remove them, or ask for them again (--emit, --html)\n`);
     if (args.json) {

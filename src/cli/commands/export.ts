@@ -4,6 +4,10 @@ import { exportNir } from "../../nir/export.js";
 import { writeNirFile } from "../../nir/write.js";
 import { loadNetwork } from "../../snn/serialize.js";
 import { checkOutputPath, networkFiles, refuseOverwrite } from "../options.js";
+import { refuseFolderFile, requireExtension } from "../output-guard.js";
+
+/** NIR files are HDF5: the reference package writes any name; .nir and .h5 are the ones in use. */
+const NIR_EXTENSIONS = [".nir", ".h5"];
 
 interface ExportNirArgs {
   dir: string;
@@ -21,6 +25,8 @@ const exportNirCommand: CommandModule<object, ExportNirArgs> = {
   handler: async (args) => {
     checkOutputPath("--out", args.out);
     refuseOverwrite(args.out, networkFiles(args.dir));
+    requireExtension("--out", args.out, NIR_EXTENSIONS, "a NIR graph (HDF5)");
+    refuseFolderFile("--out", args.out, args.dir, "model.nir");
     const net = loadNetwork(args.dir);
     const graph = exportNir(net);
     await writeNirFile(args.out, graph);

@@ -4,6 +4,7 @@ import type { CommandModule } from "yargs";
 import { writeFileAtomic } from "../../io/atomic.js";
 import { loadReportData, renderStoredReport, REPORT_DATA_FILE, REPORT_FILE, REPORT_HTML_FILE } from "../../report/files.js";
 import { checkOutputPath, refuseOverwrite } from "../options.js";
+import { refuseFolderFile, requireExtension } from "../output-guard.js";
 
 interface ReportCommandArgs {
   dir: string;
@@ -24,6 +25,8 @@ export const reportCommand: CommandModule<object, ReportCommandArgs> = {
     const path = args.output ?? join(args.dir, REPORT_HTML_FILE);
     checkOutputPath("--output", path);
     refuseOverwrite(path, [join(args.dir, REPORT_FILE), join(args.dir, REPORT_DATA_FILE)]);
+    requireExtension("--output", path, [".html", ".htm"], "an HTML page");
+    refuseFolderFile("--output", path, args.dir, REPORT_HTML_FILE);
     const data = loadReportData(args.dir);
     const html = renderStoredReport(args.dir, data);
     writeFileAtomic(path, html);

@@ -14,6 +14,7 @@ import { simulateExact } from "../../sim/exact/simulate.js";
 import { product } from "../../ann/graph.js";
 import { checkOutputPath, networkFiles, refuseOverwrite, refuseSameOutputs, targetFile } from "../options.js";
 import { progressFor } from "../progress.js";
+import { refuseFolderFile, requireExtension } from "../output-guard.js";
 import { InputError } from "../../util/errors.js";
 import { hwPathOf, loadHwNetwork } from "../../hw/serialize.js";
 import { inputPopulations } from "../../hw/io.js";
@@ -92,9 +93,12 @@ function checkOutputs(args: SimulateArgs): void {
   const inputs = [args.input, ...networkFiles(args.dir), targetFile(args.target)];
   checkOutputPath("--output", args.output);
   refuseOverwrite(args.output, inputs);
+  requireExtension("--output", args.output, [".npy"], "the logits as float64 [N, classes]");
+  refuseFolderFile("--output", args.output, args.dir);
   if (args.raster === undefined) return;
   checkOutputPath("--raster", args.raster);
   checkRasterPath(args.raster);
+  refuseFolderFile("--raster", args.raster, args.dir);
   refuseSameOutputs({ option: "--output", path: args.output }, { option: "--raster", path: args.raster });
   refuseOverwrite(args.raster, inputs);
 }

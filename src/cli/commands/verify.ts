@@ -5,7 +5,7 @@
  * --agreement), 2 on bad input.
  */
 import type { CommandModule } from "yargs";
-import { compile, loadSamples } from "../../compile.js";
+import { compile, loadSamples, type Compiled } from "../../compile.js";
 import { checkLabelClasses, readLabels } from "../../io/npy.js";
 import { OnnxruntimeCannotRun, runOnnxRuntime } from "../../reference/onnxruntime.js";
 import { accuracy, compareLogits, withinPrecision } from "../../verify/compare.js";
@@ -21,6 +21,11 @@ import { writeVerifyReport } from "../../report/write.js";
 import { REPORT_DATA_FILE, REPORT_FILE, REPORT_HTML_FILE } from "../../report/files.js";
 import { readoutOf } from "../../snn/network.js";
 import { join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { encodeWithSidecar } from "../../io/sidecar.js";
+import { sha256 } from "../../util/sha256.js";
+import { NETWORK_FILE } from "../../snn/serialize.js";
+import { HW_FILE } from "../../hw/serialize.js";
 
 interface VerifyArgs extends MappingArgs, ReportArgs, HardwareArgs {
   out?: string;
@@ -59,6 +64,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
     const allLabels = args.labels !== undefined ? readLabels(args.labels) : undefined;
     if (args.out !== undefined) checkOutputs(args.out, args);
     const compiled = compile(args.model, args.calib, options);
+    if (args.out !== undefined) refuseOtherCompile(args.out, compiled);
     const inputShape = compiled.ann.nodes[0]!.shape;
     const { array, count: all } = loadSamples(args.input, inputShape);
     const n = args.limit !== undefined ? Math.min(all, args.limit) : all;
@@ -173,4 +179,27 @@ function checkOutputs(dir: string, args: VerifyArgs): void {
     checkOutputPath("--out", join(dir, f));
     refuseOverwrite(join(dir, f), inputs);
   }
+}
+
+/** SHA-256 of the JSON text spikec would write for `value` (with its sidecar named `binName`). */
+const jsonDigest = (value: unknown, binName: string): string => sha256(encodeWithSidecar(value, binName).json);
+
+/**
+ * -o DIR where DIR holds a compiled network (compile, then verify into the same folder, as the getting-started guide
+ * does): the report verify writes there must describe that network. A network.json or hw.json that this run's compile
+ * would not write (other options, model or calibration; a lowering verify was not asked for) is refused before the
+ * verification runs: the folder would otherwise hold one network and another one's report.
+ */
+function refuseOtherCompile(dir: string, compiled: Compiled): void {
+  const networkPath = join(dir, NETWORK_FILE);
+  if (!existsSync(networkPath)) return;
+  const networkSha = sha256(readFileSync(networkPath));
+  const hint = "verify with the options, model and calibration data that compiled it (the same --target and --ticks too), or write the report to another folder";
+  if (jsonDigest(compiled.net, "network.bin") !== networkSha)
+    throw new InputError(`-o ${dir} holds a network compiled with other options, model or calibration data (its network.json is not the one this verify compiles)`, hint);
+  const hwPath = join(dir, HW_FILE);
+  if (!existsSync(hwPath)) return;
+  if (!compiled.hw) throw new InputError(`-o ${dir} holds that network lowered for a chip (hw.json), and this verify has no --target: its report would drop the hardware sections`, hint);
+  if (jsonDigest({ ...compiled.hw.net, networkSha256: networkSha }, "hw.bin") !== sha256(readFileSync(hwPath)))
+    throw new InputError(`-o ${dir} holds that network lowered with other hardware options (its hw.json is not the one this verify lowers)`, hint);
 }
