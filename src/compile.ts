@@ -111,10 +111,26 @@ export function loadSamples(path: string, inputShape: readonly number[]): { arra
   return { array, count };
 }
 
+/** The largest window margin ζ compile takes (see checkMargin). */
+export const MAX_MARGIN = 100;
+
+/**
+ * Refuses a window margin ζ outside [0, MAX_MARGIN] (`typedAs`: the value as the user wrote it). Below 0 the
+ * calibration maxima would not fit their windows; far above, the windows are so long that float64 spike times no
+ * longer resolve the activations (ζ = 1e12 lost agreement): neither is a safety margin.
+ */
+export function checkMargin(margin: number, typedAs = String(margin)): void {
+  if (margin >= 0 && margin <= MAX_MARGIN) return;
+  throw new InputError(
+    `--margin ${typedAs} is outside [0, ${MAX_MARGIN}]: the margin ζ makes each window (1 + ζ) × its calibrated maximum`,
+    "use a margin between 0 and 1 (default 0.5; raise it when inputs exceed the calibration data)",
+  );
+}
+
 export function compileGraph(ann: AnnGraph, calib: NpyArray, calibCount: number, calibFile: string, options: CompileOptions = {}): Compiled {
   const model = options.model ?? "alpha";
   const margin = options.margin ?? 0.5;
-  if (!(margin > -1)) throw new InputError(`--margin ${margin} would make every window empty or negative`, "use a margin ζ > −1 (default 0.5)");
+  checkMargin(margin);
   const derived = inputRangeFor(calib);
   const range = options.inputRange ?? { low: derived.low, high: derived.high };
   if (!(range.high > range.low)) throw new InputError(`input range [${range.low}, ${range.high}] is empty`, "pass --input-range LOW,HIGH with LOW < HIGH");

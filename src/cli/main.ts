@@ -12,6 +12,7 @@ import { TYPED, type Typed } from "./options.js";
 interface OptionTable {
   key: Record<string, unknown>;
   array: string[];
+  boolean: string[];
   alias: Record<string, string[]>;
 }
 
@@ -31,6 +32,28 @@ function refuseRepeated(argv: Record<string, unknown>, options: OptionTable): vo
   }
 }
 
+/**
+ * Refuses, in the words typed, an empty option value (`--margin ""`, `--calib=`) and `--no-NAME` for an option that
+ * takes a value: yargs reads the first as 0 or "" and the second as false, which then pass as a margin of 0 or a
+ * missing file's name.
+ */
+function refuseEmptyAndNegated(words: readonly string[], options: OptionTable): void {
+  const valued = (name: string) => name in options.key && !options.boolean.includes(name);
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    if (w === "--") break;
+    const m = /^--([^=]+)(=(.*))?$/.exec(w);
+    if (!m) continue;
+    const name = m[1]!;
+    const negated = /^no-(.+)$/.exec(name)?.[1];
+    if (negated !== undefined && !(name in options.key) && valued(negated))
+      throw new InputError(`--${name}: --${negated} takes a value and has no "no-" form`, `leave out --${name}, or give --${negated} a value`);
+    if (!valued(name)) continue;
+    const value = m[2] !== undefined ? m[3]! : words[i + 1];
+    if (value !== undefined && value.trim() === "") throw new InputError(`--${name} is empty`, `give --${name} a value, or leave it out`);
+  }
+}
+
 export function buildCli(args: string[]): Argv {
   let cli = yargs(args)
     .scriptName("spikec")
@@ -45,7 +68,9 @@ export function buildCli(args: string[]): Argv {
     })
     // Before yargs' own checks, whose message for a repeated option (invalid choice ["a", "a"]) hides the cause.
     .middleware((argv, y?: unknown) => {
-      refuseRepeated(argv, (y as { getOptions(): OptionTable }).getOptions());
+      const table = (y as { getOptions(): OptionTable }).getOptions();
+      refuseEmptyAndNegated(args, table);
+      refuseRepeated(argv, table);
       (argv as Typed)[TYPED] = args;
     }, true);
   for (const command of commands) cli = cli.command(command);

@@ -2,7 +2,7 @@
 import { realpathSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { Argv } from "yargs";
-import type { CompileOptions } from "../compile.js";
+import { checkMargin, type CompileOptions } from "../compile.js";
 import { HW_FILE, recordedTargetFile } from "../hw/serialize.js";
 import { NETWORK_FILE } from "../snn/serialize.js";
 import { InputError } from "../util/errors.js";
@@ -47,7 +47,7 @@ export function checkInteger(args: object, name: string, value: number | undefin
 export function checkTicks(args: object, value: number | undefined): void {
   if (value === undefined) return;
   if (!(Number.isSafeInteger(value) && value >= 2)) {
-    throw new InputError(`--ticks ${typed(args, "ticks", value)} must be an integer ≥ 2 (ticks per window)`, "use --ticks 4 or more, or leave it out to let the compiler choose");
+    throw new InputError(`--ticks ${typed(args, "ticks", value)} must be an integer ≥ 2 (ticks per window)`, "use --ticks 2 or more (4 or more in practice), or leave it out to let the compiler choose");
   }
 }
 
@@ -190,9 +190,10 @@ export function compileOptionsFrom(
   };
 }
 
-/** --margin: a finite number (its lower limit, ζ > −1, is the compiler's; --input-range is parseRange's). */
+/** --margin: a finite number (its range, [0, MAX_MARGIN], is the compiler's; --input-range is parseRange's). */
 export function checkMappingArgs(args: MappingArgs): void {
   if (!Number.isFinite(args.margin)) throw new InputError(`--margin ${typed(args, "margin", args.margin)} is not a finite number`, "use a margin ζ ≥ 0 (default 0.5)");
+  checkMargin(args.margin, typed(args, "margin", args.margin));
 }
 
 /**

@@ -45,17 +45,23 @@ describe("numbers", () => {
     }
   });
 
-  it("compile --margin: finite (the lower limit keeps its message)", async () => {
+  it("compile --margin: finite, in [0, 100], not empty and not switched off", async () => {
     for (const v of ["1e400", "Infinity", "abc"]) await expectRefused(compileArgs("--margin", v), `--margin ${v} is not a finite number`, "use a margin ζ ≥ 0 (default 0.5)");
-    await expectRefused(compileArgs("--margin", "-1"), "--margin -1 would make every window empty or negative", "use a margin ζ > −1 (default 0.5)");
+    // Audit 2026-11-27: -0.5 compiled (windows then widened), 1e20 compiled with 11.9 % agreement, "" and --no-margin as 0.
+    for (const v of ["-1", "-0.5", "1e12", "100.5"])
+      await expectRefused(compileArgs("--margin", v), `--margin ${v} is outside [0, 100]: the margin ζ makes each window (1 + ζ) × its calibrated maximum`, "use a margin between 0 and 1 (default 0.5; raise it when inputs exceed the calibration data)");
+    await expectRefused(compileArgs("--margin", ""), "--margin is empty", "give --margin a value, or leave it out");
+    await expectRefused(compileArgs("--margin="), "--margin is empty", "give --margin a value, or leave it out");
+    await expectRefused(compileArgs("--no-margin"), '--no-margin: --margin takes a value and has no "no-" form', "leave out --no-margin, or give --margin a value");
+    await expectRefused(["compile", MLP, "--no-calib"], '--no-calib: --calib takes a value and has no "no-" form', "leave out --no-calib, or give --calib a value");
     expect(existsSync(join(tmp, "out"))).toBe(false);
   });
 
   it("--ticks: an integer ≥ 2; --agreement: a number in (0, 1]", async () => {
     for (const v of ["2.5", "1", "abc"]) {
-      await expectRefused(compileArgs("--target", "loihi2", "--ticks", v), `--ticks ${v} must be an integer ≥ 2 (ticks per window)`, "use --ticks 4 or more, or leave it out to let the compiler choose");
+      await expectRefused(compileArgs("--target", "loihi2", "--ticks", v), `--ticks ${v} must be an integer ≥ 2 (ticks per window)`, "use --ticks 2 or more (4 or more in practice), or leave it out to let the compiler choose");
     }
-    await expectRefused(["fit", MLP, "--calib", CALIB, "--target", "loihi2", "--ticks", "2.5"], "--ticks 2.5 must be an integer ≥ 2 (ticks per window)", "use --ticks 4 or more, or leave it out to let the compiler choose");
+    await expectRefused(["fit", MLP, "--calib", CALIB, "--target", "loihi2", "--ticks", "2.5"], "--ticks 2.5 must be an integer ≥ 2 (ticks per window)", "use --ticks 2 or more (4 or more in practice), or leave it out to let the compiler choose");
     for (const v of ["abc", "0", "1.5"]) {
       await expectRefused(compileArgs("--target", "loihi2", "--agreement", v), `--agreement ${v} must be a number in (0, 1]`, "e.g. --agreement 0.99 (the default)");
     }
