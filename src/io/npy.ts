@@ -83,6 +83,14 @@ export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
       "the file is incomplete; save it again",
     );
   }
+  // numpy.load reads the first array and ignores the rest: bytes after it are a second array appended to the file
+  // (numpy.save twice into one open file) or damage, and either way not the data the header describes.
+  if (bytes.length > need) {
+    throw new InputError(
+      `${file}: ${bytes.length - need} bytes after the array its header describes (shape [${header.shape.join(", ")}], ${count * reader.size} bytes of data)`,
+      "save one array per file with numpy.save (a second numpy.save into the same open file appends another array)",
+    );
+  }
   const data = new Float64Array(count);
   if (header.descr === "<f8" && (bytes.byteOffset + dataStart) % 8 === 0) {
     data.set(new Float64Array(bytes.buffer, bytes.byteOffset + dataStart, count));

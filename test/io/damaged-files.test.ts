@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../../src/compile.js";
 import { saveHwNetwork } from "../../src/hw/serialize.js";
 import { hwIssues } from "../../src/hw/verify.js";
-import { readNpy } from "../../src/io/npy.js";
+import { encodeNpy, readNpy } from "../../src/io/npy.js";
 import { h5Ready } from "../../src/nir/h5tree.js";
 import { readNir } from "../../src/nir/read.js";
 import { loadReportData, renderStoredReport } from "../../src/report/files.js";
@@ -86,6 +86,17 @@ describe(".npy, target and report files", () => {
     const padded = header + " ".repeat(118 - header.length) + "\n";
     writeFileSync(f, Buffer.concat([Buffer.from([0x93]), Buffer.from("NUMPY"), Buffer.from([1, 0, padded.length, 0]), Buffer.from(padded)]));
     expect(inputErrorOf(() => readNpy(f)).message).toMatch(/neg\.npy: malformed \.npy header: shape \(-20, 64\) is not a tuple of whole numbers ≥ 0/);
+  });
+
+  it("a .npy with bytes after its array (numpy.save twice into one file): refused, not read as the first array", () => {
+    const f = join(dir, "two.npy");
+    const one = encodeNpy([2, 3], Float64Array.of(1, 2, 3, 4, 5, 6));
+    writeFileSync(f, Buffer.concat([one, encodeNpy([1], Float64Array.of(7))]));
+    const e = inputErrorOf(() => readNpy(f));
+    expect(e.message).toBe(`${f}: ${encodeNpy([1], Float64Array.of(7)).length} bytes after the array its header describes (shape [2, 3], 48 bytes of data)`);
+    expect(e.hint).toMatch(/one array per file/);
+    writeFileSync(f, one);
+    expect(Array.from(readNpy(f).data)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it("spikec report on edited report files: version and layout refused, naming the files", () => {
