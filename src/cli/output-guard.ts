@@ -11,6 +11,7 @@ import { HW_FILE } from "../hw/serialize.js";
 import { REPORT_DATA_FILE, REPORT_FILE, REPORT_HTML_FILE } from "../report/files.js";
 import { NETWORK_FILE } from "../snn/serialize.js";
 import { InputError } from "../util/errors.js";
+import { outputPlace } from "../io/atomic.js";
 import { isIn, sameFile } from "./options.js";
 
 /** The files spikec writes into a compiled folder (relative paths); DIR/lava holds more, named after the network. */
@@ -40,8 +41,11 @@ export function refuseFolderFile(option: string, output: string, dir: string, ow
   throw new InputError(`${option} ${output} is ${what} of the compiled network in ${folder}: writing it would leave that folder describing two different things`, "choose a path outside the compiled folder's own files");
 }
 
-/** Refuses an output file whose extension is not one of `extensions` (lower case, with the dot). */
+/**
+ * Refuses an output file whose extension is not one of `extensions` (lower case, with the dot). A device or FIFO
+ * (--output /dev/null) has no extension to check.
+ */
 export function requireExtension(option: string, path: string, extensions: readonly string[], what: string): void {
-  if (extensions.includes(extname(path).toLowerCase())) return;
+  if (extensions.includes(extname(path).toLowerCase()) || outputPlace(path).direct) return;
   throw new InputError(`${option} ${path}: spikec writes ${what} there, which needs a ${extensions.join(" or ")} name`, `name the file ${path.replace(/\.[^./]*$/, "")}${extensions[0]}`);
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { accessSync, closeSync, constants as fsConstants, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { InputError } from "../util/errors.js";
 
@@ -127,7 +127,13 @@ function refuseNonFile(path: string): void {
 /** As checkOutputFolder, for an output file: also refuses an empty path and a path that is a folder. */
 export function checkOutputFile(path: string): void {
   refuseNonFile(path);
-  checkOutputFolder(dirname(path), path);
+  const place = outputPlace(path);
+  if (!place.direct) return checkOutputFolder(dirname(place.file), path);
+  try {
+    accessSync(place.file, fsConstants.W_OK); // not an open: a FIFO's would wait for its reader
+  } catch (e) {
+    throw new InputError(`cannot write ${path}: ${reasonOf(e)}`, hintOf(e));
+  }
 }
 
 let serial = 0;
@@ -197,8 +203,46 @@ export function writeErrorOf(path: string, e: unknown): Error {
 }
 
 /**
+ * Where a write of `path` lands. A symbolic link is written through (the file it points to is replaced, not the link),
+ * and a special file that exists there — a device such as /dev/null, a FIFO — is written into directly: a rename
+ * would replace the device itself with a regular file (as root, /dev/null for everyone).
+ */
+export function outputPlace(path: string): { file: string; direct: boolean } {
+  let file = path;
+  try {
+    if (lstatSync(path).isSymbolicLink()) file = realpathSync(path);
+  } catch {
+    // missing, or a dangling link: written as named
+  }
+  try {
+    const st = statSync(file);
+    return { file, direct: !st.isFile() && !st.isDirectory() };
+  } catch {
+    return { file, direct: false };
+  }
+}
+
+/** Writes chunks straight into an existing special file (outputPlace's `direct`): there is nothing to replace. */
+function writeDirect(path: string, chunks: Iterable<Uint8Array | string>): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, "w");
+    for (const data of chunks) {
+      const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+      let off = 0;
+      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    }
+  } catch (e) {
+    throw writeErrorOf(path, e);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
  * Writes a file atomically: the bytes go to a temporary file in the same folder, which is then renamed over the
  * target. A crash leaves either the old file or the new one, never half of one; a failure leaves no temporary file.
+ * Symbolic links and special files: see outputPlace.
  */
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   writeChunksAtomic(path, [data]);
@@ -210,6 +254,9 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
  */
 export function writeChunksAtomic(path: string, chunks: Iterable<Uint8Array | string>): void {
   refuseNonFile(path);
+  const place = outputPlace(path);
+  if (place.direct) return writeDirect(place.file, chunks);
+  path = place.file;
   ensureFolder(dirname(path));
   const tmp = tempPathFor(path);
   let fd: number | undefined;

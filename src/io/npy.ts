@@ -69,7 +69,7 @@ export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
   if (!reader) {
     throw new InputError(
       `${file}: unsupported dtype '${header.descr}'`,
-      "save the data as float32, float64 or uint8 (e.g. x.astype(numpy.float32))",
+      "save inputs as float32, float64 or uint8 (e.g. x.astype(numpy.float32)), labels as whole numbers (int64, int32 or uint8)",
     );
   }
   if (header.fortran) {
@@ -172,7 +172,7 @@ export function checkSamples(arr: NpyArray, inputShape: readonly number[], file:
 export function checkFinite(arr: NpyArray, file: string): void {
   for (let i = 0; i < arr.data.length; i++) {
     if (!Number.isFinite(arr.data[i]!)) {
-      throw new InputError(`${file} contains a non-finite value (${arr.data[i]}) at flat index ${i}`, "clean the data (NaN/Inf) before compiling");
+      throw new InputError(`${file} contains a non-finite value (${arr.data[i]}) at flat index ${i}`, "replace or drop the samples with NaN or Inf (e.g. numpy.nan_to_num) and save the file again");
     }
   }
 }

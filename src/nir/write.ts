@@ -7,10 +7,11 @@
  * reference since 1.0.8.dev (optional: the reader accepts either). No HDF5 attributes.
  * One difference that no reader sees: h5wasm pads vlen UTF-8 strings with "space pad" where h5py says "null term".
  */
-import { renameSync, rmSync } from "node:fs";
-import { ensureFolder, tempPathFor, writeErrorOf } from "../io/atomic.js";
+import { readFileSync, renameSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { ensureFolder, outputPlace, tempPathFor, writeErrorOf, writeFileAtomic } from "../io/atomic.js";
 import { InputError } from "../util/errors.js";
-import { dirname } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type { NirGraph, NirNode } from "./graph.js";
 import { type DatasetSpec, type GroupSpec, hdf5Reason, writeHdf5Tree } from "./h5tree.js";
 import { NODE_FIELDS } from "./fields.js";
@@ -124,11 +125,15 @@ export async function writeNir(path: string, graph: NirGraph, options: WriteOpti
  * would take minutes; every reference reader accepts both.
  */
 export async function writeNirFile(path: string, graph: NirGraph, options: WriteOptions = {}): Promise<void> {
-  ensureFolder(dirname(path));
-  const tmp = tempPathFor(path);
+  const place = outputPlace(path);
+  // A special file (a device, a FIFO) gets the bytes of a finished file; a temporary beside it may not be possible.
+  const beside = place.direct ? join(tmpdir(), basename(path)) : place.file;
+  ensureFolder(dirname(beside));
+  const tmp = tempPathFor(beside);
   try {
     await writeNir(tmp, graph, { compress: false, ...options });
-    renameSync(tmp, path);
+    if (place.direct) writeFileAtomic(place.file, readFileSync(tmp));
+    else renameSync(tmp, place.file);
   } catch (e) {
     // A full disk, a size limit, a name too long: the user's to fix (exit 2), not a bug.
     if (e instanceof InputError) throw new InputError(`cannot write ${path}: ${e.message.replace(/^[^:]*\.tmp: /, "")}`, e.hint);

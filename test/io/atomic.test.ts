@@ -2,10 +2,11 @@
  * Output files and folders (src/io/atomic.ts): every way a path can be unwritable is an InputError naming the path
  * and the reason, and no temporary or probe file is left behind.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
-import { checkOutputFile, checkOutputFolder, ensureFolder, writeFileAtomic } from "../../src/io/atomic.js";
+import { checkOutputFile, checkOutputFolder, ensureFolder, outputPlace, writeFileAtomic } from "../../src/io/atomic.js";
 import { scratchDir } from "../helpers/scratch.js";
 import { inputErrorOf } from "../helpers/input-error.js";
 
@@ -108,6 +109,34 @@ describe("writeFileAtomic", () => {
     expect(e.hint).toBe("choose another output path");
     expect(leftovers(dir)).toEqual([]);
     expect(readFileSync(path, "utf8")).toBe("old");
+  });
+
+  it("writes through a symbolic link to a file: the file gets the bytes, the link stays a link", () => {
+    const dir = scratchDir("spikec-atomic-");
+    writeFileSync(join(dir, "real.npy"), "old");
+    symlinkSync("real.npy", join(dir, "link.npy"));
+    writeFileAtomic(join(dir, "link.npy"), "new");
+    expect(lstatSync(join(dir, "link.npy")).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(dir, "real.npy"), "utf8")).toBe("new");
+    expect(leftovers(dir)).toEqual([]);
+  });
+
+  it("writes into a FIFO (or a device such as /dev/null) instead of replacing it with a regular file", async () => {
+    // Audit 2026-11-27: a rename over the special file replaced it; as root, --output /dev/null replaced /dev/null.
+    expect(outputPlace("/dev/null")).toEqual({ file: "/dev/null", direct: true });
+    const dir = scratchDir("spikec-atomic-");
+    const fifo = join(dir, "pipe.npy");
+    execFileSync("mkfifo", [fifo]);
+    const reader = spawn("cat", [fifo]);
+    let got = "";
+    reader.stdout.on("data", (d: Buffer) => (got += d.toString()));
+    const closed = new Promise((done) => reader.on("close", done));
+    checkOutputFile(fifo);
+    writeFileAtomic(fifo, "through the pipe");
+    await closed;
+    expect(got).toBe("through the pipe");
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+    expect(leftovers(dir)).toEqual([]);
   });
 });
 
