@@ -7,6 +7,9 @@ import { join, resolve } from "node:path";
 import type { Compiled } from "../compile.js";
 import { exportNir } from "../nir/export.js";
 import { writeNirFile } from "../nir/write.js";
+import { checkNirGraph } from "../nir/check.js";
+import type { NirGraph } from "../nir/graph.js";
+import { describeIssue } from "../nir/issues.js";
 import { buildLavaProgram, LAVA_DIR, writeLavaFiles } from "../backends/lava/emit.js";
 import { InputError } from "../util/errors.js";
 import { buildCoresConfig } from "../backends/loihi/build.js";
@@ -41,6 +44,7 @@ export const EMITTERS: Record<string, Emitter> = {
     return async (dir) => {
       const file = join(dir, "model.nir");
       await writeNirFile(file, graph);
+      warnNirReaders(graph, file);
       return [file];
     };
   },
@@ -89,4 +93,13 @@ export async function emitAll(writers: readonly EmitWriter[], dir: string): Prom
   const files: string[] = [];
   for (const w of writers) files.push(...(await w(dir)));
   return files;
+}
+
+/**
+ * The warnings `spikec nir check` would give the written file (e.g. a non-square kernel, whose type the reference
+ * nir package infers wrongly, so that nir.read rejects the file), on stderr: a file other tools reject must not
+ * be written silently.
+ */
+export function warnNirReaders(graph: NirGraph, file: string): void {
+  for (const w of checkNirGraph(graph, file).warnings) process.stderr.write(`warning: ${file}: ${describeIssue(w)}\n`);
 }

@@ -108,9 +108,22 @@ export async function checkNir(path: string): Promise<NirCheckReport> {
   if (!tree.children.has("version")) issues.push({ severity: "warning", node: "", field: "version", message: "no /version dataset (informational only; the reference reader does not need it)" });
   // Type inference only means something on a fully decoded graph: with broken nodes it would report cascades.
   const decodedOk = !issues.some((i) => i.severity === "error");
-  const gt = decodedOk ? inferTypes(graph, issues) : { types: new Map(), subgraphs: new Map() };
+  return checkGraph(graph, path, version, issues, decodedOk);
+}
+
+/** The types and summary of a decoded graph, `issues` (the decoding's) extended with what inference finds. */
+function checkGraph(graph: NirGraph, file: string, version: string | null, issues: NirIssue[], infer = true): NirCheckReport {
+  const gt = infer ? inferTypes(graph, issues) : { types: new Map(), subgraphs: new Map() };
   const summary: NirCheckReport["summary"] = { nodes: 0, nodesByType: {}, edges: 0, subgraphs: 0, parameters: 0, inputs: [], outputs: [], nodeList: [] };
   summarize(graph, gt, "", summary, issues);
   const errors = issues.filter((i) => i.severity === "error");
-  return { file: path, valid: errors.length === 0, version, errors, warnings: issues.filter((i) => i.severity === "warning"), summary };
+  return { file, valid: errors.length === 0, version, errors, warnings: issues.filter((i) => i.severity === "warning"), summary };
+}
+
+/**
+ * checkNir's verdict on a graph about to be written (export nir, --emit nir): what the same file would get from
+ * `spikec nir check`, e.g. the reference package's type-inference quirks that would make it reject the file.
+ */
+export function checkNirGraph(graph: NirGraph, file: string): NirCheckReport {
+  return checkGraph(graph, file, null, []);
 }

@@ -5,8 +5,9 @@
 import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { readNpy } from "../../src/io/npy.js";
 import { runCli } from "../helpers/cli.js";
+import { OnnxBuilder } from "../helpers/onnx-builder.js";
+import { encodeNpy, readNpy } from "../../src/io/npy.js";
 import { FIXTURES, tempDir } from "./helpers.js";
 
 const FIX = "test/fixtures";
@@ -91,6 +92,28 @@ describe("spikec export nir / import nir", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/does not exist/);
     expect(existsSync(out)).toBe(false);
+  });
+
+  it("a graph the reference nir package would reject (a non-square kernel) is written with the warning nir check gives", async () => {
+    // Audit 2026-11-27: a 3×5 conv exported silently (exit 0), and nir.read then failed on the file.
+    const b = new OnnxBuilder({ opset: 13 });
+    const x = b.input("x", [1, 8, 8]);
+    const c = b.relu(b.conv(x, { weight: b.randn([2, 1, 3, 5]), pads: [1, 2, 1, 2] }));
+    b.output(b.gemm(b.flatten(c), { b: b.randn([3, 2 * 8 * 8]), transB: 1 }));
+    const model = join(tmp, "k35.onnx");
+    writeFileSync(model, b.toBytes());
+    const calib = join(tmp, "k35.npy");
+    writeFileSync(calib, encodeNpy([4, 1, 8, 8], Float64Array.from({ length: 256 }, (_, i) => ((i * 37) % 11) / 10)));
+    const dir = join(tmp, "k35");
+    const r = await runCli(["compile", model, "--calib", calib, "-o", dir, "--emit", "nir", "--no-html"]);
+    expect(r.code, r.stderr).toBe(0);
+    const warning = /^warning: .*model\.nir: .*kernel \[3, 5\] is not square: the reference nir package computes the output as .* and will reject this graph when it type-checks$/m;
+    expect(r.stderr).toMatch(warning);
+    const e = await runCli(["export", "nir", dir, "-o", join(tmp, "k35.nir")]);
+    expect(e.code).toBe(0);
+    expect(e.stderr.replace("k35.nir", "model.nir")).toMatch(warning);
+    // nir check says the same of the file.
+    expect((await runCli(["nir", "check", join(tmp, "k35.nir")])).stdout).toMatch(/kernel \[3, 5\] is not square/);
   });
 
   it("--emit accepts only known formats", async () => {
