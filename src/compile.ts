@@ -78,7 +78,7 @@ export interface Compiled {
 }
 
 /**
- * The input range: [0, 1] for data inside it (images scaled by 1/255), [0, 255] for 8-bit pixel values, otherwise
+ * The input range: [0, 1] for data inside it (images scaled by 1/255), [0, 255] for 8-bit pixel values (whole numbers), otherwise
  * the calibration data's own [min, max] — widened down to 0 when the data is non-negative and 0 lies within its
  * span below it (an unseen darker pixel stays in range), but not for data far from 0: [1e7, 1e7 + 16] read as
  * [0, 1e7 + 16] would put every input in the window's last millionth and make the first layer's folded weights and
@@ -87,14 +87,18 @@ export interface Compiled {
 export function inputRangeFor(calib: NpyArray): { low: number; high: number; rule: string } {
   let lo = Infinity;
   let hi = -Infinity;
+  let whole = true;
   for (const v of calib.data) {
     if (v < lo) lo = v;
     if (v > hi) hi = v;
+    if (whole && !Number.isInteger(v)) whole = false;
   }
   const toZero = lo <= 0 || lo <= hi - lo;
   const low = toZero ? Math.min(0, lo) : lo;
   if (low === 0 && hi <= 1) return { low: 0, high: 1, rule: "calibration data within [0, 1]" };
-  if (low === 0 && hi <= 255 && hi > 1) return { low: 0, high: 255, rule: "calibration data within [0, 255] (8-bit pixels)" };
+  // Only whole numbers are 8-bit pixels: float data that strays above 1 (an augmented or standardized image, 1.2 or
+  // 3.95) read as [0, 255] put every value in the window's first 1/200 and the chip's tick search never converged.
+  if (low === 0 && hi <= 255 && hi > 1 && whole) return { low: 0, high: 255, rule: "calibration data of whole numbers within [0, 255] (8-bit pixels)" };
   return {
     low,
     high: hi > low ? hi : low + 1,

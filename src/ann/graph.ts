@@ -194,8 +194,12 @@ export function isCanonical(graph: AnnGraph): boolean {
   return graph.nodes.every((n) => n.kind === "input" || n.kind === "layer" || n.kind === "maxpool");
 }
 
-/** Human-readable description of where a node came from: "'/0/Conv' (Conv)". */
+/**
+ * Human-readable description of where a node came from: "'/0/Conv' (Conv)". The input scaling spikec folds into the
+ * first layers (InputRange) is left out: it is no node of the user's model.
+ */
 export function describeOrigin(node: { id: string; origin: Origin[] }): string {
-  if (node.origin.length === 0) return `'${node.id}'`;
-  return node.origin.map((o) => `'${o.name}' (${o.op})`).join(" + ");
+  const own = node.origin.filter((o) => o.op !== "InputRange");
+  if (own.length === 0) return `'${node.id}'`;
+  return own.map((o) => `'${o.name}' (${o.op})`).join(" + ");
 }

@@ -44,6 +44,8 @@ export const EMITTERS: Record<string, Emitter> = {
     return async (dir) => {
       const file = join(dir, "model.nir");
       await writeNirFile(file, graph);
+      const spikec = graph.metadata.spikec as { not_expressible?: string[] };
+      for (const n of spikec.not_expressible ?? []) process.stderr.write(`note: ${file}: not expressible in NIR (recorded in metadata): ${n}\n`);
       warnNirReaders(graph, file);
       return [file];
     };

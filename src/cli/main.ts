@@ -14,6 +14,7 @@ interface OptionTable {
   array: string[];
   boolean: string[];
   alias: Record<string, string[]>;
+  demandedOptions: Record<string, unknown>;
 }
 
 /**
@@ -37,6 +38,8 @@ function refuseRepeated(argv: Record<string, unknown>, options: OptionTable): vo
  * takes a value: yargs reads the first as 0 or "" and the second as false, which then pass as a margin of 0 or a
  * missing file's name.
  */
+const OUTPUT_OPTIONS = new Set(["out", "o", "output", "raster"]);
+
 function refuseEmptyAndNegated(words: readonly string[], options: OptionTable): void {
   const valued = (name: string) => name in options.key && !options.boolean.includes(name);
   for (let i = 0; i < words.length; i++) {
@@ -48,9 +51,11 @@ function refuseEmptyAndNegated(words: readonly string[], options: OptionTable): 
     const negated = /^no-(.+)$/.exec(name)?.[1];
     if (negated !== undefined && !(name in options.key) && valued(negated))
       throw new InputError(`--${name}: --${negated} takes a value and has no "no-" form`, `leave out --${name}, or give --${negated} a value`);
-    if (!valued(name)) continue;
+    // Output paths have their own message for an empty value (checkOutputPath: "name the file to write after …").
+    if (!valued(name) || OUTPUT_OPTIONS.has(name)) continue;
     const value = m[2] !== undefined ? m[3]! : words[i + 1];
-    if (value !== undefined && value.trim() === "") throw new InputError(`--${name} is empty`, `give --${name} a value, or leave it out`);
+    if (value !== undefined && value.trim() === "")
+      throw new InputError(`--${name} is empty`, name in options.demandedOptions ? `name the value after --${name}` : `give --${name} a value, or leave it out`);
   }
 }
 

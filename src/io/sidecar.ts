@@ -79,6 +79,10 @@ function parseJson(json: string, file: string): unknown {
   try {
     return JSON.parse(json);
   } catch (e) {
+    // A binary file (a NIR/HDF5 file, an .onnx) given where spikec's JSON goes: say what it is, not its bytes.
+    if (json.startsWith("\u0089HDF") || json.startsWith("\ufffdHDF"))
+      throw new InputError(`${file} is an HDF5 file (a NIR graph?), not spikec's JSON`, "pass the output folder of spikec compile (it holds network.json); check a NIR file with spikec nir check FILE, or read it with spikec import nir FILE -o DIR");
+    if (/[\u0000-\u0008\ufffd]/.test(json.slice(0, 64))) throw new InputError(`${file} is a binary file, not spikec's JSON`, "pass the output folder of spikec compile (it holds network.json)");
     throw new InputError(`${file} is not valid JSON (${(e as Error).message})`, "recompile the network with spikec compile");
   }
 }

@@ -9,6 +9,9 @@ import type { ModelSource, NodeProto } from "./decode.js";
 import { supportedOpList } from "./supported.js";
 import { type ConstTensor, firstNonFinite } from "./tensor.js";
 
+/** ONNX float dtypes (ConstTensor.dtype names) that weights may have. */
+const FLOAT_TYPES = new Set(["FLOAT", "DOUBLE", "FLOAT16", "BFLOAT16"]);
+
 /** What an ONNX tensor name is bound to. Activation shapes exclude the batch axis; constant dims are full. */
 export type Value =
   /**
@@ -149,6 +152,21 @@ export class NodeContext {
       this.fail(
         `${role} holds the model's batch size (computed by a Shape node), used here as a value`,
         "spikec takes the batch size only as the first entry of a Reshape's shape (x.view(x.size(0), -1)); use a fixed shape or Flatten",
+      );
+    return t;
+  }
+
+  /**
+   * A constant that enters the arithmetic with the activations (a weight, a bias, a normalization constant): a float
+   * type, as ONNX requires of an operand beside a float activation. An integer-typed weight read as numbers would be
+   * the bytes of another type (onnxruntime refuses such a model too).
+   */
+  floatConstant(i: number, role = `input ${i}`, infinite = false): ConstTensor {
+    const t = this.constant(i, role, infinite);
+    if (!FLOAT_TYPES.has(t.dtype))
+      this.fail(
+        `${role} '${this.node.input![i]}' holds ${t.dtype} values; a weight beside a float activation must be FLOAT, DOUBLE, FLOAT16 or BFLOAT16`,
+        "export the weights as floats (ONNX type rules require the same float type as the activation; onnxruntime refuses this model too)",
       );
     return t;
   }

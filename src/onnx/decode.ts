@@ -6,7 +6,7 @@ import { existsSync, openSync, readSync, closeSync, statSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
 import pkg from "onnx-proto";
 import { InputError } from "../util/errors.js";
-import { type ConstTensor, decodeRaw, decodeTyped, dtypeName, int64ToNumber, isSupportedDtype, type Int64 } from "./tensor.js";
+import { type ConstTensor, decodeRaw, decodeTyped, dtypeName, int64ToNumber, isSupportedDtype, rawElementSize, type Int64 } from "./tensor.js";
 import type { ModelSource } from "./source.js";
 
 const { onnx } = pkg;
@@ -49,10 +49,15 @@ export function decodeTensor(t: TensorProto, what: string, src: ModelSource): Co
     throw new InputError(`${src.file}: ${what} has dtype ${dtype}, which spikec cannot read`, "export weights as float32 (or float16/float64)");
   const count = dims.reduce((a, b) => a * b, 1);
   let data: Float64Array | null;
-  if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
-    data = decodeRaw(readExternal(t, what, src), dataType, count);
-  } else if (t.rawData && t.rawData.length > 0) {
-    data = decodeRaw(t.rawData, dataType, count);
+  const raw = t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL ? readExternal(t, what, src) : t.rawData && t.rawData.length > 0 ? t.rawData : null;
+  if (raw) {
+    data = decodeRaw(raw, dataType, count);
+    const size = rawElementSize(dataType);
+    if (!data)
+      throw new InputError(
+        `${src.file}: ${what} holds ${raw.length} bytes of ${dtype} data (${raw.length / size} values) but its shape [${dims}] needs ${count} (${count * size} bytes)`,
+        "the file looks truncated or corrupt; export the model again",
+      );
   } else {
     data = count === 0 ? new Float64Array(0) : decodeTyped(t, dataType);
   }

@@ -63,7 +63,7 @@ function withOtherUnsupported(e: InputError, bytes: Uint8Array, src: ModelSource
   const others = rows.filter((r) => !r.supported && !e.message.includes(`node '${r.name}' (${r.op})`)).map((r) => `'${r.name}' (${r.op})`);
   if (others.length === 0) return e;
   const shown = others.slice(0, 6).join(", ") + (others.length > 6 ? `, and ${others.length - 6} more` : "");
-  return new InputError(e.message, `${e.hint}${/[.!]$/.test(e.hint) ? "" : "."} Also unsupported in this model: ${shown} (spikec inspect lists every node).`);
+  return new InputError(e.message, `${e.hint}${/[.!]$/.test(e.hint) ? "" : "."} Other nodes spikec cannot import in this model: ${shown} (spikec inspect lists every node).`);
 }
 
 export function readModelFile(path: string): Uint8Array {
@@ -89,6 +89,27 @@ function unsupportedHint(op: string, final: boolean): string {
   return "rewrite the model with supported ops";
 }
 
+/**
+ * Every tensor has one producer (ONNX graphs are in single-assignment form): a node output that repeats a graph
+ * input, an initializer or another node's output is refused here, naming both, not met later as an internal error.
+ */
+function refuseTwoProducers(graph: NonNullable<ModelProto["graph"]>, src: ModelSource): void {
+  const producer = new Map<string, string>();
+  // An initializer may also be listed as a graph input (IR < 4 exporters): one tensor, not two producers.
+  for (const t of graph.initializer ?? []) producer.set(t.name ?? "", `initializer '${t.name}'`);
+  for (const i of graph.input ?? []) if (!producer.has(i.name ?? "")) producer.set(i.name ?? "", `graph input '${i.name}'`);
+  for (const node of graph.node ?? []) {
+    const by = `node '${node.name || "(unnamed)"}' (${node.opType})`;
+    for (const o of node.output ?? []) {
+      if (!o) continue;
+      const first = producer.get(o);
+      if (first !== undefined)
+        throw new InputError(`${src.file}: tensor '${o}' is produced twice, by ${first} and by ${by}`, "the graph is not valid ONNX (every tensor has one producer); export the model again");
+      producer.set(o, by);
+    }
+  }
+}
+
 export function walkModel(bytes: Uint8Array, src: ModelSource, inspect: boolean): WalkResult {
   const model = decodeModel(bytes, src);
   const graph = model.graph!;
@@ -103,6 +124,7 @@ export function walkModel(bytes: Uint8Array, src: ModelSource, inspect: boolean)
       `${src.file}: the model has ${inputs.length} data inputs (${inputs.map((i) => i.name).join(", ")}); spikec needs exactly one`,
       "export a model with a single image or vector input",
     );
+  refuseTwoProducers(graph, src);
   const { shape: inputShape, batchFixed } = inputShapeOf(model, src);
   const ctx = new ImportContext(src, opset, batchFixed);
   if (opset > MAX_TESTED_OPSET) ctx.notes.push(`opset ${opset} is newer than ${MAX_TESTED_OPSET}, the newest spikec was tested with`);

@@ -51,6 +51,9 @@ export function bfloat16ToFloat(bits: number): number {
 
 export const isSupportedDtype = (t: number): boolean => RAW[t] !== undefined;
 
+/** Bytes per element of a supported dtype in raw_data. */
+export const rawElementSize = (t: number): number => RAW[t]!.size;
+
 /** Decodes little-endian packed bytes of `count` elements; null when the byte length does not match. */
 export function decodeRaw(bytes: Uint8Array, dataType: number, count: number): Float64Array | null {
   const r = RAW[dataType];

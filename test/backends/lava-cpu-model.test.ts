@@ -20,7 +20,7 @@ function twoInputs(weightExp: number): LavaPlan {
     target: "loihi2",
     ticks: 6,
     neurons: [
-      { kind: "source", name: "src0", population: "in", role: "input", size: 2, schedule: null, encoding: { low: 0, high: 1, firstTick: 0, ticksPerWindow: 1, rounding: "nearest", silentAtLow: false } },
+      { kind: "source", name: "src0", population: "in", role: "input", size: 2, shape: [2], schedule: null, encoding: { low: 0, high: 1, firstTick: 0, ticksPerWindow: 1, rounding: "nearest", silentAtLow: false } },
       { kind: "lif", name: "lif0", population: "out", shape: [1], size: 1, vth: 2 ** 16, du: -1, dv: 0, biasMant: new Int32Array(1), biasExp: new Int32Array(1), u: new Int32Array(1), v: new Int32Array(1) },
     ],
     connections: [

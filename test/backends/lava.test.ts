@@ -254,6 +254,12 @@ describe("the program's input encoding", () => {
     const text = readFileSync(join(tmp, "mlp", "lava", "network.py"), "utf8");
     expect(text).toContain("xh = (np.asarray(x, dtype=np.float64) - low) / (high - low)");
     expect(text).toContain("r = fl if rounding == \"floor\" else fl + ((t - fl) >= 0.5)");
-    expect(text).toContain('INPUT_ENCODING = json.loads(r"""[{"population":"input","size":64,"low":0,"high":1,"firstTick":0,"ticksPerWindow":16,"rounding":"nearest","silentAtLow":false}]""")');
+    expect(text).toContain('INPUT_ENCODING = json.loads(r"""[{"population":"input","size":64,"shape":[64],"low":0,"high":1,"firstTick":0,"ticksPerWindow":16,"rounding":"nearest","silentAtLow":false}]""")');
+  });
+
+  it("refuses, as spikec simulate does, inputs of another shape and NaN or infinite values (audit: [N, 8, 8] and NaN ran)", () => {
+    const text = readFileSync(join(tmp, "mlp", "lava", "network.py"), "utf8");
+    expect(text).toContain('if expected is not None and tuple(x.shape[1:]) != expected:\n        sys.exit(f"{args.input} has shape {list(x.shape)}, but the network expects [N, {\', \'.join(map(str, expected))}]")');
+    expect(text).toContain("if not np.isfinite(x).all():");
   });
 });

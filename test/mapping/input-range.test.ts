@@ -20,6 +20,10 @@ describe("inputRangeFor", () => {
     [[0, 0.5, 1], 0, 1],
     [[0.2, 0.7], 0, 1],
     [[3, 200], 0, 255],
+    // Not whole numbers: not 8-bit pixels (audit: [0, 1] data with one 1.2 read as [0, 255] broke the chip's ticks).
+    [[0.5, 1.2], 0, 1.2],
+    [[0.01, 3.95], 0, 3.95],
+    [[3.5, 200], 0, 200],
     [[-2, 5], -2, 5],
     [[10, 300], 0, 300], // 0 within the span below the data: kept in range
     [[1e7, 1e7 + 16], 1e7, 1e7 + 16], // far from 0: not widened

@@ -2,10 +2,14 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import pkg from "onnx-proto";
 import { importOnnx, importOnnxBytes } from "../../src/onnx/index.js";
+import { inspectModelBytes } from "../../src/onnx/inspect.js";
 import { OnnxBuilder } from "../helpers/onnx-builder.js";
 import { writeModel } from "../helpers/onnx-agree.js";
 import { inputErrorOf } from "../helpers/input-error.js";
+
+const { onnx } = pkg;
 
 /** x → Conv → [op under test] → output. */
 function withNode(add: (b: OnnxBuilder, x: string) => string, opset = 13, batch: string | number = "N"): Uint8Array {
@@ -65,7 +69,7 @@ describe("unsupported content", () => {
   it("the refusal also lists the model's other unsupported nodes (the first may be an exporter's helper node)", () => {
     const e = inputErrorOf(() => importOnnxBytes(withNode((b, y) => b.relu(b.node("Erf", [b.relu(b.node("ConstantOfShape", [b.node("Shape", [y])[0]!], {}, 1, "zeros")[0]!)], {}, 1, "gelu")[0]!)), "m.onnx"));
     expect(e.message).toMatch(/^m\.onnx: node 'zeros' \(ConstantOfShape\)/);
-    expect(e.hint).toMatch(/Also unsupported in this model: 'gelu' \(Erf\) \(spikec inspect lists every node\)\.$/);
+    expect(e.hint).toMatch(/Other nodes spikec cannot import in this model: 'gelu' \(Erf\) \(spikec inspect lists every node\)\.$/);
   });
 
   it("Clip(0, +∞) imports as ReLU (torch.clamp(min=0)); Clip(0, 6) is refused naming ReLU6 and its bounds", () => {
@@ -116,6 +120,32 @@ describe("unsupported content", () => {
     expect(inputErrorOf(() => importOnnxBytes(nan, "m.onnx")).message).toMatch(/node 'Conv_\d+' \(Conv\): weights of node Conv_\d+ contain NaN/);
     const inf = withNode((b, y) => b.add(y, { dims: [], data: [Infinity] }));
     expect(inputErrorOf(() => importOnnxBytes(inf, "m.onnx")).message).toMatch(/weights of node Add_\d+ contain Inf/);
+  });
+
+  it("an integer-typed weight (float bytes under INT32): refused, not read as integers (audit: logits of 1e10)", () => {
+    const bytes = withNode((b, y) => b.gemm(b.flatten(y), { b: { dims: [4, 48], data: Array.from({ length: 192 }, (_, i) => i % 7), dtype: "int32" }, transB: 1 }));
+    expect(inputErrorOf(() => importOnnxBytes(bytes, "m.onnx")).message).toMatch(
+      /^m\.onnx: node 'Gemm_\d+' \(Gemm\): weight B 'w_\d+' holds INT32 values; a weight beside a float activation must be FLOAT, DOUBLE, FLOAT16 or BFLOAT16$/,
+    );
+  });
+
+  it("a tensor produced twice (two nodes writing one name): refused naming both, not an internal error", () => {
+    const b = new OnnxBuilder({ opset: 13 });
+    const x = b.input("x", [8]);
+    const h = b.node("Gemm", [x, b.init(b.randn([4, 8]))], { transB: 1 }, ["h"], "g1")[0]!;
+    b.node("Relu", [h], {}, ["h"], "r1");
+    b.output(b.node("Gemm", ["h", b.init(b.randn([2, 4]))], { transB: 1 }, ["y"], "g2")[0]!);
+    const e = inputErrorOf(() => importOnnxBytes(b.toBytes(), "m.onnx"));
+    expect(e.message).toBe("m.onnx: tensor 'h' is produced twice, by node 'g1' (Gemm) and by node 'r1' (Relu)");
+    expect(inputErrorOf(() => inspectModelBytes(b.toBytes(), "m.onnx")).message).toBe(e.message);
+  });
+
+  it("raw data of the wrong length names the bytes found and needed (was: holds no values)", () => {
+    const model = onnx.ModelProto.decode(withNode((b, y) => b.relu(y)));
+    const w = model.graph!.initializer![0]!;
+    w.rawData = w.rawData!.subarray(0, w.rawData!.length - 4);
+    const e = inputErrorOf(() => importOnnxBytes(onnx.ModelProto.encode(model).finish(), "m.onnx"));
+    expect(e.message).toMatch(/^m\.onnx: initializer 'w_\d+' holds 212 bytes of FLOAT data \(53 values\) but its shape \[3,2,3,3\] needs 54 \(216 bytes\)$/);
   });
 
   it("missing initializer", () => {

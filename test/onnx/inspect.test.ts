@@ -1,7 +1,8 @@
 /** `spikec inspect`: a row per node, unsupported nodes listed without aborting. */
 import { describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli/main.js";
-import { inspectModel } from "../../src/onnx/index.js";
+import { importOnnx, inspectModel } from "../../src/onnx/index.js";
+import { canonicalize } from "../../src/ann/canonicalize.js";
 import { OnnxBuilder } from "../helpers/onnx-builder.js";
 import { writeModel } from "../helpers/onnx-agree.js";
 
@@ -46,6 +47,32 @@ describe("inspect", () => {
     expect(text.out).toMatch(/1 node\(s\) not supported; spikec supports: Gemm, MatMul/);
     const json = await run(["inspect", path, "--json"]);
     expect(JSON.parse(json.out).nodes).toHaveLength(4);
+  });
+
+  it("every node supported but the graph does not map (a padded Conv into a Conv, no ReLU between): exit 2 with compile's reason", async () => {
+    // Audit 2026-11-27: inspect said "every node is supported: the model imports" (exit 0) and compile then refused.
+    const b = new OnnxBuilder();
+    const x = b.input("x", [2, 6, 6]);
+    const c1 = b.conv(x, { weight: b.randn([3, 2, 3, 3]), bias: b.randn([3], 0.1), pads: [1, 1, 1, 1] });
+    const c2 = b.relu(b.conv(c1, { weight: b.randn([3, 3, 3, 3]) }));
+    b.output(b.gemm(b.flatten(c2), { b: b.randn([48, 4]) }));
+    const path = writeModel(b);
+    const r = inspectModel(path);
+    expect(r.nodes.every((n) => n.supported)).toBe(true);
+    expect(r.importable).toBe(false);
+    const compileError = (() => {
+      try {
+        canonicalize(importOnnx(path));
+        return "";
+      } catch (e) {
+        return (e as Error).message;
+      }
+    })();
+    expect(compileError).not.toBe("");
+    expect(r.error).toBe(compileError.replace(`${path}: `, ""));
+    const text = await run(["inspect", path]);
+    expect(text.code).toBe(2);
+    expect(text.out).toContain(`the nodes are supported but the model does not import: ${r.error}`);
   });
 
   it("exit 0 and a table for a supported model", async () => {

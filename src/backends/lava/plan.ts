@@ -40,6 +40,7 @@ export interface LavaSource {
   population: string;
   role: "input" | "clock";
   size: number;
+  shape: number[];
   /** Clocks: neuron i spikes at ticks (CSR as in the HW IR); null for the input. */
   schedule: { offsets: Int32Array; ticks: Int32Array } | null;
   /** Input: how raw values become spike ticks (replicated in the program); null for clocks. */
@@ -266,7 +267,7 @@ export function planLava(net: HwNetwork, target: Target): LavaPlan {
       names.set(p.id, name);
       if (s.role === "input" && !s.encoding) refuse(`input population '${p.id}' has no encoding`, "re-run spikec compile … --target loihi2");
       const schedule = s.role === "clock" ? (s.schedule ?? refuse(`clock population '${p.id}' has no schedule`, "re-run the lowering")) : null;
-      return { kind: "source", name, population: p.id, role: s.role, size: populationSize(p), schedule, encoding: s.role === "input" ? s.encoding! : null };
+      return { kind: "source", name, population: p.id, role: s.role, size: populationSize(p), shape: [...p.shape], schedule, encoding: s.role === "input" ? s.encoding! : null };
     }
     const name = pyName("lif", i);
     names.set(p.id, name);

@@ -104,7 +104,7 @@ export function lavaProgram(plan: LavaPlan, header: { generator: string; source:
     .replace("@@TICKS@@", () => String(plan.ticks))
     .replace("@@INEXACT@@", () => String(plan.cpuInexact.length))
     .replace("@@CPU_CHECK@@", () => JSON.stringify(header.cpuCheck ?? ""))
-    .replace("@@ENCODING@@", () => JSON.stringify(inputs.map((s) => ({ population: s.population, size: s.size, ...s.encoding }))))
+    .replace("@@ENCODING@@", () => JSON.stringify(inputs.map((s) => ({ population: s.population, size: s.size, shape: s.shape, ...s.encoding }))))
     .replace("@@NETWORK@@", () => lines.map((l) => `    ${l}`).join("\n"))
     .replace("@@INPUTS@@", () => encodings.join(", "))
     .replace("@@CLOCKS@@", () => clocks.join(", "))
@@ -282,11 +282,17 @@ def main(argv=None):
               "floor their summed input, so results can differ from spikec's cycle simulator (see the header)"
               + (f"; {CPU_CHECK}" if CPU_CHECK else ""), file=sys.stderr)
     x = np.load(args.input)
-    n = x.shape[0] if args.limit is None else min(args.limit, x.shape[0])
-    per_sample = int(np.prod(x.shape[1:]))
+    # As spikec simulate reads inputs: [N, ...input shape] (one input population), finite values.
     sizes = [e["size"] for e in INPUT_ENCODING]
+    expected = tuple(INPUT_ENCODING[0]["shape"]) if len(INPUT_ENCODING) == 1 else None
+    if expected is not None and tuple(x.shape[1:]) != expected:
+        sys.exit(f"{args.input} has shape {list(x.shape)}, but the network expects [N, {', '.join(map(str, expected))}]")
+    per_sample = int(np.prod(x.shape[1:]))
     if per_sample != sum(sizes):
         sys.exit(f"{args.input}: a sample has {per_sample} values, but the network's inputs take {sum(sizes)}")
+    if not np.isfinite(x).all():
+        sys.exit(f"{args.input} contains NaN or infinite values; replace them (e.g. numpy.nan_to_num) and save it again")
+    n = x.shape[0] if args.limit is None else min(args.limit, x.shape[0])
     x = x.reshape(x.shape[0], per_sample)
 
     inputs, clocks, lifs, readouts, connections, populations = build()

@@ -7,7 +7,7 @@ import { imageShape, parseWindow } from "./window.js";
 export const conv: OpHandler = (n) => {
   // A zero Pad before the Conv (as some exporters write padding) is the Conv's own padding.
   const { x, pads: padded } = n.paddedActivation(0, "input X");
-  const w = n.constant(1, "weight W");
+  const w = n.floatConstant(1, "weight W");
   if (w.dims.length !== 4)
     n.fail(`the weight has shape [${w.dims}]: a ${w.dims.length - 2}-D kernel; only 2-D convolution is supported`, "use Conv2d layers");
   const [c, h, wd] = imageShape(n, x.shape);
@@ -20,7 +20,7 @@ export const conv: OpHandler = (n) => {
   const win = parseWindow(n, [kh, kw], [h + padded[0] + padded[2], wd + padded[1] + padded[3]], padded);
   const shape = conv2dOutputShape(x.shape, cout, win);
   if (shape[1] < 1 || shape[2] < 1) n.fail(`the ${kh}×${kw} kernel does not fit the ${h}×${wd} input`);
-  const bias = n.hasInput(2) ? n.constant(2, "bias B").data : new Float64Array(cout);
+  const bias = n.hasInput(2) ? n.floatConstant(2, "bias B").data : new Float64Array(cout);
   if (bias.length !== cout) n.fail(`bias has ${bias.length} entries for ${cout} output channels`);
   const node = n.ctx.emit<ConvNode>({
     kind: "conv",

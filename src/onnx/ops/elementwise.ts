@@ -50,7 +50,7 @@ function elementwise(n: NodeContext, op: "Add" | "Sub" | "Mul" | "Div"): void {
   if (a.kind === "constant" && b.kind === "constant") n.fail(`both operands are constants; spikec does not fold constant arithmetic`, "fold constants before export (e.g. onnxsim)");
   const constantLeft = a.kind === "constant";
   const x = n.activation(constantLeft ? 1 : 0);
-  const c = n.constant(constantLeft ? 0 : 1, "constant operand");
+  const c = n.floatConstant(constantLeft ? 0 : 1, "constant operand");
   if (op === "Add" && tryFuseBias(n, x, c, 1)) return;
   if (op === "Sub" && !constantLeft && tryFuseBias(n, x, c, -1)) return;
   const { per, values } = broadcastConstant(n, c, x.shape);

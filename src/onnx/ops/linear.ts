@@ -22,7 +22,7 @@ function biasVector(n: NodeContext, c: ConstTensor, size: number, scale: number)
 export const gemm: OpHandler = (n) => {
   if (n.attrs.int("transA", 0) !== 0) n.fail("transA=1 would transpose the batch axis into the features", "export the layer as x·Wᵀ (transA=0)");
   const x = vectorInput(n);
-  const b = n.constant(1, "weight B");
+  const b = n.floatConstant(1, "weight B");
   if (b.dims.length !== 2) n.fail(`weight B must be 2-D, got [${b.dims}]`);
   const transB = n.attrs.int("transB", 0) !== 0;
   const alpha = n.attrs.float("alpha", 1);
@@ -32,7 +32,7 @@ export const gemm: OpHandler = (n) => {
   // weight is [out, in]: B itself when transB, else Bᵀ; alpha folded in.
   const weight = new Float64Array(out * k);
   for (let o = 0; o < out; o++) for (let i = 0; i < k; i++) weight[o * k + i] = alpha * (transB ? b.data[o * k + i] : b.data[i * out + o]);
-  const bias = n.hasInput(2) ? biasVector(n, n.constant(2, "bias C"), out, beta) : new Float64Array(out);
+  const bias = n.hasInput(2) ? biasVector(n, n.floatConstant(2, "bias C"), out, beta) : new Float64Array(out);
   const node = n.ctx.emit<DenseNode>({ kind: "dense", id: n.outputName(), inputs: [x.id], shape: [out], origin: n.origin(), weight, bias });
   n.bind(0, { kind: "activation", id: node.id, shape: node.shape });
 };
@@ -40,7 +40,7 @@ export const gemm: OpHandler = (n) => {
 export const matmul: OpHandler = (n) => {
   if (n.computed(0) && n.computed(1)) n.fail("MatMul of two activations (as attention's q·kᵀ) is not a linear map", "MatMul needs a constant weight");
   const x = vectorInput(n);
-  const w = n.constant(1, "weight");
+  const w = n.floatConstant(1, "weight");
   if (w.dims.length !== 2) n.fail(`the weight must be a 2-D [K, N] constant, got [${w.dims}]`);
   const [k, out] = w.dims;
   if (k !== x.k) n.fail(`weight of shape [${w.dims}] does not match ${x.k} input features`);

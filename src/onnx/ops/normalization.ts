@@ -16,7 +16,7 @@ export const batchNormalization: OpHandler = (n) => {
     if (n.outputUsed(i)) n.fail(`output ${i} (running statistics) is used; only inference mode is supported`, "export the model in eval mode (model.eval())");
   const x = n.activation(0, "input X");
   const c = x.shape[0];
-  const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((i) => n.constant(i, ["", "scale", "B", "mean", "var"][i]).data);
+  const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((i) => n.floatConstant(i, ["", "scale", "B", "mean", "var"][i]).data);
   for (const [name, v] of [["scale", gamma], ["B", beta], ["mean", mean], ["var", variance]] as const)
     if (v.length !== c) n.fail(`${name} has ${v.length} entries for ${c} channels`);
   const eps = n.attrs.float("epsilon", 1e-5);

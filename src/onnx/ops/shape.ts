@@ -7,7 +7,7 @@
 import { product } from "../../ann/graph.js";
 import type { ConcatNode, FlattenNode } from "../../ann/graph.js";
 import type { Activation, NodeContext } from "../context.js";
-import type { ConstTensor } from "../tensor.js";
+import { dtypeName, type ConstTensor } from "../tensor.js";
 import type { OpHandler } from "./types.js";
 
 /** Binds the output to `x` flattened (or to x itself when it already is a vector). */
@@ -199,7 +199,7 @@ export const cast: OpHandler = (n) => {
   const v = n.value(0);
   if (v.kind === "activation") {
     // The executor and the SNN compute in float64 either way; a cast to a narrower or an integer type would round.
-    if (!FLOAT_TYPES.has(to)) n.fail(`casts an activation to ONNX type ${to}; only float32 and float64 keep its values`, "remove the Cast from the model, or cast to float32");
+    if (!FLOAT_TYPES.has(to)) n.fail(`casts an activation to ONNX type ${dtypeName(to)} (${to}); only float32 and float64 keep its values`, "remove the Cast from the model, or cast to float32");
     return n.bind(0, v);
   }
   const t = n.shapeConstant(0, "input");
