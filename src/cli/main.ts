@@ -83,9 +83,19 @@ export function buildCli(args: string[]): Argv {
 }
 
 /** Runs the CLI and returns the exit code (0 success, 1 SNN mismatch, 2 bad input, 3 does not fit). */
+/** The first word when it names no command (yargs would say "Unknown argument: bogus"). */
+function refuseUnknownCommand(args: readonly string[]): void {
+  const word = args[0];
+  if (word === undefined || word.startsWith("-")) return;
+  const names = commands.map((c) => String(c.command).split(" ")[0]!);
+  if (names.includes(word)) return;
+  throw new InputError(`unknown command '${word}'`, `spikec --help lists the commands: ${names.join(", ")}`);
+}
+
 export async function main(args: string[]): Promise<number> {
   process.exitCode = 0;
   try {
+    refuseUnknownCommand(args);
     await buildCli(args).parseAsync();
     return Number(process.exitCode ?? 0);
   } catch (e) {

@@ -1,9 +1,10 @@
 /** The compile report as the terminal shows it: a per-layer table, totals and notes. */
+import { counted } from "../util/plural.js";
 import type { CompileReport } from "../report/report.js";
 import { formatNumber, table } from "./table.js";
 
 export function printCompileReport(r: CompileReport, out: (s: string) => void = (s) => process.stdout.write(s)): void {
-  out(`${r.model}: ${r.neuronModel} neurons, margin ζ = ${r.margin}, calibrated on ${r.calibration.samples} samples of ${r.calibration.file}\n`);
+  out(`${r.model}: ${r.neuronModel} neurons, margin ζ = ${r.margin}, calibrated on ${counted(r.calibration.samples, "sample")} of ${r.calibration.file}\n`);
   out(`input range [${r.calibration.inputRange.low}, ${r.calibration.inputRange.high}] (${r.calibration.rangeRule})\n\n`);
   const rows = r.layers.map((l) => [
     l.population,

@@ -4,6 +4,7 @@
  * chips, activity per inference, latency, an energy estimate from the target's coefficients) and a verdict.
  * Plain data, validated by schemas/fit-report.schema.json; `spikec fit --json` prints it, report.json embeds it.
  */
+import { counted } from "../util/plural.js";
 import { populationSize, type HwNetwork } from "../hw/network.js";
 import type { Target } from "../hw/target/target.js";
 import { compileCycle, sampleSize, simulateCycleBatch } from "../sim/cycle/index.js";
@@ -149,7 +150,7 @@ export function buildFitReport(p: Placement, activity?: Activity): FitReport {
   }
   const usable = p.target.chip.usableCoresPerChip;
   const verdict = p.fits
-    ? `fits: ${p.cores.length} cores on ${p.chips} chip${p.chips > 1 ? "s" : ""} of ${p.target.name} (${usable} cores each); naive placement would use ${p.naiveCores}`
+    ? `fits: ${counted(p.cores.length, "core")} on ${counted(p.chips, "chip")} of ${p.target.name} (${usable} cores each); naive placement would use ${p.naiveCores}`
     : `does not fit ${p.target.name}: ${p.problems.length} problem${p.problems.length > 1 ? "s" : ""}`;
   return {
     format: FIT_REPORT_FORMAT,

@@ -68,6 +68,12 @@ describe("numbers", () => {
   });
 });
 
+describe("commands", () => {
+  it("an unknown command is named as one, with the list (was: Unknown argument: bogus)", async () => {
+    await expectRefused(["bogus", "x"], "unknown command 'bogus'", "spikec --help lists the commands: compile, simulate, verify, targets, inspect, nir, report, export, import, fit");
+  });
+});
+
 describe("combinations", () => {
   it("an option given twice", async () => {
     await expectRefused(["compile", MLP, "--calib", CALIB, "--calib", CALIB], `--calib was given more than once (${CALIB}, ${CALIB})`, "give --calib once");

@@ -112,6 +112,8 @@ describe("verify --target with inputs beyond the calibration data", () => {
     const doc = JSON.parse(j.stdout);
     expect(doc.matches).toBe(true);
     expect(doc.cycle.reachesGoal).toBe(false);
+    // The exit code's verdict in the JSON (audit: "matches": true beside exit 1, with no field saying why).
+    expect([doc.passed, doc.failed]).toEqual([false, ["cycle-agreement-goal"]]);
     expect(doc.cycle.aboveChipWindow).toBeGreaterThan(0);
     expect(doc.cycle.maxAbsDelta).toBeGreaterThan(0.05);
     expect(doc.cycle.registerEvents).toEqual({ q: 0, u: 0, vmax: 0, vmin: 0 });
@@ -123,6 +125,7 @@ describe("verify --target with inputs beyond the calibration data", () => {
     const doc = JSON.parse(j.stdout);
     expect(doc.cycle.aboveChipWindow).toBe(0);
     expect(doc.cycle.reachesGoal).toBe(true);
+    expect([doc.passed, doc.failed, j.code]).toEqual([true, [], 0]);
     expect(j.code).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
 /** `spikec compile MODEL.onnx --calib X.npy [-o DIR]`: ONNX → exact single-spike SNN, with its report. */
-import { basename, join } from "node:path";
+import { basename, join, relative } from "node:path";
 import type { CommandModule } from "yargs";
 import { compile, loadSamples, type Compiled } from "../../compile.js";
 import { writeFileAtomic } from "../../io/atomic.js";
@@ -62,7 +62,13 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
     files.push(...writeReportData(dir, reportData, { html: args.html }));
     files.push(...(await emitAll(emits, dir)));
     const old = staleOutputs(dir, files);
-    if (old.length > 0) process.stderr.write(`note: ${old.join(", ")} in ${dir} come from an earlier run and describe another compile (not rewritten by this one): remove them, or ask for them again (--emit, --html)\n`);
+    if (old.length > 0) {
+      const names = old.map((f) => relative(dir, f));
+      const one = names.length === 1;
+      process.stderr.write(
+        `note: ${names.join(", ")} in ${dir} ${one ? "comes" : "come"} from an earlier run and ${one ? "describes" : "describe"} another compile (not rewritten by this one): remove ${one ? "it" : "them"}, or ask for ${one ? "it" : "them"} again (--emit, --html)\n`,
+      );
+    }
     if (args.json) {
       process.stdout.write(JSON.stringify(compiled.report, null, 1) + "\n");
       return;

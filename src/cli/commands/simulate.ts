@@ -3,6 +3,7 @@
  * network on inputs. The cycle engine runs DIR/hw.json (written by `spikec compile … --target ID`) tick by tick with
  * the target's integer arithmetic; --raster dumps every spike (layout in src/sim/raster.ts).
  */
+import { counted } from "../../util/plural.js";
 import { existsSync } from "node:fs";
 import type { CommandModule } from "yargs";
 import { loadSamples } from "../../compile.js";
@@ -81,7 +82,7 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
     writeNpy(args.output, [count, classes], logits);
     const summary = { samples: count, classes, output: args.output, engine: args.engine, clippedInputs: clipped, ...rasterSummary(args.raster, raster) };
     if (args.json) process.stdout.write(JSON.stringify(summary) + "\n");
-    else process.stdout.write(`simulated ${count} samples (${args.engine}); wrote ${args.output} [${count}, ${classes}]${clipped ? `; ${clipped} input values outside the input range were clipped` : ""}\n${rasterLine(args.raster, raster)}`);
+    else process.stdout.write(`simulated ${counted(count, "sample")} (${args.engine}); wrote ${args.output} [${count}, ${classes}]${clipped ? `; ${clipped} input values outside the input range were clipped` : ""}\n${rasterLine(args.raster, raster)}`);
   },
 };
 
@@ -183,7 +184,7 @@ function simulateCycleCommand(args: SimulateArgs): void {
   else {
     const events = overflow.q + overflow.u + overflow.vmax + overflow.vmin;
     process.stdout.write(
-      `simulated ${count} samples (cycle, ${target.id}, ${net.ticks} ticks each); wrote ${args.output} [${count}, ${classes}]` +
+      `simulated ${counted(count, "sample")} (cycle, ${target.id}, ${net.ticks} ticks each); wrote ${args.output} [${count}, ${classes}]` +
         `${clipped ? `; ${clipped} input values outside the input range were clipped` : ""}${events ? `; register events: ${JSON.stringify(overflow)}` : ""}\n${rasterLine(args.raster, raster)}`,
     );
   }

@@ -50,7 +50,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
         .option("labels", { type: "string", describe: "Class labels of the inputs (.npy, [N]) to report accuracy" })
         .option("limit", { type: "number", describe: "Check only the first N inputs" })
         .option("onnxruntime", { type: "boolean", default: true, describe: "Also compare the ANN with onnxruntime on the original model" })
-        .option("json", { type: "boolean", default: false, describe: "Print only JSON" })
+        .option("json", { type: "boolean", default: false, describe: "Print only JSON (passed and failed: the verdict of the exit code)" })
         .option("out", { alias: "o", type: "string", describe: "Write report.json, report-data.json and report.html (with the verification) to this folder" }),
     )))
       .example("$0 verify lenet5.onnx --calib calib.npy --input test_x.npy --labels test_y.npy", "agreement, errors, spikes per neuron")
@@ -117,7 +117,13 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       if (!args.json) process.stderr.write(`wrote ${files.join(", ")}\n`);
     }
     const { annLogits: _a, snnLogits: _s, ...summary } = result;
-    const doc = { model: args.model, neuronModel: args.neuron, ...summary, annVsOnnxruntime: onnxruntime, onnxruntimeSkipped, cycle: cycleDoc };
+    // The verdict the exit code gives, in the JSON too: `matches` is the SNN's alone.
+    const failed = [
+      ...(result.matches ? [] : ["snn-vs-ann"]),
+      ...(cycleDoc && !cycleDoc.reachesGoal ? ["cycle-agreement-goal"] : []),
+      ...(onnxruntime && !onnxruntime.agrees ? ["ann-vs-onnxruntime"] : []),
+    ];
+    const doc = { model: args.model, neuronModel: args.neuron, passed: failed.length === 0, failed, ...summary, annVsOnnxruntime: onnxruntime, onnxruntimeSkipped, cycle: cycleDoc };
     if (args.json) process.stdout.write(JSON.stringify(doc, null, 1) + "\n");
     else {
       const a = result.snnVsAnn;
@@ -167,7 +173,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       // The mapping's notes (widened windows, coarse float64 resolution, silent layers) are what explains a mismatch.
       if (!result.matches && compiled.report.notes.length) out(`notes from the mapping:\n${compiled.report.notes.map((n) => `  - ${n}\n`).join("")}`);
     }
-    process.exitCode = result.matches && (cycleDoc === null || cycleDoc.reachesGoal) && (onnxruntime === null || onnxruntime.agrees) ? 0 : 1;
+    process.exitCode = failed.length === 0 ? 0 : 1;
   },
 };
 
