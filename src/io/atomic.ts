@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { accessSync, closeSync, constants as fsConstants, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { accessSync, closeSync, constants as fsConstants, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { sha256 } from "../util/sha256.js";
 import { dirname, join, resolve } from "node:path";
 import { InputError } from "../util/errors.js";
 
@@ -151,17 +152,33 @@ function running(pid: number): boolean {
 
 /** A temporary untouched this long, of a process id not running here, is a killed run's (not a slow live write). */
 const STALE_MS = 10 * 60 * 1000;
-const TEMP_NAME = /^\.spikec-(\d+)-[0-9a-f]{8}-\d+\.tmp$/;
+/** `.spikec-PID-NONCE-N.tmp`, or `.spikec-PID-NONCE-SPACE-N.tmp` with the writer's process-id space (pidSpace). */
+const TEMP_NAME = /^\.spikec-(\d+)-[0-9a-f]{8}(?:-([0-9a-f]{8}))?-\d+\.tmp$/;
 /** Per process: the same process id can run in several containers sharing a folder. */
 const nonce = randomBytes(4).toString("hex");
+
+/**
+ * Which process ids this process sees: its PID namespace on this boot (Linux), hashed to 8 hex digits; null where
+ * that cannot be read. A temporary named with our own space and a process id not running is surely a killed run's,
+ * however new: that process id would be running if its writer were.
+ */
+const pidSpace: string | null = (() => {
+  try {
+    const ns = readlinkSync("/proc/self/ns/pid");
+    const boot = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+    return sha256(`${ns} ${boot}`).slice(0, 8);
+  } catch {
+    return null;
+  }
+})();
 
 /**
  * Removes, once per folder and process, the temporary files of spikec runs that were killed while writing (Ctrl-C, a
  * crash): their writes are synchronous, so a JavaScript signal handler would only run once the write is over (and make
  * Ctrl-C wait for it); the next run that writes there cleans up instead. Best effort, and only what is surely such a
- * leftover: a regular file with spikec's temporary name, whose process id is not running here and which nobody has
- * written for STALE_MS (a process id from another container or machine may be running there). Anything it cannot
- * remove stays, and the command goes on.
+ * leftover: a regular file with spikec's temporary name, whose process id is not running here, and which either names
+ * our process-id space (pidSpace: then at once) or nobody has written for STALE_MS (a process id from another
+ * container or machine may be running there). Anything it cannot remove stays, and the command goes on.
  */
 function sweepDeadTemps(dir: string): void {
   const key = resolve(dir);
@@ -177,9 +194,10 @@ function sweepDeadTemps(dir: string): void {
   for (const name of names) {
     const m = TEMP_NAME.exec(name);
     if (!m || Number(m[1]) === process.pid || running(Number(m[1]))) continue;
+    const ours = pidSpace !== null && m[2] === pidSpace;
     try {
       const st = lstatSync(join(dir, name));
-      if (st.isFile() && now - st.mtimeMs > STALE_MS) rmSync(join(dir, name));
+      if (st.isFile() && (ours || now - st.mtimeMs > STALE_MS)) rmSync(join(dir, name));
     } catch {
       // someone else's file (a sticky folder), or gone meanwhile: leave it
     }
@@ -193,7 +211,7 @@ function sweepDeadTemps(dir: string): void {
  */
 export function tempPathFor(path: string): string {
   sweepDeadTemps(dirname(path));
-  return join(dirname(path), `.spikec-${process.pid}-${nonce}-${++serial}.tmp`);
+  return join(dirname(path), `.spikec-${process.pid}-${nonce}${pidSpace ? `-${pidSpace}` : ""}-${++serial}.tmp`);
 }
 
 /** A failed write of `path` as the InputError users see (errno codes in words). */

@@ -8,7 +8,8 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
+import { tempPathFor } from "../../src/io/atomic.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
 import { scratchDir } from "../helpers/scratch.js";
@@ -118,6 +119,10 @@ describe("temporary files and names", () => {
     };
     put(`.spikec-${dead}-0badcafe-1.tmp`, old); // a killed run's: removed
     put(`.spikec-${dead}-0badcafe-2.tmp`, null); // written just now (a process id of another container?): kept
+    // Named with this machine's process-id space: a dead process id there is a killed run, however new: removed at once.
+    const space = /^\.spikec-\d+-[0-9a-f]{8}-([0-9a-f]{8})-\d+\.tmp$/.exec(basename(tempPathFor(join(scratchDir("probe-"), "x"))))?.[1];
+    if (space) put(`.spikec-${dead}-0badcafe-${space}-5.tmp`, null);
+    put(`.spikec-${dead}-0badcafe-feedf00d-6.tmp`, null); // another process-id space, just now: kept
     put(`.spikec-${process.pid}-0badcafe-3.tmp`, old); // a running process's: kept
     put(`.settings.json.${dead}.1700000000000.tmp`, old); // another tool's idiom: kept
     put(".mine.tmp", old);
@@ -127,7 +132,7 @@ describe("temporary files and names", () => {
     expect((await runCli(["compile", MLP, "--calib", CALIB, "-o", net, "--no-html"])).code).toBe(0);
     expect((await runCli(["simulate", net, "--input", TEST_X, "--output", join(dir, "logits.npy")])).code).toBe(0);
     expect(readdirSync(dir).sort()).toEqual(
-      [`.spikec-${dead}-0badcafe-2.tmp`, `.spikec-${process.pid}-0badcafe-3.tmp`, `.settings.json.${dead}.1700000000000.tmp`, ".mine.tmp", `.spikec-${dead}-0badcafe-4.tmp`, "logits.npy"].sort(),
+      [`.spikec-${dead}-0badcafe-2.tmp`, `.spikec-${dead}-0badcafe-feedf00d-6.tmp`, `.spikec-${process.pid}-0badcafe-3.tmp`, `.settings.json.${dead}.1700000000000.tmp`, ".mine.tmp", `.spikec-${dead}-0badcafe-4.tmp`, "logits.npy"].sort(),
     );
   });
 
