@@ -210,5 +210,17 @@ export function checkHardwareArgs(args: Partial<HardwareArgs>): void {
   if (args.target === undefined) {
     if (args.ticks !== undefined) throw new InputError(`--ticks ${typed(args, "ticks", args.ticks)} needs --target: ticks per window only apply when lowering to a chip`, "add --target loihi2 (or another target), or leave out --ticks");
     if (agreement) throw new InputError(`--agreement ${typed(args, "agreement", args.agreement)} needs --target: it is the goal of the chip's cycle simulation`, "add --target loihi2 (or another target), or leave out --agreement");
+    for (const flag of ["channel-windows", "no-channel-windows"])
+      if (wasTyped(args, flag)) throw new InputError(`--${flag} needs --target: chip windows only apply when lowering to a chip`, `add --target loihi2 (or another target), or leave out --${flag}`);
   }
+}
+
+/**
+ * Refuses options typed for a part of a command that will not run (an option silently ignored looks like one that
+ * worked): `needs` says what they need, `present` whether it was given.
+ */
+export function refuseIdle(args: object, names: readonly string[], present: boolean, needs: string, hint: string): void {
+  if (present) return;
+  const given = names.filter((n) => wasTyped(args, n));
+  if (given.length) throw new InputError(`${given.map((n) => `--${n}`).join(", ")} ${given.length === 1 ? "applies" : "apply"} only ${needs}`, hint);
 }

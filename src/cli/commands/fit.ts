@@ -18,7 +18,7 @@ import { place } from "../../place/place.js";
 import { originsOf } from "../../place/origins.js";
 import { printFit } from "../print-fit.js";
 import { progressFor } from "../progress.js";
-import { checkInteger, checkTicks, typed } from "../options.js";
+import { checkInteger, checkTicks, refuseIdle, typed } from "../options.js";
 import { LOWERING_INPUTS_PER_NEURON } from "../../hw/passes/spiking.js";
 import { MIN_SPLIT_CAPACITY } from "../../ann/passes/split-fan-in.js";
 import { tickPointText } from "../../hw/ticks.js";
@@ -81,6 +81,7 @@ function fitReportFor(args: FitArgs): { report: FitReport; ticks?: string } {
   checkInteger(args, "samples", args.samples, 0);
   checkTicks(args, args.ticks);
   const isDir = existsSync(args.input) && statSync(args.input).isDirectory();
+  if (isDir) refuseIdle(args, ["samples"], args.calib !== undefined, "with --calib (the samples simulated to measure activity)", "add --calib X.npy, or leave out --samples");
   if (!isDir) {
     if (!args.input.toLowerCase().endsWith(".onnx")) throw new InputError(`${args.input} is neither a folder nor an .onnx model`, "pass MODEL.onnx --calib X.npy --target ID, or a folder written by spikec compile --target");
     if (!args.calib || !args.target) throw new InputError(`fitting ${args.input} needs --calib and --target`, `spikec fit ${args.input} --calib X.npy --target loihi2`);

@@ -13,7 +13,7 @@ import { loadNetwork } from "../../snn/serialize.js";
 import { prepareNetwork } from "../../sim/exact/prepare.js";
 import { simulateExact } from "../../sim/exact/simulate.js";
 import { product } from "../../ann/graph.js";
-import { checkOutputPath, networkFiles, refuseOverwrite, refuseSameOutputs, targetFile } from "../options.js";
+import { checkOutputPath, networkFiles, refuseIdle, refuseOverwrite, refuseSameOutputs, targetFile } from "../options.js";
 import { progressFor } from "../progress.js";
 import { refuseFolderFile, requireExtension } from "../output-guard.js";
 import { InputError } from "../../util/errors.js";
@@ -54,6 +54,7 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
       .example("$0 simulate out/lenet5 --input test_x.npy --output logits.npy", "writes logits.npy")
       .example("$0 simulate out/lenet5 --engine cycle --input test_x.npy --output logits.npy --raster spikes.npy", "runs hw.json tick by tick and dumps the spike ticks"),
   handler: (args) => {
+    refuseIdle(args, ["target"], args.engine === "cycle", "to --engine cycle (the exact engine runs network.json, which has no target)", "add --engine cycle, or leave out --target");
     checkOutputs(args);
     if (args.engine === "cycle") return simulateCycleCommand(args);
     const net = loadNetwork(args.dir);

@@ -13,7 +13,7 @@ import { verifyCompiled } from "../../verify/verify.js";
 import { annLogitsNode } from "../../ann/logits.js";
 import { evaluateCycle } from "../../hw/evaluate.js";
 import { InputError } from "../../util/errors.js";
-import { checkOutputDir, checkOutputPath, checkInteger, compileOptionsFrom, hardwareOptions, type HardwareArgs, mappingOptions, type MappingArgs, refuseOverwrite, targetFile } from "../options.js";
+import { checkOutputDir, checkOutputPath, checkInteger, compileOptionsFrom, hardwareOptions, type HardwareArgs, mappingOptions, type MappingArgs, refuseIdle, refuseOverwrite, targetFile } from "../options.js";
 import { progressFor } from "../progress.js";
 import { formatNumber, table } from "../table.js";
 import { reportOptions, type ReportArgs } from "../report-options.js";
@@ -61,6 +61,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
     // Options, labels and output paths before the compile: a mistake costs nothing and writes nothing.
     const options = compileOptionsFrom(args, (stage, done, total) => progress.update(stage, done, total));
     checkInteger(args, "limit", args.limit, 1);
+    refuseIdle(args, ["report-input", "report-sample", "html", "no-html"], args.out !== undefined, "to the report verify writes with -o DIR", "add -o DIR, or leave them out");
     const allLabels = args.labels !== undefined ? readLabels(args.labels) : undefined;
     if (args.out !== undefined) checkOutputs(args.out, args);
     const compiled = compile(args.model, args.calib, options);
