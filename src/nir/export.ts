@@ -58,7 +58,7 @@ import { output } from "./nodes/output.js";
 import { scale } from "./nodes/scale.js";
 import { sumPool2d } from "./nodes/sumpool2d.js";
 import { f64, tensor } from "./tensor.js";
-import { FIRE_ONCE_V_RESET, TTFS_PROFILE, TTFS_PROFILE_VERSION, nodeBaseName, weightDigest } from "./ttfs-profile.js";
+import { FIRE_ONCE_V_RESET, TTFS_PROFILE, TTFS_PROFILE_VERSION, metadataDigest, nodeBaseName, weightDigest } from "./ttfs-profile.js";
 import { convOutSize } from "./types.js";
 import { blockDiagonal } from "./grouped-conv.js";
 
@@ -468,5 +468,7 @@ export function exportNir(net: SnnNetwork): NirGraph {
   const spikec = metadata.spikec as NirMetadata;
   if (net.notes.length) spikec.notes = [...net.notes];
   if (b.notExpressible.size) spikec.not_expressible = [...b.notExpressible];
+  const populationMetas = net.populations.map((p) => b.nodes.get(b.spikeNode.get(p.id)!)!.metadata.spikec_population as NirMetadata);
+  spikec.metadata_sha256 = metadataDigest(spikec, populationMetas);
   return nirGraph(b.nodes, b.edges, metadata);
 }

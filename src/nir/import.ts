@@ -11,7 +11,7 @@ import { InputError } from "../util/errors.js";
 import type { NirGraph } from "./graph.js";
 import { type NirMetadata, type NirMetadataValue, isMetadataDict } from "./metadata.js";
 import { type NirTensor, toFloat64 } from "./tensor.js";
-import { TTFS_PROFILE, TTFS_PROFILE_VERSION, weightDigest } from "./ttfs-profile.js";
+import { TTFS_PROFILE, TTFS_PROFILE_VERSION, metadataDigest, weightDigest } from "./ttfs-profile.js";
 import { exportNir } from "./export.js";
 import { graphDifference } from "./graph-diff.js";
 import { fromBlockDiagonal } from "./grouped-conv.js";
@@ -86,6 +86,22 @@ function weightOf(graph: NirGraph, nodeName: string, where: string): Float64Arra
     throw new InputError(`NIR import: ${where} names weight node '${nodeName}', which is not a Linear/Affine/Conv2d node of the graph`, HINT);
   }
   return Float64Array.from(toFloat64(node.weight));
+}
+
+/**
+ * Version 3 files carry the digest of their spikec metadata: the graph is checked against the metadata by exporting
+ * it again, but what only the metadata holds (the input range, a readout ReLU) is checked by this digest.
+ */
+function checkMetadataDigest(graph: NirGraph, top: NirMetadata, net: Meta, nodeNames: string[]): void {
+  const populationMetas = nodeNames.map((name) => {
+    const m = graph.nodes.get(name)?.metadata.spikec_population;
+    return m !== undefined && typeof m === "object" && !Array.isArray(m) && isMetadataDict(m) ? m : {};
+  });
+  if (metadataDigest(top, populationMetas) !== net.str("metadata_sha256"))
+    throw new InputError(
+      "NIR import: the spikec metadata differs from what spikec exported (graph metadata 'spikec' records its SHA-256): the metadata was edited after export",
+      "import the file as `spikec export nir` wrote it",
+    );
 }
 
 /** Version 2 files carry each weight node's digest: a weight edited after export is named here. */
@@ -176,13 +192,14 @@ function networkFromMetadata(graph: NirGraph): SnnNetwork {
   const net = new Meta(top, "graph metadata 'spikec'");
   if (net.str("profile") !== TTFS_PROFILE) throw new InputError(`NIR import: unknown profile '${net.str("profile")}'`, HINT);
   const version = net.num("profile_version");
-  if (version !== 1 && version !== 2) {
-    throw new InputError(`NIR import: profile version ${version}; this spikec reads versions 1 and ${TTFS_PROFILE_VERSION}`, "import the file with the spikec that wrote it, or export it again");
+  if (!(version >= 1 && version <= Number(TTFS_PROFILE_VERSION) && Number.isInteger(version))) {
+    throw new InputError(`NIR import: profile version ${version}; this spikec reads versions 1 to ${TTFS_PROFILE_VERSION}`, "import the file with the spikec that wrote it, or export it again");
   }
   const model = net.str("model");
   if (model !== "alpha" && model !== "b1") throw new InputError(`NIR import: unknown neuron model '${model}'`, HINT);
   const ids = net.strings("populations");
   const nodeNames = net.strings("population_nodes");
+  if (version >= 3) checkMetadataDigest(graph, top, net, nodeNames);
   const populations: Population[] = ids.map((id, i) => {
     const node = graph.nodes.get(nodeNames[i]!);
     const raw = node?.metadata.spikec_population;

@@ -7,13 +7,17 @@
  * written as float64.
  */
 import { sha256 } from "../util/sha256.js";
+import { isMetadataDict, type NirMetadata, type NirMetadataValue } from "./metadata.js";
+import type { NirTensor } from "./tensor.js";
 
 export const TTFS_PROFILE = "spikec.ttfs";
 /**
+ * 3: the graph metadata carries `metadata_sha256`, a digest of every spikec metadata entry (metadataDigest), so an
+ * edit to a parameter that only the metadata holds (the input range, a readout ReLU) is caught on import.
  * 2: grouped convs written ungrouped (block-diagonal), and each projection's metadata carries the SHA-256 of its
  * weights, so an edit to a weight node is caught on import. 1: grouped convs as grouped, no digests (still read).
  */
-export const TTFS_PROFILE_VERSION = 2n;
+export const TTFS_PROFILE_VERSION = 3n;
 
 /** SHA-256 (hex) of float64 weights, little-endian: what import compares with a projection's weight node. */
 export function weightDigest(w: Float64Array): string {
@@ -35,4 +39,24 @@ export function nodeBaseName(origin: { name: string }[], fallback: string): stri
   const raw = origin.length ? origin[0]!.name : fallback;
   const clean = raw.replace(/[^A-Za-z0-9_]+/g, "_").replace(/^_+|_+$/g, "");
   return clean || fallback.replace(/[^A-Za-z0-9_]+/g, "_") || "population";
+}
+
+/** A metadata value as text that does not depend on how HDF5 gave it back (key order, typed-array kind). */
+function canonical(v: NirMetadataValue): string {
+  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "bigint") return `i${v}`;
+  if (typeof v === "number") return `d${weightDigest(Float64Array.of(v)).slice(0, 16)}`;
+  if (Array.isArray(v)) return `[${v.map((x) => JSON.stringify(x)).join(",")}]`;
+  if (isMetadataDict(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k]!)}`).join(",")}}`;
+  const t = v as NirTensor;
+  return `t[${t.shape.join(",")}]${weightDigest(Float64Array.from(t.data as ArrayLike<number | bigint>, Number))}`;
+}
+
+/**
+ * SHA-256 of the spikec metadata: the graph's `spikec` entry (without its metadata_sha256) and each population's
+ * `spikec_population`, in the order of `population_nodes`. Export records it; import recomputes it from the file.
+ */
+export function metadataDigest(graphMeta: NirMetadata, populationMetas: readonly NirMetadata[]): string {
+  const { metadata_sha256: _digest, ...rest } = graphMeta;
+  return sha256([canonical(rest), ...populationMetas.map(canonical)].join("\n"));
 }

@@ -221,6 +221,25 @@ describe("TTFS export to NIR and import back", () => {
     expect(() => exportNir(net)).toThrow(/population 'c1' \('\/conv1\/Conv' \(Conv\).*asymmetric padding \[0, 0, 1, 1\]/);
   });
 
+  it("import refuses metadata edited after export, also what only the metadata holds (the input range, a readout ReLU)", () => {
+    // Audit 2026-11-27: relu 0 → 1 on the readout and the input range [0, 1] → [0, 2] imported, logits off by 17 and 8.
+    const net = smallNetwork();
+    const g = exportNir(net);
+    expect(importNir(g)).toStrictEqual(net);
+    const top = g.metadata.spikec as Record<string, unknown>;
+    const nodes = top.population_nodes as string[];
+    const meta = (i: number) => g.nodes.get(nodes[i]!)!.metadata.spikec_population as Record<string, unknown>;
+    const message = "NIR import: the spikec metadata differs from what spikec exported (graph metadata 'spikec' records its SHA-256): the metadata was edited after export";
+    const range = meta(0).range as { data: Float64Array };
+    range.data[1] = 2;
+    expect(() => importNir(g)).toThrow(message);
+    range.data[1] = net.populations[0]!.kind === "input" ? net.populations[0]!.range.high : 1;
+    expect(importNir(g)).toStrictEqual(net);
+    const last = meta(nodes.length - 1);
+    last.relu = (last.relu as bigint) === 1n ? 0n : 1n;
+    expect(() => importNir(g)).toThrow(message);
+  });
+
   it("import refuses a NIR graph that is not from spikec", async () => {
     const g: NirGraph = await readNir(join(import.meta.dirname, "..", "fixtures", "nir", "ffw_lif_cubalif.nir"));
     expect(() => importNir(g)).toThrow(/no 'spikec' metadata/);
@@ -277,7 +296,7 @@ describe("TTFS export to NIR and import back", () => {
     if (s2.kind === "spiking" && s2.projections[0]!.kind === "conv") s2.projections[0]!.weight = values(16, 7);
     expect(importNir(asV1(exportNir(plain)))).toStrictEqual(plain);
     const future = exportNir(plain);
-    (future.metadata.spikec as Record<string, unknown>).profile_version = 3n;
-    expect(() => importNir(future)).toThrow("NIR import: profile version 3; this spikec reads versions 1 and 2");
+    (future.metadata.spikec as Record<string, unknown>).profile_version = 4n;
+    expect(() => importNir(future)).toThrow("NIR import: profile version 4; this spikec reads versions 1 to 3");
   });
 });
