@@ -10,9 +10,10 @@ import type { NirPrimitive } from "./graph.js";
  * - shape: a 1-D int64 array;
  * - int: a 0-d int64 scalar;
  * - ints: an int64 scalar or 1-D array (kept as stored);
- * - padding: like ints, or the scalar string 'same' / 'valid'.
+ * - padding: like ints, or the scalar string 'same' / 'valid';
+ * - pair: a 1-D int64 array, or an int64 scalar for both spatial axes (what nir.SumPool2d(kernel_size=2) writes).
  */
-export type FieldKind = "tensor" | "shape" | "int" | "ints" | "padding";
+export type FieldKind = "tensor" | "shape" | "int" | "ints" | "padding" | "pair";
 
 export interface FieldSpec {
   name: string;
@@ -34,7 +35,7 @@ const convFields = (inputShape: FieldKind): FieldSpec[] => [
   f("groups", "int", true, false),
   f("input_shape", inputShape, true, false),
 ];
-const poolFields: FieldSpec[] = [f("kernel_size", "shape", true, true), f("stride", "shape", true, true), f("padding", "shape", true, true)];
+const poolFields: FieldSpec[] = [f("kernel_size", "pair", true, true), f("stride", "pair", true, true), f("padding", "pair", true, true)];
 
 export const NODE_FIELDS: Record<NirPrimitive["type"], FieldSpec[]> = {
   Input: [f("shape", "shape", true, true)],

@@ -169,7 +169,11 @@ export async function readHdf5Tree(path: string): Promise<TreeGroup> {
     return readGroup(file);
   } catch (e) {
     if (e instanceof TreeTooLarge) throw new InputError(`${path}: not a NIR file: ${e.message}`, "pass a file written by nir.write or `spikec export nir`");
-    throw new InputError(`${path}: the HDF5 file cannot be read (${hdf5Reason(e)}); it may be truncated or damaged`, "write the file again, or copy it completely");
+    const why = hdf5Reason(e);
+    // h5wasm reads no 16-bit floats: the file is fine, the reader is not (numpy float16 parameters).
+    if (/float16/i.test(why))
+      throw new InputError(`${path}: a dataset holds float16 values, which spikec's HDF5 reader (h5wasm) cannot read (${why})`, "write the parameters as float32 or float64 (e.g. cast the arrays before nir.write)");
+    throw new InputError(`${path}: the HDF5 file cannot be read (${why}); it may be truncated or damaged`, "write the file again, or copy it completely");
   } finally {
     try {
       file?.close();

@@ -72,10 +72,13 @@ function decodeField(spec: FieldSpec, d: TreeDataset): FieldValue {
       if (!isNumeric) fail("a float array");
       return { data: d.value as NirTensor["data"], shape: [...d.shape] };
     case "shape":
-      if (d.dtype.class !== "int" || d.shape.length !== 1) fail("a 1-D int64 array");
+      if (d.dtype.class !== "int" || d.shape.length !== 1) fail("a 1-D integer array");
       return ints();
+    case "pair":
+      if (d.dtype.class !== "int" || d.shape.length > 1) fail("an integer scalar (both axes) or a 1-D integer array");
+      return d.shape.length === 0 ? [ints()[0]!, ints()[0]!] : ints();
     case "int":
-      if (d.dtype.class !== "int" || d.shape.length !== 0) fail("an int64 scalar");
+      if (d.dtype.class !== "int" || d.shape.length !== 0) fail("an integer scalar");
       return ints()[0]!;
     case "padding":
     case "ints":
@@ -84,7 +87,7 @@ function decodeField(spec: FieldSpec, d: TreeDataset): FieldValue {
         if (d.shape.length !== 0 || (s !== "same" && s !== "valid")) fail("ints or the scalar string 'same' or 'valid'");
         return s!;
       }
-      if (d.dtype.class !== "int" || d.shape.length > 1) fail("an int64 scalar or 1-D array");
+      if (d.dtype.class !== "int" || d.shape.length > 1) fail("an integer scalar or 1-D array");
       return d.shape.length === 0 ? ints()[0]! : ints();
   }
 }

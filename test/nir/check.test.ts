@@ -151,7 +151,21 @@ describe("spikec nir check rejects the defects of shared/spec/nir.md §3, naming
   });
   it("Input shape as a 0-d int", async () => {
     const f = await defective("ffw_lif_cubalif.nir", "in0d.nir", (r) => at(r, "node/nodes/input").children.set("shape", { kind: "dataset", dtype: "<q", shape: [], data: BigInt64Array.of(3n) }));
-    await expectError(f, "input", "shape", /must be a 1-D int64 array/);
+    await expectError(f, "input", "shape", /must be a 1-D integer array/);
+  });
+  it("SumPool2d with kernel_size, stride and padding as 0-d ints (nir.SumPool2d(kernel_size=2, …) writes them so): valid", async () => {
+    // Audit 2026-11-27: refused with "must be a 1-D int64 array"; the reference reads them for both axes.
+    const scalar = (v: bigint): DatasetSpec => ({ kind: "dataset", dtype: "<q", shape: [], data: BigInt64Array.of(v) });
+    const f = await defective("conv_pool_flatten.nir", "pool0d.nir", (r) => {
+      const pool = at(r, "node/nodes/pool");
+      pool.children.set("kernel_size", scalar(2n));
+      pool.children.set("stride", scalar(2n));
+      pool.children.set("padding", scalar(0n));
+    });
+    const r = await checkNir(f);
+    expect(r.errors).toEqual([]);
+    const ref = await checkNir(join(FIXTURES, "conv_pool_flatten.nir"));
+    expect(r.summary).toEqual(ref.summary);
   });
   it("Flatten without start_dim: defaults to 1, then the type check fails as in the reference", async () => {
     const f = await defective("conv_pool_flatten.nir", "nostart.nir", (r) => at(r, "node/nodes/flat").children.delete("start_dim"));
