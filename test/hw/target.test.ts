@@ -108,6 +108,11 @@ describe("broken target files", () => {
     expect(msg).toContain("<target/neuron/threshold/mantissaBits> attribute 'value': must be integer (rule: type)");
   });
 
+  it("an element written twice: says so (was: must be object)", () => {
+    const msg = errorOf((x) => x.replace(/(<mantissaBits [^>]*\/>)/, "$1$1"));
+    expect(msg).toContain("<target/neuron/threshold/mantissaBits>: the element appears 2 times (rule: once)");
+  });
+
   it("out-of-range value: schema minimum", () => {
     const msg = errorOf((x) => x.replace('<maxNeurons value="1024"', '<maxNeurons value="0"'));
     expect(msg).toContain("<target/coreClass[1]/maxNeurons> attribute 'value': must be >= 1 (rule: minimum)");

@@ -184,6 +184,12 @@ function describeSchemaError(doc: unknown, e: ErrorObject): string {
       return `${where}: unknown element or attribute '${String(params.additionalProperty)}' (rule: no additional properties)`;
     case "enum":
       return `${where}: ${e.message} ${JSON.stringify(params.allowedValues)} (rule: enum)`;
+    case "type": {
+      // An element written twice reaches the schema as a list of both.
+      const value = e.instancePath.split("/").slice(1).reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k.replace(/~1/g, "/").replace(/~0/g, "~")], doc);
+      if (Array.isArray(value) && params.type === "object") return `${where}: the element appears ${value.length} times (rule: once)`;
+      return `${where}: ${e.message ?? "invalid"} (rule: type)`;
+    }
     default:
       return `${where}: ${e.message ?? "invalid"} (rule: ${e.keyword})`;
   }
@@ -217,7 +223,7 @@ class TargetReader {
   private fail(element: string, rule: string): never {
     throw new InputError(
       `target file ${this.file}: <target/${element}>: ${rule}`,
-      "fix the value in the target file; see shared/spec/targets.md for the chip's documented numbers",
+      "fix the value in the target file; docs/targets.md describes every element, and each bundled file gives its numbers' sources (src=…)",
     );
   }
 
