@@ -7,6 +7,7 @@
  * the other, so an interrupted write (a crash, Ctrl-C, a full disk, two processes on one folder) can leave a JSON
  * beside another run's sidecar of the same size, whose arrays would be read as this network's without it.
  */
+import { basename } from "node:path";
 import { readFileSync } from "node:fs";
 import { InputError } from "../util/errors.js";
 import { writeFileAtomic } from "./atomic.js";
@@ -150,7 +151,7 @@ export function readWithSidecar(jsonPath: string, check?: (doc: unknown) => void
   const doc = parseJson(json, jsonPath);
   const sidecar = doc !== null && typeof doc === "object" ? (doc as { sidecar?: unknown }).sidecar : undefined;
   if (typeof sidecar !== "string" || sidecar.includes("/")) {
-    throw new InputError(`${jsonPath} names no sidecar file`, "pass a network.json written by spikec compile");
+    throw new InputError(`${jsonPath} names no sidecar file (its .bin), so spikec did not write it`, `pass the ${basename(jsonPath)} that spikec wrote (spikec compile writes it with its .bin beside it)`);
   }
   const binPath = jsonPath.replace(/[^/]+$/, "") + sidecar;
   let bin: Uint8Array;
