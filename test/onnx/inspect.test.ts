@@ -54,8 +54,8 @@ describe("inspect", () => {
     const b = new OnnxBuilder();
     const x = b.input("x", [2, 6, 6]);
     const c1 = b.conv(x, { weight: b.randn([3, 2, 3, 3]), bias: b.randn([3], 0.1), pads: [1, 1, 1, 1] });
-    const c2 = b.relu(b.conv(c1, { weight: b.randn([3, 3, 3, 3]) }));
-    b.output(b.gemm(b.flatten(c2), { b: b.randn([48, 4]) }));
+    const c2 = b.relu(b.conv(c1, { weight: b.randn([3, 3, 3, 3]), pads: [1, 1, 1, 1] }));
+    b.output(b.gemm(b.flatten(c2), { b: b.randn([108, 4]) }));
     const path = writeModel(b);
     const r = inspectModel(path);
     expect(r.nodes.every((n) => n.supported)).toBe(true);
