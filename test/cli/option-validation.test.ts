@@ -89,6 +89,8 @@ describe("combinations", () => {
     await expectRefused(compileArgs("-o", join(tmp, "other")), `--out was given more than once (${join(tmp, "out")}, ${join(tmp, "other")})`, "give --out once");
     await expectRefused(compileArgs("--margin", "1", "--margin", "2"), "--margin was given more than once (1, 2)", "give --margin once");
     await expectRefused(["simulate", net, "--input", TEST_X, "--input", TEST_X, "--output", join(tmp, "o.npy")], `--input was given more than once (${TEST_X}, ${TEST_X})`, "give --input once");
+    // -o is --output's short name on simulate too (as on compile, verify and export): the two are one option.
+    await expectRefused(["simulate", net, "--input", TEST_X, "-o", join(tmp, "a.npy"), "--output", join(tmp, "b.npy")], `--output was given more than once (${join(tmp, "a.npy")}, ${join(tmp, "b.npy")})`, "give --output once");
   });
 
   it("--ticks with a typed --agreement: the fixed budget is judged by that goal (report and verify's exit status)", async () => {

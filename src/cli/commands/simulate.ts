@@ -42,7 +42,7 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
     y
       .positional("dir", { type: "string", demandOption: true, describe: "Output folder of spikec compile" })
       .option("input", { type: "string", demandOption: true, describe: "Inputs (.npy, [N, …input shape])" })
-      .option("output", { type: "string", demandOption: true, describe: "Where to write the logits (.npy, float64 [N, classes])" })
+      .option("output", { alias: "o", type: "string", demandOption: true, describe: "Where to write the logits (.npy, float64 [N, classes])" })
       .option("engine", {
         choices: ["exact", "cycle"] as const,
         default: "exact" as const,
