@@ -93,13 +93,18 @@ export class NodeContext {
     return [{ name: this.name, op: this.op }];
   }
 
-  /** An InputError naming the file and this node; the hint always lists the supported ops. */
+  /** An InputError naming the file and this node; the hint lists the supported ops (what to rewrite the node with). */
   error(why: string, hint = "change the model before export"): InputError {
     return new InputError(`${this.ctx.src.file}: node '${this.name}' (${this.op}): ${why}`, `${hint}. Supported ops: ${supportedOpList()}`);
   }
 
   fail(why: string, hint?: string): never {
     throw this.error(why, hint);
+  }
+
+  /** A broken graph (a missing input, nodes out of order, NaN weights): the file needs repair, not other ops. */
+  failBroken(why: string, hint: string): never {
+    throw new InputError(`${this.ctx.src.file}: node '${this.name}' (${this.op}): ${why}`, hint);
   }
 
   /** Number of inputs actually given (trailing empty names are omitted inputs). */
@@ -116,10 +121,10 @@ export class NodeContext {
 
   value(i: number): Value {
     const name = this.node.input?.[i];
-    if (!name) this.fail(`input ${i} is missing`);
+    if (!name) this.failBroken(`input ${i} is missing`, "the node lacks an input the op needs; export the model again");
     const v = this.ctx.values.get(name);
     if (!v)
-      this.fail(
+      this.failBroken(
         `input '${name}' is neither a graph input, an initializer nor the output of an earlier node`,
         "the model is incomplete (a missing initializer?) or its nodes are not in topological order; export it again",
       );
@@ -178,7 +183,7 @@ export class NodeContext {
       this.fail(`${role} must be a constant (initializer or Constant node), but it is computed from the model input`, "only constant weights are supported");
     const bad = infinite ? v.tensor.data.findIndex((x) => Number.isNaN(x)) : firstNonFinite(v.tensor.data);
     if (bad >= 0)
-      this.fail(
+      this.failBroken(
         `weights of node ${this.name} contain ${Number.isNaN(v.tensor.data[bad]) ? "NaN" : "Inf"} (${role} '${this.node.input![i]}', element ${bad})`,
         "retrain or repair the model; spikec needs finite weights",
       );
