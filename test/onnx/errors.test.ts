@@ -165,7 +165,10 @@ describe("unsupported content", () => {
     });
     expect(inputErrorOf(() => importOnnxBytes(mask, "m.onnx")).message).toMatch(/\(Dropout\): its mask output is used/);
     const unflatten = withNode((b, y) => b.reshape(b.flatten(y), [0, 3, 16]));
-    expect(inputErrorOf(() => importOnnxBytes(unflatten, "m.onnx")).message).toMatch(/\(Reshape\): reshapes \[batch, 48\] to \[-1, 3, 16\]; only a flatten/);
+    expect(inputErrorOf(() => importOnnxBytes(unflatten, "m.onnx")).message).toMatch(/\(Reshape\): reshapes \[batch, 48\] to \[batch, 3, 16\]; only a flatten/);
+    // A one-output head squeezed to [batch] (audit: the message said "reshapes [batch, 1] to [1]").
+    const squeezed = withNode((b, y) => b.node("Squeeze", [b.gemm(b.flatten(y), { b: b.randn([1, 48]), transB: 1 })], {}, 1, "sq")[0]!);
+    expect(inputErrorOf(() => importOnnxBytes(squeezed, "m.onnx")).message).toMatch(/\(Squeeze\): squeezes \[batch, 1\] to \[batch\]; only a flatten to \[batch, 1\] or a no-op is supported$/);
   });
 
   it("external data that escapes the model folder, or is missing", () => {

@@ -22,8 +22,9 @@ function bindReshaped(n: NodeContext, x: Activation, target: number[], batchKept
   const rest = target.slice(1);
   if (batchKept && rest.length === x.shape.length && rest.every((d, i) => d === x.shape[i])) return n.bind(0, x);
   if (batchKept && rest.length === 1 && rest[0] === product(x.shape)) return bindFlat(n, x);
+  const shown = batchKept ? ["batch", ...rest] : target;
   n.fail(
-    `reshapes [batch, ${x.shape.join(", ")}] to [${target.join(", ")}]; only a flatten to [batch, ${product(x.shape)}] or a no-op is supported`,
+    `${n.op === "Squeeze" ? "squeezes" : "reshapes"} [batch, ${x.shape.join(", ")}] to [${shown.join(", ")}]; only a flatten to [batch, ${product(x.shape)}] or a no-op is supported`,
     "keep the batch axis first and flatten with Flatten or x.view(x.size(0), -1)",
   );
 }
