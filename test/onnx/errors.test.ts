@@ -148,6 +148,13 @@ describe("unsupported content", () => {
     expect(e.message).toMatch(/^m\.onnx: initializer 'w_\d+' holds 212 bytes of FLOAT data \(53 values\) but its shape \[3,2,3,3\] needs 54 \(216 bytes\)$/);
   });
 
+  it("a MatMul on a 4-D activation: says it multiplies the last axis only (flattening would change the model)", () => {
+    const bytes = withNode((b, y) => b.matmul(y, { dims: [4, 5], data: Array.from({ length: 20 }, (_, i) => i / 20) }));
+    const e = inputErrorOf(() => importOnnxBytes(bytes, "m.onnx"));
+    expect(e.message).toMatch(/\(MatMul\): expects a 2-D input \[batch, K\], got \[batch, 3, 4, 4\]: a MatMul on a higher-rank input multiplies its last axis only/);
+    expect(e.hint).toMatch(/^flatten the input first \(x\.flatten\(1\)\) if the layer should see all features, or express a per-position layer as a 1×1 Conv/);
+  });
+
   it("missing initializer", () => {
     const bytes = withNode((b, y) => b.node("MatMul", [b.flatten(y), "missing_weight"], {}, 1, "fc")[0]);
     const e = inputErrorOf(() => importOnnxBytes(bytes, "m.onnx"));

@@ -7,7 +7,10 @@ import type { OpHandler } from "./types.js";
 function vectorInput(n: NodeContext): { id: string; k: number } {
   const x = n.activation(0, "input A");
   if (x.shape.length !== 1)
-    n.fail(`expects a 2-D input [batch, K], got [batch, ${x.shape.join(", ")}]`, "add a Flatten before it");
+    n.fail(
+      `expects a 2-D input [batch, K], got [batch, ${x.shape.join(", ")}]${n.op === "MatMul" ? ": a MatMul on a higher-rank input multiplies its last axis only (a 1×1 convolution or per-position layer), which spikec does not map" : ""}`,
+      n.op === "MatMul" ? "flatten the input first (x.flatten(1)) if the layer should see all features, or express a per-position layer as a 1×1 Conv" : "flatten the input first (Flatten, or x.view(x.size(0), -1))",
+    );
   return { id: x.id, k: x.shape[0] };
 }
 
