@@ -117,6 +117,8 @@ describe("spikec nir check rejects the defects of shared/spec/nir.md §3, naming
     const cli = await runCli(["nir", "check", file]);
     expect(cli.code).toBe(2);
     expect(cli.out).toContain(`node '${node}'`);
+    expect(cli.out).toMatch(/INVALID NIR \(\/version 1\.0\.8\.dev9\+g7232ada\)/);
+    expect(cli.out.trimEnd()).toMatch(/\n {2}try: fix what each error names \(node and field\) and write the file again/);
   };
 
   it("unknown dataset", async () => {

@@ -12,7 +12,8 @@ interface NirCheckArgs {
 export function formatCheckReport(r: NirCheckReport): string {
   const s = r.summary;
   const lines: string[] = [];
-  lines.push(`${r.file}: ${r.valid ? "valid NIR" : "INVALID NIR"}${r.version ? ` (written by nir ${r.version})` : ""}`);
+  // /version is the nir package version the writer follows (spikec writes 1.0.7's layout), not who wrote the file.
+  lines.push(`${r.file}: ${r.valid ? "valid NIR" : "INVALID NIR"}${r.version ? ` (/version ${r.version})` : ""}`);
   const byType = Object.entries(s.nodesByType).sort((a, b) => b[1] - a[1]).map(([t, n]) => `${n} ${t}`).join(", ");
   lines.push(`  nodes: ${s.nodes} (${byType})${s.subgraphs ? `, ${s.subgraphs} subgraph(s)` : ""}`);
   lines.push(`  edges: ${s.edges}`);
@@ -26,6 +27,7 @@ export function formatCheckReport(r: NirCheckReport): string {
   }
   if (r.errors.length) lines.push("", `errors (${r.errors.length}):`, ...r.errors.map((i) => `  ${describeIssue(i)}`));
   if (r.warnings.length) lines.push("", `warnings (${r.warnings.length}):`, ...r.warnings.map((i) => `  ${describeIssue(i)}`));
+  if (!r.valid) lines.push("", "  try: fix what each error names (node and field) and write the file again (nir.write, or spikec export nir)");
   return lines.join("\n") + "\n";
 }
 
