@@ -10,6 +10,8 @@ import { readCoresFile } from "../../src/backends/loihi/files.js";
 import { compileSchema } from "../../src/util/schema.js";
 import { runCli } from "../helpers/cli.js";
 import { scratchDir } from "../helpers/scratch.js";
+import { OnnxBuilder } from "../helpers/onnx-builder.js";
+import { encodeNpy } from "../../src/io/npy.js";
 
 const FIX = "test/fixtures";
 const MLP = `${FIX}/mlp_digits.onnx`;
@@ -131,6 +133,23 @@ describe("spikec fit", () => {
     expect(doc.problems[0].amount).toBeGreaterThanOrEqual(64);
     expect(doc.binding).toBe("input axons");
   }, 120_000);
+
+  it("a max pool wider than a chip's gate (4×4: 16 inputs per output): exit 3, the pool, the limit and how to split it", async () => {
+    // Audit 2026-11-27: exit 2 (bad input) although the model compiles and verifies without --target.
+    const b = new OnnxBuilder({ opset: 13 });
+    const x = b.input("x", [1, 8, 8]);
+    const c = b.relu(b.conv(x, { weight: b.randn([2, 1, 3, 3]), pads: [1, 1, 1, 1] }));
+    const pooled = b.maxPool(c, { kernel: [4, 4], strides: [4, 4] });
+    b.output(b.gemm(b.flatten(pooled), { b: b.randn([3, 8]), transB: 1 }));
+    const model = join(tmp, "pool4.onnx");
+    writeFileSync(model, b.toBytes());
+    const calib = join(tmp, "pool4.npy");
+    writeFileSync(calib, encodeNpy([4, 1, 8, 8], Float64Array.from({ length: 256 }, (_, i) => ((i * 37) % 11) / 10)));
+    expect((await runCli(["compile", model, "--calib", calib, "-o", join(tmp, "pool4-snn"), "--no-html"])).code).toBe(0);
+    const r = await runCli(["fit", model, "--calib", calib, "--target", "loihi2"]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/^spikec: max pool .* \(ONNX MaxPool_\d+ \(MaxPool\)\) has 16 inputs per output; on Intel Loihi 2 \(N3\) a max-pool gate holds at most 15\n {2}try: .*a 4×4 max pool of stride 4 is a 2×2 pool of stride 2 twice\n$/);
+  });
 
   it("bad input: exit 2 with one message each", async () => {
     const notModel = await runCli(["fit", join(tmp, "small.xml")]);

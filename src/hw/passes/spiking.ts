@@ -145,7 +145,13 @@ export const spikingPass: Pass<Lowering, Lowering> = {
       if (!d) throw new Error(`no design for ${p.id}`);
       if (d.kind === "gate") {
         const kMax = maxOf(d.taps, 1);
-        if (2 * GATE_WEIGHT * kMax >= target.neuron.decay.unity) throw new SpikecError(`max pool ${p.id} has ${kMax} inputs per output; the gate design holds at most ${Math.floor(target.neuron.decay.unity / (2 * GATE_WEIGHT)) - 1}`, "use smaller pooling windows");
+        // The gate's inputs (GATE_WEIGHT each, the smallest that fires on one arrival) must stay inside its decay's range.
+        if (2 * GATE_WEIGHT * kMax >= target.neuron.decay.unity)
+          throw new SpikecError(
+            `max pool ${p.id} (ONNX ${p.origin.map((o) => `${o.name} (${o.op})`).join(", ") || p.id}) has ${kMax} inputs per output; on ${target.name} a max-pool gate holds at most ${Math.floor(target.neuron.decay.unity / (2 * GATE_WEIGHT)) - 1}`,
+            "use pooling windows of at most that many inputs (3×3 holds 9), or split the pool: a 4×4 max pool of stride 4 is a 2×2 pool of stride 2 twice",
+            3,
+          );
         const bias = Int32Array.from(d.taps, (k, i) => (d.sign[i]! < 0 ? -(k - 1) : 0));
         const anyBias = bias.some((b) => b !== 0);
         populations.push({
