@@ -115,6 +115,22 @@ export function loadSamples(path: string, inputShape: readonly number[]): { arra
   return { array, count };
 }
 
+/**
+ * The options the CLI checks as flags, checked again for library callers (plain JavaScript gets no type check):
+ * the same limits and messages, an InputError each.
+ */
+function checkOptions(o: CompileOptions): void {
+  const bad = (what: string, hint: string): never => {
+    throw new InputError(what, hint);
+  };
+  if (o.model !== undefined && o.model !== "alpha" && o.model !== "b1") bad(`neuron model '${String(o.model)}' is not alpha or b1`, "use model: \"alpha\" (one spike per neuron) or \"b1\"");
+  if (o.ticks !== undefined && !(Number.isSafeInteger(o.ticks) && o.ticks >= 2)) bad(`--ticks ${o.ticks} must be an integer ≥ 2 (ticks per window)`, "use --ticks 2 or more (4 or more in practice), or leave it out to let the compiler choose");
+  if (o.agreement !== undefined && !(o.agreement > 0 && o.agreement <= 1)) bad(`--agreement ${o.agreement} must be a number in (0, 1]`, "e.g. --agreement 0.99 (the default)");
+  if (o.hardwareSamples !== undefined && !(Number.isSafeInteger(o.hardwareSamples) && o.hardwareSamples >= 1)) bad(`hardwareSamples ${o.hardwareSamples} must be a whole number ≥ 1`, "give the number of calibration samples the tick search simulates (default 500)");
+  if (o.weightTerms !== undefined && o.weightTerms !== 1 && o.weightTerms !== 2) bad(`weightTerms ${String(o.weightTerms)} must be 1 or 2`, "1: 8-bit weights (default); 2: a coarse and a residual synapse per connection");
+  if (o.windowMargin !== undefined && o.windowMargin !== null && !(o.windowMargin >= 0 && o.windowMargin <= MAX_MARGIN)) bad(`windowMargin ${o.windowMargin} is outside [0, ${MAX_MARGIN}]`, "chip windows are (1 + windowMargin) × the calibrated maximum; null keeps the SNN's own windows");
+}
+
 /** The largest window margin ζ compile takes (see checkMargin). */
 export const MAX_MARGIN = 100;
 
@@ -135,6 +151,7 @@ export function compileGraph(ann: AnnGraph, calib: NpyArray, calibCount: number,
   const model = options.model ?? "alpha";
   const margin = options.margin ?? 0.5;
   checkMargin(margin);
+  checkOptions(options);
   const derived = inputRangeFor(calib);
   const range = options.inputRange ?? { low: derived.low, high: derived.high };
   if (!(range.high > range.low)) throw new InputError(`input range [${range.low}, ${range.high}] is empty`, "pass --input-range LOW,HIGH with LOW < HIGH");

@@ -11,7 +11,9 @@ import { product } from "../ann/graph.js";
 import { annLogitsNode } from "../ann/logits.js";
 import type { Compiled } from "../compile.js";
 import { normalizeInput } from "../mapping/map.js";
-import { inputOf } from "../snn/network.js";
+import { inputOf, readoutOf } from "../snn/network.js";
+import { checkLabelClasses } from "../io/npy.js";
+import { InputError } from "../util/errors.js";
 import { prepareNetwork } from "../sim/exact/prepare.js";
 import { simulateExact } from "../sim/exact/simulate.js";
 import { checkBatchInput } from "../sim/batch-input.js";
@@ -71,6 +73,9 @@ export function verifyCompiled(
   const rescaled = compiled.mapping.rescaled;
   const inputSize = product(inputOf(net).shape);
   checkBatchInput(input, n, inputSize, "verifyCompiled");
+  // Agreement over no samples would read as 100 %: as the CLI refuses an empty file, the library refuses n = 0.
+  if (n === 0) throw new InputError("verifyCompiled: no samples (n = 0)", "pass at least one input");
+  if (labels) checkLabels(labels, n, product(readoutOf(net).shape));
   const prepared = prepareNetwork(net);
   const spiking = net.populations.filter((p) => p.kind !== "readout" && p.kind !== "input");
   const chip = compiled.hw ? chipWindows(net, compiled.hw.choice.lowered.lowering.timing!) : null;
@@ -149,4 +154,14 @@ export function verifyCompiled(
     annLogits: annAll,
     snnLogits: snnAll,
   };
+}
+
+/** Labels for n samples: n whole numbers in [0, classes), as `spikec verify --labels` requires of its file. */
+function checkLabels(labels: Float64Array, n: number, classes: number): void {
+  if (labels.length !== n) throw new InputError(`verifyCompiled: ${labels.length} labels for ${n} samples`, "pass one label per sample");
+  for (let i = 0; i < n; i++) {
+    const v = labels[i]!;
+    if (!(Number.isInteger(v) && v >= 0)) throw new InputError(`verifyCompiled: label ${i} is ${v}, not a class index (a whole number ≥ 0)`, "pass class indices (0, 1, …), not scores or one-hot rows");
+  }
+  checkLabelClasses(labels, classes, "verifyCompiled");
 }

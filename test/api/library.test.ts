@@ -54,6 +54,45 @@ it("the simulators and verify refuse a batch of the wrong length or with NaN (th
   expect(spikec.simulateExact(compiled.net, x.subarray(0, 2 * 64), 2).logits.length).toBe(20);
 });
 
+it("verify refuses what spikec verify refuses: no samples, labels of the wrong count, not class indices, beyond the classes (audit: accuracy 0.15 or 0, no error)", () => {
+  const compiled = spikec.compile("test/fixtures/mlp_digits.onnx", "test/fixtures/digits_calib_x.npy");
+  const x = spikec.readNpy("test/fixtures/digits_test_x.npy").data.subarray(0, 20 * 64);
+  const y = spikec.readNpy("test/fixtures/digits_test_y.npy").data.subarray(0, 20);
+  expect(spikec.verifyCompiled(compiled, x, 20, y).snnAccuracy).toBeGreaterThan(0.9);
+  expect(() => spikec.verifyCompiled(compiled, new Float64Array(0), 0)).toThrow("verifyCompiled: no samples (n = 0)");
+  expect(() => spikec.verifyCompiled(compiled, x, 20, y.subarray(0, 3))).toThrow("verifyCompiled: 3 labels for 20 samples");
+  for (const [v, message] of [
+    [Number.NaN, "verifyCompiled: label 4 is NaN, not a class index (a whole number ≥ 0)"],
+    [2.5, "verifyCompiled: label 4 is 2.5, not a class index (a whole number ≥ 0)"],
+    [99, "verifyCompiled: label 4 is 99, but the model has 10 classes (0..9)"],
+  ] as const) {
+    const bad = Float64Array.from(y);
+    bad[4] = v;
+    expect(() => spikec.verifyCompiled(compiled, x, 20, bad)).toThrow(message);
+  }
+});
+
+it("compile refuses the options the CLI refuses as flags, as InputErrors (plain JavaScript callers get no type check)", () => {
+  const cases: [Record<string, unknown>, string][] = [
+    [{ model: "gamma" }, "neuron model 'gamma' is not alpha or b1"],
+    [{ target: "loihi2", ticks: 3.5 }, "--ticks 3.5 must be an integer ≥ 2 (ticks per window)"],
+    [{ target: "loihi2", agreement: 2 }, "--agreement 2 must be a number in (0, 1]"],
+    [{ target: "loihi2", hardwareSamples: 0 }, "hardwareSamples 0 must be a whole number ≥ 1"],
+    [{ target: "loihi2", weightTerms: 3 }, "weightTerms 3 must be 1 or 2"],
+    [{ target: "loihi2", windowMargin: -5 }, "windowMargin -5 is outside [0, 100]"],
+  ];
+  for (const [options, message] of cases) {
+    let error: unknown;
+    try {
+      spikec.compile("test/fixtures/mlp_digits.onnx", "test/fixtures/digits_calib_x.npy", options as spikec.CompileOptions);
+    } catch (e) {
+      error = e;
+    }
+    expect(error, message).toBeInstanceOf(spikec.InputError);
+    expect((error as Error).message).toBe(message);
+  }
+});
+
 it("the report through the public API: build, render, write and read back, as spikec compile and spikec report do", () => {
   const compiled = spikec.compile("test/fixtures/mlp_digits.onnx", "test/fixtures/digits_calib_x.npy");
   const data = spikec.collectReport(compiled, { input: "test/fixtures/digits_test_x.npy", labels: "test/fixtures/digits_test_y.npy" });
