@@ -74,6 +74,8 @@ export class ImportContext {
 export class NodeContext {
   readonly attrs: Attributes;
   readonly op: string;
+  /** Pad nodes whose padding this node took over (paddedActivation). */
+  private readonly folded: Origin[] = [];
   readonly name: string;
 
   constructor(
@@ -89,8 +91,9 @@ export class NodeContext {
     return this.ctx.opset;
   }
 
+  /** This node, after the Pad nodes it folded in (paddedActivation): provenance keeps every ONNX node. */
   origin(): Origin[] {
-    return [{ name: this.name, op: this.op }];
+    return [...this.folded, { name: this.name, op: this.op }];
   }
 
   /** An InputError naming the file and this node; the hint lists the supported ops (what to rewrite the node with). */
@@ -147,6 +150,7 @@ export class NodeContext {
   paddedActivation(i: number, role = `input ${i}`): { x: Activation; pads: [number, number, number, number] } {
     const v = this.value(i);
     if (v.kind !== "activation" || !v.pad) return { x: this.activation(i, role), pads: [0, 0, 0, 0] };
+    this.folded.push({ name: v.pad.by, op: "Pad" });
     return { x: { kind: "activation", id: v.id, shape: v.pad.inner }, pads: v.pad.pads };
   }
 

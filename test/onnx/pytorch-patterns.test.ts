@@ -86,6 +86,12 @@ describe("a zero Pad before an AveragePool or a Conv", () => {
     }
   });
 
+  it("the folded Pad stays in the provenance of the layer that took it over (audit: no population named it)", () => {
+    const g = importOnnxBytes(padded(13, [0, 0, 1, 1, 0, 0, 1, 1], (b, x) => b.conv(x, { weight: b.randn([3, 4, 3, 3]) })).toBytes(), "m.onnx");
+    const conv = g.nodes.find((n) => n.origin.some((o) => o.op === "Conv"))!;
+    expect(conv.origin.map((o) => [o.name, o.op])).toEqual([["pad", "Pad"], [conv.origin[1]!.name, "Conv"]]);
+  });
+
   it("refused by name: a Pad before a MaxPool, a non-zero value, padding of the channels, two paddings that cannot be one window", () => {
     const msg = (b: OnnxBuilder) => inputErrorOf(() => importOnnxBytes(b.toBytes(), "m.onnx")).message;
     expect(msg(padded(13, [0, 0, 1, 1, 0, 0, 1, 1], (b, x) => b.maxPool(x, { kernel: [2, 2] })))).toContain("is zero-padded by Pad node 'pad', which spikec folds only into a following Conv or AveragePool");
