@@ -191,7 +191,6 @@ function finish(ctx: ImportContext, outputNames: string[], src: ModelSource, inp
   for (const [id, node] of ctx.softmaxNodes)
     if (id !== out.id)
       throw ctx.at(node).error("Softmax is only supported as the last op (the readout ignores it)", "remove the Softmax or move it to the end");
-  if (ctx.softmaxNodes.size > 0) ctx.notes.push("the final Softmax is ignored: the readout gives logits, and verify compares them with the Softmax's input (it does not change the argmax)");
 
   return { source: src.file, inputName, nodes: reachable(ctx.nodes, out.id), output: out.id, notes: ctx.notes };
 }

@@ -11,7 +11,7 @@ import { defineAnnPass } from "./ann-pass.js";
 
 export const dropSoftmax = defineAnnPass({
   name: "drop-softmax",
-  description: "remove a final Softmax: the readout takes the argmax of the logits, which softmax does not change",
+  description: "remove a final Softmax: the readout gives the logits, whose argmax softmax does not change",
   apply(editor) {
     const lines: string[] = [];
     for (const node of editor.all()) {
@@ -23,7 +23,7 @@ export const dropSoftmax = defineAnnPass({
         );
       editor.output = node.inputs[0];
       editor.remove(node.id);
-      editor.notes.push(`final Softmax ${describeOrigin(node)} ignored: the readout is the argmax of the logits, which it does not change`);
+      editor.notes.push(`final Softmax ${describeOrigin(node)} ignored: the readout gives its input, the logits (verify compares them with the Softmax's input; the argmax is the same)`);
       lines.push(`dropped ${describeOrigin(node)}`);
     }
     return lines;
