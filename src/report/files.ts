@@ -16,18 +16,20 @@ export const REPORT_DATA_FILE = "report-data.json";
 export const REPORT_HTML_FILE = "report.html";
 
 /**
- * Writes report-data.json (and report.html unless html is false); returns the paths written. report.json is the
- * caller's: report-data.json records the SHA-256 of its content (compact JSON of `data.report`), so that a folder left
- * with the two files of different runs (an interrupted or concurrent write) is refused by loadReportData.
+ * Writes the report folder's files: report.json (`data.report`), report-data.json (and report.html unless html is
+ * false); returns the paths written. report-data.json records the SHA-256 of report.json's content (compact JSON of
+ * `data.report`), so that a folder left with the two files of different runs (an interrupted or concurrent write) is
+ * refused by loadReportData.
  */
 export function writeReportData(dir: string, data: ReportData, options: { html?: boolean } = {}): string[] {
   const { report, ...rest } = data;
   const stored: StoredReportData = { ...rest, reportSha256: reportDigest(report) };
-  const written = [join(dir, REPORT_DATA_FILE)];
-  writeFileAtomic(written[0]!, JSON.stringify(stored) + "\n");
+  const written = [join(dir, REPORT_FILE), join(dir, REPORT_DATA_FILE)];
+  writeFileAtomic(written[0]!, JSON.stringify(report, null, 1) + "\n");
+  writeFileAtomic(written[1]!, JSON.stringify(stored) + "\n");
   if (options.html !== false) {
     written.push(join(dir, REPORT_HTML_FILE));
-    writeFileAtomic(written[1]!, renderReportHtml(data));
+    writeFileAtomic(written[2]!, renderReportHtml(data));
   }
   return written;
 }

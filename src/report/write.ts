@@ -5,11 +5,9 @@
 import { loadSamples, type Compiled } from "../compile.js";
 import { readNpy } from "../io/npy.js";
 import { InputError } from "../util/errors.js";
-import { join } from "node:path";
-import { writeFileAtomic } from "../io/atomic.js";
 import { buildReportData, REPORT_SAMPLES, verificationOf } from "./collect.js";
 import type { ReportData } from "./data.js";
-import { REPORT_FILE, writeReportData } from "./files.js";
+import { writeReportData } from "./files.js";
 import type { VerifyResult } from "../verify/verify.js";
 
 export interface ReportSampleOptions {
@@ -61,7 +59,5 @@ export function writeVerifyReport(
   const samples = loadReportSamples(compiled, o);
   const data = buildReportData(compiled, samples, o.verifiedInput ? result : undefined);
   const report = { ...compiled.report, verification: verificationOf(result, o.input) };
-  const path = join(dir, REPORT_FILE);
-  writeFileAtomic(path, JSON.stringify(report, null, 1) + "\n");
-  return [path, ...writeReportData(dir, { ...data, report, verification: verificationOf(result, o.input) }, { html: o.html })];
+  return writeReportData(dir, { ...data, report, verification: verificationOf(result, o.input) }, { html: o.html });
 }

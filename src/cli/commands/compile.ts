@@ -2,7 +2,6 @@
 import { basename, join, relative } from "node:path";
 import type { CommandModule } from "yargs";
 import { compile, loadSamples, type Compiled } from "../../compile.js";
-import { writeFileAtomic } from "../../io/atomic.js";
 import { NETWORK_FILE, saveNetworkFiles } from "../../snn/serialize.js";
 import { checkOutputDir, checkOutputPath, compileOptionsFrom, hardwareOptions, isIn, mappingOptions, refuseOverwrite, targetFile, type HardwareArgs, type MappingArgs } from "../options.js";
 import { HW_FILE, removeStaleHw, saveHwNetwork } from "../../hw/serialize.js";
@@ -53,12 +52,11 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
     const emits = planEmits(args.emit, compiled, args.emit.includes("lava") ? calibrationOf(args.calib, compiled) : undefined);
     progress.done();
     const network = saveNetworkFiles(dir, compiled.net);
-    const files = [network.path, join(dir, "network.bin"), join(dir, "report.json")];
+    const files = [network.path, join(dir, "network.bin")];
     // hw.json names the network.json it belongs to: a folder left with two runs' files is refused on reading.
-    if (compiled.hw) files.push(saveHwNetwork(dir, { ...compiled.hw.net, networkSha256: network.sha256 }));
+    if (compiled.hw) files.push(saveHwNetwork(dir, { ...compiled.hw.net, networkSha256: network.sha256 }), join(dir, "hw.bin"));
     // No lowering this time: an earlier compile's hw.json in DIR belongs to another network.
     const stale = compiled.hw ? [] : removeStaleHw(dir);
-    writeFileAtomic(join(dir, "report.json"), JSON.stringify(compiled.report, null, 1) + "\n");
     files.push(...writeReportData(dir, reportData, { html: args.html }));
     files.push(...(await emitAll(emits, dir)));
     const old = staleOutputs(dir, files);
