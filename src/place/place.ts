@@ -182,11 +182,13 @@ const STALE_ROUNDS = 3;
 
 export function place(net: HwNetwork, target: Target, options: PlaceOptions = {}): Placement {
   // Output axon slots are the only problems more splitting can solve; a layer one neuron of which fits no core
-  // (unplaced: no tiles) stays a problem whatever the rounds do, and must not keep them from fixing the others.
+  // (unplaced: no tiles) stays a problem whatever the rounds do, and must not keep them from fixing the others; nor
+  // must the chip count, which the rounds change too (a first placement's slot overflows are normal: with a chip
+  // limit they once returned it unrepaired, "does not fit" for a network that fits).
   const slotsOnly = (x: Placement): boolean => {
     const unplaced = new Set(x.layers.filter((l) => l.tiles === 0).map((l) => l.population));
     const slots = x.problems.filter((q) => q.resource === "output axons").length;
-    return slots > 0 && x.problems.every((q) => q.resource === "output axons" || unplaced.has(q.population));
+    return slots > 0 && x.problems.every((q) => q.resource === "output axons" || q.resource === "chips" || unplaced.has(q.population));
   };
   const better = (a: Placement, b: Placement): boolean =>
     a.problems.length < b.problems.length || (a.problems.length === b.problems.length && a.cores.length < b.cores.length);

@@ -151,6 +151,37 @@ describe("spikec fit", () => {
     expect(r.stderr).toMatch(/^spikec: max pool .* \(ONNX MaxPool_\d+ \(MaxPool\)\) has 16 inputs per output; on Intel Loihi 2 \(N3\) a max-pool gate holds at most 15\n {2}try: .*a 4×4 max pool of stride 4 is a 2×2 pool of stride 2 twice\n$/);
   });
 
+  it("a chip-count limit does not stop the output-axon repair (audit: 18 cores on 3 chips reported as 19 cores, 4 chips, does not fit)", async () => {
+    // loihi1 with 6 usable cores per chip and at most 3 chips: lenet5_fmnist at 128 ticks fits 18 cores after the
+    // slot rounds, which the chips problem of the first placement (19 cores) used to skip.
+    const chips = join(tmp, "three-chips.xml");
+    writeFileSync(
+      chips,
+      readFileSync("targets/loihi1.xml", "utf8")
+        .replace('id="loihi1"', 'id="three-chips"')
+        .replace(/<coresPerChip value="128"/, '<coresPerChip value="8"')
+        .replace(/<usableCoresPerChip value="128"/, '<usableCoresPerChip value="6"')
+        .replace(/<maxChips value="16384"/, '<maxChips value="3"'),
+    );
+    // All 500 calibration samples: their channel windows give the placement whose first round overflows slots.
+    const r = await runCli(["fit", `${FIX}/lenet5_fmnist.onnx`, "--calib", `${FIX}/fmnist_calib_x.npy`, "--target", chips, "--ticks", "128", "--samples", "0", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as { fits: boolean; problems: unknown[]; totals: { cores: number; chips: number } };
+    expect([report.fits, report.problems, report.totals.chips]).toEqual([true, [], 3]);
+    expect(report.totals.cores).toBeLessThanOrEqual(18);
+  });
+
+  it("a core wider than its memory model's synapse index codes: refused naming both (audit: NaN memory, reported as fitting)", async () => {
+    const wide = join(tmp, "wide-cores.xml");
+    writeFileSync(wide, readFileSync("targets/loihi1.xml", "utf8").replace('id="loihi1"', 'id="wide-cores"').replace(/<maxNeurons value="1024"/, '<maxNeurons value="8192"'));
+    const r = await runCli(["fit", MLP, "--calib", CALIB, "--target", wide, "--ticks", "16"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `spikec: target file ${wide}: a core of 8192 compartments needs 13-bit synapse indices, which the memory model 'loihi1-synmem' has no code for\n` +
+        "  try: lower <coreClass>/<maxNeurons> to what the index codes address, or add the wider index code to the memory model\n",
+    );
+  });
+
   it("bad input: exit 2 with one message each", async () => {
     const notModel = await runCli(["fit", join(tmp, "small.xml")]);
     expect(notModel.code).toBe(2);
