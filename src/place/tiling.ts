@@ -137,7 +137,12 @@ export function tilePopulation(pn: PreparedNet, pop: HwPopulation, budgets: Budg
   const mid = Math.floor(n / 2);
   const single = isBox ? middleBox(pop, [0, 1], 1, 1) : { population: pop.id, neurons: Int32Array.of(mid), box: null };
   const singleUsage = tileUsage(pn, single, mem);
-  if (!fits(singleUsage, budgets)) return { ...result([]), unfit: unfitOf(singleUsage, budgets) };
+  // Unplaceable: the binding resource is the one a single neuron overflows (not the whole layer's worst ratio).
+  const unplaced = (usage: TileUsage): TiledPopulation => {
+    const unfit = unfitOf(usage, budgets);
+    return { ...result([]), unfit, binding: unfit?.resource ?? resource };
+  };
+  if (!fits(singleUsage, budgets)) return unplaced(singleUsage);
 
   if (isBox) {
     const [C, H, W] = pop.shape as [number, number, number];
@@ -227,7 +232,7 @@ export function tilePopulation(pn: PreparedNet, pop: HwPopulation, budgets: Budg
       }
       return best;
     }
-    if (k >= n) return { ...r, tiles: [], unfit: unfitOf(worstUsage!, budgets) };
+    if (k >= n) return unplaced(worstUsage!);
     failed = k;
     // Smaller tiles, the same overshoot (a part that does not shrink), and a step of less than 1/8: double.
     const grown = Math.max(k + 1, Math.ceil(k * worst));

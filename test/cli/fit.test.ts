@@ -132,6 +132,35 @@ describe("spikec fit", () => {
     expect(doc.totals.ticksPerWindow).toBe(32);
     expect(doc.problems[0].amount).toBeGreaterThanOrEqual(64);
     expect(doc.binding).toBe("input axons");
+    expect(doc.layers.find((l: { population: string }) => l.population === "/0/Gemm")).toMatchObject({ cores: 0, binding: "input axons" });
+  }, 120_000);
+
+  it("an unplaceable layer's row names the resource one neuron overflows, not the whole layer's worst (audit: synapse memory)", async () => {
+    // A 25×25 conv: one neuron reads 625 inputs (+ clocks), over these cores' 512 input axons; the whole layer's
+    // largest ratio is synapse memory.
+    const b = new OnnxBuilder({ opset: 13 });
+    const x = b.input("x", [1, 32, 32]);
+    const c = b.relu(b.conv(x, { weight: b.randn([4, 1, 25, 25], 0.05), bias: b.randn([4], 0.1), pads: [12, 12, 12, 12] }));
+    b.output(b.gemm(b.flatten(b.maxPool(c, { kernel: [2, 2], strides: [2, 2] })), { b: b.randn([10, 1024], 0.05), transB: 1 }));
+    const model = join(tmp, "bigk.onnx");
+    writeFileSync(model, b.toBytes());
+    const calib = join(tmp, "bigk.npy");
+    writeFileSync(calib, encodeNpy([4, 1, 32, 32], Float64Array.from({ length: 4096 }, (_, i) => ((i * 37) % 11) / 10)));
+    const small = join(tmp, "small-cores.xml");
+    writeFileSync(
+      small,
+      readFileSync("targets/loihi2.xml", "utf8")
+        .replace('id="loihi2"', 'id="small-cores"')
+        .replace(/<maxNeurons value="4096"/, '<maxNeurons value="256"')
+        .replace(/<maxInputAxons value="4096"/, '<maxInputAxons value="512"')
+        .replace(/<budget register="SynMem" value="12000"/, '<budget register="SynMem" value="2000"'),
+    );
+    const r = await runCli(["fit", model, "--calib", calib, "--target", small, "--ticks", "16", "--samples", "0", "--json"]);
+    expect(r.code).toBe(3);
+    const doc = JSON.parse(r.stdout);
+    const conv = doc.problems.find((p: { resource: string }) => p.resource === "input axons");
+    expect(conv).toMatchObject({ limit: 512 });
+    expect(doc.layers.find((l: { population: string }) => l.population === conv.population)).toMatchObject({ cores: 0, binding: "input axons" });
   }, 120_000);
 
   it("a max pool wider than a chip's gate (4×4: 16 inputs per output): exit 3, the pool, the limit and how to split it", async () => {
