@@ -8,7 +8,7 @@ const CORE_ROWS = 40;
 
 export function printFit(r: FitReport): void {
   const out = (s: string) => process.stdout.write(s);
-  out(`\nfit on ${r.targetName}\n\n`);
+  out(`\nfit on ${r.targetName} (target ${r.target})\n\n`);
   out(table(["layer", "ONNX node", "neurons", "synapses", "cores", "naive", "binding"], r.layers.map((l) => [l.population, l.onnxNodes.join(", "), l.neurons, l.synapses, l.cores, l.naiveCores, l.binding])) + "\n\n");
   const short = (name: string) => name.replace("compartment profiles", "cx prof").replace("synapse memory", "syn mem").replace("synapse formats", "syn fmt").replace("input axons", "in ax").replace("output axons", "out ax").replace("neuron groups", "groups");
   const headers = ["core", "chip", ...r.resources.map((x) => `${short(x.name)}${x.capacity === null ? "" : ` /${formatNumber(x.capacity)}`}`), "max %", "layers"];

@@ -11,6 +11,7 @@ import { compile } from "../../src/compile.js";
 import { buildCoresConfig } from "../../src/backends/loihi/build.js";
 import { packageRoot } from "../../src/hw/target/load.js";
 import { scratchDir } from "../helpers/scratch.js";
+import { runCli } from "../helpers/cli.js";
 import { lowerToHw } from "../../src/hw/lower.js";
 import { evaluateCycle } from "../../src/hw/evaluate.js";
 import { hwIssues } from "../../src/hw/verify.js";
@@ -91,4 +92,21 @@ describe("custom targets", () => {
     expect([cfg.target, cfg.targetDigest, cfg.targetFile]).toEqual(["loihi2", hw.net.targetDigest, file]);
     expect(cfg.targetDigest).toMatch(/^[0-9a-f]{64}$/);
   }, 120_000);
+});
+
+describe("spikec targets FILE…", () => {
+  it("checks and summarizes the given files (audit: a new file could only be checked by hand), exit 2 naming the element of a broken one", async () => {
+    const dir = scratchDir("spikec-targets-");
+    const good = join(dir, "small.xml");
+    writeFileSync(good, readFileSync(join(packageRoot(), "targets", "loihi1.xml"), "utf8").replace('id="loihi1"', 'id="small"').replace('<maxNeurons value="1024"', '<maxNeurons value="256"'));
+    const ok = await runCli(["targets", good]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^small {2}Intel Loihi \(N2\): 128 cores\/chip × 256 neurons, /);
+    expect(ok.stdout).not.toMatch(/^loihi2/m);
+    const bad = join(dir, "bad.xml");
+    writeFileSync(bad, readFileSync(good, "utf8").replace('<maxNeurons value="256"', '<maxNeurons value="none"'));
+    const r = await runCli(["targets", good, bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^spikec: target file ${bad.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} .*maxNeurons`, "s"));
+  });
 });
