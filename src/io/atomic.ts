@@ -240,16 +240,21 @@ export function outputPlace(path: string): { file: string; direct: boolean } {
   }
 }
 
+/** Writes every chunk to an open file, all of each (writeSync may write less than asked). */
+function writeAll(fd: number, chunks: Iterable<Uint8Array | string>): void {
+  for (const data of chunks) {
+    const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+  }
+}
+
 /** Writes chunks straight into an existing special file (outputPlace's `direct`): there is nothing to replace. */
 function writeDirect(path: string, chunks: Iterable<Uint8Array | string>): void {
   let fd: number | undefined;
   try {
     fd = openSync(path, "w");
-    for (const data of chunks) {
-      const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-      let off = 0;
-      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-    }
+    writeAll(fd, chunks);
   } catch (e) {
     throw writeErrorOf(path, e);
   } finally {
@@ -280,11 +285,7 @@ export function writeChunksAtomic(path: string, chunks: Iterable<Uint8Array | st
   let fd: number | undefined;
   try {
     fd = openSync(tmp, "wx");
-    for (const data of chunks) {
-      const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-      let off = 0;
-      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-    }
+    writeAll(fd, chunks);
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;

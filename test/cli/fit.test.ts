@@ -18,6 +18,19 @@ const MLP = `${FIX}/mlp_digits.onnx`;
 const CALIB = `${FIX}/digits_calib_x.npy`;
 const validFitReport = compileSchema("fit-report.schema.json");
 
+/** A copy of a bundled target with id `id` and each `value="…"` of the named elements replaced, written to tmp. */
+function editedTarget(base: "loihi1" | "loihi2", id: string, values: Record<string, string>): string {
+  let xml = readFileSync(`targets/${base}.xml`, "utf8").replace(`id="${base}"`, `id="${id}"`);
+  for (const [element, value] of Object.entries(values)) {
+    const edited = xml.replace(new RegExp(`<${element} value="[^"]*"`), `<${element} value="${value}"`);
+    expect(edited, element).not.toBe(xml);
+    xml = edited;
+  }
+  const file = join(tmp, `${id}.xml`);
+  writeFileSync(file, xml);
+  return file;
+}
+
 let tmp: string;
 let compiled: string;
 /**
@@ -146,15 +159,7 @@ describe("spikec fit", () => {
     writeFileSync(model, b.toBytes());
     const calib = join(tmp, "bigk.npy");
     writeFileSync(calib, encodeNpy([4, 1, 32, 32], Float64Array.from({ length: 4096 }, (_, i) => ((i * 37) % 11) / 10)));
-    const small = join(tmp, "small-cores.xml");
-    writeFileSync(
-      small,
-      readFileSync("targets/loihi2.xml", "utf8")
-        .replace('id="loihi2"', 'id="small-cores"')
-        .replace(/<maxNeurons value="4096"/, '<maxNeurons value="256"')
-        .replace(/<maxInputAxons value="4096"/, '<maxInputAxons value="512"')
-        .replace(/<budget register="SynMem" value="12000"/, '<budget register="SynMem" value="2000"'),
-    );
+    const small = editedTarget("loihi2", "small-cores", { maxNeurons: "256", maxInputAxons: "512", 'budget register="SynMem"': "2000" });
     const r = await runCli(["fit", model, "--calib", calib, "--target", small, "--ticks", "16", "--samples", "0", "--json"]);
     expect(r.code).toBe(3);
     const doc = JSON.parse(r.stdout);
@@ -183,15 +188,7 @@ describe("spikec fit", () => {
   it("a chip-count limit does not stop the output-axon repair (audit: 18 cores on 3 chips reported as 19 cores, 4 chips, does not fit)", async () => {
     // loihi1 with 6 usable cores per chip and at most 3 chips: lenet5_fmnist at 128 ticks fits 18 cores after the
     // slot rounds, which the chips problem of the first placement (19 cores) used to skip.
-    const chips = join(tmp, "three-chips.xml");
-    writeFileSync(
-      chips,
-      readFileSync("targets/loihi1.xml", "utf8")
-        .replace('id="loihi1"', 'id="three-chips"')
-        .replace(/<coresPerChip value="128"/, '<coresPerChip value="8"')
-        .replace(/<usableCoresPerChip value="128"/, '<usableCoresPerChip value="6"')
-        .replace(/<maxChips value="16384"/, '<maxChips value="3"'),
-    );
+    const chips = editedTarget("loihi1", "three-chips", { coresPerChip: "8", usableCoresPerChip: "6", maxChips: "3" });
     // All 500 calibration samples: their channel windows give the placement whose first round overflows slots.
     const r = await runCli(["fit", `${FIX}/lenet5_fmnist.onnx`, "--calib", `${FIX}/fmnist_calib_x.npy`, "--target", chips, "--ticks", "128", "--samples", "0", "--json"]);
     expect(r.code, r.stderr).toBe(0);
@@ -201,8 +198,7 @@ describe("spikec fit", () => {
   });
 
   it("a core wider than its memory model's synapse index codes: refused naming both (audit: NaN memory, reported as fitting)", async () => {
-    const wide = join(tmp, "wide-cores.xml");
-    writeFileSync(wide, readFileSync("targets/loihi1.xml", "utf8").replace('id="loihi1"', 'id="wide-cores"').replace(/<maxNeurons value="1024"/, '<maxNeurons value="8192"'));
+    const wide = editedTarget("loihi1", "wide-cores", { maxNeurons: "8192" });
     const r = await runCli(["fit", MLP, "--calib", CALIB, "--target", wide, "--ticks", "16"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
