@@ -11,7 +11,7 @@ import { compileSchema } from "../../src/util/schema.js";
 import { runCli } from "../helpers/cli.js";
 import { scratchDir } from "../helpers/scratch.js";
 import { OnnxBuilder } from "../helpers/onnx-builder.js";
-import { encodeNpy } from "../../src/io/npy.js";
+import { writeModelFiles } from "../helpers/model-files.js";
 
 const FIX = "test/fixtures";
 const MLP = `${FIX}/mlp_digits.onnx`;
@@ -155,10 +155,7 @@ describe("spikec fit", () => {
     const x = b.input("x", [1, 32, 32]);
     const c = b.relu(b.conv(x, { weight: b.randn([4, 1, 25, 25], 0.05), bias: b.randn([4], 0.1), pads: [12, 12, 12, 12] }));
     b.output(b.gemm(b.flatten(b.maxPool(c, { kernel: [2, 2], strides: [2, 2] })), { b: b.randn([10, 1024], 0.05), transB: 1 }));
-    const model = join(tmp, "bigk.onnx");
-    writeFileSync(model, b.toBytes());
-    const calib = join(tmp, "bigk.npy");
-    writeFileSync(calib, encodeNpy([4, 1, 32, 32], Float64Array.from({ length: 4096 }, (_, i) => ((i * 37) % 11) / 10)));
+    const { model, calib } = writeModelFiles(tmp, "bigk", b, [1, 32, 32]);
     const small = editedTarget("loihi2", "small-cores", { maxNeurons: "256", maxInputAxons: "512", 'budget register="SynMem"': "2000" });
     const r = await runCli(["fit", model, "--calib", calib, "--target", small, "--ticks", "16", "--samples", "0", "--json"]);
     expect(r.code).toBe(3);
@@ -175,10 +172,7 @@ describe("spikec fit", () => {
     const c = b.relu(b.conv(x, { weight: b.randn([2, 1, 3, 3]), pads: [1, 1, 1, 1] }));
     const pooled = b.maxPool(c, { kernel: [4, 4], strides: [4, 4] });
     b.output(b.gemm(b.flatten(pooled), { b: b.randn([3, 8]), transB: 1 }));
-    const model = join(tmp, "pool4.onnx");
-    writeFileSync(model, b.toBytes());
-    const calib = join(tmp, "pool4.npy");
-    writeFileSync(calib, encodeNpy([4, 1, 8, 8], Float64Array.from({ length: 256 }, (_, i) => ((i * 37) % 11) / 10)));
+    const { model, calib } = writeModelFiles(tmp, "pool4", b, [1, 8, 8]);
     expect((await runCli(["compile", model, "--calib", calib, "-o", join(tmp, "pool4-snn"), "--no-html"])).code).toBe(0);
     const r = await runCli(["fit", model, "--calib", calib, "--target", "loihi2"]);
     expect(r.code).toBe(3);

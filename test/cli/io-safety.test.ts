@@ -11,7 +11,7 @@ import { runCli } from "../helpers/cli.js";
 import { scratchDir } from "../helpers/scratch.js";
 import { MLP, CALIB, TEST_X } from "../helpers/digits.js";
 import { OnnxBuilder } from "../helpers/onnx-builder.js";
-import { encodeNpy } from "../../src/io/npy.js";
+import { writeModelFiles } from "../helpers/model-files.js";
 
 
 /** Every file under `dir` (relative path → bytes). */
@@ -233,10 +233,7 @@ describe("a refusal leaves no partial output", () => {
     const x = b.input("x", [1, 8, 8]);
     const c = b.relu(b.conv(x, { weight: b.randn([2, 1, 3, 3]), pads: [0, 0, 1, 1] }));
     b.output(b.gemm(b.flatten(c), { b: b.randn([3, 2 * 7 * 7]), transB: 1 }));
-    const model = join(tmp, "asym.onnx");
-    writeFileSync(model, b.toBytes());
-    const calib = join(tmp, "asym-calib.npy");
-    writeFileSync(calib, encodeNpy([4, 1, 8, 8], Float64Array.from({ length: 256 }, (_, i) => (i * 37) % 11 / 10)));
+    const { model, calib } = writeModelFiles(tmp, "asym", b, [1, 8, 8]);
     const fresh = join(tmp, "emit-nir-fresh");
     const r = await runCli(["compile", model, "--calib", calib, "-o", fresh, "--emit", "nir"]);
     expect(r.code).toBe(2);

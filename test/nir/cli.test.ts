@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
 import { OnnxBuilder } from "../helpers/onnx-builder.js";
-import { encodeNpy, readNpy } from "../../src/io/npy.js";
+import { writeModelFiles } from "../helpers/model-files.js";
+import { readNpy } from "../../src/io/npy.js";
 import { FIXTURES, tempDir } from "./helpers.js";
 
 const FIX = "test/fixtures";
@@ -100,10 +101,7 @@ describe("spikec export nir / import nir", () => {
     const x = b.input("x", [1, 8, 8]);
     const c = b.relu(b.conv(x, { weight: b.randn([2, 1, 3, 5]), pads: [1, 2, 1, 2] }));
     b.output(b.gemm(b.flatten(c), { b: b.randn([3, 2 * 8 * 8]), transB: 1 }));
-    const model = join(tmp, "k35.onnx");
-    writeFileSync(model, b.toBytes());
-    const calib = join(tmp, "k35.npy");
-    writeFileSync(calib, encodeNpy([4, 1, 8, 8], Float64Array.from({ length: 256 }, (_, i) => ((i * 37) % 11) / 10)));
+    const { model, calib } = writeModelFiles(tmp, "k35", b, [1, 8, 8]);
     const dir = join(tmp, "k35");
     const r = await runCli(["compile", model, "--calib", calib, "-o", dir, "--emit", "nir", "--no-html"]);
     expect(r.code, r.stderr).toBe(0);
