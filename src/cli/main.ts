@@ -99,12 +99,16 @@ export async function main(args: string[]): Promise<number> {
     await buildCli(args).parseAsync();
     return Number(process.exitCode ?? 0);
   } catch (e) {
+    // With --json, stdout stays parseable when a command fails: one error object (the text goes to stderr as always).
+    const json = args.some((a) => a === "--json" || a === "--json=true");
     if (e instanceof SpikecError) {
       process.stderr.write(`spikec: ${e.describe()}\n`);
+      if (json) process.stdout.write(JSON.stringify({ error: { message: e.message, hint: e.hint, exitCode: e.exitCode } }) + "\n");
       return e.exitCode;
     }
     const err = e as Error;
     process.stderr.write(`spikec: internal error: ${err.stack ?? err.message}\nThis is a bug in spikec; please report it with the command you ran.\n`);
+    if (json) process.stdout.write(JSON.stringify({ error: { message: `internal error: ${err.message}`, hint: "this is a bug in spikec; please report it with the command you ran", exitCode: 70 } }) + "\n");
     return 70;
   }
 }

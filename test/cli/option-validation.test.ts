@@ -20,13 +20,16 @@ beforeAll(async () => {
   expect(c.code, c.stderr).toBe(0);
 });
 
-/** Exit 2 with exactly this message and hint, nothing on stdout, and no new file in the scratch folder. */
+/**
+ * Exit 2 with exactly this message and hint, and no new file in the scratch folder; on stdout nothing, or with
+ * --json the same error as one JSON object (a script's parser gets JSON either way).
+ */
 async function expectRefused(args: string[], message: string, hint: string): Promise<void> {
   const before = readdirSync(tmp).sort();
   const r = await runCli(args);
   expect(r.stderr).toBe(`spikec: ${message}\n  try: ${hint}\n`);
   expect(r.code).toBe(2);
-  expect(r.stdout).toBe("");
+  expect(r.stdout).toBe(args.includes("--json") ? `${JSON.stringify({ error: { message, hint, exitCode: 2 } })}\n` : "");
   expect(readdirSync(tmp).sort()).toEqual(before);
 }
 

@@ -56,11 +56,11 @@ export const fitCommand: CommandModule<object, FitArgs> = {
       if (ticks) process.stdout.write(ticks);
     }
     if (!report.fits) {
-      throw new SpikecError(
-        `the network does not fit ${report.targetName}:\n${report.problems.map((p) => `  ${p.message}`).join("\n")}`,
-        hintFor(report),
-        3,
-      );
+      const e = new SpikecError(`the network does not fit ${report.targetName}:\n${report.problems.map((p) => `  ${p.message}`).join("\n")}`, hintFor(report), 3);
+      // With --json the report on stdout is the answer (fits: false, its problems): no second JSON object after it.
+      if (!args.json) throw e;
+      process.stderr.write(`spikec: ${e.describe()}\n`);
+      process.exitCode = e.exitCode;
     }
   },
 };
