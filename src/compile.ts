@@ -124,11 +124,23 @@ function checkOptions(o: CompileOptions): void {
     throw new InputError(what, hint);
   };
   if (o.model !== undefined && o.model !== "alpha" && o.model !== "b1") bad(`neuron model '${String(o.model)}' is not alpha or b1`, "use model: \"alpha\" (one spike per neuron) or \"b1\"");
-  if (o.ticks !== undefined && !(Number.isSafeInteger(o.ticks) && o.ticks >= 2)) bad(`--ticks ${o.ticks} must be an integer ≥ 2 (ticks per window)`, "use --ticks 2 or more (4 or more in practice), or leave it out to let the compiler choose");
-  if (o.agreement !== undefined && !(o.agreement > 0 && o.agreement <= 1)) bad(`--agreement ${o.agreement} must be a number in (0, 1]`, "e.g. --agreement 0.99 (the default)");
+  if (o.ticks !== undefined) checkTicksValue(o.ticks);
+  if (o.agreement !== undefined) checkAgreementValue(o.agreement);
   if (o.hardwareSamples !== undefined && !(Number.isSafeInteger(o.hardwareSamples) && o.hardwareSamples >= 1)) bad(`hardwareSamples ${o.hardwareSamples} must be a whole number ≥ 1`, "give the number of calibration samples the tick search simulates (default 500)");
   if (o.weightTerms !== undefined && o.weightTerms !== 1 && o.weightTerms !== 2) bad(`weightTerms ${String(o.weightTerms)} must be 1 or 2`, "1: 8-bit weights (default); 2: a coarse and a residual synapse per connection");
   if (o.windowMargin !== undefined && o.windowMargin !== null && !(o.windowMargin >= 0 && o.windowMargin <= MAX_MARGIN)) bad(`windowMargin ${o.windowMargin} is outside [0, ${MAX_MARGIN}]`, "chip windows are (1 + windowMargin) × the calibrated maximum; null keeps the SNN's own windows");
+}
+
+/** Refuses ticks per window that are not a whole number ≥ 2 (`typedAs`: the value as the user wrote it). */
+export function checkTicksValue(ticks: number, typedAs = String(ticks)): void {
+  if (Number.isSafeInteger(ticks) && ticks >= 2) return;
+  throw new InputError(`--ticks ${typedAs} must be an integer ≥ 2 (ticks per window)`, "use --ticks 2 or more (4 or more in practice), or leave it out to let the compiler choose");
+}
+
+/** Refuses an agreement goal outside (0, 1]. */
+export function checkAgreementValue(agreement: number, typedAs = String(agreement)): void {
+  if (agreement > 0 && agreement <= 1) return;
+  throw new InputError(`--agreement ${typedAs} must be a number in (0, 1]`, "e.g. --agreement 0.99 (the default)");
 }
 
 /** The largest window margin ζ compile takes (see checkMargin). */

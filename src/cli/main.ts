@@ -33,13 +33,14 @@ function refuseRepeated(argv: Record<string, unknown>, options: OptionTable): vo
   }
 }
 
+/** Output path options: their own check says what an empty value lacks (checkOutputPath: "name the file to write after …"). */
+const OUTPUT_OPTIONS = new Set(["out", "o", "output", "raster"]);
+
 /**
  * Refuses, in the words typed, an empty option value (`--margin ""`, `--calib=`) and `--no-NAME` for an option that
  * takes a value: yargs reads the first as 0 or "" and the second as false, which then pass as a margin of 0 or a
  * missing file's name.
  */
-const OUTPUT_OPTIONS = new Set(["out", "o", "output", "raster"]);
-
 function refuseEmptyAndNegated(words: readonly string[], options: OptionTable): void {
   const valued = (name: string) => name in options.key && !options.boolean.includes(name);
   for (let i = 0; i < words.length; i++) {
@@ -51,7 +52,6 @@ function refuseEmptyAndNegated(words: readonly string[], options: OptionTable): 
     const negated = /^no-(.+)$/.exec(name)?.[1];
     if (negated !== undefined && !(name in options.key) && valued(negated))
       throw new InputError(`--${name}: --${negated} takes a value and has no "no-" form`, `leave out --${name}, or give --${negated} a value`);
-    // Output paths have their own message for an empty value (checkOutputPath: "name the file to write after …").
     if (!valued(name) || OUTPUT_OPTIONS.has(name)) continue;
     const value = m[2] !== undefined ? m[3]! : words[i + 1];
     if (value !== undefined && value.trim() === "")
@@ -82,8 +82,7 @@ export function buildCli(args: string[]): Argv {
   return cli.help().version();
 }
 
-/** Runs the CLI and returns the exit code (0 success, 1 SNN mismatch, 2 bad input, 3 does not fit). */
-/** The first word when it names no command (yargs would say "Unknown argument: bogus"). */
+/** Refuses a first word that names no command (yargs would say "Unknown argument: bogus"). */
 function refuseUnknownCommand(args: readonly string[]): void {
   const word = args[0];
   if (word === undefined || word.startsWith("-")) return;
@@ -92,6 +91,7 @@ function refuseUnknownCommand(args: readonly string[]): void {
   throw new InputError(`unknown command '${word}'`, `spikec --help lists the commands: ${names.join(", ")}`);
 }
 
+/** Runs the CLI and returns the exit code (0 success, 1 SNN mismatch, 2 bad input, 3 does not fit). */
 export async function main(args: string[]): Promise<number> {
   process.exitCode = 0;
   try {

@@ -2,7 +2,7 @@
 import { realpathSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { Argv } from "yargs";
-import { checkMargin, type CompileOptions } from "../compile.js";
+import { checkAgreementValue, checkMargin, checkTicksValue, type CompileOptions } from "../compile.js";
 import { HW_FILE, recordedTargetFile } from "../hw/serialize.js";
 import { NETWORK_FILE } from "../snn/serialize.js";
 import { InputError } from "../util/errors.js";
@@ -45,10 +45,7 @@ export function checkInteger(args: object, name: string, value: number | undefin
 
 /** Refuses --ticks that is not a whole number ≥ 2 (a window's first tick is its start, so one tick holds no value). */
 export function checkTicks(args: object, value: number | undefined): void {
-  if (value === undefined) return;
-  if (!(Number.isSafeInteger(value) && value >= 2)) {
-    throw new InputError(`--ticks ${typed(args, "ticks", value)} must be an integer ≥ 2 (ticks per window)`, "use --ticks 2 or more (4 or more in practice), or leave it out to let the compiler choose");
-  }
+  if (value !== undefined) checkTicksValue(value, typed(args, "ticks", value));
 }
 
 export interface MappingArgs {
@@ -204,9 +201,7 @@ export function checkMappingArgs(args: MappingArgs): void {
 export function checkHardwareArgs(args: Partial<HardwareArgs>): void {
   checkTicks(args, args.ticks);
   const agreement = wasTyped(args, "agreement");
-  if (args.agreement !== undefined && !(args.agreement > 0 && args.agreement <= 1)) {
-    throw new InputError(`--agreement ${typed(args, "agreement", args.agreement)} must be a number in (0, 1]`, "e.g. --agreement 0.99 (the default)");
-  }
+  if (args.agreement !== undefined) checkAgreementValue(args.agreement, typed(args, "agreement", args.agreement));
   if (args.target === undefined) {
     if (args.ticks !== undefined) throw new InputError(`--ticks ${typed(args, "ticks", args.ticks)} needs --target: ticks per window only apply when lowering to a chip`, "add --target loihi2 (or another target), or leave out --ticks");
     if (agreement) throw new InputError(`--agreement ${typed(args, "agreement", args.agreement)} needs --target: it is the goal of the chip's cycle simulation`, "add --target loihi2 (or another target), or leave out --agreement");
