@@ -10,7 +10,10 @@ import { writeNirFile } from "../nir/write.js";
 import { checkNirGraph } from "../nir/check.js";
 import type { NirGraph } from "../nir/graph.js";
 import { describeIssue } from "../nir/issues.js";
-import { buildLavaProgram, LAVA_DIR, writeLavaFiles } from "../backends/lava/emit.js";
+import { buildLavaProgram, LAVA_DIR, LAVA_PROGRAM, writeLavaFiles } from "../backends/lava/emit.js";
+import { FOLDER_FILES } from "./output-guard.js";
+import { NETWORK_FILE } from "../snn/serialize.js";
+import { HW_FILE } from "../hw/serialize.js";
 import { InputError } from "../util/errors.js";
 import { buildCoresConfig } from "../backends/loihi/build.js";
 import { writeCoresFile } from "../backends/loihi/files.js";
@@ -44,9 +47,7 @@ export const EMITTERS: Record<string, Emitter> = {
     return async (dir) => {
       const file = join(dir, "model.nir");
       await writeNirFile(file, graph);
-      const spikec = graph.metadata.spikec as { not_expressible?: string[] };
-      for (const n of spikec.not_expressible ?? []) process.stderr.write(`note: ${file}: not expressible in NIR (recorded in metadata): ${n}\n`);
-      warnNirReaders(graph, file);
+      noteNirFile(graph, file);
       return [file];
     };
   },
@@ -73,8 +74,8 @@ export const EMITTERS: Record<string, Emitter> = {
 
 export const EMIT_FORMATS = Object.keys(EMITTERS);
 
-/** Files and folders spikec writes into a compiled folder besides network.json, hw.json and report.json. */
-const OTHER_OUTPUTS = ["model.nir", join("loihi", "cores.json"), join(LAVA_DIR, "network.py"), "report.json", "report-data.json", "report.html"];
+/** What a compile may write beside network.json and hw.json (a pair's .bin goes with its .json; lava/ by its program). */
+const OTHER_OUTPUTS = [...FOLDER_FILES.filter((f) => !f.endsWith(".bin") && f !== NETWORK_FILE && f !== HW_FILE), join(LAVA_DIR, LAVA_PROGRAM)];
 
 /**
  * Outputs of an earlier run left in DIR that this run did not rewrite (an --emit format, or report.html, not asked
@@ -98,10 +99,13 @@ export async function emitAll(writers: readonly EmitWriter[], dir: string): Prom
 }
 
 /**
- * The warnings `spikec nir check` would give the written file (e.g. a non-square kernel, whose type the reference
- * nir package infers wrongly, so that nir.read rejects the file), on stderr: a file other tools reject must not
- * be written silently.
+ * On stderr, what a written NIR file does not carry and what other tools will make of it: the network's parts NIR
+ * cannot express (recorded in metadata), and the warnings `spikec nir check` would give the file (e.g. a non-square
+ * kernel, whose type the reference nir package infers wrongly, so that nir.read rejects the file). A file other
+ * tools reject must not be written silently.
  */
-export function warnNirReaders(graph: NirGraph, file: string): void {
+export function noteNirFile(graph: NirGraph, file: string): void {
+  const spikec = graph.metadata.spikec as { not_expressible?: string[] };
+  for (const n of spikec.not_expressible ?? []) process.stderr.write(`note: ${file}: not expressible in NIR (recorded in metadata): ${n}\n`);
   for (const w of checkNirGraph(graph, file).warnings) process.stderr.write(`warning: ${file}: ${describeIssue(w)}\n`);
 }

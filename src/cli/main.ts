@@ -6,6 +6,7 @@ import yargs from "yargs";
 import type { Argv } from "yargs";
 import { InputError, SpikecError } from "../util/errors.js";
 import { commands } from "./commands/index.js";
+import { printError } from "./print-error.js";
 import { TYPED, type Typed } from "./options.js";
 
 /** The parts of yargs' option table that tell a repeated option from a list option. */
@@ -102,7 +103,7 @@ export async function main(args: string[]): Promise<number> {
     // With --json, stdout stays parseable when a command fails: one error object (the text goes to stderr as always).
     const json = args.some((a) => a === "--json" || a === "--json=true");
     if (e instanceof SpikecError) {
-      process.stderr.write(`spikec: ${e.describe()}\n`);
+      printError(e);
       if (json) process.stdout.write(JSON.stringify({ error: { message: e.message, hint: e.hint, exitCode: e.exitCode } }) + "\n");
       return e.exitCode;
     }

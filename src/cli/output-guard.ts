@@ -15,7 +15,7 @@ import { outputPlace } from "../io/atomic.js";
 import { isIn, sameFile } from "./options.js";
 
 /** The files spikec writes into a compiled folder (relative paths); DIR/lava holds more, named after the network. */
-export const FOLDER_FILES = [NETWORK_FILE, "network.bin", HW_FILE, "hw.bin", REPORT_FILE, REPORT_DATA_FILE, REPORT_HTML_FILE, "model.nir", CORES_FILE, CORES_FILE.replace(/\.json$/, ".bin")];
+export const FOLDER_FILES = [NETWORK_FILE, "network.bin", HW_FILE, "hw.bin", "model.nir", CORES_FILE, CORES_FILE.replace(/\.json$/, ".bin"), REPORT_FILE, REPORT_DATA_FILE, REPORT_HTML_FILE];
 
 /** The folder of a compiled network given as its folder or as its network.json. */
 function folderOf(dirOrFile: string): string {

@@ -186,13 +186,18 @@ export function readLabels(path: string): Float64Array {
       "save a flat array of class indices, e.g. numpy.save(path, y.reshape(-1))",
     );
   }
-  for (let i = 0; i < arr.data.length; i++) {
-    const v = arr.data[i]!;
+  checkLabelValues(arr.data, path);
+  return arr.data;
+}
+
+/** Refuses a label that is not a class index (a whole number ≥ 0); `where` names the file or the caller. */
+export function checkLabelValues(labels: Float64Array, where: string): void {
+  for (let i = 0; i < labels.length; i++) {
+    const v = labels[i]!;
     if (!(Number.isInteger(v) && v >= 0)) {
-      throw new InputError(`${path}: label ${i} is ${v}, not a class index (a whole number ≥ 0)`, "save the class indices (0, 1, …), not scores or one-hot rows");
+      throw new InputError(`${where}: label ${i} is ${v}, not a class index (a whole number ≥ 0)`, "save the class indices (0, 1, …), not scores or one-hot rows");
     }
   }
-  return arr.data;
 }
 
 /** Refuses a label outside [0, classes): it names no output of the model. */

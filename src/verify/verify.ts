@@ -12,7 +12,7 @@ import { annLogitsNode } from "../ann/logits.js";
 import type { Compiled } from "../compile.js";
 import { normalizeInput } from "../mapping/map.js";
 import { inputOf, readoutOf } from "../snn/network.js";
-import { checkLabelClasses } from "../io/npy.js";
+import { checkLabelClasses, checkLabelValues } from "../io/npy.js";
 import { InputError } from "../util/errors.js";
 import { prepareNetwork } from "../sim/exact/prepare.js";
 import { simulateExact } from "../sim/exact/simulate.js";
@@ -159,9 +159,6 @@ export function verifyCompiled(
 /** Labels for n samples: n whole numbers in [0, classes), as `spikec verify --labels` requires of its file. */
 function checkLabels(labels: Float64Array, n: number, classes: number): void {
   if (labels.length !== n) throw new InputError(`verifyCompiled: ${labels.length} labels for ${n} samples`, "pass one label per sample");
-  for (let i = 0; i < n; i++) {
-    const v = labels[i]!;
-    if (!(Number.isInteger(v) && v >= 0)) throw new InputError(`verifyCompiled: label ${i} is ${v}, not a class index (a whole number ≥ 0)`, "pass class indices (0, 1, …), not scores or one-hot rows");
-  }
+  checkLabelValues(labels, "verifyCompiled");
   checkLabelClasses(labels, classes, "verifyCompiled");
 }

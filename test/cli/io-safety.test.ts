@@ -10,8 +10,7 @@ import { bundledTargetIds } from "../../src/hw/target/load.js";
 import { runCli } from "../helpers/cli.js";
 import { scratchDir } from "../helpers/scratch.js";
 import { MLP, CALIB, TEST_X } from "../helpers/digits.js";
-import { OnnxBuilder } from "../helpers/onnx-builder.js";
-import { writeModelFiles } from "../helpers/model-files.js";
+import { oneConvModel, writeModelFiles } from "../helpers/model-files.js";
 
 
 /** Every file under `dir` (relative path → bytes). */
@@ -229,11 +228,7 @@ describe("a refusal leaves no partial output", () => {
 
   it("compile --emit nir of a network NIR cannot express: refused before any file, an earlier compile's folder untouched", async () => {
     // A conv padded on one side only (pads [0, 0, 1, 1]): the SNN is exact, NIR's Conv2d has no such padding.
-    const b = new OnnxBuilder({ opset: 13 });
-    const x = b.input("x", [1, 8, 8]);
-    const c = b.relu(b.conv(x, { weight: b.randn([2, 1, 3, 3]), pads: [0, 0, 1, 1] }));
-    b.output(b.gemm(b.flatten(c), { b: b.randn([3, 2 * 7 * 7]), transB: 1 }));
-    const { model, calib } = writeModelFiles(tmp, "asym", b, [1, 8, 8]);
+    const { model, calib } = writeModelFiles(tmp, "asym", oneConvModel([3, 3], [0, 0, 1, 1]), [1, 8, 8]);
     const fresh = join(tmp, "emit-nir-fresh");
     const r = await runCli(["compile", model, "--calib", calib, "-o", fresh, "--emit", "nir"]);
     expect(r.code).toBe(2);

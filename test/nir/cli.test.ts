@@ -6,8 +6,7 @@ import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } fr
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
-import { OnnxBuilder } from "../helpers/onnx-builder.js";
-import { writeModelFiles } from "../helpers/model-files.js";
+import { oneConvModel, writeModelFiles } from "../helpers/model-files.js";
 import { readNpy } from "../../src/io/npy.js";
 import { FIXTURES, tempDir } from "./helpers.js";
 
@@ -97,11 +96,7 @@ describe("spikec export nir / import nir", () => {
 
   it("a graph the reference nir package would reject (a non-square kernel) is written with the warning nir check gives", async () => {
     // Audit 2026-11-27: a 3×5 conv exported silently (exit 0), and nir.read then failed on the file.
-    const b = new OnnxBuilder({ opset: 13 });
-    const x = b.input("x", [1, 8, 8]);
-    const c = b.relu(b.conv(x, { weight: b.randn([2, 1, 3, 5]), pads: [1, 2, 1, 2] }));
-    b.output(b.gemm(b.flatten(c), { b: b.randn([3, 2 * 8 * 8]), transB: 1 }));
-    const { model, calib } = writeModelFiles(tmp, "k35", b, [1, 8, 8]);
+    const { model, calib } = writeModelFiles(tmp, "k35", oneConvModel([3, 5], [1, 2, 1, 2]), [1, 8, 8]);
     const dir = join(tmp, "k35");
     const r = await runCli(["compile", model, "--calib", calib, "-o", dir, "--emit", "nir", "--no-html"]);
     expect(r.code, r.stderr).toBe(0);

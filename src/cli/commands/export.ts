@@ -2,7 +2,7 @@
 import type { Argv, CommandModule } from "yargs";
 import { exportNir } from "../../nir/export.js";
 import { writeNirFile } from "../../nir/write.js";
-import { warnNirReaders } from "../emit.js";
+import { noteNirFile } from "../emit.js";
 import { loadNetwork } from "../../snn/serialize.js";
 import { checkOutputPath, networkFiles, refuseOverwrite } from "../options.js";
 import { refuseFolderFile, requireExtension } from "../output-guard.js";
@@ -31,10 +31,8 @@ const exportNirCommand: CommandModule<object, ExportNirArgs> = {
     const net = loadNetwork(args.dir);
     const graph = exportNir(net);
     await writeNirFile(args.out, graph);
-    const spikec = graph.metadata.spikec as { not_expressible?: string[] };
     process.stdout.write(`wrote ${args.out}: ${graph.nodes.size} nodes, ${graph.edges.length} edges (${net.model} model)\n`);
-    for (const n of spikec.not_expressible ?? []) process.stdout.write(`  not expressible in NIR (recorded in metadata): ${n}\n`);
-    warnNirReaders(graph, args.out);
+    noteNirFile(graph, args.out);
   },
 };
 

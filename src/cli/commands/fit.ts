@@ -19,6 +19,7 @@ import { originsOf } from "../../place/origins.js";
 import { printFit } from "../print-fit.js";
 import { progressFor } from "../progress.js";
 import { checkInteger, checkTicks, refuseIdle, typed } from "../options.js";
+import { printError } from "../print-error.js";
 import { LOWERING_INPUTS_PER_NEURON } from "../../hw/passes/spiking.js";
 import { MIN_SPLIT_CAPACITY } from "../../ann/passes/split-fan-in.js";
 import { tickPointText } from "../../hw/ticks.js";
@@ -59,7 +60,7 @@ export const fitCommand: CommandModule<object, FitArgs> = {
       const e = new SpikecError(`the network does not fit ${report.targetName}:\n${report.problems.map((p) => `  ${p.message}`).join("\n")}`, hintFor(report), 3);
       // With --json the report on stdout is the answer (fits: false, its problems): no second JSON object after it.
       if (!args.json) throw e;
-      process.stderr.write(`spikec: ${e.describe()}\n`);
+      printError(e);
       process.exitCode = e.exitCode;
     }
   },
