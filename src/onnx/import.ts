@@ -10,6 +10,7 @@ import { DependsOnUnsupported, ImportContext, type Value } from "./context.js";
 import { decodeModel, decodeTensor, type ModelProto, opsetVersion } from "./decode.js";
 import type { ModelSource } from "./source.js";
 import { OP_HANDLERS } from "./ops/index.js";
+import { refuseUnknownAttributes } from "./ops/known-attributes.js";
 import { int64ToNumber, type Int64 } from "./tensor.js";
 
 const MIN_OPSET = 11;
@@ -159,6 +160,7 @@ export function walkModel(bytes: Uint8Array, src: ModelSource, inspect: boolean)
     try {
       const handler = node.domain && node.domain !== "ai.onnx" ? undefined : OP_HANDLERS[n.op];
       if (!handler) throw n.error(`op ${node.domain ? `${node.domain}.` : ""}${n.op} is not supported`, unsupportedHint(n.op, (node.output ?? []).some((o) => outputNames.includes(o))));
+      refuseUnknownAttributes(n);
       handler(n);
       row.outputShape = showShape(ctx.values.get(node.output?.[0] ?? ""));
     } catch (e) {

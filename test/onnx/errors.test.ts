@@ -8,6 +8,8 @@ import { inspectModelBytes } from "../../src/onnx/inspect.js";
 import { OnnxBuilder } from "../helpers/onnx-builder.js";
 import { writeModel } from "../helpers/onnx-agree.js";
 import { inputErrorOf } from "../helpers/input-error.js";
+import { KNOWN_ATTRIBUTES } from "../../src/onnx/ops/known-attributes.js";
+import { OP_HANDLERS } from "../../src/onnx/ops/index.js";
 
 const { onnx } = pkg;
 
@@ -101,6 +103,26 @@ describe("unsupported content", () => {
     expect(inputErrorOf(() => importOnnxBytes(flagged, "m.onnx")).message).toMatch(/node 'bn_flag' \(BatchNormalization\): training_mode=1/);
     // The inference form (one output) imports at both opsets.
     for (const opset of [13, 15]) expect(() => importOnnxBytes(withNode((b, y) => b.node("BatchNormalization", [y, ...stats(b)], {}, 1, "bn")[0]!, opset), "m.onnx")).not.toThrow();
+  });
+
+  it("an attribute its op does not define is refused naming it and the op's attributes (was: ignored)", () => {
+    const b = new OnnxBuilder();
+    const x = b.input("x", [2, 6, 6]);
+    b.output(b.relu(b.node("Conv", [x, b.randn([3, 2, 3, 3])], { kernel_shape: [3, 3], activation: 1 }, 1, "fused")[0]!));
+    const e = inputErrorOf(() => importOnnxBytes(b.toBytes(), "m.onnx"));
+    expect(e.message).toBe(
+      "m.onnx: node 'fused' (Conv): attribute 'activation' is not defined for Conv in ONNX opsets 11–21 (Conv takes auto_pad, kernel_shape, pads, strides, dilations, group); spikec cannot tell what it changes",
+    );
+    expect(e.hint).toMatch(/remove the attribute/);
+    const relu = inputErrorOf(() => importOnnxBytes(withNode((b, y) => b.node("Relu", [y], { alpha: { float: 0.1 }, beta: 2 }, 1, "r")[0]!), "m.onnx"));
+    expect(relu.message).toMatch(/node 'r' \(Relu\): attributes 'alpha', 'beta' are not defined for Relu .*\(Relu takes no attributes\); spikec cannot tell what they change$/);
+    // Attributes that only matter in training or for unused outputs still import.
+    expect(() => importOnnxBytes(withNode((b, y) => b.node("MaxPool", [y], { kernel_shape: [2, 2], storage_order: 1 }, 1)[0]!), "m.onnx")).not.toThrow();
+    expect(() => importOnnxBytes(withNode((b, y) => b.node("Dropout", [y], { ratio: { float: 0.3 } }, 1)[0]!, 11), "m.onnx")).not.toThrow();
+  });
+
+  it("every supported op has its attribute list", () => {
+    expect(Object.keys(KNOWN_ATTRIBUTES).sort()).toEqual(Object.keys(OP_HANDLERS).sort());
   });
 
   it("Conv with a 3-D kernel", () => {
