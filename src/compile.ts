@@ -9,6 +9,8 @@ import { canonicalize, type PassLog } from "./ann/canonicalize.js";
 import { argmaxRows } from "./verify/compare.js";
 import { MIN_SPLIT_CAPACITY, splitFanIn } from "./ann/passes/split-fan-in.js";
 import { applyAnnPass } from "./ann/passes/ann-pass.js";
+import { separateMaxPool } from "./ann/passes/separate-max-pool.js";
+import { gateInputLimit } from "./hw/passes/ranges.js";
 import { LOWERING_INPUTS_PER_NEURON } from "./hw/passes/spiking.js";
 import { checkFinite, checkSamples, readNpy, type NpyArray } from "./io/npy.js";
 import { mapToSnn, type MappingResult } from "./mapping/map.js";
@@ -168,7 +170,7 @@ export function compileGraph(ann: AnnGraph, calib: NpyArray, calibCount: number,
   const range = options.inputRange ?? { low: derived.low, high: derived.high };
   if (!(range.high > range.low)) throw new InputError(`input range [${range.low}, ${range.high}] is empty`, "pass --input-range LOW,HIGH with LOW < HIGH");
   const target = typeof options.target === "string" ? loadTarget(options.target) : options.target;
-  const { graph: canonical, log } = fitFanIn(canonicalize(ann, { inputRange: range }), target);
+  const { graph: canonical, log } = fitTargetShapes(canonicalize(ann, { inputRange: range }), target);
   const mapping = mapToSnn(canonical, calib.data, calibCount, {
     model,
     margin,
@@ -190,17 +192,19 @@ export function compileGraph(ann: AnnGraph, calib: NpyArray, calibCount: number,
 }
 
 /**
- * For a target whose cores take a bounded number of input axons: layers whose neurons read more sources than that
- * are summed from partial sums (split-fan-in.ts), which keeps the function and lets them fit a core.
+ * Target-driven rewrites of the canonical graph, each exact: max pools wider than the target's gates are separated
+ * into a row pool and a column pool (separate-max-pool.ts); for a target whose cores take a bounded number of input
+ * axons, layers whose neurons read more sources than that are summed from partial sums (split-fan-in.ts).
  */
-function fitFanIn(canonical: { graph: AnnGraph; log: PassLog[] }, target: Target | undefined): { graph: AnnGraph; log: PassLog[] } {
-  const axons = target?.coreClasses[0]?.maxInputAxons ?? null;
-  if (target === undefined || axons === null) return canonical;
-  // What a neuron's projections may use; below the split's minimum the placer names the layers that do not fit.
-  const capacity = axons - LOWERING_INPUTS_PER_NEURON;
-  if (capacity < MIN_SPLIT_CAPACITY) return canonical;
+function fitTargetShapes(canonical: { graph: AnnGraph; log: PassLog[] }, target: Target | undefined): { graph: AnnGraph; log: PassLog[] } {
+  if (target === undefined) return canonical;
   const log = [...canonical.log];
-  return { graph: applyAnnPass(splitFanIn(capacity, target.name), canonical.graph, log), log };
+  let graph = applyAnnPass(separateMaxPool(gateInputLimit(target), target.name), canonical.graph, log);
+  const axons = target.coreClasses[0]?.maxInputAxons ?? null;
+  // What a neuron's projections may use; below the split's minimum the placer names the layers that do not fit.
+  const capacity = axons === null ? 0 : axons - LOWERING_INPUTS_PER_NEURON;
+  if (axons !== null && capacity >= MIN_SPLIT_CAPACITY) graph = applyAnnPass(splitFanIn(capacity, target.name), graph, log);
+  return { graph, log };
 }
 
 /** Above this share of the calibration samples in one ANN class, the tick search's agreement measures nothing. */

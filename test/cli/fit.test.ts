@@ -165,19 +165,35 @@ describe("spikec fit", () => {
     expect(doc.layers.find((l: { population: string }) => l.population === conv.population)).toMatchObject({ cores: 0, binding: "input axons" });
   }, 120_000);
 
-  it("a max pool wider than a chip's gate (4×4: 16 inputs per output): exit 3, the pool, the limit and how to split it", async () => {
-    // Audit 2026-11-27: exit 2 (bad input) although the model compiles and verifies without --target.
-    const b = new OnnxBuilder({ opset: 13 });
-    const x = b.input("x", [1, 8, 8]);
-    const c = b.relu(b.conv(x, { weight: b.randn([2, 1, 3, 3]), pads: [1, 1, 1, 1] }));
-    const pooled = b.maxPool(c, { kernel: [4, 4], strides: [4, 4] });
-    b.output(b.gemm(b.flatten(pooled), { b: b.randn([3, 8]), transB: 1 }));
-    const { model, calib } = writeModelFiles(tmp, "pool4", b, [1, 8, 8]);
-    expect((await runCli(["compile", model, "--calib", calib, "-o", join(tmp, "pool4-snn"), "--no-html"])).code).toBe(0);
-    const r = await runCli(["fit", model, "--calib", calib, "--target", "loihi2"]);
+  it("a max pool wider than a chip's gate (4×4: 16 inputs per output) is separated into a row and a column pool; a 16-tap row is refused with exit 3", async () => {
+    // Audit 2026-11-27: exit 2 (bad input) although the model compiles and verifies without --target; then exit 3.
+    const poolModel = (name: string, kernel: [number, number], size: number) => {
+      const b = new OnnxBuilder({ opset: 13 });
+      const x = b.input("x", [1, size, size]);
+      const c = b.relu(b.conv(x, { weight: b.randn([2, 1, 3, 3]), pads: [1, 1, 1, 1] }));
+      const pooled = b.maxPool(c, { kernel, strides: kernel });
+      const features = (2 * size * size) / (kernel[0] * kernel[1]);
+      b.output(b.gemm(b.flatten(pooled), { b: b.randn([3, features]), transB: 1 }));
+      return writeModelFiles(tmp, name, b, [1, size, size], 32);
+    };
+    const four = poolModel("pool4", [4, 4], 8);
+    for (const neuron of ["alpha", "b1"]) {
+      const r = await runCli(["verify", four.model, "--calib", four.calib, "--input", four.calib, "--target", "loihi2", "--neuron", neuron, "--json"]);
+      expect(r.code, r.stderr).toBe(0);
+      const doc = JSON.parse(r.stdout);
+      // Separation is exact: the SNN still matches the ANN to float64 rounding, and the chip's class on every sample.
+      expect(doc.snnVsAnn.agreement).toBe(1);
+      expect(doc.snnVsAnn.maxAbsDelta).toBeLessThan(1e-12);
+      expect(doc.cycle.agreement).toBe(1);
+      expect(doc.layers.filter((l: { kind: string }) => l.kind === "gate").map((l: { neurons: number }) => l.neurons)).toEqual([2 * 8 * 2, 2 * 2 * 2]);
+    }
+    const compiled = await runCli(["compile", four.model, "--calib", four.calib, "-o", join(tmp, "pool4-l1"), "--target", "loihi1", "--no-html"]);
+    expect(compiled.stdout).toMatch(/separate-max-pool: 'MaxPool_\d+' \(MaxPool\): 4×4 max pool split into a 1×4 and a 4×1 pool \(a max-pool gate of Intel Loihi \(N2\) takes at most 15 inputs\)/);
+    const wide = poolModel("pool16", [16, 2], 16);
+    const r = await runCli(["fit", wide.model, "--calib", wide.calib, "--target", "loihi2"]);
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/^spikec: max pool .* \(ONNX MaxPool_\d+ \(MaxPool\)\) has 16 inputs per output; on Intel Loihi 2 \(N3\) a max-pool gate holds at most 15\n {2}try: .*a 4×4 max pool of stride 4 is a 2×2 pool of stride 2 twice\n$/);
-  });
+    expect(r.stderr).toMatch(/^spikec: max pool .* \(ONNX MaxPool_\d+ \(MaxPool\)\) has 32 inputs per output; on Intel Loihi 2 \(N3\) a max-pool gate holds at most 15\n {2}try: .*a row or column of more than 15 taps.*a 16×1 pool of stride 16 is a 4×1 pool of stride 4 twice\)\n$/);
+  }, 120_000);
 
   it("a chip-count limit does not stop the output-axon repair (audit: 18 cores on 3 chips reported as 19 cores, 4 chips, does not fit)", async () => {
     // loihi1 with 6 usable cores per chip and at most 3 chips: lenet5_fmnist at 128 ticks fits 18 cores after the

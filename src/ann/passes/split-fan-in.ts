@@ -17,7 +17,7 @@ import { channelsOf, scaleInputs, scaleOutputs } from "./term-algebra.js";
 import { maxOf } from "../../util/extrema.js";
 
 /** Most taps of a window along one axis that land inside an input of `size` (padding reads nothing). */
-function validTaps(size: number, out: number, kernel: number, stride: number, padBegin: number, dilation: number): number {
+export function validTaps(size: number, out: number, kernel: number, stride: number, padBegin: number, dilation: number): number {
   let best = 0;
   for (let o = 0; o < out; o++) {
     let n = 0;

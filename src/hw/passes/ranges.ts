@@ -105,6 +105,9 @@ export function unitBounds(n: UnitNeuron, ticks: { own: number; integration: num
 
 const GATE_WEIGHT = 128;
 
+/** Most inputs a max-pool gate may take on the target: their summed weight must stay below its decay's unity. */
+export const gateInputLimit = (t: Target): number => Math.ceil(t.neuron.decay.unity / (2 * GATE_WEIGHT)) - 1;
+
 /** Integer bounds of one designed layer (per layer: the extremes over its neurons). */
 export function designBounds(d: LayerDesign, Ki: number, t: Target): { u: [number, number]; v: [number, number]; q: [number, number] } {
   const shift = t.neuron.threshold.shift;

@@ -34,7 +34,7 @@ import { isBundledTarget } from "../target/load.js";
 import type { Target } from "../target/target.js";
 import { exactLadder, fullWidthMantissa, splitExact, weightFormat, type Term, type WeightFormat } from "./fixed-point.js";
 import type { Lowering, LoweringStats } from "./lowering.js";
-import { GATE_WEIGHT } from "./ranges.js";
+import { GATE_WEIGHT, gateInputLimit } from "./ranges.js";
 import { maxOf } from "../../util/extrema.js";
 
 /**
@@ -146,10 +146,11 @@ export const spikingPass: Pass<Lowering, Lowering> = {
       if (d.kind === "gate") {
         const kMax = maxOf(d.taps, 1);
         // The gate's inputs (GATE_WEIGHT each, the smallest that fires on one arrival) must stay inside its decay's range.
-        if (2 * GATE_WEIGHT * kMax >= target.neuron.decay.unity)
+        const limit = gateInputLimit(target);
+        if (kMax > limit)
           throw new SpikecError(
-            `max pool ${p.id} (ONNX ${p.origin.map((o) => `${o.name} (${o.op})`).join(", ") || p.id}) has ${kMax} inputs per output; on ${target.name} a max-pool gate holds at most ${Math.floor(target.neuron.decay.unity / (2 * GATE_WEIGHT)) - 1}`,
-            "use pooling windows of at most that many inputs (3×3 holds 9), or split the pool: a 4×4 max pool of stride 4 is a 2×2 pool of stride 2 twice",
+            `max pool ${p.id} (ONNX ${p.origin.map((o) => `${o.name} (${o.op})`).join(", ") || p.id}) has ${kMax} inputs per output; on ${target.name} a max-pool gate holds at most ${limit}`,
+            `spikec already splits a pool into a row pool and a column pool when each fits; this one has a row or column of more than ${limit} taps: use a smaller pooling window, or two pools in a row (a 16×1 pool of stride 16 is a 4×1 pool of stride 4 twice)`,
             3,
           );
         const bias = Int32Array.from(d.taps, (k, i) => (d.sign[i]! < 0 ? -(k - 1) : 0));
