@@ -9,7 +9,7 @@
  */
 import { InputError, SpikecError } from "../util/errors.js";
 import type { Target, WeightRange } from "./target/target.js";
-import { signedMax } from "./target/target.js";
+import { maxEffectiveDecay, signedMax } from "./target/target.js";
 import type { HwCompartmentPopulation, HwNetwork, HwPopulation, HwProfile, HwSourcePopulation, HwSynapseGroup } from "./network.js";
 import { HW_FORMAT, populationSize } from "./network.js";
 import { minOf } from "../util/extrema.js";
@@ -219,9 +219,9 @@ function checkProfileRanges(is: Issues, where: string, k: number, q: HwProfile, 
   if (!t.neuron.vmaxChoices.includes(q.vmax)) is.add(where, f("vmax"), q.vmax, `is not a vmax the target can hold (${formChoices(t.neuron.vmaxChoices)})`);
   if (!t.neuron.vminChoices.includes(q.vmin)) is.add(where, f("vmin"), q.vmin, `is not a vmin the target can hold (${formChoices(t.neuron.vminChoices)})`);
   if (q.neuron === "cuba-lif") {
-    const unity = t.neuron.decay.unity;
-    inRange(is, where, f("decayU"), q.decayU, 0, unity, `effective decay (${t.neuron.decay.bits}-bit + offset)`);
-    inRange(is, where, f("decayV"), q.decayV, 0, unity, `effective decay (${t.neuron.decay.bits}-bit + offset)`);
+    const d = t.neuron.decay;
+    inRange(is, where, f("decayU"), q.decayU, 0, maxEffectiveDecay(t, "u"), `effective decay (${d.bits}-bit register + offset ${d.offsetU})`);
+    inRange(is, where, f("decayV"), q.decayV, 0, maxEffectiveDecay(t, "v"), `effective decay (${d.bits}-bit register + offset ${d.offsetV})`);
     const r = t.neuron.refractory;
     // The register holds refractory + 1 (nengo's convention, see CubaProfile.refractory).
     if (r === null) {

@@ -4,6 +4,7 @@
  * chips, activity per inference, latency, an energy estimate from the target's coefficients) and a verdict.
  * Plain data, validated by schemas/fit-report.schema.json; `spikec fit --json` prints it, report.json embeds it.
  */
+import { samplePeriod, samplePeriodNotes } from "../hw/sample-period.js";
 import { counted } from "../util/plural.js";
 import { populationSize, type HwNetwork } from "../hw/network.js";
 import type { Target } from "../hw/target/target.js";
@@ -72,6 +73,8 @@ export interface FitReport {
     latencyTicks: number;
     /** Ticks per input window the HW IR was lowered with (its input encoding's); absent in reports written before. */
     ticksPerWindow?: number;
+    /** Ticks from one sample's start to the next on the chip (src/hw/sample-period.ts); absent in reports written before. */
+    samplePeriodTicks?: number;
     energy: EnergyEstimate;
   };
   /** The resource with the highest utilization on any core. */
@@ -138,7 +141,8 @@ export function buildFitReport(p: Placement, activity?: Activity): FitReport {
   if (p.problems.length) binding = p.problems[0]!.resource;
   const latencyTicks = p.net.readouts.reduce((a, r) => Math.max(a, r.tick), 0);
   const encoding = p.net.populations.flatMap((q) => (q.kind === "source" && q.role === "input" && q.encoding ? [q.encoding] : []))[0];
-  const assumptions = [...p.memory.assumptions];
+  const period = samplePeriod(p.net, p.target);
+  const assumptions = [...p.memory.assumptions, ...samplePeriodNotes(p.net, p.target, period)];
   // An upper bound: the placer costs a tile before it knows the tile's compartment slots.
   assumptions.push(
     `sparse synapse lists counted with ${p.prepared.indexBits}-bit target indices (enough for any of a core's ${p.target.coreClasses[0]!.maxNeurons} compartments); lists into a core's first compartments may need fewer, so synapse memory is an upper bound`,
@@ -174,6 +178,7 @@ export function buildFitReport(p: Placement, activity?: Activity): FitReport {
       activity: act,
       latencyTicks,
       ...(encoding ? { ticksPerWindow: encoding.ticksPerWindow } : {}),
+      samplePeriodTicks: period.ticks,
       energy: energyOf(p.target, act),
     },
     binding,

@@ -6,6 +6,7 @@
 import fc from "fast-check";
 import type { HwCompartmentPopulation, HwNetwork, HwSynapseGroup } from "../../src/hw/network.js";
 import type { Target } from "../../src/hw/target/target.js";
+import { maxEffectiveDecay } from "../../src/hw/target/target.js";
 
 const V23 = 2 ** 23 - 1;
 
@@ -66,8 +67,8 @@ export function validNetworkArb(t: Target): fc.Arbitrary<HwNetwork> {
   const refr = t.neuron.refractory;
   const profileArb = fc.record({
     neuron: fc.constant("cuba-lif" as const),
-    decayU: fc.integer({ min: 0, max: t.neuron.decay.unity }),
-    decayV: fc.integer({ min: 0, max: t.neuron.decay.unity }),
+    decayU: fc.integer({ min: 0, max: maxEffectiveDecay(t, "u") }),
+    decayV: fc.integer({ min: 0, max: maxEffectiveDecay(t, "v") }),
     vthMant: fc.integer({ min: th.mantissaMin, max: th.mantissaMax }),
     refractory: refr ? fc.integer({ min: Math.max(0, refr.min - 1), max: refr.max - 1 }) : fc.constant(0),
     vmin: fc.constantFrom(...t.neuron.vminChoices),

@@ -66,7 +66,10 @@ describe("verifyHwNetwork", () => {
     ["vmax form loihi2", (n) => (cuba(n, "fc").vmax = 2 ** 21 - 1), /population 'fc': profiles\[0\].vmax = 2097151 is not a vmax the target can hold \(8388607\)/],
     ["vmax form loihi1", (n) => (cuba(n, "fc").vmax = 1000), /population 'fc': profiles\[0\].vmax = 1000 is not a vmax the target can hold \(511, 2047, …, 8388607\)/, false],
     ["vmin form", (n) => (cuba(n, "fc").vmin = -1000), /population 'fc': profiles\[0\].vmin = -1000 is not a vmin the target can hold/],
-    ["decay", (n) => (cuba(n, "fc").decayV = 4097), /population 'fc': profiles\[0\].decayV = 4097 outside the target's effective decay \(12-bit \+ offset\) 0..4096/],
+    ["decay", (n) => (cuba(n, "fc").decayU = 4097), /population 'fc': profiles\[0\].decayU = 4097 outside the target's effective decay \(12-bit register \+ offset 1\) 0..4096/],
+    ["full v decay on loihi2 (dm_offset 0)", (n) => (cuba(n, "fc").decayV = 4096), /population 'fc': profiles\[0\].decayV = 4096 outside the target's effective decay \(12-bit register \+ offset 0\) 0..4095/],
+    // Audit 2026-11-27: accepted, though no register value gives it with the offsets spikec sets (dsOffset = dmOffset = 0).
+    ["full u decay on loihi1", (n) => (cuba(n, "fc").decayU = 4096), /population 'fc': profiles\[0\].decayU = 4096 outside the target's effective decay \(12-bit register \+ offset 0\) 0..4095/, false],
     ["refractory on loihi2", (n) => (cuba(n, "fc").refractory = 3), /population 'fc': profiles\[0\].refractory = 3 needs a refractory period, which Intel Loihi 2 \(N3\) does not have/],
     ["refractory on loihi1", (n) => (cuba(n, "fc").refractory = 63), /population 'fc': profiles\[0\].refractory = 63 outside the target's refractory period \(register 1..63 holds ticks \+ 1\) 0..62/, false],
     ["initial u", (n) => (pop(n, "fc").uInit![1] = -(2 ** 23) - 1), /population 'fc': uInit\[1\] = -8388609 outside the target's 24-bit u register -8388608..8388607/],

@@ -11,6 +11,7 @@ import { populationSize } from "../network.js";
 import type { Lowering } from "./lowering.js";
 import { GATE_WEIGHT } from "./ranges.js";
 import { maxOf } from "../../util/extrema.js";
+import { maxEffectiveDecay } from "../target/target.js";
 
 const delayOf = (g: HwSynapseGroup): number => (typeof g.delay === "number" ? g.delay : maxOf(g.delay, 0));
 
@@ -21,7 +22,7 @@ export const delaysPass: Pass<Lowering, Lowering> = {
     const hw = ir.hw!;
     const maxDelay = ir.target.synapse.delay?.max ?? 0;
     const L = ir.timing!.latency;
-    const dvFull = Math.min(ir.target.neuron.decay.unity, 2 ** ir.target.neuron.decay.bits - 1 + ir.target.neuron.decay.offsetV);
+    const dvFull = maxEffectiveDecay(ir.target, "v");
     const vmax = Math.max(...ir.target.neuron.vmaxChoices);
     const vmin = Math.min(...ir.target.neuron.vminChoices);
     const populations: HwPopulation[] = [...hw.populations];

@@ -32,6 +32,7 @@ import { HW_FORMAT } from "../network.js";
 import { targetDigest } from "../target/digest.js";
 import { isBundledTarget } from "../target/load.js";
 import type { Target } from "../target/target.js";
+import { maxEffectiveDecay } from "../target/target.js";
 import { exactLadder, fullWidthMantissa, splitExact, weightFormat, type Term, type WeightFormat } from "./fixed-point.js";
 import type { Lowering, LoweringStats } from "./lowering.js";
 import { GATE_WEIGHT, gateInputLimit } from "./ranges.js";
@@ -112,7 +113,7 @@ export const spikingPass: Pass<Lowering, Lowering> = {
     const vmax = Math.max(...target.neuron.vmaxChoices);
     const vmin = Math.min(...target.neuron.vminChoices);
     const shift = target.neuron.threshold.shift;
-    const dvFull = Math.min(target.neuron.decay.unity, 2 ** target.neuron.decay.bits - 1 + target.neuron.decay.offsetV);
+    const dvFull = maxEffectiveDecay(target, "v");
     // The latch's delayed half (+D one tick later) needs a synaptic delay of 1; clocks then use it too.
     const clockLead = Math.min(1, target.synapse.delay?.max ?? 0);
     // A clock neuron's spikes reach every core its layer's neurons are placed on, one output axon slot each: a layer

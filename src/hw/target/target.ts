@@ -154,6 +154,15 @@ export interface Target {
   provenance: Record<string, Provenance>;
 }
 
+/**
+ * The largest effective decay of u or v: the register's top value plus the target's offset, at most unity. The
+ * smallest is 0, also with an offset of 1 (netx writes du = −1 and Lava adds 1).
+ */
+export function maxEffectiveDecay(t: Target, state: "u" | "v"): number {
+  const d = t.neuron.decay;
+  return Math.min(d.unity, 2 ** d.bits - 1 + (state === "u" ? d.offsetU : d.offsetV));
+}
+
 /** The largest |value| of a two's-complement register of `bits` bits: 2^(bits−1) − 1. */
 export const signedMax = (bits: number): number => 2 ** (bits - 1) - 1;
 
