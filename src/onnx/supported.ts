@@ -26,6 +26,9 @@ export const SUPPORTED_OPS: Readonly<Record<string, string>> = {
   Gather: "only on constants (shape computations)",
   Cast: "on constants (shape computations); float32/float64 casts of activations are removed",
   Pad: "zero padding of H and W, folded into the Conv or AveragePool that reads it",
+  ConstantOfShape: "only with a constant shape (shape computations, e.g. the pads of F.pad)",
+  Slice: "only on constants (shape computations)",
+  Transpose: "only on constants (shape computations)",
 };
 
 export const supportedOpList = (): string => Object.keys(SUPPORTED_OPS).join(", ");

@@ -86,6 +86,44 @@ describe("a zero Pad before an AveragePool or a Conv", () => {
     }
   });
 
+  it("F.pad / nn.ZeroPad2d as torch exports it: pads computed by ConstantOfShape → Concat → Reshape → Slice → Transpose → Reshape → Cast (audit: refused)", async () => {
+    for (const opset of [11, 13, 17]) {
+      const b = new OnnxBuilder({ opset });
+      const x = b.input("x", [2, 8, 8]);
+      // torch's (left, right, top, bottom) = (1, 0, 2, 1), completed with zeros for N and C, reversed by axis pairs.
+      const zeros = b.node("ConstantOfShape", [ints([4])], { value: ints([0], [1]) })[0]!;
+      const pairs = b.node("Reshape", [b.node("Concat", [ints([1, 0, 2, 1]), zeros], { axis: 0 })[0]!, ints([-1, 2])])[0]!;
+      const reversed = b.node("Slice", [pairs, ints([-1]), ints([-(2 ** 62)]), ints([0]), ints([-1])])[0]!;
+      const onnxPads = b.node("Cast", [b.node("Reshape", [b.node("Transpose", [reversed], { perm: [1, 0] })[0]!, ints([-1])])[0]!], { to: 7 })[0]!;
+      const p = b.node("Pad", [x, onnxPads, { dims: [], data: [0] }], { mode: "constant" }, 1, "pad")[0]!;
+      const y = b.relu(b.conv(p, { weight: b.randn([4, 2, 3, 3]), bias: b.randn([4]) }));
+      b.output(b.flatten(y));
+      const c = await compareWithOrt(b, { batch: 2 });
+      expect(c.relative).toBeLessThanOrEqual(1e-5);
+      // H 8 + 2 + 1, W 8 + 1 + 0: the pads reached the Conv as [top 2, left 1, bottom 1, right 0].
+      const conv = c.graph.nodes.find((n) => n.kind === "conv")!;
+      expect(conv.shape).toEqual([4, 9, 7]);
+    }
+  });
+
+  it("Transpose and Slice (negative, strided and clamped) fold on constants as onnxruntime computes them; on activations they are refused", async () => {
+    const b = new OnnxBuilder({ opset: 13 });
+    const x = b.input("x", [5]);
+    // W0 [7, 10] → Transpose [10, 7] → rows 9, 7, 5, 3, 1 (step −2 from past the end) × columns 1..4 (end clamped) → [5, 6]…
+    const w = b.node("Transpose", [b.randn([7, 10])], {})[0]!;
+    const rows = b.node("Slice", [w, ints([100, 1]), ints([-100, 100]), ints([0, 1]), ints([-2, 1])])[0]!;
+    const picked = b.node("Slice", [rows, ints([0]), ints([5]), ints([1])])[0]!;
+    b.output(b.matmul(x, picked));
+    const c = await compareWithOrt(b, { batch: 3 });
+    expect(c.relative).toBeLessThanOrEqual(1e-5);
+    expect(c.graph.nodes.find((n) => n.kind === "dense")!.shape).toEqual([5]);
+    const act = new OnnxBuilder({ opset: 13 });
+    act.output(act.node("Transpose", [act.input("x", [3, 4])], { perm: [0, 2, 1] }, 1, "t")[0]!);
+    expect(inputErrorOf(() => importOnnxBytes(act.toBytes(), "m.onnx")).message).toBe(
+      "m.onnx: node 't' (Transpose): transposes an activation; spikec evaluates Transpose only on constants (shape computations such as the pads of F.pad)",
+    );
+  });
+
   it("the folded Pad stays in the provenance of the layer that took it over (audit: no population named it)", () => {
     const g = importOnnxBytes(padded(13, [0, 0, 1, 1, 0, 0, 1, 1], (b, x) => b.conv(x, { weight: b.randn([3, 4, 3, 3]) })).toBytes(), "m.onnx");
     const conv = g.nodes.find((n) => n.origin.some((o) => o.op === "Conv"))!;

@@ -9,6 +9,7 @@ import { cast, concat, dropout, flatten, gather, identity, reshape, shape, squee
 import { softmax } from "./softmax.js";
 import { pad } from "./pad.js";
 import { clip } from "./clip.js";
+import { constantOfShape, slice, transpose } from "./fold.js";
 import type { OpHandler } from "./types.js";
 
 export const OP_HANDLERS: Readonly<Record<string, OpHandler>> = {
@@ -38,4 +39,7 @@ export const OP_HANDLERS: Readonly<Record<string, OpHandler>> = {
   Gather: gather,
   Cast: cast,
   Pad: pad,
+  ConstantOfShape: constantOfShape,
+  Slice: slice,
+  Transpose: transpose,
 };

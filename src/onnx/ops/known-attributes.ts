@@ -35,6 +35,9 @@ export const KNOWN_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
   Gather: ["axis"],
   Cast: ["to", "saturate"],
   Pad: ["mode"],
+  ConstantOfShape: ["value"],
+  Slice: [],
+  Transpose: ["perm"],
 };
 
 /** Fails naming the first attribute of the node that its op does not define. */
