@@ -60,7 +60,27 @@ function refuseEmptyAndNegated(words: readonly string[], options: OptionTable): 
   }
 }
 
-export function buildCli(args: string[]): Argv {
+/**
+ * Joins an option and a value that starts with a minus sign and a digit (`--input-range -1,1` → `--input-range=-1,1`):
+ * yargs reads such a word as short flags ("Unknown argument: 1") unless it is one plain number. No spikec option or
+ * flag starts with "-<digit>", so the word can only be that value.
+ */
+function joinNegativeValues(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const w = args[i]!;
+    const next = args[i + 1];
+    if (w === "--") return [...out, ...args.slice(i)];
+    if (/^--[^=]+$/.test(w) && next !== undefined && /^-\.?\d/.test(next)) {
+      out.push(`${w}=${next}`);
+      i++;
+    } else out.push(w);
+  }
+  return out;
+}
+
+export function buildCli(typed: string[]): Argv {
+  const args = joinNegativeValues(typed);
   let cli = yargs(args)
     .scriptName("spikec")
     .usage("$0 <command> [options]\n\nCompile trained ReLU networks (ONNX) into exact single-spike SNNs and fit them onto neuromorphic chips.")

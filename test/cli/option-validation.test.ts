@@ -60,6 +60,16 @@ describe("numbers", () => {
     expect(existsSync(join(tmp, "out"))).toBe(false);
   });
 
+  it("--input-range with a negative LOW, typed with a space (audit: 'Unknown argument: 1' unless typed with =)", async () => {
+    // The digits data lie in [0, 16]; a range of [-4, 20] holds them: its report says so, as with the = form.
+    for (const typed of [["--input-range", "-4,20"], ["--input-range=-4,20"]]) {
+      const r = await runCli(["compile", MLP, "--calib", CALIB, "-o", join(tmp, "ranged"), "--json", "--no-html", ...typed]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).calibration.inputRange).toEqual({ low: -4, high: 20 });
+    }
+    await expectRefused(compileArgs("--input-range", "-4,-5"), "--input-range '-4,-5' is not LOW,HIGH with LOW < HIGH", "for example --input-range 0,255");
+  });
+
   it("--ticks: an integer ≥ 2; --agreement: a number in (0, 1]", async () => {
     for (const v of ["2.5", "1", "abc"]) {
       await expectRefused(compileArgs("--target", "loihi2", "--ticks", v), `--ticks ${v} must be an integer ≥ 2 (ticks per window)`, "use --ticks 2 or more (4 or more in practice), or leave it out to let the compiler choose");
