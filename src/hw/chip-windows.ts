@@ -11,17 +11,27 @@ import { product } from "../ann/graph.js";
 import type { SnnNetwork } from "../snn/network.js";
 import { deltaAt, type Timing } from "./passes/lowering.js";
 
-/**
- * Per spiking population, per neuron: the largest activation the chip encodes without clipping it by more than half a
- * tick (the window plus half a tick: up to there the error is the tick grid's own rounding).
- */
-export function chipWindows(snn: SnnNetwork, timing: Timing): Map<string, Float64Array> {
-  const out = new Map<string, Float64Array>();
+/** Per neuron, in activation units: what the chip encodes, and the window the calibration data chose. */
+export interface ChipWindow {
+  /** The largest activation encoded without clipping it by more than half a tick (the tick grid's own rounding). */
+  encoded: Float64Array;
+  /** The same for the whole tick window, (w2 − w1 + ½)·δ_i: above it lies what the calibration data did not reach. */
+  calibrated: Float64Array;
+}
+
+/** Per spiking population, its neurons' chip windows (encoded < calibrated for b1, which leaves the top tick out). */
+export function chipWindows(snn: SnnNetwork, timing: Timing): Map<string, ChipWindow> {
+  const out = new Map<string, ChipWindow>();
   for (const p of snn.populations) {
     if (p.kind !== "spiking") continue;
     const pt = timing.populations.get(p.id)!;
-    const ticks = pt.w2 - pt.w1 - (snn.model === "b1" ? 1 : 0);
-    out.set(p.id, Float64Array.from({ length: product(p.shape) }, (_, i) => (ticks + 0.5) * deltaAt(pt, i)));
+    const ticks = pt.w2 - pt.w1;
+    const encodedTicks = ticks - (snn.model === "b1" ? 1 : 0);
+    const n = product(p.shape);
+    out.set(p.id, {
+      encoded: Float64Array.from({ length: n }, (_, i) => (encodedTicks + 0.5) * deltaAt(pt, i)),
+      calibrated: Float64Array.from({ length: n }, (_, i) => (ticks + 0.5) * deltaAt(pt, i)),
+    });
   }
   return out;
 }

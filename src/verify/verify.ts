@@ -38,6 +38,11 @@ export interface LayerCheck {
    * target, or not a spiking layer.
    */
   aboveChipWindow: number | null;
+  /**
+   * Of those, the activations above the whole window the calibration data chose (b1 encodes one tick less, so its
+   * calibration maxima land in the clipped top tick): only these call for other calibration data. null as above.
+   */
+  aboveCalibratedWindow: number | null;
 }
 
 export interface VerifyResult {
@@ -82,7 +87,7 @@ export function verifyCompiled(
   const layers = new Map<string, LayerCheck>(
     spiking.map((p) => [
       p.id,
-      { population: p.id, kind: p.kind, neurons: product(p.shape), spikesPerNeuron: 0, maxTimeError: 0, early: 0, scanned: 0, aboveChipWindow: chip?.has(p.id) ? 0 : null },
+      { population: p.id, kind: p.kind, neurons: product(p.shape), spikesPerNeuron: 0, maxTimeError: 0, early: 0, scanned: 0, aboveChipWindow: chip?.has(p.id) ? 0 : null, aboveCalibratedWindow: chip?.has(p.id) ? 0 : null },
     ]),
   );
   const logitsNode = annLogitsNode(ann);
@@ -116,12 +121,14 @@ export function verifyCompiled(
         const err = Math.abs(Math.min(t[i]!, tMax) - (tMax - Math.max(a[i]!, 0)));
         if (err > check.maxTimeError) check.maxTimeError = err;
       }
-      const limit = chip?.get(pop.id);
-      if (limit) {
-        const k = limit.length;
-        let above = 0;
-        for (let i = 0; i < t.length; i++) if (tMax - t[i]! > limit[i % k]!) above++;
-        check.aboveChipWindow! += above;
+      const window = chip?.get(pop.id);
+      if (window) {
+        const k = window.encoded.length;
+        for (let i = 0; i < t.length; i++) {
+          const x = tMax - t[i]!;
+          if (x > window.encoded[i % k]!) check.aboveChipWindow!++;
+          if (x > window.calibrated[i % k]!) check.aboveCalibratedWindow!++;
+        }
       }
     }
     onProgress?.(b0 + nb, n);

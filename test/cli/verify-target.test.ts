@@ -95,6 +95,12 @@ describe("verify --target with inputs beyond the calibration data", () => {
       const layer = v.layers.find((l) => l.population === hidden.id)!;
       expect(expected).toBeGreaterThan(20);
       expect(layer.aboveChipWindow).toBe(expected);
+      // Above the whole calibrated window (w1..w2): what the calibration data did not reach (b1 encodes a tick less).
+      let beyond = 0;
+      for (let s = 0; s < 50; s++) for (let i = 0; i < HIDDEN; i++) if (acts[s * HIDDEN + i]! > (pt.w2 - pt.w1 + 0.5) * deltaAt(pt, i)) beyond++;
+      expect(layer.aboveCalibratedWindow).toBe(beyond);
+      if (neuron === "alpha") expect(beyond).toBe(expected);
+      else expect(beyond).toBeLessThan(expected);
       // The readout has no chip window of its own.
       expect(v.layers.every((l) => l.kind === "spiking" || l.aboveChipWindow === null)).toBe(true);
     });
@@ -118,6 +124,18 @@ describe("verify --target with inputs beyond the calibration data", () => {
     expect(doc.cycle.maxAbsDelta).toBeGreaterThan(0.05);
     expect(doc.cycle.registerEvents).toEqual({ q: 0, u: 0, vmax: 0, vmin: 0 });
     expect(doc.cycle.fit).toMatchObject({ fits: true, problems: [] });
+  });
+
+  it("b1 on the calibration data: only its top tick is clipped, said as such (audit: 'calibrate with inputs like these')", async () => {
+    const r = await runCli(["verify", model, "--calib", calib, "--input", calib, "--target", "loihi2", "--neuron", "b1", "--no-onnxruntime", "--json"]);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.cycle.aboveChipWindow).toBeGreaterThan(0);
+    expect(doc.cycle.aboveCalibratedWindow).toBe(0);
+    const text = await runCli(["verify", model, "--calib", calib, "--input", calib, "--target", "loihi2", "--neuron", "b1", "--no-onnxruntime"]);
+    expect(text.stdout).toContain(
+      `${doc.cycle.aboveChipWindow} hidden activations were above their window on loihi2 and were clipped to it (see the "above loihi2 window" column); ${doc.cycle.aboveChipWindow} in the top tick of the calibrated window, which b1 neurons do not encode (their firing phase opens a tick after the window)\n`,
+    );
+    expect(text.stdout).not.toContain("calibrate with inputs like these");
   });
 
   it("on the calibration data itself nothing is clipped and the goal is reached (exit 0)", async () => {

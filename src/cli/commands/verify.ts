@@ -95,6 +95,8 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
           registerEvents: cycle.overflow,
           /** Hidden activations above their chip window (clipped there), summed over the layers. */
           aboveChipWindow: result.layers.reduce((a, l) => a + (l.aboveChipWindow ?? 0), 0),
+          /** Of those, the ones above the window the calibration data chose (b1 leaves its top tick out). */
+          aboveCalibratedWindow: result.layers.reduce((a, l) => a + (l.aboveCalibratedWindow ?? 0), 0),
           /** Whether the network fits the target's cores (spikec fit has the details); verify's exit code is about agreement. */
           fit: { fits: compiled.report.fit!.fits, verdict: compiled.report.fit!.verdict, problems: compiled.report.fit!.problems.map((p) => p.message) },
         }
@@ -140,11 +142,16 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
         out(`fit on ${cycleDoc.target}: ${cycleDoc.fit.verdict}${cycleDoc.fit.fits ? "" : ` (spikec fit ${args.model} --calib ${args.calib} --target ${args.target} names the problems)`}\n`);
         const r = cycleDoc.registerEvents;
         if (r.q + r.u + r.vmax + r.vmin > 0) out(`register events on ${cycleDoc.target}: q wrapped ${r.q}, u wrapped ${r.u}, v clipped at vmax ${r.vmax}, at vmin ${r.vmin} (inputs beyond the proven range)\n`);
-        if (cycleDoc.aboveChipWindow > 0)
+        if (cycleDoc.aboveChipWindow > 0) {
+          const beyond = cycleDoc.aboveCalibratedWindow;
+          const topTick = cycleDoc.aboveChipWindow - beyond;
           out(
-            `${cycleDoc.aboveChipWindow} hidden activations were above their window on ${cycleDoc.target} and were clipped to it (the chip's windows are the calibration data's ` +
-              `largest activations with a margin; see the "above ${cycleDoc.target} window" column): calibrate with inputs like these\n`,
+            `${cycleDoc.aboveChipWindow} hidden activations were above their window on ${cycleDoc.target} and were clipped to it (see the "above ${cycleDoc.target} window" column)` +
+              (topTick > 0 ? `; ${topTick} in the top tick of the calibrated window, which b1 neurons do not encode (their firing phase opens a tick after the window)` : "") +
+              (beyond > 0 ? `; ${beyond} above the calibration data's largest activations (with the margin): calibrate with inputs like these` : "") +
+              "\n",
           );
+        }
       }
       out(`max |Δlogit| SNN vs ANN: ${formatNumber(a.maxAbsDelta)} (${formatNumber(a.maxAbsDelta / Math.max(a.maxAbsReference, 1e-300))} × max |logit|)\n`);
       if (annLogitsNode(compiled.ann).id !== compiled.ann.output) out(`compared: ${result.compared}\n`);
