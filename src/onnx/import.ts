@@ -11,7 +11,7 @@ import { decodeModel, decodeTensor, type ModelProto, opsetVersion } from "./deco
 import type { ModelSource } from "./source.js";
 import { OP_HANDLERS } from "./ops/index.js";
 import { refuseUnknownAttributes } from "./ops/known-attributes.js";
-import { int64ToNumber, type Int64 } from "./tensor.js";
+import { dtypeName, int64ToNumber, type Int64 } from "./tensor.js";
 
 const MIN_OPSET = 11;
 const MAX_TESTED_OPSET = 21;
@@ -221,7 +221,10 @@ function inputShapeOf(model: ModelProto, src: ModelSource): { shape: number[]; b
   if (!tensorType || !dims)
     throw new InputError(`${src.file}: input '${info.name}' has no tensor shape`, "export with a fixed input shape, e.g. torch.onnx.export(model, torch.zeros(1, C, H, W), ...)");
   if (tensorType.elemType !== 1 && tensorType.elemType !== 11 && tensorType.elemType !== 10)
-    throw new InputError(`${src.file}: input '${info.name}' has element type ${tensorType.elemType}; spikec needs a float input`, "export with a float32 input");
+    throw new InputError(
+      `${src.file}: input '${info.name}' has element type ${dtypeName(tensorType.elemType ?? 0)}; spikec needs a float input (FLOAT, DOUBLE or FLOAT16)`,
+      "export with a float32 input: move a cast and scaling of the input (x.float() / 255) out of the model; spikec reads uint8 .npy samples as they are (--input-range 0,255 for the raw pixel range)",
+    );
   if (dims.length < 2)
     throw new InputError(`${src.file}: input '${info.name}' has rank ${dims.length}; spikec needs [batch, features...]`, "export with a batch axis first");
   const value = (d: (typeof dims)[number]) => (d.dimValue !== undefined && d.dimValue !== null && !d.dimParam ? int64ToNumber(d.dimValue as Int64) : null);

@@ -132,6 +132,15 @@ describe("unsupported content", () => {
     expect(inputErrorOf(() => importOnnxBytes(b.toBytes(), "m.onnx")).message).toMatch(/node 'conv3d' \(Conv\): the weight has shape \[2,1,3,3,3\]: a 3-D kernel/);
   });
 
+  it("an integer model input: the type named, and where the cast belongs (audit: 'element type 2')", () => {
+    const b = new OnnxBuilder({ opset: 13, ioType: "int32" });
+    const x = b.input("x", [4]);
+    b.output(b.node("Cast", [x], { to: 1 })[0]!);
+    const e = inputErrorOf(() => importOnnxBytes(b.toBytes(), "m.onnx"));
+    expect(e.message).toBe("m.onnx: input 'x' has element type INT32; spikec needs a float input (FLOAT, DOUBLE or FLOAT16)");
+    expect(e.hint).toMatch(/move a cast and scaling of the input \(x\.float\(\) \/ 255\) out of the model/);
+  });
+
   it("a batch dimension of 8", () => {
     const e = inputErrorOf(() => importOnnxBytes(withNode((b, y) => b.relu(y), 13, 8), "m.onnx"));
     expect(e.message).toBe("m.onnx: input 'x' has a batch dimension of 8; spikec needs it symbolic or 1");
