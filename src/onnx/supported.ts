@@ -9,6 +9,7 @@ export const SUPPORTED_OPS: Readonly<Record<string, string>> = {
   MaxPool: "2-D max pool (no indices output)",
   AveragePool: "2-D average pool (count_include_pad, ceil_mode, auto_pad)",
   GlobalAveragePool: "global average pool",
+  ReduceMean: "only over H and W of an image (x.mean((2, 3))): a global average pool",
   Flatten: "flatten to [batch, rest]",
   Reshape: "only a flatten to [batch, rest] or a no-op",
   Squeeze: "only where it flattens or is a no-op",

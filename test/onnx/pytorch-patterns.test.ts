@@ -62,6 +62,33 @@ describe("x.view(x.size(0), -1) with a dynamic batch", () => {
   });
 });
 
+describe("x.mean((2, 3)): ReduceMean over H and W is a global average pool", () => {
+  /** [N, 3, 6, 5] → conv → relu → ReduceMean(axes) → (flatten) → gemm. */
+  function meanHead(opset: number, axes: number[], keepdims: number): OnnxBuilder {
+    const b = new OnnxBuilder({ opset });
+    const x = b.input("x", [3, 6, 5]);
+    const y = b.relu(b.conv(x, { weight: b.randn([4, 3, 3, 3]), bias: b.randn([4]), pads: [1, 1, 1, 1] }));
+    const m = b.node("ReduceMean", opset >= 18 ? [y, ints(axes)] : [y], opset >= 18 ? { keepdims } : { axes, keepdims }, 1, "mean")[0]!;
+    b.output(b.gemm(keepdims ? b.flatten(m) : m, { b: b.randn([5, 4]), c: b.randn([5]), transB: 1 }));
+    return b;
+  }
+
+  it("keepdims 0 and 1, axes (2, 3) or (−2, −1), attribute (opsets 11, 13) or input (opset 18): agrees with onnxruntime", async () => {
+    for (const [opset, axes, keepdims] of [[11, [2, 3], 0], [13, [-1, -2], 1], [18, [2, 3], 0], [18, [-2, -1], 1]] as const) {
+      const c = await compareWithOrt(meanHead(opset, [...axes], keepdims), { batch: 3 });
+      expect(c.relative).toBeLessThanOrEqual(1e-5);
+      expect(c.graph.nodes.some((n) => n.kind === "globalavgpool")).toBe(true);
+    }
+  });
+
+  it("over other axes: refused naming them", () => {
+    const e = inputErrorOf(() => importOnnxBytes(meanHead(13, [1, 2], 1).toBytes(), "m.onnx"));
+    expect(e.message).toBe(
+      "m.onnx: node 'mean' (ReduceMean): it averages over axes [1, 2] of [batch, 4, 6, 5]; spikec supports the mean over H and W of an image (axes 2 and 3), a global average pool",
+    );
+  });
+});
+
 describe("a zero Pad before an AveragePool or a Conv", () => {
   /** [N, 4, 7, 7] → Pad(pads) → op → relu → flatten → gemm. */
   function padded(opset: number, pads: number[], op: (b: OnnxBuilder, x: string) => string, value?: number): OnnxBuilder {

@@ -4,7 +4,7 @@ import { conv } from "./conv.js";
 import { add, div, mul, relu, sub } from "./elementwise.js";
 import { gemm, matmul } from "./linear.js";
 import { batchNormalization } from "./normalization.js";
-import { averagePool, globalAveragePool, maxPool } from "./pool.js";
+import { averagePool, globalAveragePool, maxPool, reduceMean } from "./pool.js";
 import { cast, concat, dropout, flatten, gather, identity, reshape, shape, squeeze, unsqueeze } from "./shape.js";
 import { softmax } from "./softmax.js";
 import { pad } from "./pad.js";
@@ -22,6 +22,7 @@ export const OP_HANDLERS: Readonly<Record<string, OpHandler>> = {
   MaxPool: maxPool,
   AveragePool: averagePool,
   GlobalAveragePool: globalAveragePool,
+  ReduceMean: reduceMean,
   Flatten: flatten,
   Reshape: reshape,
   Squeeze: squeeze,

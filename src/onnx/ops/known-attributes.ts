@@ -18,6 +18,7 @@ export const KNOWN_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
   MaxPool: [...WINDOW, "ceil_mode", "storage_order"],
   AveragePool: [...WINDOW, "ceil_mode", "count_include_pad"],
   GlobalAveragePool: [],
+  ReduceMean: ["axes", "keepdims", "noop_with_empty_axes"],
   Flatten: ["axis"],
   Reshape: ["allowzero"],
   Squeeze: ["axes"],

@@ -1,5 +1,5 @@
-/** MaxPool, AveragePool, GlobalAveragePool. */
-import type { AvgPoolNode, GlobalAvgPoolNode, MaxPoolNode } from "../../ann/graph.js";
+/** MaxPool, AveragePool, GlobalAveragePool, and ReduceMean over H and W (a global average pool). */
+import type { AvgPoolNode, FlattenNode, GlobalAvgPoolNode, MaxPoolNode } from "../../ann/graph.js";
 import { pool2dOutputShape } from "../../ann/kernels/pool2d.js";
 import type { NodeContext } from "../context.js";
 import type { OpHandler } from "./types.js";
@@ -66,4 +66,23 @@ export const globalAveragePool: OpHandler = (n) => {
   const [c] = imageShape(n, x.shape);
   const node = n.ctx.emit<GlobalAvgPoolNode>({ kind: "globalavgpool", id: n.outputName(), inputs: [x.id], shape: [c, 1, 1], origin: n.origin() });
   n.bind(0, { kind: "activation", id: node.id, shape: node.shape });
+};
+
+/**
+ * ReduceMean over H and W of a [batch, C, H, W] activation (torch's x.mean((2, 3))): a global average pool, flattened
+ * to [batch, C] when keepdims is 0. Axes come from the attribute (opset < 18) or the second input (opset 18).
+ */
+export const reduceMean: OpHandler = (n) => {
+  const x = n.activation(0, "input data");
+  const rank = x.shape.length + 1;
+  const given = n.opset >= 18 ? (n.hasInput(1) ? Array.from(n.constant(1, "axes").data) : undefined) : n.attrs.ints("axes");
+  if (given === undefined || given.length === 0) return n.fail("it averages over every axis, the batch axis included", "average over H and W only: x.mean((2, 3))");
+  const axes = [...new Set(given.map((a) => (a < 0 ? a + rank : a)))].sort((a, b) => a - b);
+  if (rank !== 4 || axes.length !== 2 || axes[0] !== 2 || axes[1] !== 3)
+    n.fail(`it averages over axes [${given.join(", ")}] of [batch, ${x.shape.join(", ")}]; spikec supports the mean over H and W of an image (axes 2 and 3), a global average pool`, "average over H and W only: x.mean((2, 3)), or use AdaptiveAvgPool2d(1)");
+  const c = x.shape[0]!;
+  const pooled = n.ctx.emit<GlobalAvgPoolNode>({ kind: "globalavgpool", id: n.attrs.int("keepdims", 1) ? n.outputName() : `${n.outputName()}/pool`, inputs: [x.id], shape: [c, 1, 1], origin: n.origin() });
+  if (n.attrs.int("keepdims", 1)) return n.bind(0, { kind: "activation", id: pooled.id, shape: pooled.shape });
+  const flat = n.ctx.emit<FlattenNode>({ kind: "flatten", id: n.outputName(), inputs: [pooled.id], shape: [c], origin: n.origin() });
+  n.bind(0, { kind: "activation", id: flat.id, shape: flat.shape });
 };
