@@ -53,6 +53,23 @@ describe("compile → simulate", () => {
     expect(cmp.maxAbsDelta).toBeLessThanOrEqual(1e-9 * cmp.maxAbsReference);
   });
 
+  it("simulate counts spikes before their window, as verify does (audit: only clipped inputs were said)", async () => {
+    // Calibrated on 4 samples with no margin: other in-range inputs drive hidden layers past their windows.
+    const x = readNpy(CALIB);
+    const few = join(tmp, "few.npy");
+    writeFileSync(few, encodeNpy([4, 64], x.data.subarray(0, 4 * 64)));
+    const out = join(tmp, "mlp-few");
+    expect((await runCli(["compile", MLP, "--calib", few, "-o", out, "--margin", "0", "--input-range", "0,16", "--no-html"])).code).toBe(0);
+    const s = await runCli(["simulate", out, "--input", TEST_X, "--output", join(tmp, "few-logits.npy"), "--json"]);
+    const doc = JSON.parse(s.stdout);
+    const v = JSON.parse((await runCli(["verify", MLP, "--calib", few, "--input", TEST_X, "--margin", "0", "--input-range", "0,16", "--no-onnxruntime", "--json"])).stdout);
+    const early = (v.layers as { early: number }[]).reduce((a, l) => a + l.early, 0);
+    expect(early).toBeGreaterThan(0);
+    expect(doc).toMatchObject({ clippedInputs: 0, earlySpikes: early });
+    const text = await runCli(["simulate", out, "--input", TEST_X, "--output", join(tmp, "few-logits.npy")]);
+    expect(text.stdout).toContain(`; ${early} spikes before their window (activations beyond the calibrated windows: these logits are not the ANN's; spikec verify measures the difference)`);
+  });
+
   it("compiles byte-identical files twice (deterministic)", async () => {
     const a = join(tmp, "det-a");
     const b = join(tmp, "det-b");

@@ -66,6 +66,7 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
     const logits = new Float64Array(count * classes);
     const step = 128;
     let clipped = 0;
+    let early = 0;
     const raster = args.raster ? emptyRaster("exact", net.populations.filter((p) => p.kind !== "readout")) : null;
     for (let b0 = 0; b0 < count; b0 += step) {
       const nb = Math.min(step, count - b0);
@@ -73,6 +74,7 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
       if (raster) addExactSpikes(raster, r.times, b0, nb);
       logits.set(r.logits, b0 * classes);
       clipped += r.clippedInputs;
+      for (const st of r.stats.values()) early += st.early;
       progress.update("simulate", b0 + nb, count);
     }
     progress.done();
@@ -81,9 +83,12 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
       writeRaster(args.raster, raster);
     }
     writeNpy(args.output, [count, classes], logits);
-    const summary = { samples: count, classes, output: args.output, engine: args.engine, clippedInputs: clipped, ...rasterSummary(args.raster, raster) };
+    // Early crossings: inputs inside the range whose activations exceed a layer's window; the logits then differ from
+    // the ANN's (verify measures by how much).
+    const summary = { samples: count, classes, output: args.output, engine: args.engine, clippedInputs: clipped, earlySpikes: early, ...rasterSummary(args.raster, raster) };
+    const earlyText = early ? `; ${counted(early, "spike")} before ${early === 1 ? "its" : "their"} window (activations beyond the calibrated windows: these logits are not the ANN's; spikec verify measures the difference)` : "";
     if (args.json) process.stdout.write(JSON.stringify(summary) + "\n");
-    else process.stdout.write(`simulated ${counted(count, "sample")} (${args.engine}); wrote ${args.output} [${count}, ${classes}]${clipped ? `; ${clipped} input values outside the input range were clipped` : ""}\n${rasterLine(args.raster, raster)}`);
+    else process.stdout.write(`simulated ${counted(count, "sample")} (${args.engine}); wrote ${args.output} [${count}, ${classes}]${clipped ? `; ${clipped} input values outside the input range were clipped` : ""}${earlyText}\n${rasterLine(args.raster, raster)}`);
   },
 };
 
