@@ -23,7 +23,7 @@ import { execute } from "./ann/execute.js";
 import { loadTarget } from "./hw/target/load.js";
 import { annLogitsNode } from "./ann/logits.js";
 import type { Target } from "./hw/target/target.js";
-import { chooseTicks, type TickChoice } from "./hw/ticks.js";
+import { chooseTicks, tickSearchSampleNote, type TickChoice } from "./hw/ticks.js";
 import { buildHardwareReport } from "./hw/report.js";
 import { activationStats, channelWindows as channelWindowsOf } from "./hw/calibration.js";
 import { DEFAULT_WINDOW_MARGIN } from "./hw/lower.js";
@@ -241,6 +241,8 @@ export function compileHardware(compiled: Compiled, calib: NpyArray, calibCount:
       `tick search: the ANN predicts class ${oneClass.cls} for ${(100 * oneClass.share).toFixed(1)} % of the ${n} calibration samples, so agreement with it cannot tell tick budgets apart ` +
         `(an untrained model, or calibration data unlike its inputs): ${choice.ticks} ticks per window says little about the precision a trained model needs; pass --ticks`,
     );
+  const fewSamples = options.ticks === undefined ? tickSearchSampleNote(choice) : null;
+  if (fewSamples) choice.lowered.hw.notes.push(fewSamples);
   // Said once, for the budget chosen: channels the tick grid cannot resolve (src/hw/resolution.ts).
   const subTick = subTickNote(subTickChannels(compiled.net, choice.lowered.lowering.timing!, stats.channelMax), choice.ticks);
   if (subTick) choice.lowered.hw.notes.push(subTick);

@@ -8,7 +8,7 @@ import { tickPointText } from "../hw/ticks.js";
  * channel windows given up, weight rows coarsened for the format table, layers on widened windows, a tick search
  * that could not tell budgets apart.
  */
-const ATTENTION = [/below one tick/, /do not fit .* one window per layer/, /^quantize: synapse formats/, /^quantize: wider windows/, /^tick search: the ANN predicts/];
+const ATTENTION = [/below one tick/, /do not fit .* one window per layer/, /^quantize: synapse formats/, /^quantize: wider windows/, /^tick search: the ANN predicts/, /^tick search: .* calibration samples agree at/];
 
 /** `msPerSample`: the calibration run's time, printed only (report.json stays deterministic). */
 export function printHardware(h: HardwareReport, msPerSample?: number): void {

@@ -22,6 +22,34 @@ export function agreementLowerBound(agreeing: number, n: number, z = 0.5): numbe
   return (p + z2 / 2 - z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n))) / (1 + z2);
 }
 
+/**
+ * The agreement that k of n agreeing samples show with 95 % confidence (one-sided): 0.05^(1/n) when none disagrees
+ * (the exact binomial bound), else the Wilson bound at z = 1.645.
+ */
+export function confidentAgreement(agreeing: number, n: number): number {
+  if (n === 0) return 0;
+  return agreeing === n ? 0.05 ** (1 / n) : agreementLowerBound(agreeing, n, 1.645);
+}
+
+/** Samples that must all agree to show `goal` with 95 % confidence (the inverse of confidentAgreement at k = n). */
+export const samplesToShow = (goal: number): number => (goal >= 1 ? Infinity : Math.ceil(Math.log(0.05) / Math.log(goal)));
+
+/**
+ * A note when the search reached its goal on too few samples to show it: the half-sigma bound the search uses is
+ * met by 25 samples all agreeing, which shows 99 % with no real confidence. Null when the samples suffice.
+ */
+export function tickSearchSampleNote(choice: Pick<TickChoice, "evaluation" | "goal" | "reached" | "ticks">): string | null {
+  const n = choice.evaluation.samples;
+  const agreeing = n - choice.evaluation.disagreeing;
+  const shown = confidentAgreement(agreeing, n);
+  if (!choice.reached || shown >= choice.goal) return null;
+  return (
+    `tick search: ${agreeing} of ${n} calibration samples agree at ${choice.ticks} ticks per window, which shows the agreement above ${(100 * shown).toFixed(1)} % only ` +
+    `(95 % confidence), not the goal's ${(100 * choice.goal).toFixed(2)} %: other inputs may agree less at this budget; calibrate with more samples ` +
+    `(${samplesToShow(choice.goal)} all agreeing show ${(100 * choice.goal).toFixed(2)} %), or pass --ticks`
+  );
+}
+
 export const TICK_CANDIDATES = [4, 8, 16, 32, 64, 128, 256, 512] as const;
 
 export interface TickPoint {

@@ -8,7 +8,7 @@ import { compileGraph, loadSamples } from "../../src/compile.js";
 import { execute } from "../../src/ann/execute.js";
 import { importOnnx } from "../../src/onnx/import.js";
 import { loadTarget } from "../../src/hw/target/load.js";
-import { agreementLowerBound, chooseTicks } from "../../src/hw/ticks.js";
+import { agreementLowerBound, chooseTicks, confidentAgreement, samplesToShow } from "../../src/hw/ticks.js";
 import { AnnBuilder, randomInputs } from "../helpers/ann-builder.js";
 
 const FIX = "test/fixtures";
@@ -72,4 +72,36 @@ describe("a tick search whose ANN predicts one class (an untrained model)", () =
     const given = compileGraph(ann, calib, n, "calib", { target: "loihi2", ticks: 16 });
     expect(given.hw!.net.notes.some((s) => s.startsWith("tick search:"))).toBe(false);
   });
+});
+
+describe("a tick search on too few samples to show its goal", () => {
+  it("the 95 % bounds: 299 of 299 show 99 %, 298 do not; one miss needs more", () => {
+    expect(samplesToShow(0.99)).toBe(299);
+    expect(confidentAgreement(299, 299)).toBeGreaterThanOrEqual(0.99);
+    expect(confidentAgreement(298, 298)).toBeLessThan(0.99);
+    expect(confidentAgreement(40, 40)).toBeCloseTo(0.05 ** (1 / 40), 12);
+    expect(confidentAgreement(499, 500)).toBeLessThan(confidentAgreement(500, 500));
+    expect(samplesToShow(1)).toBe(Infinity);
+  });
+
+  it("mlp_digits on loihi2 calibrated on 40 samples: the chosen budget's note says what 40 show; 500 samples say nothing", () => {
+    const ann = importOnnx(`${FIX}/mlp_digits.onnx`);
+    const calib = loadSamples(`${FIX}/digits_calib_x.npy`, ann.nodes[0]!.shape);
+    const few = { ...calib.array, shape: [40, 64], data: calib.array.data.subarray(0, 40 * 64) };
+    const small = compileGraph(ann, few, 40, "calib", { target: "loihi2" });
+    const h = small.report.hardware!;
+    expect(h.reached).toBe(true);
+    const agreeing = Math.round(h.calibration.agreement * 40);
+    const note = h.notes.find((s) => s.startsWith("tick search:"));
+    console.log(note);
+    expect(note).toBe(
+      `tick search: ${agreeing} of 40 calibration samples agree at ${small.hw!.choice.ticks} ticks per window, which shows the agreement above ${(100 * confidentAgreement(agreeing, 40)).toFixed(1)} % only ` +
+        "(95 % confidence), not the goal's 99.00 %: other inputs may agree less at this budget; calibrate with more samples (299 all agreeing show 99.00 %), or pass --ticks",
+    );
+    const many = compileGraph(ann, calib.array, calib.count, "calib", { target: "loihi2" });
+    expect(many.report.hardware!.calibration.samples).toBe(500);
+    const k = Math.round(many.report.hardware!.calibration.agreement * 500);
+    expect(many.report.hardware!.notes.some((s) => s.startsWith("tick search:"))).toBe(confidentAgreement(k, 500) < 0.99);
+    console.log(`500 samples: ${k} agree at ${many.hw!.choice.ticks} ticks, shown ${(100 * confidentAgreement(k, 500)).toFixed(2)} %`);
+  }, 120_000);
 });
