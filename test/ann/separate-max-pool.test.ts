@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import type { AnnGraph, MaxPoolNode } from "../../src/ann/graph.js";
 import { maxPoolInputs, separateMaxPool } from "../../src/ann/passes/separate-max-pool.js";
 import { AnnBuilder, expectSameFunction } from "../helpers/ann-builder.js";
+import { windowArb } from "../helpers/window-arb.js";
 
 const pools = (g: AnnGraph) => g.nodes.filter((n): n is MaxPoolNode => n.kind === "maxpool");
 const inShape = (g: AnnGraph, p: MaxPoolNode) => g.nodes.find((n) => n.id === p.inputs[0])!.shape;
@@ -35,13 +36,7 @@ describe("separate-max-pool", () => {
     const windows = fc.record({
       h: fc.integer({ min: 2, max: 11 }),
       w: fc.integer({ min: 2, max: 11 }),
-      kh: fc.integer({ min: 1, max: 5 }),
-      kw: fc.integer({ min: 1, max: 5 }),
-      sh: fc.integer({ min: 1, max: 4 }),
-      sw: fc.integer({ min: 1, max: 4 }),
-      dh: fc.integer({ min: 1, max: 2 }),
-      dw: fc.integer({ min: 1, max: 2 }),
-      pads: fc.tuple(fc.nat(4), fc.nat(4), fc.nat(4), fc.nat(4)),
+      win: windowArb({ kernel: 5, stride: 4, dilation: 2, pad: 4 }),
       ceilMode: fc.boolean(),
       signs: fc.array(fc.constantFrom(1, -1), { minLength: 3, maxLength: 3 }),
       limit: fc.integer({ min: 1, max: 12 }),
@@ -49,18 +44,20 @@ describe("separate-max-pool", () => {
     let separated = 0;
     fc.assert(
       fc.property(windows, (o) => {
+        const [kh, kw] = o.win.kernel;
         // ONNX: each pad smaller than the kernel; the window must fit the padded input.
-        const pads: [number, number, number, number] = [o.pads[0] % o.kh, o.pads[1] % o.kw, o.pads[2] % o.kh, o.pads[3] % o.kw];
-        fc.pre((o.kh - 1) * o.dh + 1 <= o.h + pads[0] + pads[2] && (o.kw - 1) * o.dw + 1 <= o.w + pads[1] + pads[3]);
+        const p = o.win.pads;
+        const pads: [number, number, number, number] = [p[0] % kh, p[1] % kw, p[2] % kh, p[3] % kw];
+        fc.pre((kh - 1) * o.win.dilation[0] + 1 <= o.h + pads[0] + pads[2] && (kw - 1) * o.win.dilation[1] + 1 <= o.w + pads[1] + pads[3]);
         const b = new AnnBuilder([3, o.h, o.w], o.h * 31 + o.w);
-        b.maxpool(b.input, { kernel: [o.kh, o.kw], stride: [o.sh, o.sw], dilation: [o.dh, o.dw], pads, ceilMode: o.ceilMode });
+        b.maxpool(b.input, { kernel: [kh, kw], stride: o.win.stride, dilation: o.win.dilation, pads, ceilMode: o.ceilMode });
         const g = b.build();
         (g.nodes[1] as MaxPoolNode).channelSign = Int8Array.from(o.signs);
         const pass = separateMaxPool(o.limit, "chip");
         const { graph, rewrites } = pass.rewrite(g);
         pass.verify(graph);
         expect(expectSameFunction(g, graph, { batch: 3, tol: 0 })).toBe(0);
-        const fits = o.kh <= o.limit && o.kw <= o.limit;
+        const fits = kh <= o.limit && kw <= o.limit;
         if (fits) for (const p of pools(graph)) expect(maxPoolInputs(p, inShape(graph, p))).toBeLessThanOrEqual(o.limit);
         if (rewrites.length) {
           separated++;

@@ -15,12 +15,9 @@ const FIX = "test/fixtures";
 
 /** The longest delay of a source neuron's synapses in the group (a dense group reaches every target). */
 function latestDelay(g: HwSynapseGroup): (pre: number) => number {
-  if (typeof g.delay === "number") {
-    const d = g.delay;
-    return () => d;
-  }
-  if (g.kind === "dense") {
-    const d = Math.max(...g.delay);
+  if (g.kind !== "sparse" || typeof g.delay === "number") {
+    // A conv group has one delay; a dense group reaches every target.
+    const d = typeof g.delay === "number" ? g.delay : Math.max(...g.delay);
     return () => d;
   }
   const per = new Map<number, number>();
