@@ -2,7 +2,8 @@
  * hw.json + hw.bin: the HW IR on disk (JSON with a binary sidecar, src/io/sidecar.ts), validated against
  * schemas/hw-ir.schema.json and the structural invariants on load; the target's ranges when a target is given.
  */
-import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
+import { readRegularFile } from "../io/regular-file.js";
+import { existsSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { readWithSidecar, writeWithSidecar } from "../io/sidecar.js";
 import { sha256 } from "../util/sha256.js";
@@ -32,7 +33,7 @@ export function removeStaleHw(dir: string): string[] {
   const path = join(dir, HW_FILE);
   let doc: { format?: unknown; sidecar?: unknown };
   try {
-    doc = JSON.parse(readFileSync(path, "utf8")) as typeof doc;
+    doc = JSON.parse(readRegularFile(path, "utf8")) as typeof doc;
   } catch {
     return []; // none, or not ours
   }
@@ -50,10 +51,19 @@ export function removeStaleHw(dir: string): string[] {
 /** The custom target file a hw.json records (`targetFile`), without loading the network; undefined if none or unreadable. */
 export function recordedTargetFile(hwJson: string): string | undefined {
   try {
-    const file = (JSON.parse(readFileSync(hwJson, "utf8")) as { targetFile?: unknown }).targetFile;
+    const file = (JSON.parse(readRegularFile(hwJson, "utf8")) as { targetFile?: unknown }).targetFile;
     return typeof file === "string" ? file : undefined;
   } catch {
     return undefined; // no hw.json, or not JSON: the command's loader reports it
+  }
+}
+
+/** The network.json beside a hw.json, for its digest; refused when it is not a file. */
+function readBeside(path: string): Buffer {
+  try {
+    return readRegularFile(path);
+  } catch (e) {
+    throw new InputError(`cannot read ${path}: ${(e as Error).message}`, "compile the folder again");
   }
 }
 
@@ -76,7 +86,7 @@ export function loadHwNetwork(dirOrFile: string, target?: Target): HwNetwork {
   const net = rest as unknown as HwNetwork;
   // Lowered from the network.json beside it? (A folder can hold two runs' files after an interrupted write.)
   const beside = join(dirname(path), NETWORK_FILE);
-  if (net.networkSha256 !== undefined && existsSync(beside) && sha256(readFileSync(beside)) !== net.networkSha256)
+  if (net.networkSha256 !== undefined && existsSync(beside) && sha256(readBeside(beside)) !== net.networkSha256)
     throw new InputError(
       `${path} was lowered from another network than ${beside} (SHA-256 differs): the folder holds files of two different runs (an interrupted or concurrent write)`,
       "compile the folder again",

@@ -2,6 +2,7 @@
  * NumPy .npy files (format 1.0/2.0/3.0, little-endian, C order): the data format of calibration sets, inputs and
  * logits. Everything is read into float64.
  */
+import { notRegularFile } from "./regular-file.js";
 import { readFileSync, statSync } from "node:fs";
 import { InputError } from "../util/errors.js";
 import { writeFileAtomic } from "./atomic.js";
@@ -35,21 +36,37 @@ export function halfToFloat(h: number): number {
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
+/**
+ * The header dict, read strictly: exactly the keys descr, fortran_order and shape, each once (NumPy refuses other
+ * keys; a repeated one is read last-wins by NumPy and would otherwise be read differently here), shape a tuple of
+ * decimal whole numbers.
+ */
 function parseHeader(text: string, file: string): { descr: string; fortran: boolean; shape: number[] } {
-  const descr = /'descr'\s*:\s*'([^']+)'/.exec(text)?.[1];
-  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(text)?.[1];
-  const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(text)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined) {
-    throw new InputError(`${file}: malformed .npy header: ${JSON.stringify(text.trim())}`, "re-save the array with numpy.save");
+  const malformed = (why: string) => new InputError(`${file}: malformed .npy header (${why}): ${JSON.stringify(text.trim())}`, "re-save the array with numpy.save");
+  const body = /^\s*\{([^]*)\}\s*$/.exec(text)?.[1];
+  if (body === undefined) throw malformed("not a dict");
+  const entry = /\s*'([^']*)'\s*:\s*(?:'([^']*)'|(True|False)|\(([^)]*)\))\s*(?:,|$)/y;
+  const seen = new Map<string, { text?: string; flag?: string; tuple?: string }>();
+  while (entry.lastIndex < body.length && body.slice(entry.lastIndex).trim() !== "") {
+    const at = entry.lastIndex;
+    const m = entry.exec(body);
+    if (!m) throw malformed(`cannot read it from ${JSON.stringify(body.slice(at, at + 20))}`);
+    const key = m[1]!;
+    if (!["descr", "fortran_order", "shape"].includes(key)) throw malformed(`unknown key '${key}'`);
+    if (seen.has(key)) throw malformed(`key '${key}' given twice`);
+    seen.set(key, { text: m[2], flag: m[3], tuple: m[4] });
   }
-  const shape = shapeText
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0)
-    .map(Number);
-  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
+  const descr = seen.get("descr")?.text;
+  const fortran = seen.get("fortran_order")?.flag;
+  const shapeText = seen.get("shape")?.tuple;
+  if (descr === undefined || fortran === undefined || shapeText === undefined) throw malformed("descr, fortran_order and shape are needed");
+  const dims = shapeText.split(",").map((d) => d.trim());
+  if (dims.at(-1) === "" && dims.length > 1) dims.pop();
+  if (dims.length === 1 && dims[0] === "") dims.pop();
+  if (dims.some((d) => !/^\d+$/.test(d) || !Number.isSafeInteger(Number(d)))) {
     throw new InputError(`${file}: malformed .npy header: shape (${shapeText.trim()}) is not a tuple of whole numbers ≥ 0`, "re-save the array with numpy.save");
   }
+  const shape = dims.map(Number);
   return { descr: descr.replace(/^=/, "<").replace(/^<u1$/, "|u1").replace(/^<i1$/, "|i1"), fortran: fortran === "True", shape };
 }
 
@@ -60,6 +77,7 @@ export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const major = bytes[6]!;
+  if (major < 1 || major > 3) throw new InputError(`${file}: .npy format version ${major}.${bytes[7]} is not one NumPy writes (1.0, 2.0, 3.0)`, "re-save the array with numpy.save");
   const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const headerStart = major === 1 ? 10 : 12;
   const dataStart = headerStart + headerLen;
@@ -105,7 +123,8 @@ export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
 export function readNpy(path: string): NpyArray {
   let bytes: Uint8Array;
   try {
-    if (statSync(path).isDirectory()) throw new InputError(`${path} is a folder, not a .npy file`, "pass the path of a .npy file");
+    const what = notRegularFile(statSync(path));
+    if (what !== null) throw new InputError(`${path} is ${what}, not a .npy file`, "pass the path of a .npy file");
     bytes = readFileSync(path);
   } catch (e) {
     if (e instanceof InputError) throw e;

@@ -7,8 +7,8 @@
  * the other, so an interrupted write (a crash, Ctrl-C, a full disk, two processes on one folder) can leave a JSON
  * beside another run's sidecar of the same size, whose arrays would be read as this network's without it.
  */
+import { readRegularFile } from "./regular-file.js";
 import { basename } from "node:path";
-import { readFileSync } from "node:fs";
 import { InputError } from "../util/errors.js";
 import { writeFileAtomic } from "./atomic.js";
 import { sha256 } from "../util/sha256.js";
@@ -144,7 +144,7 @@ export function writeWithSidecar(jsonPath: string, value: unknown): string {
 export function readWithSidecar(jsonPath: string, check?: (doc: unknown) => void): unknown {
   let json: string;
   try {
-    json = readFileSync(jsonPath, "utf8");
+    json = readRegularFile(jsonPath, "utf8");
   } catch (e) {
     throw new InputError(`cannot read ${jsonPath}: ${(e as Error).message}`, "pass the output folder of spikec compile");
   }
@@ -156,7 +156,7 @@ export function readWithSidecar(jsonPath: string, check?: (doc: unknown) => void
   const binPath = jsonPath.replace(/[^/]+$/, "") + sidecar;
   let bin: Uint8Array;
   try {
-    bin = readFileSync(binPath);
+    bin = readRegularFile(binPath);
   } catch (e) {
     throw new InputError(`cannot read the sidecar ${binPath} of ${jsonPath}: ${(e as Error).message}`, "keep the .bin file next to the .json file");
   }

@@ -6,6 +6,7 @@
 import { existsSync, openSync, readSync, closeSync, statSync } from "node:fs";
 import h5wasm from "h5wasm/node";
 import type { Dataset as H5Dataset, Group as H5Group } from "h5wasm/node";
+import { BrokenSoftLink } from "h5wasm/node";
 import { InputError } from "../util/errors.js";
 import type { NirNumericArray } from "./tensor.js";
 
@@ -142,11 +143,28 @@ const MAX_ENTRIES = 4_000_000;
 
 class TreeTooLarge extends Error {}
 
+/** A link NIR readers cannot follow: to another file, or to nothing. */
+class UnreadableLink extends Error {}
+
+/**
+ * Refuses an external link (a NIR file is one file; following it opens another file, or this one again, endlessly)
+ * and a soft link to nothing (the reference reader fails on it), without following either.
+ */
+function checkLink(g: H5Group, name: string): void {
+  const path = `${g.path === "/" ? "" : g.path}/${name}`;
+  const external = g.get_external_link(path) as { filename?: string; obj_path?: string };
+  if (external.filename !== undefined)
+    throw new UnreadableLink(`${path} is an external link to ${external.obj_path ?? "?"} in ${external.filename}; a NIR file holds its whole graph itself`);
+  const target = g.get_link(path) as string | null;
+  if (target !== null && g.get(name) instanceof BrokenSoftLink) throw new UnreadableLink(`${path} is a soft link to ${target}, which does not exist`);
+}
+
 function readGroup(g: H5Group, depth = 0, count = { entries: 0 }): TreeGroup {
   if (depth > MAX_DEPTH) throw new TreeTooLarge(`groups nest deeper than ${MAX_DEPTH} levels at ${g.path.length > 100 ? `${g.path.slice(0, 100)}…` : g.path} (a hard link back to a parent group makes an endless tree)`);
   const children = new Map<string, TreeNode>();
   for (const name of g.keys()) {
     if (++count.entries > MAX_ENTRIES) throw new TreeTooLarge(`more than ${MAX_ENTRIES.toLocaleString("en-US")} groups and datasets (links that share groups repeat them)`);
+    checkLink(g, name);
     const e = g.get(name);
     if (e instanceof h5wasm.Group) children.set(name, readGroup(e, depth + 1, count));
     else if (e instanceof h5wasm.Dataset) children.set(name, readDataset(e));
@@ -169,6 +187,7 @@ export async function readHdf5Tree(path: string): Promise<TreeGroup> {
     return readGroup(file);
   } catch (e) {
     if (e instanceof TreeTooLarge) throw new InputError(`${path}: not a NIR file: ${e.message}`, "pass a file written by nir.write or `spikec export nir`");
+    if (e instanceof UnreadableLink) throw new InputError(`${path}: not a NIR file: ${e.message}`, "write the file again with nir.write (it writes no links), or copy the linked objects into it");
     const why = hdf5Reason(e);
     // h5wasm reads no 16-bit floats: the file is fine, the reader is not (numpy float16 parameters).
     if (/float16/i.test(why))

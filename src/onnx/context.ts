@@ -110,6 +110,13 @@ export class NodeContext {
     throw new InputError(`${this.ctx.src.file}: node '${this.name}' (${this.op}): ${why}`, hint);
   }
 
+  /** A float attribute that enters the arithmetic (Gemm's alpha and beta, an epsilon): NaN or ±Inf is a broken model. */
+  finiteFloat(name: string, fallback: number): number {
+    const v = this.attrs.float(name, fallback);
+    if (!Number.isFinite(v)) this.failBroken(`attribute ${name} is ${v}`, "retrain or repair the model; spikec needs finite weights");
+    return v;
+  }
+
   /** Number of inputs actually given (trailing empty names are omitted inputs). */
   hasInput(i: number): boolean {
     return !!this.node.input?.[i];

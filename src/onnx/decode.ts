@@ -2,7 +2,8 @@
  * Protobuf decoding of a .onnx file and of its tensors (initializers, Constant values), including external data
  * stored in files beside the model.
  */
-import { existsSync, openSync, readSync, closeSync, statSync } from "node:fs";
+import { existsSync, openSync, readSync, closeSync, realpathSync, statSync } from "node:fs";
+import { notRegularFile } from "../io/regular-file.js";
 import { isAbsolute, relative, resolve } from "node:path";
 import pkg from "onnx-proto";
 import { InputError } from "../util/errors.js";
@@ -88,9 +89,27 @@ function readExternal(t: TensorProto, what: string, src: ModelSource): Uint8Arra
     );
   if (!existsSync(path))
     throw new InputError(`${src.file}: external data file '${location}' of ${what} not found (looked for ${path})`, "copy the data file next to the model");
-  const offset = Number(entries.get("offset") ?? 0);
+  // The same rule for where a symbolic link leads: the file read must lie in the model's folder too.
+  const real = relative(realpathSync(src.dir), realpathSync(path));
+  if (real.startsWith("..") || isAbsolute(real))
+    throw new InputError(
+      `${src.file}: ${what} reads external data '${location}' through a symbolic link to ${realpathSync(path)}, outside the model's folder`,
+      "copy the data file into the model's folder; spikec refuses paths that escape it, also through symbolic links",
+    );
+  const kind = notRegularFile(statSync(path));
+  if (kind !== null)
+    throw new InputError(`${src.file}: external data '${location}' of ${what} is ${kind}, not a file`, "point 'location' at the data file the exporter wrote next to the model");
+  // ONNX writes offset and length as decimal integers; anything else ("0x10", "1e3") is not read as a guess.
+  const integer = (key: string, fallback: number): number => {
+    const text = entries.get(key);
+    if (text === undefined) return fallback;
+    if (!/^\d+$/.test(text.trim()))
+      throw new InputError(`${src.file}: external data '${key}' of ${what} is '${text}', not a decimal byte count`, "export the model again with its external data");
+    return Number(text);
+  };
+  const offset = integer("offset", 0);
   const size = statSync(path).size;
-  const length = entries.has("length") ? Number(entries.get("length")) : size - offset;
+  const length = integer("length", size - offset);
   if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0 || offset + length > size)
     throw new InputError(
       `${src.file}: ${what} reads bytes ${offset}..${offset + length} of '${location}', which has ${size} bytes`,

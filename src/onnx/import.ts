@@ -2,7 +2,7 @@
  * ONNX → ANN graph: decode, bind initializers and the input, walk the nodes in order through the op handlers,
  * then check the output (a single activation; a Softmax only at the very end) and drop unused nodes.
  */
-import { readFileSync } from "node:fs";
+import { readRegularFile } from "../io/regular-file.js";
 import { dirname } from "node:path";
 import type { AnnGraph, AnnNode, InputNode } from "../ann/graph.js";
 import { InputError } from "../util/errors.js";
@@ -69,7 +69,7 @@ function withOtherUnsupported(e: InputError, bytes: Uint8Array, src: ModelSource
 
 export function readModelFile(path: string): Uint8Array {
   try {
-    return readFileSync(path);
+    return readRegularFile(path);
   } catch (e) {
     throw new InputError(`cannot read model ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, "check the path");
   }
@@ -97,7 +97,12 @@ function unsupportedHint(op: string, final: boolean): string {
 function refuseTwoProducers(graph: NonNullable<ModelProto["graph"]>, src: ModelSource): void {
   const producer = new Map<string, string>();
   // An initializer may also be listed as a graph input (IR < 4 exporters): one tensor, not two producers.
-  for (const t of graph.initializer ?? []) producer.set(t.name ?? "", `initializer '${t.name}'`);
+  for (const t of graph.initializer ?? []) {
+    // Two initializers of one name: onnxruntime takes the first, a last-wins reader the second; no model means both.
+    if (producer.has(t.name ?? ""))
+      throw new InputError(`${src.file}: initializer '${t.name}' is defined twice`, "the graph is not valid ONNX (every tensor has one producer); export the model again");
+    producer.set(t.name ?? "", `initializer '${t.name}'`);
+  }
   for (const i of graph.input ?? []) if (!producer.has(i.name ?? "")) producer.set(i.name ?? "", `graph input '${i.name}'`);
   for (const node of graph.node ?? []) {
     const by = `node '${node.name || "(unnamed)"}' (${node.opType})`;

@@ -2,7 +2,8 @@
  * The report on disk: DIR/report.json (CompileReport, compact), DIR/report-data.json (the rest of ReportData) and
  * DIR/report.html (drawn from both). `spikec report DIR` redraws the HTML from the two JSON files.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readRegularFile } from "../io/regular-file.js";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../io/atomic.js";
 import { sha256 } from "../util/sha256.js";
@@ -40,7 +41,7 @@ const reportDigest = (report: unknown): string => sha256(JSON.stringify(report))
 function readJson(path: string, what: string): unknown {
   if (!existsSync(path)) throw new InputError(`${path} does not exist`, `pass the output folder of \`spikec compile\` (it holds ${what}), or compile again`);
   try {
-    return JSON.parse(readFileSync(path, "utf8"));
+    return JSON.parse(readRegularFile(path, "utf8"));
   } catch (e) {
     throw new InputError(`${path} is not valid JSON (${(e as Error).message})`, "compile again to rewrite it");
   }

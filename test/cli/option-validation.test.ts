@@ -170,6 +170,11 @@ describe("sample and label files", () => {
     outside[5] = 10;
     const oor = labels("y_oor.npy", [y.data.length], outside);
     await expectRefused(verifyArgs("--labels", oor), `${oor}: label 5 is 10, but the model has 10 classes (0..9)`, "pass the labels that go with the model and --input");
+    // One label per input of the file: more (audit: 80 for 40, accuracy from the first 40) or fewer are refused.
+    for (const count of [y.data.length + 3, y.data.length - 1]) {
+      const wrong = labels(`y_${count}.npy`, [count], Float64Array.from({ length: count }, (_, i) => y.data[i % y.data.length]!));
+      await expectRefused(verifyArgs("--labels", wrong), `${wrong} has ${count} labels for the ${y.data.length} inputs of ${TEST_X}`, "pass the labels that go with --input (one per input, in its order)");
+    }
     const ok = await runCli(verifyArgs("--labels", TEST_Y, "--limit", "50"));
     expect(ok.code, ok.stderr).toBe(0);
     expect(JSON.parse(ok.stdout).snnAccuracy).toBeGreaterThan(0.9);

@@ -2,13 +2,15 @@
  * Files spikec did not just write — edited, damaged or hostile — are refused with a message (exit 2), never read
  * into a wrong result or a stack trace (found by a black-box audit of compiled folders, .npy, target and NIR files).
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import h5wasm from "h5wasm/node";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../../src/compile.js";
 import { saveHwNetwork } from "../../src/hw/serialize.js";
 import { hwIssues } from "../../src/hw/verify.js";
+import { loadTarget } from "../../src/hw/target/load.js";
 import { encodeNpy, readNpy } from "../../src/io/npy.js";
 import { h5Ready } from "../../src/nir/h5tree.js";
 import { readNir } from "../../src/nir/read.js";
@@ -99,6 +101,46 @@ describe(".npy, target and report files", () => {
     expect(Array.from(readNpy(f).data)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
+  it("a .npy header read as NumPy reads it or refused: a repeated or unknown key, a shape in another notation, an unknown version (audit: first key won, NumPy's last)", () => {
+    const write = (name: string, header: string, major = 1) => {
+      const f = join(dir, name);
+      const padded = header + " ".repeat(118 - header.length) + "\n";
+      writeFileSync(f, Buffer.concat([Buffer.from([0x93]), Buffer.from("NUMPY"), Buffer.from([major, 0, padded.length, 0]), Buffer.from(padded), Buffer.alloc(6 * 8)]));
+      return f;
+    };
+    const ok = write("ok.npy", "{'shape': (2, 3), 'fortran_order': False, 'descr': '<f8', }");
+    expect(readNpy(ok).shape).toEqual([2, 3]);
+    expect(readNpy(write("ok1.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (6,)}")).shape).toEqual([6]);
+    const cases: [string, string, string][] = [
+      ["dup.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), 'fortran_order': True, }", "key 'fortran_order' given twice"],
+      ["extra.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), 'evil': 'x', }", "unknown key 'evil'"],
+      ["missing.npy", "{'descr': '<f8', 'shape': (2, 3), }", "descr, fortran_order and shape are needed"],
+    ];
+    for (const [name, header, why] of cases) expect(inputErrorOf(() => readNpy(write(name, header))).message).toContain(`${name}: malformed .npy header (${why})`);
+    expect(inputErrorOf(() => readNpy(write("exp.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (2e0, 3), }"))).message).toContain("shape (2e0, 3) is not a tuple of whole numbers ≥ 0");
+    expect(inputErrorOf(() => readNpy(write("v9.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }", 9))).message).toContain("v9.npy: .npy format version 9.0 is not one NumPy writes (1.0, 2.0, 3.0)");
+  });
+
+  it("inputs that are not regular files are refused by what they are, never read (audit: a named pipe hung, /dev/zero grew to 4.9 GB)", async () => {
+    const fifo = join(dir, "pipe.npy");
+    execFileSync("mkfifo", [fifo]);
+    expect(inputErrorOf(() => readNpy(fifo)).message).toBe(`${fifo} is a named pipe (FIFO), not a .npy file`);
+    const net = join(dir, "zero-net");
+    saveNetwork(net, compiled.net);
+    rmSync(join(net, "network.bin"));
+    symlinkSync("/dev/zero", join(net, "network.bin"));
+    expect(inputErrorOf(() => loadNetwork(net)).message).toBe(`cannot read the sidecar ${join(net, "network.bin")} of ${join(net, "network.json")}: it is a device, not a file`);
+    const hw = join(dir, "hw-net");
+    // As compile writes it: naming the network.json beside it by its digest.
+    saveHwNetwork(hw, { ...compiled.hw!.net, networkSha256: "0".repeat(64) });
+    mkdirSync(join(hw, "network.json"));
+    const r = await runCli(["simulate", hw, "--engine", "cycle", "--input", CALIB, "-o", join(dir, "never.npy")]);
+    expect([r.code, r.stderr.split("\n")[0]]).toEqual([2, `spikec: cannot read ${join(hw, "network.json")}: it is a folder, not a file`]);
+    const target = join(dir, "target.xml");
+    execFileSync("mkfifo", [target]);
+    expect(inputErrorOf(() => loadTarget(target)).message).toBe(`target file ${target} is a named pipe (FIFO), not a target XML file`);
+  });
+
   it("spikec report on edited report files: version and layout refused, naming the files", () => {
     const d = join(dir, "report");
     saveNetwork(d, compiled.net);
@@ -114,6 +156,27 @@ describe(".npy, target and report files", () => {
 });
 
 describe("hostile NIR files", () => {
+  it("an external link (to the file itself, or to another) and a soft link to nothing are refused without following them (audit: a hang, exit 0)", async () => {
+    await h5Ready();
+    const f = join(dir, "links.nir");
+    const make = (add: (nodes: InstanceType<typeof h5wasm.Group>) => void) => {
+      const file = new h5wasm.File(f, "w");
+      const nodes = file.create_group("node").create_group("nodes");
+      add(nodes);
+      file.close();
+    };
+    const refusal = async () => {
+      const e = await readNir(f).then(() => null, (x: unknown) => x);
+      expect(e).toBeInstanceOf(InputError);
+      return (e as InputError).message;
+    };
+    make((nodes) => nodes.create_external_link(f, "/node", "ext"));
+    expect(await refusal()).toBe(`${f}: not a NIR file: /node/nodes/ext is an external link to /node in ${f}; a NIR file holds its whole graph itself`);
+    make((nodes) => nodes.create_soft_link("/nowhere", "dangling"));
+    expect(await refusal()).toBe(`${f}: not a NIR file: /node/nodes/dangling is a soft link to /nowhere, which does not exist`);
+  });
+
+
   it("a hard link back to a parent group (an endless tree) is refused, not walked forever", async () => {
     await h5Ready();
     const f = join(dir, "loop.nir");

@@ -1,5 +1,6 @@
 /** Bad models: each gets its own InputError naming the file, the node and why. */
-import { readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import pkg from "onnx-proto";
@@ -8,6 +9,7 @@ import { inspectModelBytes } from "../../src/onnx/inspect.js";
 import { OnnxBuilder } from "../helpers/onnx-builder.js";
 import { writeModel } from "../helpers/onnx-agree.js";
 import { inputErrorOf } from "../helpers/input-error.js";
+import { scratchDir } from "../helpers/scratch.js";
 import { KNOWN_ATTRIBUTES } from "../../src/onnx/ops/known-attributes.js";
 import { OP_HANDLERS } from "../../src/onnx/ops/index.js";
 
@@ -207,6 +209,51 @@ describe("unsupported content", () => {
     // A one-output head squeezed to [batch] (audit: the message said "reshapes [batch, 1] to [1]").
     const squeezed = withNode((b, y) => b.node("Squeeze", [b.gemm(b.flatten(y), { b: b.randn([1, 48]), transB: 1 })], {}, 1, "sq")[0]!);
     expect(inputErrorOf(() => importOnnxBytes(squeezed, "m.onnx")).message).toMatch(/\(Squeeze\): squeezes \[batch, 1\] to \[batch\]; only a flatten to \[batch, 1\] or a no-op is supported$/);
+  });
+
+  it("external data that is a folder, a named pipe, a link out of the folder, or at a non-decimal offset (audit: internal error, a hang, read through the link, '0x10' read as 16)", () => {
+    const model = (location: string, offset?: string) => {
+      const b = new OnnxBuilder();
+      b.output(b.matmul(b.input("x", [4]), "w"));
+      b.externalInit(b.randn([4, 2]), "w.bin", "w", { location });
+      const path = writeModel(b);
+      if (offset !== undefined) {
+        // Rewrite the offset entry as an exporter that writes other notations would.
+        const m = onnx.ModelProto.decode(readFileSync(path));
+        m.graph!.initializer![0]!.externalData!.find((e) => e.key === "offset")!.value = offset;
+        writeFileSync(path, onnx.ModelProto.encode(m).finish());
+      }
+      return path;
+    };
+    const dir = model("sub");
+    mkdirSync(join(dir, "..", "sub"));
+    expect(inputErrorOf(() => importOnnx(dir)).message).toMatch(/: external data 'sub' of initializer 'w' is a folder, not a file$/);
+    const fifo = model("pipe.bin");
+    execFileSync("mkfifo", [join(fifo, "..", "pipe.bin")]);
+    expect(inputErrorOf(() => importOnnx(fifo)).message).toMatch(/: external data 'pipe\.bin' of initializer 'w' is a named pipe \(FIFO\), not a file$/);
+    const linked = model("link.bin");
+    const outside = join(scratchDir("spikec-outside-"), "secret.bin");
+    writeFileSync(outside, new Uint8Array(32));
+    symlinkSync(outside, join(linked, "..", "link.bin"));
+    const e = inputErrorOf(() => importOnnx(linked));
+    expect(e.message).toMatch(/initializer 'w' reads external data 'link\.bin' through a symbolic link to .*secret\.bin, outside the model's folder$/);
+    const hex = model("w.bin", "0x10");
+    expect(inputErrorOf(() => importOnnx(hex)).message).toMatch(/external data 'offset' of initializer 'w' is '0x10', not a decimal byte count$/);
+    expect(() => importOnnx(model("w.bin", "0"))).not.toThrow();
+  });
+
+  it("a Gemm alpha or beta of NaN or Inf, a pool kernel of size 0, an initializer defined twice (audit: internal errors, the second copy used)", () => {
+    for (const [attr, v] of [["alpha", NaN], ["beta", Infinity]] as const) {
+      const b = new OnnxBuilder();
+      b.output(b.node("Gemm", [b.input("x", [4]), b.randn([2, 4]), b.randn([2])], { transB: 1, [attr]: { float: v } }, 1, "g")[0]!);
+      expect(inputErrorOf(() => importOnnxBytes(b.toBytes(), "m.onnx")).message).toBe(`m.onnx: node 'g' (Gemm): attribute ${attr} is ${v}`);
+    }
+    const pool = inputErrorOf(() => importOnnxBytes(withNode((b, y) => b.node("MaxPool", [y], { kernel_shape: [0, 0] }, 1, "p")[0]!), "m.onnx"));
+    expect(pool.message).toBe("m.onnx: node 'p' (MaxPool): kernel_shape [0,0] has a size below 1");
+    const twice = new OnnxBuilder();
+    twice.output(twice.matmul(twice.input("x", [4]), twice.init(twice.randn([4, 2]), "w")));
+    twice.init({ dims: [4, 2], data: new Array(8).fill(0) }, "w");
+    expect(inputErrorOf(() => importOnnxBytes(twice.toBytes(), "m.onnx")).message).toBe("m.onnx: initializer 'w' is defined twice");
   });
 
   it("external data that escapes the model folder, or is missing", () => {

@@ -35,6 +35,9 @@ interface SimulateArgs {
   json: boolean;
 }
 
+/** Input values clipped to the input range, in words ("" for none). */
+const clippedText = (n: number): string => (n ? `; ${counted(n, "input value")} outside the input range ${n === 1 ? "was" : "were"} clipped` : "");
+
 export const simulateCommand: CommandModule<object, SimulateArgs> = {
   command: "simulate <dir>",
   describe: "Run a compiled network on inputs and write the readout values (logits)",
@@ -88,7 +91,7 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
     const summary = { samples: count, classes, output: args.output, engine: args.engine, clippedInputs: clipped, earlySpikes: early, ...rasterSummary(args.raster, raster) };
     const earlyText = early ? `; ${counted(early, "spike")} before ${early === 1 ? "its" : "their"} window (activations beyond the calibrated windows: these logits are not the ANN's; spikec verify measures the difference)` : "";
     if (args.json) process.stdout.write(JSON.stringify(summary) + "\n");
-    else process.stdout.write(`simulated ${counted(count, "sample")} (${args.engine}); wrote ${args.output} [${count}, ${classes}]${clipped ? `; ${clipped} input values outside the input range were clipped` : ""}${earlyText}\n${rasterLine(args.raster, raster)}`);
+    else process.stdout.write(`simulated ${counted(count, "sample")} (${args.engine}); wrote ${args.output} [${count}, ${classes}]${clippedText(clipped)}${earlyText}\n${rasterLine(args.raster, raster)}`);
   },
 };
 
@@ -191,7 +194,7 @@ function simulateCycleCommand(args: SimulateArgs): void {
     const events = overflow.q + overflow.u + overflow.vmax + overflow.vmin;
     process.stdout.write(
       `simulated ${counted(count, "sample")} (cycle, ${target.id}, ${net.ticks} ticks each); wrote ${args.output} [${count}, ${classes}]` +
-        `${clipped ? `; ${clipped} input values outside the input range were clipped` : ""}${events ? `; register events: ${JSON.stringify(overflow)}` : ""}\n${rasterLine(args.raster, raster)}`,
+        `${clippedText(clipped)}${events ? `; register events: ${JSON.stringify(overflow)}` : ""}\n${rasterLine(args.raster, raster)}`,
     );
   }
 }

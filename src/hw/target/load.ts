@@ -7,7 +7,8 @@
  * that look like numbers become numbers and "true"/"false" become booleans, except the free-text attributes
  * in TEXT_ATTRIBUTES; elements that may repeat are always arrays (REPEATED_ELEMENTS); comments are dropped.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { notRegularFile } from "../../io/regular-file.js";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
@@ -114,10 +115,11 @@ export function loadTarget(idOrPath: string): Target {
   }
   let xml: string;
   try {
+    const what = notRegularFile(statSync(file));
+    if (what !== null) throw new InputError(`target file ${file} is ${what}, not a target XML file`, `pass the path of a target XML file, or a bundled target id (${bundledTargetIds().join(", ")})`);
     xml = readFileSync(file, "utf8");
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "EISDIR") throw new InputError(`target file ${file} is a folder, not a target XML file`, `pass the path of a target XML file, or a bundled target id (${bundledTargetIds().join(", ")})`);
+    if (e instanceof InputError) throw e;
     throw new InputError(`cannot read target file ${file}: ${(e as Error).message}`, "check the path and that the file is readable");
   }
   return parseTarget(xml, file);

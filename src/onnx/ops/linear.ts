@@ -28,8 +28,8 @@ export const gemm: OpHandler = (n) => {
   const b = n.floatConstant(1, "weight B");
   if (b.dims.length !== 2) n.fail(`weight B must be 2-D, got [${b.dims}]`);
   const transB = n.attrs.int("transB", 0) !== 0;
-  const alpha = n.attrs.float("alpha", 1);
-  const beta = n.attrs.float("beta", 1);
+  const alpha = n.finiteFloat("alpha", 1);
+  const beta = n.finiteFloat("beta", 1);
   const [k, out] = transB ? [b.dims[1], b.dims[0]] : b.dims;
   if (k !== x.k) n.fail(`weight B of shape [${b.dims}] (transB=${Number(transB)}) does not match ${x.k} input features`);
   // weight is [out, in]: B itself when transB, else Bᵀ; alpha folded in.

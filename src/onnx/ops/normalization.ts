@@ -19,7 +19,7 @@ export const batchNormalization: OpHandler = (n) => {
   const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((i) => n.floatConstant(i, ["", "scale", "B", "mean", "var"][i]).data);
   for (const [name, v] of [["scale", gamma], ["B", beta], ["mean", mean], ["var", variance]] as const)
     if (v.length !== c) n.fail(`${name} has ${v.length} entries for ${c} channels`);
-  const eps = n.attrs.float("epsilon", 1e-5);
+  const eps = n.finiteFloat("epsilon", 1e-5);
   const scale = new Float64Array(c);
   const shift = new Float64Array(c);
   for (let i = 0; i < c; i++) {

@@ -12,6 +12,7 @@ function poolWindow(n: NodeContext, padded: [number, number, number, number] = [
   const k = n.attrs.ints("kernel_shape");
   if (!k) n.fail("kernel_shape is missing");
   if (k.length !== 2) n.fail(`kernel_shape [${k}] is not 2-D; only 2-D pooling is supported`);
+  if (k.some((d) => !(d >= 1))) n.failBroken(`kernel_shape [${k}] has a size below 1`, "export the model again; a pooling window holds at least one input per axis");
   const win = parseWindow(n, [k[0], k[1]], [h + padded[0] + padded[2], w + padded[1] + padded[3]], padded);
   const ceilMode = n.attrs.int("ceil_mode", 0) !== 0;
   const shape = pool2dOutputShape([c, h, w], win, ceilMode);
