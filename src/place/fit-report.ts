@@ -87,14 +87,19 @@ export interface FitReport {
 export function measureActivity(net: HwNetwork, target: Target, x: Float64Array, n: number): Activity {
   const prog = compileCycle(net, target);
   const r = simulateCycleBatch(prog, x.subarray(0, n * sampleSize(prog)), n);
-  const spikes = Object.values(r.spikeCount).reduce((a, b) => a + b, 0);
+  // The compartments' spikes and the sources' (inputs, clocks), as the bound counts them.
+  const spikes = Object.values(r.spikeCount).reduce((a, b) => a + b, 0) + r.stats.sourceSpikes;
   return { basis: "measured", samples: n, spikes: spikes / n, synapticEvents: r.stats.synapticEvents / n };
 }
 
-/** TTFS bound: every neuron (and input) spikes once, clocks on their schedules, every synapse carries one event. */
+/**
+ * TTFS bound: every neuron (and input) spikes once, clocks on their schedules, every synapse carries one event; the
+ * readouts are read, not spiking.
+ */
 export function boundActivity(p: Placement): Activity {
+  const readouts = new Set(p.net.readouts.map((r) => r.population));
   let spikes = 0;
-  for (const q of p.net.populations) spikes += q.kind === "source" && q.schedule ? q.schedule.ticks.length : populationSize(q);
+  for (const q of p.net.populations) if (!readouts.has(q.id)) spikes += q.kind === "source" && q.schedule ? q.schedule.ticks.length : populationSize(q);
   const inputSynapses = p.prepared.net.synapses.length ? p.layers.reduce((a, l) => a + l.synapses, 0) : 0;
   return { basis: "bound", samples: 0, spikes, synapticEvents: inputSynapses };
 }

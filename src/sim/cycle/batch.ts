@@ -42,7 +42,7 @@ export function simulateCycleBatch(
   const size = sampleSize(prog);
   checkBatchInput(x, batch, size, "simulateCycleBatch");
   const logits = new Float64Array(batch * classes);
-  const stats: CycleResult["stats"] = { synapticEvents: 0, neuronUpdates: 0, jumps: 0, ticksSimulated: 0, ticksSkipped: 0 };
+  const stats: CycleResult["stats"] = { synapticEvents: 0, neuronUpdates: 0, jumps: 0, ticksSimulated: 0, ticksSkipped: 0, sourceSpikes: 0 };
   const overflow: CycleResult["overflow"] = { q: 0, u: 0, vmax: 0, vmin: 0 };
   const spikeCount: Record<string, number> = {};
   let clippedInputs = 0;

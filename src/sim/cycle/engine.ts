@@ -108,9 +108,10 @@ export interface CycleResult {
   overflow: { q: number; u: number; vmax: number; vmin: number };
   /**
    * neuronUpdates: tick updates by the exact rule; jumps: closed-form advances over ≥ 1 tick;
-   * ticksSimulated/ticksSkipped: ticks at which something was / nothing was processed.
+   * ticksSimulated/ticksSkipped: ticks at which something was / nothing was processed; sourceSpikes: spikes of the
+   * inputs and the clocks (spikeCount has the compartments').
    */
-  stats: { synapticEvents: number; neuronUpdates: number; jumps: number; ticksSimulated: number; ticksSkipped: number };
+  stats: { synapticEvents: number; neuronUpdates: number; jumps: number; ticksSimulated: number; ticksSkipped: number; sourceSpikes: number };
 }
 
 // -------------------------------------------------------------------------------------------------------------
@@ -520,7 +521,7 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
   const comps = groups.filter((g): g is Compartments => g !== null);
   const input = bucketInputs(prog, inputs);
   const overflow = { q: 0, u: 0, vmax: 0, vmin: 0 };
-  const stats = { synapticEvents: 0, neuronUpdates: 0, jumps: 0, ticksSimulated: 0, ticksSkipped: 0 };
+  const stats = { synapticEvents: 0, neuronUpdates: 0, jumps: 0, ticksSimulated: 0, ticksSkipped: 0, sourceSpikes: 0 };
   const raster = options.raster ? new Map<string, { tick: number[]; neuron: number[] }>() : null;
   const readoutsAt = new Map<number, number[]>();
   net.readouts.forEach((r, k) => readoutsAt.set(r.tick, [...(readoutsAt.get(r.tick) ?? []), k]));
@@ -1150,6 +1151,7 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
       continue;
     }
     stats.ticksSimulated++;
+    stats.sourceSpikes += c1 - c0 + (i1 - i0);
     for (let k = c0; k < c1; k++) {
       route(clockPop[k]!, clockNeuron[k]!, t);
       if (raster) record(raster, prog.populations[clockPop[k]!]!.id, t, clockNeuron[k]!);
