@@ -18,7 +18,7 @@ export interface LayerRow {
   onnxNodes: string[];
   shape: number[];
   neurons: number;
-  /** Real synapses onto this population (padded taps not counted). */
+  /** Real synapses onto this population (padded taps and zero weights not counted). */
   synapses: number;
   /** Calibrated maximum activation X_n (spiking layers). */
   maxActivation: number | null;

@@ -125,32 +125,41 @@ export function weightSums(proj: Term, dstShape: readonly number[]): Float64Arra
   }
 }
 
-/** Taps of a window starting at `start` (stride applied) that land inside [0, size). */
-function tapsInside(start: number, kernel: number, dilation: number, size: number): number {
-  let n = 0;
-  for (let k = 0; k < kernel; k++) {
-    const p = start + k * dilation;
-    if (p >= 0 && p < size) n++;
-  }
-  return n;
-}
-
-/** Number of real (non-virtual) synapses of a projection, counted per axis (no enumeration). */
+/**
+ * Number of real synapses of a projection: taps inside the source (padding is virtual) with a nonzero weight, counted
+ * per axis (no enumeration). Zero weights carry nothing: the partial sums of split-fan-in, for one, read all channels
+ * of their source with zeros outside their group.
+ */
 export function synapseCount(proj: Projection | PoolProjection, srcShape: readonly number[], dstShape: readonly number[]): number {
+  const nonzero = (w: Float64Array) => w.reduce((a, x) => a + (x !== 0 ? 1 : 0), 0);
   switch (proj.kind) {
     case "dense":
-      return proj.weight.length;
+      return nonzero(proj.weight);
     case "identity":
-      return product(dstShape);
+      return (product(dstShape) / proj.weight.length) * nonzero(proj.weight);
     default: {
-      const [cin, ih, iw] = srcShape as [number, number, number];
+      const [, ih, iw] = srcShape as [number, number, number];
       const [cout, oh, ow] = dstShape as [number, number, number];
-      let rows = 0;
-      let cols = 0;
-      for (let oy = 0; oy < oh; oy++) rows += tapsInside(oy * proj.stride[0] - proj.pads[0], proj.kernel[0], proj.dilation[0], ih);
-      for (let ox = 0; ox < ow; ox++) cols += tapsInside(ox * proj.stride[1] - proj.pads[1], proj.kernel[1], proj.dilation[1], iw);
-      const perChannel = proj.kind === "conv" ? cin / proj.group : 1;
-      return cout * perChannel * rows * cols;
+      // Output positions each kernel row (column) reaches inside the source.
+      const reach = (k: number, out: number, stride: number, pad: number, dilation: number, size: number) => {
+        let n = 0;
+        for (let o = 0; o < out; o++) {
+          const p = o * stride - pad + k * dilation;
+          if (p >= 0 && p < size) n++;
+        }
+        return n;
+      };
+      const rows = Array.from({ length: proj.kernel[0] }, (_, ky) => reach(ky, oh, proj.stride[0], proj.pads[0], proj.dilation[0], ih));
+      const cols = Array.from({ length: proj.kernel[1] }, (_, kx) => reach(kx, ow, proj.stride[1], proj.pads[1], proj.dilation[1], iw));
+      const allRows = rows.reduce((a, b) => a + b, 0);
+      const allCols = cols.reduce((a, b) => a + b, 0);
+      if (proj.kind === "pool") return cout * allRows * allCols;
+      if (proj.kind === "avgpool") return nonzero(proj.weight) * (cout / proj.weight.length) * allRows * allCols;
+      // conv, weight [cout, cin/group, kh, kw]: each nonzero tap reaches rows[ky] × cols[kx] outputs.
+      const [kh, kw] = proj.kernel;
+      let n = 0;
+      for (let i = 0; i < proj.weight.length; i++) if (proj.weight[i] !== 0) n += rows[Math.floor(i / kw) % kh]! * cols[i % kw]!;
+      return n;
     }
   }
 }

@@ -117,6 +117,13 @@ describe("split-fan-in", () => {
     console.log(`split network: max |Δlogit| ${maxDiff.toExponential(2)} of max |logit| ${maxAbs.toFixed(3)}; latency ${plain.report.totals.latency.toFixed(2)} → ${split.report.totals.latency.toFixed(2)} input windows; cycle agreement ${split.hw!.choice.evaluation.agreement}`);
     expect(maxDiff).toBeLessThanOrEqual(1e-9 * maxAbs);
     expect(split.report.totals.latency).toBeGreaterThan(plain.report.totals.latency);
+    // Synapses in the report: each partial sum (positive and negative part) counts its group's inputs, not the whole
+    // layer's (audit: every part showed the unsplit layer's count), so the parts hold the layer's synapses twice.
+    const whole = plain.report.layers.at(-1)!.synapses;
+    const parts = split.report.layers.filter((l) => /\/part\d+_(pos|neg)$/.test(l.population));
+    expect(parts).toHaveLength(4);
+    expect(parts.reduce((a, l) => a + l.synapses, 0)).toBe(2 * whole);
+    for (const l of parts) expect(l.synapses).toBeLessThan(whole);
     // The parts carry the bias, the sum reads plain identity connections: NIR writes it, and NIR's own semantics
     // (our interpreter of the written graph) give the exact simulator's logits.
     const input = split.net.populations[0]!;
