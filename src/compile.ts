@@ -246,7 +246,7 @@ export function compileHardware(compiled: Compiled, calib: NpyArray, calibCount:
   // Said once, for the budget chosen: channels the tick grid cannot resolve (src/hw/resolution.ts).
   const subTick = subTickNote(subTickChannels(compiled.net, choice.lowered.lowering.timing!, stats.channelMax), choice.ticks);
   if (subTick) choice.lowered.hw.notes.push(subTick);
-  compiled.report.hardware = buildHardwareReport(compiled.net, choice.lowered.hw, choice.lowered.lowering, choice.evaluation, choice.curve, choice.goal, choice.reached);
+  compiled.report.hardware = buildHardwareReport(compiled.net, choice.lowered.hw, choice.lowered.lowering, choice.evaluation, choice.curve, choice.goal, choice.reached, options.ticks !== undefined);
   const placement = place(choice.lowered.hw, target, { origins: originsOf(compiled.net) });
   const m = Math.min(n, FIT_SAMPLES);
   compiled.report.fit = buildFitReport(placement, m > 0 ? measureActivity(choice.lowered.hw, target, x, m) : undefined);

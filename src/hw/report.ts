@@ -45,13 +45,15 @@ export interface HardwareReport {
   calibration: { samples: number; agreement: number; spikesPerNeuron: number; overflow: CycleEvaluation["overflow"] };
   curve: TickPoint[];
   reached: boolean;
+  /** The budget was given (--ticks), not searched: the curve is its one point. Absent in reports written before. */
+  ticksGiven?: boolean;
   layers: HardwareLayer[];
   totals: { extraNeurons: number; extraSynapses: number; clockNeurons: number; relayNeurons: number; hwNeurons: number };
   boundsBasis: string;
   notes: string[];
 }
 
-export function buildHardwareReport(snn: SnnNetwork, hw: HwNetwork, lowering: Lowering, evaluation: CycleEvaluation, curve: TickPoint[], goal: number, reached: boolean): HardwareReport {
+export function buildHardwareReport(snn: SnnNetwork, hw: HwNetwork, lowering: Lowering, evaluation: CycleEvaluation, curve: TickPoint[], goal: number, reached: boolean, ticksGiven = false): HardwareReport {
   const t = lowering.timing!;
   const layers: HardwareLayer[] = snn.populations.map((p) => {
     const pt = t.populations.get(p.id)!;
@@ -90,6 +92,7 @@ export function buildHardwareReport(snn: SnnNetwork, hw: HwNetwork, lowering: Lo
     },
     curve,
     reached,
+    ticksGiven,
     layers,
     totals: {
       extraNeurons: lowering.stats.extraNeurons,
