@@ -15,6 +15,7 @@
  *   (checkLavaTarget; loihi1 is refused: per-synapse clip and 22-bit dendritic sum, and no Lava backend).
  * What Lava's CPU models cannot reproduce is reported in `cpuInexact` (see ./resolution.ts).
  */
+import { IntList } from "../../util/int-list.js";
 import { InputError } from "../../util/errors.js";
 import type { CubaProfile, HwCompartmentPopulation, HwInputEncoding, HwNetwork, HwPopulation, HwSourcePopulation, HwSynapseGroup } from "../../hw/network.js";
 import { populationSize } from "../../hw/network.js";
@@ -188,9 +189,12 @@ export function checkLavaTarget(target: Target, loweredFor: string = target.id):
 
 /** Splits one HW synapse group into Lava connection parts (sign × exponent × delayed). */
 function partsOf(g: HwSynapseGroup, src: HwPopulation, dst: HwCompartmentPopulation, names: Map<string, string>, next: () => string): LavaConnection[] {
-  interface Acc { pre: number[]; post: number[]; w: number[]; d: number[]; pairs: Set<number> }
-  const parts = new Map<string, Acc>();
+  interface Acc { key: string; pre: IntList; post: IntList; w: IntList; pairs: Set<number> | null }
+  // Keyed by (sign, exponent, delay, copy) as one number: a group can hold ~10^8 synapses.
+  const parts = new Map<number, Acc>();
   const nT = populationSize(dst);
+  // Dense and conv groups visit each (pre, post) pair once; only an explicit list can repeat one.
+  const repeats = g.kind === "sparse";
   forEachSynapse(g, src, dst, (pre, post, w0, e0, d) => {
     let w = w0;
     let e = e0;
@@ -215,25 +219,24 @@ function partsOf(g: HwSynapseGroup, src: HwPopulation, dst: HwCompartmentPopulat
     // matrices hold one weight per pair (scipy would sum duplicates, possibly out of range).
     const pair = pre * nT + post;
     let copy = 0;
-    let key = "";
+    let id = 0;
     let acc: Acc | undefined;
     for (;;) {
-      key = `${w > 0 ? "exc" : "inh"}:${e}:${d}:${copy}`;
-      acc = parts.get(key);
-      if (!acc || !acc.pairs.has(pair)) break;
+      id = (((copy * 64 + d) * 32 + (e + 16)) * 2 + (w > 0 ? 1 : 0));
+      acc = parts.get(id);
+      if (!acc || !acc.pairs?.has(pair)) break;
       copy++;
     }
-    if (!acc) parts.set(key, (acc = { pre: [], post: [], w: [], d: [], pairs: new Set() }));
-    acc.pairs.add(pair);
+    if (!acc) parts.set(id, (acc = { key: `${w > 0 ? "exc" : "inh"}:${e}:${d}:${copy}`, pre: new IntList(), post: new IntList(), w: new IntList(), pairs: repeats ? new Set() : null }));
+    acc.pairs?.add(pair);
     acc.pre.push(pre);
     acc.post.push(post);
     acc.w.push(w);
-    acc.d.push(d);
   });
-  const order = [...parts.keys()].sort();
-  return order.map((key) => {
-    const [sign, e, d] = key.split(":") as [string, string, string];
-    const acc = parts.get(key)!;
+  // In the order of their keys' text, as the program names them.
+  const order = [...parts.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return order.map((acc) => {
+    const [sign, e, d] = acc.key.split(":") as [string, string, string];
     const sparse = g.kind !== "dense";
     const delay = Number(d) > 0;
     return {
@@ -248,9 +251,9 @@ function partsOf(g: HwSynapseGroup, src: HwPopulation, dst: HwCompartmentPopulat
       nTarget: populationSize(dst),
       signMode: sign === "exc" ? "EXCITATORY" : "INHIBITORY",
       weightExp: Number(e),
-      pre: Int32Array.from(acc.pre),
-      post: Int32Array.from(acc.post),
-      weight: Int32Array.from(acc.w),
+      pre: acc.pre.toArray(),
+      post: acc.post.toArray(),
+      weight: acc.w.toArray(),
       delay: Number(d),
     };
   });

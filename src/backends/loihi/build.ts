@@ -28,6 +28,9 @@ class Table<T> {
   }
 }
 
+/** A core's synapse lists once moved into its configuration (frees them). */
+const EMPTY_LIST = { n: 0, axon: new Int32Array(0), compartment: new Int32Array(0), weight: new Int16Array(0), exponent: new Int8Array(0), delay: new Uint8Array(0), format: new Uint16Array(0) };
+
 export function buildCoresConfig(p: Placement, origins?: PlaceOptions["origins"]): CoresConfig {
   if (!p.fits) {
     throw new SpikecError(
@@ -91,16 +94,28 @@ export function buildCoresConfig(p: Placement, origins?: PlaceOptions["origins"]
     };
   });
 
-  // Synapses by (destination core, input axon = source neuron on that core).
+  // Synapses by (destination core, input axon = source neuron on that core), in typed arrays sized by a first
+  // counting pass: a large network holds ~10^8 synapses, which plain arrays would not fit in the JavaScript heap.
+  const incoming = [...pn.incoming.values()].flat();
+  const perCore = new Int32Array(cores.length);
+  for (const gr of incoming) {
+    const dstBase = pn.base.get(gr.g.target)!;
+    forEachSynapse(gr.g, gr.source, pn.pops.get(gr.g.target)!, (_pre, post) => perCore[coreOf[dstBase + post]!]!++);
+  }
   const axonOf = cores.map(() => new Map<number, number>());
   const axonSource = cores.map(() => [] as number[]);
-  const lists = cores.map(() => ({ axon: [] as number[], compartment: [] as number[], weight: [] as number[], exponent: [] as number[], delay: [] as number[], format: [] as number[] }));
+  const lists = cores.map((_, d) => {
+    const m = perCore[d]!;
+    return { n: 0, axon: new Int32Array(m), compartment: new Int32Array(m), weight: new Int16Array(m), exponent: new Int8Array(m), delay: new Uint8Array(m), format: new Uint16Array(m) };
+  });
   // Raw formats per core ((sign mode, exponent, widths) of the HW IR), re-encoded onto the table below.
   const raw = cores.map(() => new Map<string, { d: FormatDemand; index: number }>());
-  for (const gr of [...pn.incoming.values()].flat()) {
+  for (const gr of incoming) {
     const g = gr.g;
     const srcBase = pn.base.get(g.source)!;
     const dstBase = pn.base.get(g.target)!;
+    // The group fixes mode and widths: its raw format on a core depends on the exponent only.
+    const byExp = cores.map(() => new Map<number, { d: FormatDemand; index: number }>());
     forEachSynapse(g, gr.source, pn.pops.get(g.target)!, (pre, post, weight, exp, delay) => {
       const gs = srcBase + pre;
       const gt = dstBase + post;
@@ -112,18 +127,24 @@ export function buildCoresConfig(p: Placement, origins?: PlaceOptions["origins"]
         axonSource[d]!.push(gs);
       }
       const l = lists[d]!;
-      l.axon.push(a);
-      l.compartment.push(slotOf[gt]!);
-      l.weight.push(weight);
-      l.exponent.push(exp);
-      l.delay.push(delay);
-      const key = `${gr.mode} ${exp} ${gr.weightBits} ${gr.delayBits}`;
-      let r = raw[d]!.get(key);
+      const k = l.n++;
+      l.axon[k] = a;
+      l.compartment[k] = slotOf[gt]!;
+      l.weight[k] = weight;
+      l.exponent[k] = exp;
+      l.delay[k] = delay;
+      let r = byExp[d]!.get(exp);
       if (!r) {
-        r = { d: { mode: gr.mode, exp, weightBits: gr.weightBits, delayBits: gr.delayBits, dense: false, maxW: weight, minW: weight, tz: trailingZeros(weight) }, index: raw[d]!.size };
-        raw[d]!.set(key, r);
-      } else widen(r.d, weight);
-      l.format.push(r.index);
+        const key = `${gr.mode} ${exp} ${gr.weightBits} ${gr.delayBits}`;
+        r = raw[d]!.get(key);
+        if (!r) {
+          r = { d: { mode: gr.mode, exp, weightBits: gr.weightBits, delayBits: gr.delayBits, dense: false, maxW: weight, minW: weight, tz: trailingZeros(weight) }, index: raw[d]!.size };
+          raw[d]!.set(key, r);
+        }
+        byExp[d]!.set(exp, r);
+      }
+      widen(r.d, weight);
+      l.format[k] = r.index;
     });
   }
   const cap = p.target.coreClasses[0]!.profiles.synapseFormat;
@@ -141,7 +162,7 @@ export function buildCoresConfig(p: Placement, origins?: PlaceOptions["origins"]
       );
     }
     const table = new Table<SynapseFormatEntry>();
-    for (let k = 0; k < l.format.length; k++) {
+    for (let k = 0; k < l.n; k++) {
       const f = cover.formats[cover.assign[l.format[k]!]!]!;
       l.weight[k] = reencode(l.weight[k]!, l.exponent[k]!, f);
       l.exponent[k] = f.exp;
@@ -152,7 +173,7 @@ export function buildCoresConfig(p: Placement, origins?: PlaceOptions["origins"]
     for (const a of l.axon) offsets[a + 1]!++;
     for (let a = 0; a < count; a++) offsets[a + 1]! += offsets[a]!;
     const fill = offsets.slice(0, count);
-    const m = l.axon.length;
+    const m = l.n;
     const ia = { count, offsets, compartment: new Int32Array(m), weight: new Int16Array(m), exponent: new Int8Array(m), delay: new Uint8Array(m), format: new Uint8Array(m) };
     for (let k = 0; k < m; k++) {
       const at = fill[l.axon[k]!]!++;
@@ -163,6 +184,7 @@ export function buildCoresConfig(p: Placement, origins?: PlaceOptions["origins"]
       ia.format[at] = l.format[k]!;
     }
     c.inputAxons = ia;
+    lists[d] = EMPTY_LIST; // this core's copy is in ia now
     c.synapseFormats = table.items;
   });
 
