@@ -10,6 +10,9 @@ import type { NodeContext } from "../context.js";
 import type { ConstTensor } from "../tensor.js";
 import type { OpHandler } from "./types.js";
 
+/** Most values a folded constant may hold (a shape computation holds a few; a hostile shape would exhaust memory). */
+const MAX_FOLDED = 1 << 24;
+
 /** The constant input 0, or a refusal saying the op is only folded on constants. */
 function foldedInput(n: NodeContext, what: string): ConstTensor {
   const v = n.value(0);
@@ -46,6 +49,7 @@ export const constantOfShape: OpHandler = (n) => {
   const shape = n.constant(0, "shape");
   const dims = Array.from(shape.data, (d) => Math.trunc(d));
   if (dims.some((d) => d < 0)) n.fail(`shape [${dims}] has a negative dimension`);
+  if (product(dims) > MAX_FOLDED) n.fail(`shape [${dims}] holds ${product(dims)} values; spikec folds shape computations of up to ${MAX_FOLDED} values`, "compute large constants outside the model and store them as initializers");
   const t = n.attrs.tensor("value");
   const value = t ? decodeTensor(t, `the value of ConstantOfShape node '${n.name}'`, n.ctx.src) : { dims: [1], data: Float64Array.of(0), dtype: "FLOAT" };
   if (value.data.length !== 1) n.fail(`its value holds ${value.data.length} elements; ONNX requires one`);
