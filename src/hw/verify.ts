@@ -192,6 +192,9 @@ export function hwStructureIssues(net: HwNetwork): HwIssue[] {
     groupIds.add(g.id);
     checkSynapseStructure(is, g, pops);
   }
+  // Nothing after the last readout is read: a longer run only costs (a hand-edited 10^9 ticks would exhaust memory).
+  const lastRead = net.readouts.reduce((m, r) => Math.max(m, isInt(r.tick) ? r.tick : 0), -1);
+  if (lastRead >= 0 && isInt(net.ticks) && net.ticks > lastRead + 1) is.add("network", "ticks", net.ticks, `must be ${lastRead + 1}: the last readout is at tick ${lastRead}`);
   net.readouts.forEach((r, k) => {
     const where = `readout ${k} ('${r.population}')`;
     const p = pops.get(r.population);

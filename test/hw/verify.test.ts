@@ -47,6 +47,8 @@ describe("verifyHwNetwork", () => {
     ["profileOf length", (n) => (pop(n, "conv").profileOf = new Uint8Array(3)), /population 'conv': profileOf.length = 3 must be 18/],
     ["vInit length", (n) => (pop(n, "conv").vInit = new Int32Array(17)), /population 'conv': vInit.length = 17 must be 18/],
     ["readout tick", (n) => (n.readouts[0]!.tick = 20), /readout 0 \('fc'\): tick = 20 must be in 0..19/],
+    // Audit 2026-11-27: a hand-edited 10^9 ticks ran the cycle simulator out of memory.
+    ["ticks past the last readout", (n) => (n.ticks = 1e9), /network: ticks = 1000000000 must be \d+: the last readout is at tick \d+/],
     ["readout offset", (n) => (n.readouts[0]!.offset = new Float64Array(2)), /readout 0 \('fc'\): offset.length = 2 must be 3/],
     ["clock schedule", (n) => ((n.populations[1] as HwSourcePopulation).schedule!.ticks = Int32Array.of(9, 4)), /population 'clock': schedule.ticks\[1\] = 4 must be > the previous tick 9/],
     ["b1 phases", (n) => Object.assign(pop(n, "b1").profiles[0]!, { phase2End: 5 }), /population 'b1': profiles\[0\].phase2End = 5 must be ≥ phase2Start = 10/],
