@@ -82,8 +82,9 @@ export const reduceMean: OpHandler = (n) => {
   if (rank !== 4 || axes.length !== 2 || axes[0] !== 2 || axes[1] !== 3)
     n.fail(`it averages over axes [${given.join(", ")}] of [batch, ${x.shape.join(", ")}]; spikec supports the mean over H and W of an image (axes 2 and 3), a global average pool`, "average over H and W only: x.mean((2, 3)), or use AdaptiveAvgPool2d(1)");
   const c = x.shape[0]!;
-  const pooled = n.ctx.emit<GlobalAvgPoolNode>({ kind: "globalavgpool", id: n.attrs.int("keepdims", 1) ? n.outputName() : `${n.outputName()}/pool`, inputs: [x.id], shape: [c, 1, 1], origin: n.origin() });
-  if (n.attrs.int("keepdims", 1)) return n.bind(0, { kind: "activation", id: pooled.id, shape: pooled.shape });
+  const keep = n.attrs.int("keepdims", 1) !== 0;
+  const pooled = n.ctx.emit<GlobalAvgPoolNode>({ kind: "globalavgpool", id: keep ? n.outputName() : `${n.outputName()}/pool`, inputs: [x.id], shape: [c, 1, 1], origin: n.origin() });
+  if (keep) return n.bind(0, { kind: "activation", id: pooled.id, shape: pooled.shape });
   const flat = n.ctx.emit<FlattenNode>({ kind: "flatten", id: n.outputName(), inputs: [pooled.id], shape: [c], origin: n.origin() });
   n.bind(0, { kind: "activation", id: flat.id, shape: flat.shape });
 };
