@@ -9,7 +9,13 @@ const CORE_ROWS = 40;
 export function printFit(r: FitReport): void {
   const out = (s: string) => process.stdout.write(s);
   out(`\nfit on ${r.targetName} (target ${r.target})\n\n`);
-  out(table(["layer", "ONNX node", "neurons", "synapses", "cores", "naive", "binding"], r.layers.map((l) => [l.population, l.onnxNodes.join(", "), l.neurons, l.synapses, l.cores, l.naiveCores, l.binding])) + "\n\n");
+  out(table(["layer", "ONNX node", "neurons", "synapses", "cores", "naive", "binding"], r.layers.map((l) => [l.population, l.onnxNodes.join(", "), l.neurons, l.synapses, l.cores, l.naiveCores, l.binding])) + "\n");
+  // Output axons binding a layer surprise: say why (its spikes fan out to many cores, one slot per core reached).
+  const slots = r.resources.find((x) => x.name === "output axons")?.capacity;
+  for (const l of r.layers)
+    if (l.binding === "output axons" && l.destinationCores !== undefined && slots)
+      out(`output axons bind ${l.population}: each neuron's spike goes to ${Number(l.destinationCores.toFixed(1))} cores on average (one output axon slot per core reached; a core has ${formatNumber(slots)})\n`);
+  out("\n");
   const short = (name: string) => name.replace("compartment profiles", "cx prof").replace("synapse memory", "syn mem").replace("synapse formats", "syn fmt").replace("input axons", "in ax").replace("output axons", "out ax").replace("neuron groups", "groups");
   const headers = ["core", "chip", ...r.resources.map((x) => `${short(x.name)}${x.capacity === null ? "" : ` /${formatNumber(x.capacity)}`}`), "max %", "layers"];
   const rows = r.cores.slice(0, CORE_ROWS).map((c) => {

@@ -42,6 +42,8 @@ export interface LayerPlacement {
   cores: number;
   naiveCores: number;
   binding: Resource;
+  /** Cores its neurons' spikes reach, on average (one output axon slot each): why output axons can bind. */
+  destinationCores?: number;
 }
 
 /** A neuron that fits no core: the layer, its ONNX nodes, the resource, how much one neuron needs and the limit. */
@@ -391,6 +393,10 @@ function placeOnce(net: HwNetwork, target: Target, options: PlaceOptions, output
 
   const layers: LayerPlacement[] = tiled.map((t) => {
     const mine = tiles.filter((x) => x.tile.population === t.population);
+    const base = pn.base.get(t.population)!;
+    const n = populationSize(pn.pops.get(t.population)!);
+    let reached = 0;
+    for (let i = 0; i < n; i++) reached += destinations[base + i]!;
     return {
       population: t.population,
       onnxNodes: onnxNodesOf(t.population, options.origins),
@@ -400,6 +406,7 @@ function placeOnce(net: HwNetwork, target: Target, options: PlaceOptions, output
       cores: new Set(mine.map((x) => x.core)).size,
       naiveCores: naiveCoresOf(t),
       binding: t.binding,
+      destinationCores: n ? reached / n : 0,
     };
   });
   const placement: Placement = {

@@ -195,6 +195,22 @@ describe("spikec fit", () => {
     expect(r.stderr).toMatch(/^spikec: max pool .* \(ONNX MaxPool_\d+ \(MaxPool\)\) has 32 inputs per output; on Intel Loihi 2 \(N3\) a max-pool gate holds at most 15\n {2}try: .*a row or column of more than 15 taps.*a 16×1 pool of stride 16 is a 4×1 pool of stride 4 twice\)\n$/);
   }, 120_000);
 
+  it("a layer bound by output axons says how many cores its spikes reach (audit: VGG-11's 11,620 cores unexplained)", async () => {
+    // Cores of 256 neurons and 512 output axon slots: lenet5's pooling gates reach several of the next conv's cores
+    // each, so a core holds ~512 / (cores reached) of them.
+    const narrow = editedTarget("loihi2", "few-out-axons", { maxOutputAxonSlots: "512", maxNeurons: "256" });
+    const args = ["fit", `${FIX}/lenet5_fmnist.onnx`, "--calib", `${FIX}/fmnist_calib_x.npy`, "--target", narrow, "--ticks", "16", "--samples", "0"];
+    const j = await runCli([...args, "--json"]);
+    expect(j.code, j.stderr).toBe(0);
+    const doc = JSON.parse(j.stdout);
+    const bound = doc.layers.filter((l: { binding: string }) => l.binding === "output axons");
+    expect(bound.map((l: { population: string }) => l.population)).toContain("/3/MaxPool");
+    for (const l of bound) expect(l.destinationCores).toBeGreaterThan(1);
+    const r = await runCli(args);
+    for (const l of bound)
+      expect(r.stdout).toContain(`output axons bind ${l.population}: each neuron's spike goes to ${Number(l.destinationCores.toFixed(1))} cores on average (one output axon slot per core reached; a core has 512)`);
+  }, 120_000);
+
   it("a chip-count limit does not stop the output-axon repair (audit: 18 cores on 3 chips reported as 19 cores, 4 chips, does not fit)", async () => {
     // loihi1 with 6 usable cores per chip and at most 3 chips: lenet5_fmnist at 128 ticks fits 18 cores after the
     // slot rounds, which the chips problem of the first placement (19 cores) used to skip.
