@@ -7,8 +7,6 @@
 import { describe, expect, it } from "vitest";
 import { compile, loadSamples } from "../../src/compile.js";
 import { samplePeriod } from "../../src/hw/sample-period.js";
-import { boundActivity } from "../../src/place/fit-report.js";
-import { place } from "../../src/place/place.js";
 import { simulateCycle } from "../../src/sim/cycle/index.js";
 import { encodeInputTicks } from "../../src/hw/io.js";
 import type { HwSynapseGroup } from "../../src/hw/network.js";
@@ -64,23 +62,4 @@ describe("sample period", () => {
     }
     console.log(`lenet5 at 16 ticks: sample period loihi2 ${periods[0]} ticks (needs ${periods[1]}), loihi1 ${periods[2]}`);
   }, 120_000);
-});
-
-describe("measured activity", () => {
-  it("spikes per inference count the inputs' and the clocks' spikes, as the label and the bound say (audit: compartments only, 28 % below the bound)", () => {
-    const compiled = compile(`${FIX}/mlp_digits.onnx`, `${FIX}/digits_calib_x.npy`, { target: "loihi2", ticks: 16, hardwareSamples: 20 });
-    const { net, target: t } = compiled.hw!;
-    const { array } = loadSamples(`${FIX}/digits_calib_x.npy`, [64]);
-    // Every spike of the same 20 samples in the raster: inputs, clocks and compartments.
-    let raster = 0;
-    for (let b = 0; b < 20; b++) {
-      const r = simulateCycle(net, t, encodeInputTicks(net, array.data.subarray(b * 64, (b + 1) * 64)).spikes, { raster: true });
-      for (const s of Object.values(r.raster!)) raster += s.tick.length;
-    }
-    const fit = compiled.report.fit!;
-    expect(fit.totals.activity).toMatchObject({ basis: "measured", samples: 20 });
-    expect(fit.totals.spikesPerInference).toBeCloseTo(raster / 20, 9);
-    // α: every input, hidden neuron and clock spikes once per sample (the readout is read): the bound, as fit DIR gives it.
-    expect(fit.totals.spikesPerInference).toBe(boundActivity(place(net, t)).spikes);
-  });
 });
