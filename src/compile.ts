@@ -66,6 +66,8 @@ export interface CompiledHardware {
   choice: TickChoice;
   /** The HW IR on the target's cores (src/place/); report.fit summarizes it. */
   placement: Placement;
+  /** The calibration inputs choice.evaluation ran on ([evaluation.samples, …input shape], raw). */
+  samples: Float64Array;
 }
 
 export interface Compiled {
@@ -250,7 +252,7 @@ export function compileHardware(compiled: Compiled, calib: NpyArray, calibCount:
   const placement = place(choice.lowered.hw, target, { origins: originsOf(compiled.net) });
   const m = Math.min(n, FIT_SAMPLES);
   compiled.report.fit = buildFitReport(placement, m > 0 ? measureActivity(choice.lowered.hw, target, x, m) : undefined);
-  return { target, net: choice.lowered.hw, choice, placement };
+  return { target, net: choice.lowered.hw, choice, placement, samples: x.subarray(0, choice.evaluation.samples * size) };
 }
 
 /** `spikec compile` without the files: import, canonicalize, calibrate, map. */

@@ -23,12 +23,7 @@ import { originsOf } from "../place/origins.js";
  * An extra format in two phases: `plan` builds it in memory and refuses what the format cannot express (compile runs
  * every plan before it writes any file, so a refusal leaves the folder as it was); the writer it returns only writes.
  */
-export type Emitter = (compiled: Compiled, calibration?: Calibration) => EmitWriter;
-/** The raw calibration inputs ([n, …]), for checks an emitter makes against the compile's own simulations. */
-export interface Calibration {
-  x: Float64Array;
-  n: number;
-}
+export type Emitter = (compiled: Compiled) => EmitWriter;
 export type EmitWriter = (dir: string) => Promise<string[]>;
 
 /** Formats that write the network lowered for a chip, and the --target each needs. */
@@ -52,11 +47,11 @@ export const EMITTERS: Record<string, Emitter> = {
     };
   },
   /** DIR/lava/network.py + arrays: the HW IR as a Lava program (src/backends/lava/). */
-  lava: (compiled, calibration) => {
+  lava: (compiled) => {
     requireLowered(["lava"], compiled.hw !== undefined);
     const { evaluation } = compiled.hw!.choice;
-    // The chip's logits on the first calibration samples: what a CPU run of the program is measured against.
-    const check = calibration ? { x: calibration.x, n: Math.min(calibration.n, evaluation.samples), chipLogits: evaluation.logits } : undefined;
+    // The chip's logits on the calibration samples it ran: what a CPU run of the program is measured against.
+    const check = { x: compiled.hw!.samples, n: evaluation.samples, chipLogits: evaluation.logits };
     const built = buildLavaProgram(compiled.hw!.net, compiled.hw!.target, "hw.json", check);
     return async (dir) => {
       const r = writeLavaFiles(dir, built);
@@ -87,8 +82,8 @@ export function staleOutputs(dir: string, written: readonly string[]): string[] 
 }
 
 /** Plans every requested format (may refuse); returns their writers, to run once the network's own files are written. */
-export function planEmits(formats: readonly string[], compiled: Compiled, calibration?: Calibration): EmitWriter[] {
-  return [...new Set(formats)].map((f) => EMITTERS[f]!(compiled, calibration));
+export function planEmits(formats: readonly string[], compiled: Compiled): EmitWriter[] {
+  return [...new Set(formats)].map((f) => EMITTERS[f]!(compiled));
 }
 
 /** Runs planned writers; returns the files written. */

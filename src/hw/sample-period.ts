@@ -6,7 +6,7 @@
  */
 import type { Target } from "./target/target.js";
 import type { HwNetwork } from "./network.js";
-import { maxOf } from "../util/extrema.js";
+import { delayOf } from "./passes/delays.js";
 
 export interface SamplePeriod {
   /** Ticks from one sample's reset to the next. */
@@ -18,7 +18,7 @@ export interface SamplePeriod {
 }
 
 export function samplePeriod(hw: HwNetwork, target: Target): SamplePeriod {
-  const maxDelay = hw.synapses.reduce((m, g) => Math.max(m, typeof g.delay === "number" ? g.delay : maxOf(g.delay, 0)), 0);
+  const maxDelay = hw.synapses.reduce((m, g) => Math.max(m, delayOf(g)), 0);
   const needed = hw.ticks + target.timing.synapticLatency + maxDelay;
   const ticks = target.timing.resetInterval === "power-of-two" ? 2 ** Math.ceil(Math.log2(needed)) : needed;
   return { ticks, needed, maxDelay };

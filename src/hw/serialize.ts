@@ -2,7 +2,7 @@
  * hw.json + hw.bin: the HW IR on disk (JSON with a binary sidecar, src/io/sidecar.ts), validated against
  * schemas/hw-ir.schema.json and the structural invariants on load; the target's ranges when a target is given.
  */
-import { readRegularFile } from "../io/regular-file.js";
+import { readInputFile, readRegularFile } from "../io/regular-file.js";
 import { existsSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { readWithSidecar, writeWithSidecar } from "../io/sidecar.js";
@@ -58,15 +58,6 @@ export function recordedTargetFile(hwJson: string): string | undefined {
   }
 }
 
-/** The network.json beside a hw.json, for its digest; refused when it is not a file. */
-function readBeside(path: string): Buffer {
-  try {
-    return readRegularFile(path);
-  } catch (e) {
-    throw new InputError(`cannot read ${path}: ${(e as Error).message}`, "compile the folder again");
-  }
-}
-
 /** The hw.json a directory or file argument names (DIR/hw.json for a directory). */
 export function hwPathOf(dirOrFile: string): string {
   return existsSync(dirOrFile) && statSync(dirOrFile).isDirectory() ? join(dirOrFile, HW_FILE) : dirOrFile;
@@ -86,7 +77,7 @@ export function loadHwNetwork(dirOrFile: string, target?: Target): HwNetwork {
   const net = rest as unknown as HwNetwork;
   // Lowered from the network.json beside it? (A folder can hold two runs' files after an interrupted write.)
   const beside = join(dirname(path), NETWORK_FILE);
-  if (net.networkSha256 !== undefined && existsSync(beside) && sha256(readBeside(beside)) !== net.networkSha256)
+  if (net.networkSha256 !== undefined && existsSync(beside) && sha256(readInputFile(beside, "compile the folder again")) !== net.networkSha256)
     throw new InputError(
       `${path} was lowered from another network than ${beside} (SHA-256 differs): the folder holds files of two different runs (an interrupted or concurrent write)`,
       "compile the folder again",

@@ -4,6 +4,7 @@
  * any read. Symbolic links to regular files are followed.
  */
 import { readFileSync, statSync, type Stats } from "node:fs";
+import { InputError } from "../util/errors.js";
 
 /** What the path is when it is not a regular file ("a folder", "a named pipe (FIFO)", …); null for a regular file. */
 export function notRegularFile(stats: Stats): string | null {
@@ -29,4 +30,13 @@ export function readRegularFile(path: string, encoding: "utf8"): string;
 export function readRegularFile(path: string, encoding?: "utf8"): Buffer | string {
   checkRegularFile(path);
   return encoding ? readFileSync(path, encoding) : readFileSync(path);
+}
+
+/** readRegularFile, failing with the InputError users see: "cannot read PATH: why", and `hint`. */
+export function readInputFile(path: string, hint: string): Buffer {
+  try {
+    return readRegularFile(path);
+  } catch (e) {
+    throw new InputError(`cannot read ${path}: ${(e as Error).message}`, hint);
+  }
 }

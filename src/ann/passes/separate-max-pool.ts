@@ -13,16 +13,10 @@
 import { describeOrigin, type MaxPoolNode } from "../graph.js";
 import { pool2dOutputShape } from "../kernels/pool2d.js";
 import { defineAnnPass, untilFixedPoint, type AnnPass } from "./ann-pass.js";
-import { validTaps } from "./split-fan-in.js";
+import { windowInputs } from "./split-fan-in.js";
 
 /** Inputs one output of the pool reads at most (over its positions). */
-export function maxPoolInputs(pool: MaxPoolNode, inShape: readonly number[]): number {
-  const [, h, w] = inShape as [number, number, number];
-  return (
-    validTaps(h, pool.shape[1]!, pool.kernel[0], pool.stride[0], pool.pads[0], pool.dilation[0]) *
-    validTaps(w, pool.shape[2]!, pool.kernel[1], pool.stride[1], pool.pads[1], pool.dilation[1])
-  );
-}
+export const maxPoolInputs = (pool: MaxPoolNode, inShape: readonly number[]): number => windowInputs(pool, inShape, pool.shape);
 
 export function separateMaxPool(limit: number, targetName: string): AnnPass {
   const tooWide = (pool: MaxPoolNode, inShape: readonly number[]) =>

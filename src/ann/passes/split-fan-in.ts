@@ -10,14 +10,14 @@
  * Why: exact (the identity holds for any sign), and it is the only way a sum spread over several cores reaches one
  * neuron as spikes; it costs 2g × L's neurons and one window of latency on L's path.
  */
-import { onnxNodesText, product, type AnnGraph, type LayerNode, type Origin, type Term } from "../graph.js";
+import { onnxNodesText, product, type AnnGraph, type LayerNode, type Origin, type Term, type Window2d } from "../graph.js";
 import { defineAnnPass, untilFixedPoint, type AnnPass } from "./ann-pass.js";
 import { GraphEditor } from "./editor.js";
 import { channelsOf, scaleInputs, scaleOutputs } from "./term-algebra.js";
 import { maxOf } from "../../util/extrema.js";
 
 /** Most taps of a window along one axis that land inside an input of `size` (padding reads nothing). */
-export function validTaps(size: number, out: number, kernel: number, stride: number, padBegin: number, dilation: number): number {
+function validTaps(size: number, out: number, kernel: number, stride: number, padBegin: number, dilation: number): number {
   let best = 0;
   for (let o = 0; o < out; o++) {
     let n = 0;
@@ -31,6 +31,15 @@ export function validTaps(size: number, out: number, kernel: number, stride: num
   return best;
 }
 
+/** Inputs one output of a 2-D window over a [C, H, W] source reads at most (taps inside the source, per axis). */
+export function windowInputs(win: Window2d, srcShape: readonly number[], outShape: readonly number[]): number {
+  const [, h, w] = srcShape as [number, number, number];
+  return (
+    validTaps(h, outShape[1]!, win.kernel[0], win.stride[0], win.pads[0], win.dilation[0]) *
+    validTaps(w, outShape[2]!, win.kernel[1], win.stride[1], win.pads[1], win.dilation[1])
+  );
+}
+
 /**
  * How a term reads its source: per source channel (a dense term: per source element), the inputs one neuron takes
  * from it at most (0 when all its weights are 0: the chip has no synapse from it), when the term can be cut along
@@ -42,13 +51,7 @@ const total = (f: TermFanIn): number => (f.cuttable ? f.perChannel.reduce((a, b)
 
 function termFanIn(term: Term, srcShape: readonly number[], outShape: readonly number[]): TermFanIn {
   const channels = channelsOf(srcShape);
-  const windowTaps = (t: Extract<Term, { kind: "conv" | "avgpool" }>): number => {
-    const [, h, w] = srcShape as [number, number, number];
-    return (
-      validTaps(h, outShape[1]!, t.kernel[0], t.stride[0], t.pads[0], t.dilation[0]) *
-      validTaps(w, outShape[2]!, t.kernel[1], t.stride[1], t.pads[1], t.dilation[1])
-    );
-  };
+  const windowTaps = (t: Extract<Term, { kind: "conv" | "avgpool" }>): number => windowInputs(t, srcShape, outShape);
   switch (term.kind) {
     case "dense": {
       // Weight [out, source]: a source element counts once if any output reads it; cut element by element.

@@ -1,7 +1,7 @@
 /** `spikec compile MODEL.onnx --calib X.npy [-o DIR]`: ONNX → exact single-spike SNN, with its report. */
 import { basename, join, relative } from "node:path";
 import type { CommandModule } from "yargs";
-import { compile, loadSamples, type Compiled } from "../../compile.js";
+import { compile } from "../../compile.js";
 import { NETWORK_FILE, saveNetworkFiles } from "../../snn/serialize.js";
 import { checkOutputDir, checkOutputPath, compileOptionsFrom, hardwareOptions, isIn, mappingOptions, refuseOverwrite, targetFile, type HardwareArgs, type MappingArgs } from "../options.js";
 import { HW_FILE, removeStaleHw, saveHwNetwork } from "../../hw/serialize.js";
@@ -14,7 +14,7 @@ import { REPORT_DATA_FILE, REPORT_FILE, REPORT_HTML_FILE } from "../../report/fi
 import { LAVA_DIR } from "../../backends/lava/emit.js";
 import { CORES_FILE } from "../../backends/loihi/files.js";
 import { InputError } from "../../util/errors.js";
-import { EMIT_FORMATS, emitAll, planEmits, requireLowered, staleOutputs, type Calibration } from "../emit.js";
+import { EMIT_FORMATS, emitAll, planEmits, requireLowered, staleOutputs } from "../emit.js";
 import { printFit } from "../print-fit.js";
 
 interface CompileArgs extends MappingArgs, ReportArgs, HardwareArgs {
@@ -49,7 +49,7 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
     // The HTML report's pictures: a few inputs simulated once more (written as report-data.json and report.html).
     const reportData = collectReport(compiled, { input: args["report-input"] ?? args.calib, sample: args["report-sample"] });
     // What --emit would refuse for this network (what NIR or Lava cannot express, a network that does not fit), before any file.
-    const emits = planEmits(args.emit, compiled, args.emit.includes("lava") ? calibrationOf(args.calib, compiled) : undefined);
+    const emits = planEmits(args.emit, compiled);
     progress.done();
     const network = saveNetworkFiles(dir, compiled.net);
     const files = [network.path, join(dir, "network.bin")];
@@ -102,10 +102,4 @@ function checkOutputs(dir: string, args: CompileArgs): void {
       if (i !== undefined && isIn(i, lava)) throw new InputError(`the input ${i} is in ${lava}, which --emit lava writes`, "move the input elsewhere or choose another output folder; spikec never overwrites its inputs");
     }
   }
-}
-
-/** The calibration inputs as compile read them (the lava emitter checks a CPU run against the chip on them). */
-function calibrationOf(path: string, compiled: Compiled): Calibration {
-  const { array, count } = loadSamples(path, compiled.ann.nodes[0]!.shape);
-  return { x: array.data, n: count };
 }

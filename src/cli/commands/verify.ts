@@ -4,7 +4,7 @@
  * computes on the original model, and with --target when the cycle simulation's agreement with the ANN is below
  * --agreement), 2 on bad input.
  */
-import { readRegularFile } from "../../io/regular-file.js";
+import { readInputFile } from "../../io/regular-file.js";
 import type { CommandModule } from "yargs";
 import { compile, loadSamples, type Compiled } from "../../compile.js";
 import { checkLabelClasses, readLabels } from "../../io/npy.js";
@@ -200,15 +200,6 @@ function checkOutputs(dir: string, args: VerifyArgs): void {
 /** SHA-256 of the JSON text spikec would write for `value` (with its sidecar named `binName`). */
 const jsonDigest = (value: unknown, binName: string): string => sha256(encodeWithSidecar(value, binName).json);
 
-/** A file of the -o folder's earlier compile, for its digest; refused when it is not a file. */
-function readCompiledFile(path: string): Buffer {
-  try {
-    return readRegularFile(path);
-  } catch (e) {
-    throw new InputError(`cannot read ${path}: ${(e as Error).message}`, "write the report to another folder");
-  }
-}
-
 /**
  * -o DIR where DIR holds a compiled network (compile, then verify into the same folder, as the getting-started guide
  * does): the report verify writes there must describe that network. A network.json or hw.json that this run's compile
@@ -218,13 +209,13 @@ function readCompiledFile(path: string): Buffer {
 function refuseOtherCompile(dir: string, compiled: Compiled): void {
   const networkPath = join(dir, NETWORK_FILE);
   if (!existsSync(networkPath)) return;
-  const networkSha = sha256(readCompiledFile(networkPath));
+  const networkSha = sha256(readInputFile(networkPath, "write the report to another folder"));
   const hint = "verify with the options, model and calibration data that compiled it (the same --target and --ticks too), or write the report to another folder";
   if (jsonDigest(compiled.net, "network.bin") !== networkSha)
     throw new InputError(`-o ${dir} holds a network compiled with other options, model or calibration data (its network.json is not the one this verify compiles)`, hint);
   const hwPath = join(dir, HW_FILE);
   if (!existsSync(hwPath)) return;
   if (!compiled.hw) throw new InputError(`-o ${dir} holds that network lowered for a chip (hw.json), and this verify has no --target: its report would drop the hardware sections`, hint);
-  if (jsonDigest({ ...compiled.hw.net, networkSha256: networkSha }, "hw.bin") !== sha256(readCompiledFile(hwPath)))
+  if (jsonDigest({ ...compiled.hw.net, networkSha256: networkSha }, "hw.bin") !== sha256(readInputFile(hwPath, "write the report to another folder")))
     throw new InputError(`-o ${dir} holds that network lowered with other hardware options (its hw.json is not the one this verify lowers)`, hint);
 }

@@ -13,7 +13,8 @@ import { GATE_WEIGHT } from "./ranges.js";
 import { maxOf } from "../../util/extrema.js";
 import { maxEffectiveDecay } from "../target/target.js";
 
-const delayOf = (g: HwSynapseGroup): number => (typeof g.delay === "number" ? g.delay : maxOf(g.delay, 0));
+/** A group's longest delay (per group or per target neuron). */
+export const delayOf = (g: HwSynapseGroup): number => (typeof g.delay === "number" ? g.delay : maxOf(g.delay, 0));
 
 export const delaysPass: Pass<Lowering, Lowering> = {
   name: "hw-delays",

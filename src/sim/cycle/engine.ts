@@ -521,7 +521,8 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
   const comps = groups.filter((g): g is Compartments => g !== null);
   const input = bucketInputs(prog, inputs);
   const overflow = { q: 0, u: 0, vmax: 0, vmin: 0 };
-  const stats = { synapticEvents: 0, neuronUpdates: 0, jumps: 0, ticksSimulated: 0, ticksSkipped: 0, sourceSpikes: 0 };
+  // Every input and clock spike before T is routed: their count is the CSR totals.
+  const stats = { synapticEvents: 0, neuronUpdates: 0, jumps: 0, ticksSimulated: 0, ticksSkipped: 0, sourceSpikes: prog.clockOffsets[T]! + input.offsets[T]! };
   const raster = options.raster ? new Map<string, { tick: number[]; neuron: number[] }>() : null;
   const readoutsAt = new Map<number, number[]>();
   net.readouts.forEach((r, k) => readoutsAt.set(r.tick, [...(readoutsAt.get(r.tick) ?? []), k]));
@@ -1151,7 +1152,6 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
       continue;
     }
     stats.ticksSimulated++;
-    stats.sourceSpikes += c1 - c0 + (i1 - i0);
     for (let k = c0; k < c1; k++) {
       route(clockPop[k]!, clockNeuron[k]!, t);
       if (raster) record(raster, prog.populations[clockPop[k]!]!.id, t, clockNeuron[k]!);
