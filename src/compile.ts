@@ -50,6 +50,11 @@ export interface CompileOptions {
   hardwareSamples?: number;
   /** Synapses per connection on the chip: 1 (8-bit weights, default) or 2 (coarse + residual, ~15 bits). */
   weightTerms?: 1 | 2;
+  /**
+   * One mixed-sign synapse list per projection on the chip (7-bit magnitudes on Loihi) instead of an excitatory and an
+   * inhibitory list (default false): less synapse memory, one bit of weight precision less.
+   */
+  mixedSign?: boolean;
   /** Chip windows (1 + margin)·X_n (default 0: the calibrated maximum), or null for the SNN's own windows. */
   windowMargin?: number | null;
   /** Chip windows per channel (dense: per neuron) at (1 + windowMargin)·its calibrated maximum (default true). */
@@ -132,6 +137,7 @@ function checkOptions(o: CompileOptions): void {
   if (o.agreement !== undefined) checkAgreementValue(o.agreement);
   if (o.hardwareSamples !== undefined && !(Number.isSafeInteger(o.hardwareSamples) && o.hardwareSamples >= 1)) bad(`hardwareSamples ${o.hardwareSamples} must be a whole number ≥ 1`, "give the number of calibration samples the tick search simulates (default 500)");
   if (o.weightTerms !== undefined && o.weightTerms !== 1 && o.weightTerms !== 2) bad(`weightTerms ${String(o.weightTerms)} must be 1 or 2`, "1: 8-bit weights (default); 2: a coarse and a residual synapse per connection");
+  if (o.mixedSign !== undefined && typeof o.mixedSign !== "boolean") bad(`mixedSign ${String(o.mixedSign)} must be true or false`, "true: one mixed-sign synapse list per projection; false (default): an excitatory and an inhibitory list");
   if (o.windowMargin !== undefined && o.windowMargin !== null && !(o.windowMargin >= 0 && o.windowMargin <= MAX_MARGIN)) bad(`windowMargin ${o.windowMargin} is outside [0, ${MAX_MARGIN}]`, "chip windows are (1 + windowMargin) × the calibrated maximum; null keeps the SNN's own windows");
 }
 
@@ -235,7 +241,7 @@ export function compileHardware(compiled: Compiled, calib: NpyArray, calibCount:
   const margin = options.windowMargin === undefined ? DEFAULT_WINDOW_MARGIN : options.windowMargin;
   const channelWindows = margin !== null && options.channelWindows !== false ? channelWindowsOf(stats, margin) : null;
   const choice = chooseTicks(compiled.net, target, x, n, reference, {
-    ticks: options.ticks, agreement: options.agreement, onProgress: options.onProgress, activationMeans: stats.means, weightTerms: options.weightTerms, windowMargin: options.windowMargin, channelWindows,
+    ticks: options.ticks, agreement: options.agreement, onProgress: options.onProgress, activationMeans: stats.means, weightTerms: options.weightTerms, mixedSign: options.mixedSign, windowMargin: options.windowMargin, channelWindows,
   });
   const oneClass = options.ticks === undefined ? dominantClass(reference, n) : null;
   if (oneClass && oneClass.share >= ONE_CLASS_SHARE)

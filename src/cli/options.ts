@@ -148,6 +148,7 @@ export interface HardwareArgs {
   ticks?: number;
   agreement: number;
   "channel-windows": boolean;
+  "mixed-sign": boolean;
 }
 
 /** --target, --ticks, --agreement: lowering to a chip (compile, verify). */
@@ -165,6 +166,12 @@ export function hardwareOptions<T>(y: Argv<T>): Argv<T & HardwareArgs> {
       type: "boolean",
       default: true,
       describe: "Chip windows per channel (dense: per neuron) at each one's calibrated maximum, finer ticks for small channels; --no-channel-windows: one window per layer",
+    })
+    .option("mixed-sign", {
+      type: "boolean",
+      default: false,
+      describe:
+        "One mixed-sign synapse list per projection (Loihi: 7-bit weight magnitudes + sign) instead of an excitatory and an inhibitory list (8 bits each): about half the synapse memory of dense layers, one weight bit less (the report measures the agreement)",
     }) as Argv<T & HardwareArgs>;
 }
 
@@ -184,6 +191,7 @@ export function compileOptionsFrom(
     ticks: args.ticks,
     agreement: args.agreement,
     channelWindows: args["channel-windows"],
+    mixedSign: args["mixed-sign"],
   };
 }
 
@@ -205,8 +213,8 @@ export function checkHardwareArgs(args: Partial<HardwareArgs>): void {
   if (args.target === undefined) {
     if (args.ticks !== undefined) throw new InputError(`--ticks ${typed(args, "ticks", args.ticks)} needs --target: ticks per window only apply when lowering to a chip`, "add --target loihi2 (or another target), or leave out --ticks");
     if (agreement) throw new InputError(`--agreement ${typed(args, "agreement", args.agreement)} needs --target: it is the goal of the chip's cycle simulation`, "add --target loihi2 (or another target), or leave out --agreement");
-    for (const flag of ["channel-windows", "no-channel-windows"])
-      if (wasTyped(args, flag)) throw new InputError(`--${flag} needs --target: chip windows only apply when lowering to a chip`, `add --target loihi2 (or another target), or leave out --${flag}`);
+    for (const flag of ["channel-windows", "no-channel-windows", "mixed-sign", "no-mixed-sign"])
+      if (wasTyped(args, flag)) throw new InputError(`--${flag} needs --target: ${flag.includes("windows") ? "chip windows" : "synapse lists"} only apply when lowering to a chip`, `add --target loihi2 (or another target), or leave out --${flag}`);
   }
 }
 

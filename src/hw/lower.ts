@@ -43,6 +43,8 @@ export interface LowerOptions {
   activationMeans?: Map<string, Float64Array> | null;
   /** Synapses per connection: 1 (default, 8-bit weights) or 2 (coarse + residual, ~15-bit weights). */
   weightTerms?: 1 | 2;
+  /** One mixed-sign synapse list per projection instead of an excitatory and an inhibitory one (default false). */
+  mixedSign?: boolean;
   /**
    * Chip window length per spiking population (activation units), e.g. a calibration quantile (calibration.ts
    * quantileWindows); overrides (1 + windowMargin)·X_n for the populations it names. Larger activations clip.
@@ -67,6 +69,7 @@ export function lowerToHw(snn: SnnNetwork, target: Target, ticksPerWindow: numbe
       snn, target, ticksPerWindow, slopeFactor, windowMargin: options.windowMargin === undefined ? DEFAULT_WINDOW_MARGIN : options.windowMargin,
       activationMeans: options.activationMeans ?? null,
       weightTerms: options.weightTerms ?? 1,
+      mixedSign: options.mixedSign ?? false,
       windows: options.windows ?? null,
       layerTicks: options.layerTicks ?? null,
       channelWindows: options.channelWindows ?? null,

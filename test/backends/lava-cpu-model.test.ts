@@ -64,6 +64,13 @@ describe("against the cycle simulator", () => {
     expect(Array.from(cpu.logits)).toEqual(Array.from(chip.logits));
   });
 
+  it("equals it logit for logit with mixed-sign lists too (--mixed-sign), 40 test images", () => {
+    const rounded = roundToLavaCpu(lowerToHw(compiled.net, target, 16, { mixedSign: true }).hw);
+    expect(rounded.synapses.some((g) => g.id.endsWith("/mixed"))).toBe(true);
+    const chip = evaluateCycle(compiled.net, rounded, target, x, n);
+    expect(Array.from(runLavaCpu(planLava(rounded, target), x, n).logits)).toEqual(Array.from(chip.logits));
+  });
+
   it("measures the difference where processes floor: the check in the program's header and compile's warning", () => {
     const hw = lowerToHw(compiled.net, target, 16).hw;
     const chip = evaluateCycle(compiled.net, hw, target, x, n);

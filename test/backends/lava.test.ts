@@ -166,6 +166,17 @@ describe("--emit lava on the lowered mlp_digits (loihi2, alpha)", () => {
   });
 });
 
+describe("--emit lava on mlp_digits lowered with --mixed-sign (loihi2, alpha)", () => {
+  it("splits each mixed-sign list into one-signed processes and keeps every contribution", () => {
+    const compiled = compile("test/fixtures/mlp_digits.onnx", "test/fixtures/digits_calib_x.npy");
+    const { hw } = lowerToHw(compiled.net, target, 16, { mixedSign: true });
+    const mixed = hw.synapses.filter((g) => g.id.endsWith("/mixed"));
+    expect(mixed.length).toBe(2);
+    const p = checkAgainstHw(hw, "mlp-mixed");
+    for (const g of mixed) expect(new Set([...p.conns.values()].filter((c) => c.group === g.id).map((c) => c.sign))).toEqual(new Set(["EXCITATORY", "INHIBITORY"]));
+  });
+});
+
 describe("--emit lava on a hand-built network with conv, per-neuron delays, sparse clocks and biases", () => {
   const base = featureNetwork(false);
   // One vth per Lava LIF: unify the conv profiles; −256 at exponent 7 is refused below, so use −254 here.

@@ -129,6 +129,18 @@ describe("spikec fit", () => {
     expect(r.stdout).toMatch(/^ticks per window: 32 \(--ticks\)$/m);
   }, 120_000);
 
+  it("a model bound by synapse formats on a 3-core Loihi 1: exit 3 and the hint offers --mixed-sign, with which it fits in 2 cores", async () => {
+    const file = editedTarget("loihi1", "three-cores", { coresPerChip: "3", usableCoresPerChip: "3", maxChips: "1" });
+    const split = await runCli(["fit", MLP, "--calib", CALIB, "--target", file, "--ticks", "16", "--samples", "0"]);
+    expect(split.code).toBe(3);
+    expect(split.stdout).toMatch(/problem: the network needs 2 chips \(4 cores at 3 per chip\)/);
+    expect(split.stderr).toMatch(/try: compile with --mixed-sign \(one synapse list per projection .*bound by them here: \/0\/Gemm \(synapse formats\), \/2\/Gemm \(synapse formats\)\)/);
+    const mixed = await runCli(["fit", MLP, "--calib", CALIB, "--target", file, "--ticks", "16", "--samples", "0", "--mixed-sign", "--json"]);
+    expect(mixed.code, mixed.stderr).toBe(0);
+    const doc = JSON.parse(mixed.stdout);
+    expect([doc.fits, doc.totals.cores]).toEqual([true, 2]);
+  }, 120_000);
+
   it("verify --target on a target the model does not fit: says so next to the cycle agreement", async () => {
     const r = await runCli(["verify", MLP, "--calib", CALIB, "--input", CALIB, "--limit", "50", "--target", smallTarget, "--ticks", "32", "--no-onnxruntime"]);
     expect(r.stdout).toMatch(/cycle agreement on small-axons/);

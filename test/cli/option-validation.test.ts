@@ -88,11 +88,13 @@ describe("commands", () => {
 });
 
 describe("options for a part that does not run are refused, not ignored (audit 2026-11-27)", () => {
-  it("--no-channel-windows without --target; simulate --target with the exact engine; verify's report options without -o; fit DIR --samples without --calib", async () => {
+  it("--no-channel-windows without --target; simulate --target with the exact engine; verify's report options without -o; fit DIR --samples without --calib; --mixed-sign without --target or on a folder", async () => {
     await expectRefused(compileArgs("--no-channel-windows"), "--no-channel-windows needs --target: chip windows only apply when lowering to a chip", "add --target loihi2 (or another target), or leave out --no-channel-windows");
     await expectRefused(["simulate", net, "--input", TEST_X, "--output", join(tmp, "l.npy"), "--target", "loihi1"], "--target applies only to --engine cycle (the exact engine runs network.json, which has no target)", "add --engine cycle, or leave out --target");
     await expectRefused(verifyArgs("--report-sample", "3", "--no-html"), "--report-sample, --no-html apply only to the report verify writes with -o DIR", "add -o DIR, or leave them out");
     await expectRefused(["fit", net, "--samples", "20"], "--samples applies only with --calib (the samples simulated to measure activity)", "add --calib X.npy, or leave out --samples");
+    await expectRefused(compileArgs("--mixed-sign"), "--mixed-sign needs --target: synapse lists only apply when lowering to a chip", "add --target loihi2 (or another target), or leave out --mixed-sign");
+    await expectRefused(["fit", net, "--mixed-sign"], "--mixed-sign applies only to a model (a folder's synapse lists were fixed when it was compiled)", "leave it out, or fit the model: spikec fit MODEL.onnx --calib X.npy --target ID --mixed-sign");
   });
 });
 

@@ -56,11 +56,16 @@ export interface QuantizedGroup {
   /** The weight exponents used (min, max). */
   expRange: [number, number];
   mode: "mixed" | "excitatory" | "inhibitory";
-  /** Which weights of the projection: its positive or negative ones (one sign mode each, a bit more precision). */
-  part: "exc" | "inh";
+  /**
+   * Which weights of the projection: its positive or negative ones (one sign mode each, a bit more precision), or all
+   * of them in one mixed-sign list (Lowering.mixedSign).
+   */
+  part: WeightPart;
   /** A residual group: the rounding error of the coarse group at a finer exponent (weightTerms = 2). */
   fine: boolean;
 }
+
+export type WeightPart = "exc" | "inh" | "mixed";
 
 type DistributiveOmit<T, K extends keyof never> = T extends unknown ? Omit<T, K> : never;
 
@@ -182,6 +187,11 @@ export interface Lowering {
 
   /** Synapses per connection: 1 (8-bit weights) or 2 (a coarse and a residual term, ~15-bit weights). */
   weightTerms: 1 | 2;
+  /**
+   * One mixed-sign synapse list per projection (7-bit magnitudes on Loihi) instead of an excitatory and an inhibitory
+   * list (8 bits each): about half the synapse memory of dense layers, one bit of weight precision less.
+   */
+  mixedSign: boolean;
   /** Chip window length per spiking population (activation units), overriding windowMargin where given. */
   windows: Map<string, number> | null;
   /** Ticks per window per population (input and spiking layers), overriding ticksPerWindow where given. */

@@ -28,7 +28,7 @@ import { forEachSynapse, VIRTUAL, weightSums } from "../../snn/synapses.js";
 import type { Pass } from "../../util/pass.js";
 import { chooseExp, exactLadder, ladderCeil, maxContribution, quantizeMantissa, rangeOf, termValue, weightFormat, type SignModeUsed, type WeightFormat } from "./fixed-point.js";
 import { fitFormatBudget, type BudgetGroup, type BudgetResult } from "./format-budget.js";
-import type { FormatBudgetEffect, GateDesign, LayerDesign, Lowering, PopulationTiming, QuantizedGroup, ReadoutDesign, SpikingDesign, WeightLoss } from "./lowering.js";
+import type { FormatBudgetEffect, GateDesign, LayerDesign, Lowering, PopulationTiming, QuantizedGroup, ReadoutDesign, SpikingDesign, WeightLoss, WeightPart } from "./lowering.js";
 import { RangeError_, deltaAt, describePopulation, windowTicks, type Timing } from "./lowering.js";
 import { registerHint, registerLimits, unitBounds, type UnitNeuron } from "./ranges.js";
 import { maxOf } from "../../util/extrema.js";
@@ -122,20 +122,24 @@ function realGroups(pop: SpikingPopulation | ReadoutPopulation, byId: Map<string
 
 /**
  * Each projection becomes two groups, its positive and its negative weights: one sign mode each gives every weight
- * the full 8-bit magnitude (steps of 1 instead of the mixed mode's 2) and its own exponent per row.
+ * the full 8-bit magnitude (steps of 1 instead of the mixed mode's 2) and its own exponent per row. With `mixed`
+ * (Lowering.mixedSign) it stays one mixed-sign group: one list instead of two, which halves a dense layer's synapse
+ * memory (a dense list stores every entry, zeros included) at the cost of that bit.
  */
-function splitBySign(groups: RealGroup[]): (RealGroup & { part: "exc" | "inh" })[] {
-  const out: (RealGroup & { part: "exc" | "inh" })[] = [];
+function splitBySign(groups: RealGroup[], mixed: boolean): SignedGroup[] {
+  const out: SignedGroup[] = [];
   for (const g of groups)
-    for (const part of ["exc", "inh"] as const) {
-      const keep = (x: number) => (part === "exc" ? Math.max(x, 0) : Math.min(x, 0));
-      const w = g.w.map(keep);
-      const virtualW = g.virtualW?.map(keep);
-      if (!w.some((x) => x !== 0) && !virtualW?.some((x) => x !== 0) && !(g.layout === "conv" && part === "exc")) continue;
+    for (const part of mixed ? (["mixed"] as const) : (["exc", "inh"] as const)) {
+      const keep = (x: number) => (part === "mixed" ? x : part === "exc" ? Math.max(x, 0) : Math.min(x, 0));
+      const w = part === "mixed" ? g.w : g.w.map(keep);
+      const virtualW = part === "mixed" ? g.virtualW : g.virtualW?.map(keep);
+      if (!w.some((x) => x !== 0) && !virtualW?.some((x) => x !== 0) && !(g.layout === "conv" && part !== "inh")) continue;
       out.push({ ...g, w, virtualW, part });
     }
   return out;
 }
+
+type SignedGroup = RealGroup & { part: WeightPart };
 
 /** Per neuron: Σ positive, Σ negative real contributions and Σ virtual-tap contributions of a set of groups. */
 function neuronSums(groups: RealGroup[], values: Float64Array[], pop: Population, byId: Map<string, Population>) {
@@ -221,8 +225,8 @@ function sparseVirtual(groups: RealGroup[], scale: number, virt: Float64Array, q
 }
 
 /** The sign mode of a group's format, and per row the exponent that keeps the most precision (rowMax > 0: live). */
-function rowExponents(f: WeightFormat, g: RealGroup & { part: "exc" | "inh" }, S: number, fine: boolean) {
-  const mode: SignModeUsed = fine ? "mixed" : g.part === "exc" && f.excitatory ? "excitatory" : g.part === "inh" && f.inhibitory ? "inhibitory" : "mixed";
+function rowExponents(f: WeightFormat, g: SignedGroup, S: number, fine: boolean) {
+  const mode: SignModeUsed = fine || g.part === "mixed" ? "mixed" : g.part === "exc" && f.excitatory ? "excitatory" : g.part === "inh" && f.inhibitory ? "inhibitory" : "mixed";
   const range = rangeOf(f, mode);
   const rowMax = new Float64Array(g.rows);
   for (let k = 0; k < g.w.length; k++) rowMax[g.rowOf(k)] = Math.max(rowMax[g.rowOf(k)]!, Math.abs(S * g.w[k]!));
@@ -233,7 +237,7 @@ function rowExponents(f: WeightFormat, g: RealGroup & { part: "exc" | "inh" }, S
 }
 
 /** Quantizes a group at slope S with the given row exponents (rowExponents' unless the format budget raised some). */
-function quantizeGroup(f: WeightFormat, g: RealGroup & { part: "exc" | "inh" }, S: number, delay: number, fine: boolean, mode: SignModeUsed, exps: Int8Array): { q: QuantizedGroup; contrib: Float64Array; exps: Int8Array } {
+function quantizeGroup(f: WeightFormat, g: SignedGroup, S: number, delay: number, fine: boolean, mode: SignModeUsed, exps: Int8Array): { q: QuantizedGroup; contrib: Float64Array; exps: Int8Array } {
   const range = rangeOf(f, mode);
   const mant = new Int16Array(g.w.length);
   const contrib = new Float64Array(g.w.length);
@@ -264,7 +268,7 @@ function quantizeGroup(f: WeightFormat, g: RealGroup & { part: "exc" | "inh" }, 
  * (with `fixed`'s lists, which keep theirs). Returns the exponents, the budget's result, and the groups as fixed lists
  * for a later round.
  */
-function budgetedExponents(f: WeightFormat, groups: (RealGroup & { part: "exc" | "inh" })[], S: number, fine: boolean, fixed: BudgetGroup[], size: number, pt: PopulationTiming, budget: number | null) {
+function budgetedExponents(f: WeightFormat, groups: SignedGroup[], S: number, fine: boolean, fixed: BudgetGroup[], size: number, pt: PopulationTiming, budget: number | null) {
   const rows = groups.map((g) => rowExponents(f, g, S, fine));
   const lists: BudgetGroup[] = groups.map((g, gi) => {
     const d = delayOf(pt, g.proj);
@@ -305,7 +309,7 @@ const projIndex = new WeakMap<Projection, number>();
  * synapse-format entries than a core holds (format-budget.ts; the residuals get what the coarse lists leave).
  * Returns the groups, each real group's total integer contributions, and what the format budget cost.
  */
-function quantizeAll(ir: Lowering, f: WeightFormat, groups: (RealGroup & { part: "exc" | "inh" })[], S: number, pt: PopulationTiming, size: number) {
+function quantizeAll(ir: Lowering, f: WeightFormat, groups: SignedGroup[], S: number, pt: PopulationTiming, size: number) {
   const budget = dataFormatBudget(ir, f);
   const c = budgetedExponents(f, groups, S, false, [], size, pt, budget);
   const coarse = groups.map((g, gi) => quantizeGroup(f, g, S, delayOf(pt, g.proj), false, c.rows[gi]!.mode, c.rows[gi]!.exps));
@@ -461,7 +465,7 @@ function designSpiking(ir: Lowering, pop: SpikingPopulation, byId: Map<string, P
   const model = ir.snn.model;
   const size = product(pop.shape);
   const { gain, bias } = annParameters(pop, model);
-  const groups = splitBySign(realGroups(pop, byId, gain, tickRatio(t, pt)));
+  const groups = splitBySign(realGroups(pop, byId, gain, tickRatio(t, pt)), ir.mixedSign);
   // Unit design (S = 1) for the slope choice.
   const unitSums = neuronSums(groups, groups.map((g) => g.w), pop, byId);
   sparseVirtual(groups, 1, unitSums.virt, (x) => x);
@@ -577,7 +581,7 @@ function designReadout(ir: Lowering, pop: ReadoutPopulation, byId: Map<string, P
   const t = ir.timing!;
   const pt = t.populations.get(pop.id)!;
   const size = product(pop.shape);
-  const groups = splitBySign(realGroups(pop, byId, new Float64Array(size).fill(1), tickRatio(t, null)));
+  const groups = splitBySign(realGroups(pop, byId, new Float64Array(size).fill(1), tickRatio(t, null)), ir.mixedSign);
   const unitSums = neuronSums(groups, groups.map((g) => g.w), pop, byId);
   let maxW = 0;
   for (const g of groups) for (const x of g.w) maxW = Math.max(maxW, Math.abs(x));
@@ -598,6 +602,13 @@ function designGate(pop: Population & { kind: "gate" }, byId: Map<string, Popula
   for (let i = 0; i < size; i++) forEachSynapse(pop.projection, src.shape, pop.shape, i, (j) => void (j !== VIRTUAL && taps[i]!++));
   const area = size / pop.shape[0]!;
   return { kind: "gate", id: pop.id, taps, sign: Int8Array.from({ length: size }, (_, i) => pop.channelSign[Math.floor(i / area)]!) };
+}
+
+/** What the mixed sign mode costs a weight, in the target's own terms (Loihi: mantissas in steps of 2). */
+function mixedStepText(f: WeightFormat): string {
+  const m = f.mixed;
+  const one = f.excitatory ?? f.inhibitory;
+  return one && one.step < m.step ? `mantissas in steps of ${m.step} instead of ${one.step}` : `mantissas ${m.min}..${m.max}`;
 }
 
 export const quantizePass: Pass<Lowering, Lowering> = {
@@ -624,6 +635,9 @@ export const quantizePass: Pass<Lowering, Lowering> = {
       notes: [
         ...ir.notes,
         `quantize: weights as ${ir.target.synapse.weightBits}-bit mantissas with one exponent per target neuron (dense) or output channel (conv); ` +
+          (ir.mixedSign
+            ? `one mixed-sign synapse list per projection (--mixed-sign: the sign takes a bit, ${mixedStepText(weightFormat(ir.target))}); `
+            : `an excitatory and an inhibitory list per projection; `) +
           `largest weight error ${(100 * Math.max(0, ...worst)).toPrecision(3)} % of the group's largest weight; per-layer slope S chosen as large as the registers allow`,
         ...(lossy.length
           ? [

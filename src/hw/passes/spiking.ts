@@ -173,6 +173,7 @@ export const spikingPass: Pass<Lowering, Lowering> = {
         stats.extraSynapses += latch.size;
         continue;
       }
+      // The id says which weights the group holds (docs/formats.md; hasMixedSignLists reads it back).
       d.groups.forEach((g) => synapses.push({ ...g.group, id: uniqueId(`${g.source}->${p.id}/${g.part}${g.fine ? ".fine" : ""}`), source: g.source, target: p.id } as HwSynapseGroup));
       if (d.kind === "readout") {
         populations.push({
@@ -269,4 +270,9 @@ function forEachPoolTap(p: GatePopulation, srcShape: readonly number[], i: numbe
   forEachSynapse(p.projection, srcShape, p.shape, i, (j) => {
     if (j !== VIRTUAL) visit(j);
   });
+}
+
+/** Whether a lowered network holds one mixed-sign list per projection (--mixed-sign), read from its groups' ids. */
+export function hasMixedSignLists(net: HwNetwork): boolean {
+  return net.synapses.some((g) => /\/mixed(#\d+)?$/.test(g.id));
 }

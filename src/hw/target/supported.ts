@@ -17,5 +17,7 @@ export function unsupportedArithmetic(t: Target, by: "lowering" | "simulator"): 
     return `its synaptic latency is ${t.timing.synapticLatency} ticks (element <timing/synapticLatency>); the latch and forced-spike design assumes 1`;
   if (t.neuron.threshold.compare !== "gt")
     return `its threshold comparison is ${t.neuron.threshold.compare} (element <neuron/threshold/compare>); the single-spike lowering places thresholds and latches for a strict v > threshold`;
+  if (!t.synapse.signModes.includes("mixed"))
+    return `it has no mixed-sign synapse lists (element <synapse/signModes>: ${t.synapse.signModes.join(", ")}); the lowering's clock and latch lists hold exact integers of both signs in one list`;
   return exactLadderProblem(weightFormat(t));
 }
