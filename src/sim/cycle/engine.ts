@@ -549,16 +549,17 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
         const { offsets, post, contribution, delays } = csr;
         for (let k = offsets[neuron]!; k < offsets[neuron + 1]!; k++) {
           const arrival = t + L + delays[k]!;
-          if (arrival >= T) continue;
-          dst.deliver(post[k]!, arrival, contribution[k]!);
           stats.synapticEvents++;
+          if (arrival < T) dst.deliver(post[k]!, arrival, contribution[k]!);
         }
         continue;
       }
       const events = p.events[neuron]!;
       const arrival = t + L + p.delay;
-      if (events === 0 || arrival >= T) continue;
+      // An event that lands after the sample's last tick still happens on the chip (the sample period waits for it):
+      // counted, not delivered.
       stats.synapticEvents += events;
+      if (events === 0 || arrival >= T) continue;
       const s = arrival & dst.slotMask;
       if (p.kind === CSR) deliverCsr(p, dst, neuron, s);
       else if (p.kind === CONV) deliverConv(p, dst, neuron, s, kernels);
@@ -580,14 +581,13 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
         continue;
       }
       const arrival = t + L + p.delay;
-      if (arrival >= T) continue;
-      const dst = groups[p.target]!;
-      const s = arrival & dst.slotMask;
       const { events } = p;
       let n = 0;
       for (let k = 0; k < count; k++) n += events[list[k]!]!;
-      if (n === 0) continue;
       stats.synapticEvents += n;
+      if (n === 0 || arrival >= T) continue;
+      const dst = groups[p.target]!;
+      const s = arrival & dst.slotMask;
       if (p.kind === CSR) {
         const base = (s * dst.n) | 0;
         const blockBase = (s * dst.blocks) | 0;
@@ -613,9 +613,8 @@ export function runCycle(prog: CycleProgram, inputs: HwInputSpikes[], options: C
     const { offsets, post, contribution, delays } = p.csr!;
     for (let k = offsets[neuron]!; k < offsets[neuron + 1]!; k++) {
       const arrival = t + L + delays![k]!;
-      if (arrival >= T) continue;
-      dst.deliver(post[k]!, arrival, contribution[k]!);
       stats.synapticEvents++;
+      if (arrival < T) dst.deliver(post[k]!, arrival, contribution[k]!);
     }
   };
   const wrapU = (x: number): number => {
