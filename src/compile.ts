@@ -26,6 +26,7 @@ import type { Target } from "./hw/target/target.js";
 import { chooseTicks, tickSearchSampleNote, type TickChoice } from "./hw/ticks.js";
 import { buildHardwareReport } from "./hw/report.js";
 import { activationStats, channelWindows as channelWindowsOf } from "./hw/calibration.js";
+import { topTickActivations } from "./hw/chip-windows.js";
 import { DEFAULT_WINDOW_MARGIN } from "./hw/lower.js";
 import { subTickChannels, subTickNote } from "./hw/resolution.js";
 import type { HwNetwork } from "./hw/network.js";
@@ -237,7 +238,9 @@ export function compileHardware(compiled: Compiled, calib: NpyArray, calibCount:
   const x = calib.data.subarray(0, n * size);
   const logits = annLogitsNode(compiled.ann).id;
   const reference = execute(compiled.ann, x, n, { keep: (id) => id === logits }).get(logits)!;
-  const stats = activationStats(compiled.net, x, n);
+  // Chip windows and rounding-bias means from the whole calibration set, as X_n (an audit found the windows of the
+  // first 500 samples reported as the calibration data's); the tick search simulates the first n.
+  const stats = activationStats(compiled.net, calib.data.subarray(0, calibCount * size), calibCount);
   const margin = options.windowMargin === undefined ? DEFAULT_WINDOW_MARGIN : options.windowMargin;
   const channelWindows = margin !== null && options.channelWindows !== false ? channelWindowsOf(stats, margin) : null;
   const choice = chooseTicks(compiled.net, target, x, n, reference, {
@@ -248,6 +251,12 @@ export function compileHardware(compiled: Compiled, calib: NpyArray, calibCount:
     choice.lowered.hw.notes.push(
       `tick search: the ANN predicts class ${oneClass.cls} for ${(100 * oneClass.share).toFixed(1)} % of the ${n} calibration samples, so agreement with it cannot tell tick budgets apart ` +
         `(an untrained model, or calibration data unlike its inputs): ${choice.ticks} ticks per window says little about the precision a trained model needs; pass --ticks`,
+    );
+  const top = topTickActivations(compiled.net, choice.lowered.lowering.timing!, x, choice.evaluation.samples);
+  if (top && top.topTick > 0)
+    choice.lowered.hw.notes.push(
+      `time: b1 neurons do not encode the top tick of their window (their firing phase opens a tick after it): on the ${choice.evaluation.samples} calibration samples of the cycle evaluation, ` +
+        `${top.topTick.toLocaleString("en-US")} of ${top.positive.toLocaleString("en-US")} positive hidden activations fell in it and fire one tick low`,
     );
   const fewSamples = options.ticks === undefined ? tickSearchSampleNote(choice) : null;
   if (fewSamples) choice.lowered.hw.notes.push(fewSamples);

@@ -22,7 +22,8 @@ export function printHardware(h: HardwareReport, msPerSample?: number): void {
       (msPerSample !== undefined ? `, ${formatNumber(msPerSample)} ms per sample` : "") +
       "\n",
   );
-  out(`extra: ${h.totals.clockNeurons} clock neurons, ${h.totals.relayNeurons} relay neurons, ${h.totals.extraSynapses} clock/latch synapses\n\n`);
+  const t = h.totals;
+  out(t.clockNeurons + t.relayNeurons + t.extraSynapses > 0 ? `extra: ${t.clockNeurons} clock neurons, ${t.relayNeurons} relay neurons, ${t.extraSynapses} clock/latch synapses\n\n` : "extra: none (no clock, relay or latch)\n\n");
   out(
     table(
       ["population", "ticks", "window", "weights (mode exp)", "weights → 0", "slope", "vth mant", "u bound", "v bound", "extra syn"],

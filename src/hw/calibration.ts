@@ -13,7 +13,7 @@ import { maxOf } from "../util/extrema.js";
 export interface ActivationStats {
   /** Mean activation per neuron, per non-readout population. */
   means: Map<string, Float64Array>;
-  /** Per spiking population: its positive activations over the calibration samples, ascending. */
+  /** Per spiking population: its positive activations over the calibration samples, ascending (only on request). */
   sorted: Map<string, Float64Array>;
   /** Per spiking population and channel ([C, H, W]; dense: per neuron): the largest calibration activation. */
   channelMax: Map<string, Float64Array>;
@@ -22,10 +22,14 @@ export interface ActivationStats {
 /** Channels of a population: C for [C, H, W], one per neuron otherwise (a dense layer's neurons are its channels). */
 export const channelsOf = (shape: readonly number[]): number => (shape.length === 3 ? shape[0]! : product(shape));
 
-export function activationStats(net: SnnNetwork, x: Float64Array, n: number): ActivationStats {
+/**
+ * `sorted`: also keep every positive activation (for quantileWindows; samples × neurons numbers, so only on request:
+ * the compiler takes its statistics over the whole calibration set).
+ */
+export function activationStats(net: SnnNetwork, x: Float64Array, n: number, options: { sorted?: boolean } = {}): ActivationStats {
   const pops = net.populations.filter((p) => p.kind !== "readout");
   const means = new Map(pops.map((p) => [p.id, new Float64Array(product(p.shape))]));
-  const positives = new Map<string, number[]>(pops.filter((p) => p.kind === "spiking").map((p) => [p.id, []]));
+  const positives = new Map<string, number[]>(options.sorted ? pops.filter((p) => p.kind === "spiking").map((p) => [p.id, []]) : []);
   const channelMax = new Map(pops.filter((p) => p.kind === "spiking").map((p) => [p.id, new Float64Array(channelsOf(p.shape))]));
   const prepared = prepareNetwork(net);
   const size = x.length / n;

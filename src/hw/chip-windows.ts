@@ -8,7 +8,9 @@
  * a margin), so unseen inputs can exceed them; verify counts how often.
  */
 import { product } from "../ann/graph.js";
-import type { SnnNetwork } from "../snn/network.js";
+import type { SnnNetwork, SpikingPopulation } from "../snn/network.js";
+import { prepareNetwork } from "../sim/exact/prepare.js";
+import { simulateExact } from "../sim/exact/simulate.js";
 import { deltaAt, type Timing } from "./passes/lowering.js";
 
 /** Per neuron, in activation units: what the chip encodes, and the window the calibration data chose. */
@@ -34,4 +36,34 @@ export function chipWindows(snn: SnnNetwork, timing: Timing): Map<string, ChipWi
     });
   }
   return out;
+}
+
+/**
+ * b1 only: how many hidden activations of the samples x [n, …] fall in the top tick of their calibrated window, which a
+ * b1 neuron does not encode (they fire one tick low), and of how many positive ones. Null for alpha (it encodes the
+ * whole window).
+ */
+export function topTickActivations(snn: SnnNetwork, timing: Timing, x: Float64Array, n: number): { topTick: number; positive: number } | null {
+  if (snn.model !== "b1") return null;
+  const windows = chipWindows(snn, timing);
+  const prepared = prepareNetwork(snn);
+  const size = x.length / n;
+  let topTick = 0;
+  let positive = 0;
+  const step = 64;
+  for (let b0 = 0; b0 < n; b0 += step) {
+    const nb = Math.min(step, n - b0);
+    const r = simulateExact(snn, x.subarray(b0 * size, (b0 + nb) * size), nb, { prepared, keep: (id) => windows.has(id) });
+    for (const [id, w] of windows) {
+      const t = r.times.get(id)!;
+      const tMax = (snn.populations.find((p) => p.id === id) as SpikingPopulation).window.tMax;
+      const k = w.encoded.length;
+      for (let i = 0; i < t.length; i++) {
+        const a = tMax - t[i]!;
+        if (a > 0) positive++;
+        if (a > w.encoded[i % k]! && a <= w.calibrated[i % k]!) topTick++;
+      }
+    }
+  }
+  return { topTick, positive };
 }

@@ -14,6 +14,7 @@ import { execute } from "../../src/ann/execute.js";
 import { normalizeInput } from "../../src/mapping/map.js";
 import { inputOf } from "../../src/snn/network.js";
 import { deltaAt } from "../../src/hw/passes/lowering.js";
+import { simulateExact } from "../../src/sim/exact/simulate.js";
 
 const IN = 8;
 const HIDDEN = 6;
@@ -99,5 +100,47 @@ describe("the tick search curve in words", () => {
     expect(tickPointText({ ticks: 8, agreement: 0.75, samples: 12, stopped: true })).toBe("8 → stopped: 9 of 12 agree");
     expect(tickPointText({ ticks: 16, agreement: 0.979, samples: 300, stopped: false })).toBe("16 → 97.90 %");
     expect(tickPointText({ ticks: 32, agreement: 0, samples: 0, stopped: true, error: "u overflows" })).toBe("32 → does not fit");
+  });
+});
+
+describe("notes that follow the network (audit 2026-11-28)", () => {
+  const b = new AnnBuilder([IN], 5);
+  b.dense(b.relu(b.dense(b.input, HIDDEN)), 3);
+  const g = b.build();
+  const n = 200;
+  const data = { shape: [n, IN], dtype: "<f8" as const, data: calib(n, 4) };
+
+  it("b1: the top tick its neurons do not encode, counted on the cycle evaluation's samples; no clock or max-pool lines for what the network lacks", () => {
+    const compiled = compileGraph(g, data, n, "calib", { model: "b1", target: "loihi2", ticks: 8, hardwareSamples: n });
+    const notes = compiled.hw!.net.notes;
+    const top = notes.find((s) => s.startsWith("time: b1 neurons do not encode the top tick"));
+    expect(top).toBeDefined();
+    const m = /on the (\d+) calibration samples of the cycle evaluation, ([\d,]+) of ([\d,]+) positive hidden activations fell in it/.exec(top!);
+    expect(m).not.toBeNull();
+    expect(Number(m![1])).toBe(n);
+    // Recounted from the exact simulation: activations in ((K − 1 + ½)·δ, (K + ½)·δ] of their layer's window.
+    const hidden = compiled.net.populations.find((p) => p.kind === "spiking") as SpikingPopulation;
+    const pt = compiled.hw!.choice.lowered.lowering.timing!.populations.get(hidden.id)!;
+    const sim = simulateExact(compiled.net, data.data, n, { keep: (id) => id === hidden.id }).times.get(hidden.id)!;
+    const K = pt.w2 - pt.w1;
+    let inTop = 0;
+    let positive = 0;
+    for (let i = 0; i < sim.length; i++) {
+      const a = hidden.window.tMax - sim[i]!;
+      const d = deltaAt(pt, i % HIDDEN);
+      if (a > 0) positive++;
+      if (a > (K - 0.5) * d && a <= (K + 0.5) * d) inTop++;
+    }
+    expect([Number(m![2]!.replace(/,/g, "")), Number(m![3]!.replace(/,/g, ""))]).toEqual([inTop, positive]);
+    expect(inTop).toBeGreaterThan(0);
+    expect(notes.some((s) => s.startsWith("max-pool gates"))).toBe(false);
+    expect(notes.some((s) => /\b0 clock neurons/.test(s))).toBe(false);
+    expect(notes.some((s) => s.startsWith("extra: no clock neurons or clock/latch synapses"))).toBe(true);
+  });
+
+  it("alpha: no top-tick note (it encodes the whole window)", () => {
+    const compiled = compileGraph(g, data, n, "calib", { target: "loihi2", ticks: 8, hardwareSamples: n });
+    expect(compiled.hw!.net.notes.some((s) => s.includes("top tick"))).toBe(false);
+    expect(compiled.hw!.net.notes.some((s) => /^extra: \d+ clock neurons/.test(s))).toBe(true);
   });
 });

@@ -150,7 +150,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
           out(
             `${cycleDoc.aboveChipWindow} hidden activations were above their window on ${cycleDoc.target} and were clipped to it (see the "above ${cycleDoc.target} window" column)` +
               (topTick > 0 ? `; ${topTick} in the top tick of the calibrated window, which b1 neurons do not encode (their firing phase opens a tick after the window)` : "") +
-              (beyond > 0 ? `; ${beyond} above the calibration data's largest activations (with the margin): calibrate with inputs like these` : "") +
+              (beyond > 0 ? `; ${beyond} above the chip window the calibration data set (its largest activation, plus half a tick): calibrate with inputs like these` : "") +
               "\n",
           );
         }

@@ -254,8 +254,13 @@ export const spikingPass: Pass<Lowering, Lowering> = {
           `a self-inhibiting synapse −(S + D) then +D latches each neuron (all inputs have arrived when it fires, so u = S is cancelled exactly: at most one spike for any input in range) ` +
           `(no refractory period is long enough on Loihi 1, and Lava's LIF has none); per-neuron thresholds are one shared threshold per layer plus per-neuron initial voltages`
         : `spiking rules (b1 on the two-phase neuron program): inputs integrate until t1, then v ramps by S per tick and fires once; per-neuron thresholds are one shared threshold plus per-neuron initial voltages`,
-      `max-pool gates: full voltage decay (v = u + bias), inputs of weight ${GATE_WEIGHT} and threshold 64 fire on the first arrival (last arrival with a bias for BN-sign −1 channels), self-inhibition latches them`,
-      `extra: ${stats.clockNeurons} clock neurons, ${stats.extraSynapses} clock/latch synapses (exact sums on the weight exponents ${exactLadder(f).join(", ")} only, delay ${clockLead}: few synapse formats per core); shifts: threshold 2^${shift}`,
+      // Said only where the network has them (an audit read "max-pool gates" on an MLP and "0 clock neurons" on b1).
+      ...(snn.populations.some((p) => p.kind === "gate")
+        ? [`max-pool gates: full voltage decay (v = u + bias), inputs of weight ${GATE_WEIGHT} and threshold 64 fire on the first arrival (last arrival with a bias for BN-sign −1 channels), self-inhibition latches them`]
+        : []),
+      (stats.clockNeurons > 0 || stats.extraSynapses > 0
+        ? `extra: ${stats.clockNeurons} clock neurons, ${stats.extraSynapses} clock/latch synapses (exact sums on the weight exponents ${exactLadder(f).join(", ")} only, delay ${clockLead}: few synapse formats per core); `
+        : "extra: no clock neurons or clock/latch synapses; ") + `shifts: threshold 2^${shift}`,
     ];
     return { ...ir, hw, stats, notes };
   },
