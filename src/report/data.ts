@@ -198,6 +198,28 @@ export interface VerificationSummary {
   matches: boolean;
   /** What was compared on the ANN side, in words (the model output, or the input of a final Softmax: logits). */
   compared?: string;
+  /** verify --target: the chip's cycle simulation on the same inputs, against the ANN (absent without --target). */
+  chip?: ChipVerification;
+  /** The ANN executor against onnxruntime on the same inputs, or why it was not compared (absent: --no-onnxruntime). */
+  onnxruntime?: { inputType: string; agreement: number; maxAbsDelta: number; agrees: boolean } | { skipped: string };
+}
+
+/** What verify --target measured of the lowered network on the verify inputs (the text output's cycle lines). */
+export interface ChipVerification {
+  target: string;
+  ticksPerWindow: number;
+  latencyTicks: number;
+  /** argmax agreement of the cycle simulation with the ANN, and the goal it is judged by (--agreement). */
+  agreement: number;
+  goal: number;
+  reachesGoal: boolean;
+  maxAbsDelta: number;
+  accuracy: number | null;
+  spikesPerNeuron: number;
+  registerEvents: { q: number; u: number; vmax: number; vmin: number };
+  /** Hidden activations above their chip window (clipped there), and of those the ones above the calibrated window. */
+  aboveChipWindow: number;
+  aboveCalibratedWindow: number;
 }
 
 /** The part of ReportData stored in report-data.json (report.json holds `report`). */

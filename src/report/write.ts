@@ -6,7 +6,7 @@ import { loadSamples, type Compiled } from "../compile.js";
 import { readNpy } from "../io/npy.js";
 import { InputError } from "../util/errors.js";
 import { buildReportData, REPORT_SAMPLES, verificationOf } from "./collect.js";
-import type { ReportData } from "./data.js";
+import type { ReportData, VerificationSummary } from "./data.js";
 import { writeReportData } from "./files.js";
 import type { VerifyResult } from "../verify/verify.js";
 
@@ -54,10 +54,16 @@ export function writeVerifyReport(
   dir: string,
   compiled: Compiled,
   result: VerifyResult,
-  o: ReportSampleOptions & { html?: boolean; /** o.input is what verify checked (the result's logits belong to it). */ verifiedInput: boolean },
+  o: ReportSampleOptions & {
+    html?: boolean;
+    /** The file verify checked (the result's logits belong to it); o.input is the one the report draws. */
+    verified: string;
+    /** The chip's and onnxruntime's comparisons on the same inputs. */
+    extras?: Pick<VerificationSummary, "chip" | "onnxruntime">;
+  },
 ): string[] {
   const samples = loadReportSamples(compiled, o);
-  const data = buildReportData(compiled, samples, o.verifiedInput ? result : undefined);
-  const report = { ...compiled.report, verification: verificationOf(result, o.input) };
-  return writeReportData(dir, { ...data, report, verification: verificationOf(result, o.input) }, { html: o.html });
+  const data = buildReportData(compiled, samples, o.input === o.verified ? result : undefined);
+  const verification = { ...verificationOf(result, o.verified), ...o.extras };
+  return writeReportData(dir, { ...data, report: { ...compiled.report, verification }, verification }, { html: o.html });
 }

@@ -108,6 +108,32 @@ describe("report files from the CLI", () => {
     expect(html).toContain("accuracy SNN / ANN");
   });
 
+  it("verify --target -o: the chip's cycle lines and the onnxruntime comparison are in report.json and the HTML, as verify --json gives them (audit: only the exact SNN's)", async () => {
+    const out = join(tmp, "verify-chip");
+    const v = await runCli(["verify", MLP, "--calib", CALIB, "--input", TEST_X, "--labels", TEST_Y, "--target", "loihi2", "--ticks", "8", "-o", out, "--json"]);
+    expect(v.code, v.stderr).toBe(0);
+    const doc = JSON.parse(v.stdout);
+    const { verification } = JSON.parse(readFileSync(join(out, "report.json"), "utf8"));
+    const { fit: _fit, ...cycle } = doc.cycle;
+    expect(verification.chip).toEqual(cycle);
+    expect(verification.chip.accuracy).toBeGreaterThan(0.9);
+    expect(verification.onnxruntime).toEqual({ inputType: doc.annVsOnnxruntime.inputType, agreement: doc.annVsOnnxruntime.agreement, maxAbsDelta: doc.annVsOnnxruntime.maxAbsDelta, agrees: true });
+    const html = readFileSync(join(out, "report.html"), "utf8");
+    const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
+    expect(html).toContain(`On loihi2 (cycle simulation, 8 ticks per window, latency ${cycle.latencyTicks} ticks): agreement with the ANN ${pct(cycle.agreement)}`);
+    expect(html).toContain(`agreement on loihi2 (8 ticks per window)`);
+    expect(html).toContain(`accuracy on loihi2`);
+    expect(html).toMatch(/ANN \(float64\) vs onnxruntime \(float32 input\): agreement 100\.00 %/);
+  }, 120_000);
+
+  it("verify -o --report-input: the verification names the file verify checked, not the one the report draws", async () => {
+    const out = join(tmp, "verify-other");
+    const v = await runCli(["verify", MLP, "--calib", CALIB, "--input", TEST_X, "-o", out, "--report-input", CALIB, "--json", "--no-onnxruntime"]);
+    expect(v.code, v.stderr).toBe(0);
+    const { verification } = JSON.parse(readFileSync(join(out, "report.json"), "utf8"));
+    expect([verification.source, verification.samples]).toEqual([TEST_X, 597]);
+  });
+
   it("a bad --report-sample is refused before any file is written, and says what to try", async () => {
     const out = join(tmp, "bad");
     const c = await runCli(["compile", MLP, "--calib", CALIB, "-o", out, "--report-sample", "64"]);

@@ -118,7 +118,13 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       }
     }
     if (args.out) {
-      const files = writeVerifyReport(args.out, compiled, result, { input: args["report-input"] ?? args.input, labels: args["report-input"] ? undefined : args.labels, sample: args["report-sample"], html: args.html, verifiedInput: !args["report-input"] });
+      // The report carries what this run printed: the chip's cycle lines and the onnxruntime comparison too.
+      const chip = cycleDoc ? (({ fit: _fit, ...rest }) => rest)(cycleDoc) : undefined;
+      const ort = onnxruntime ? { inputType: onnxruntime.inputType, agreement: onnxruntime.agreement, maxAbsDelta: onnxruntime.maxAbsDelta, agrees: onnxruntime.agrees } : onnxruntimeSkipped ? { skipped: onnxruntimeSkipped } : undefined;
+      const files = writeVerifyReport(args.out, compiled, result, {
+        input: args["report-input"] ?? args.input, labels: args["report-input"] ? undefined : args.labels, sample: args["report-sample"], html: args.html, verified: args.input,
+        extras: { ...(chip ? { chip } : {}), ...(ort ? { onnxruntime: ort } : {}) },
+      });
       if (!args.json) process.stderr.write(`wrote ${files.join(", ")}\n`);
     }
     const { annLogits: _a, snnLogits: _s, ...summary } = result;

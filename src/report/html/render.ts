@@ -3,7 +3,7 @@
  * Each panel is a <section data-panel="…"> that appears only when its data exists. Same data → same bytes: nothing
  * here reads the clock, the locale or the environment.
  */
-import type { ReportData } from "../data.js";
+import type { ChipVerification, ReportData } from "../data.js";
 import { renderBars } from "./bars.js";
 import { renderDiagram } from "./diagram.js";
 import { renderHeatmap } from "./heatmap.js";
@@ -31,6 +31,21 @@ function basename(p: string): string {
   return p.split(/[\\/]/).pop() ?? p;
 }
 
+/** The verify run on the chip, as the text output says it. */
+function chipLine(c: ChipVerification): string {
+  const r = c.registerEvents;
+  const events = r.q + r.u + r.vmax + r.vmin;
+  return (
+    `On ${esc(c.target)} (cycle simulation, ${fmt(c.ticksPerWindow)} ticks per window, latency ${fmt(c.latencyTicks)} ticks): agreement with the ANN ${pct(c.agreement)} ` +
+    `${c.reachesGoal ? tag("ok", `goal ${pct(c.goal)} reached`) : tag("bad", `below the goal ${pct(c.goal)}`)}, max |Δlogit| ${fmt(c.maxAbsDelta)}` +
+    (c.accuracy !== null ? `, accuracy ${pct(c.accuracy)}` : "") +
+    `, ${fmt(c.spikesPerNeuron)} spikes per neuron` +
+    (c.aboveChipWindow > 0 ? `; ${fmt(c.aboveChipWindow)} hidden activations clipped to their chip window (${fmt(c.aboveCalibratedWindow)} above the calibrated one)` : "") +
+    (events > 0 ? `; ${fmt(events)} register events` : "") +
+    "."
+  );
+}
+
 function summary(d: ReportData): string {
   const r = d.report;
   const cards = [
@@ -44,6 +59,14 @@ function summary(d: ReportData): string {
     cards.push(card(`agreement (${fmt(v.samples)} inputs)`, pct(v.agreement), v.matches ? "good" : "bad"));
     if (v.snnAccuracy !== null) cards.push(card("accuracy SNN / ANN", `${pct(v.snnAccuracy)} / ${pct(v.annAccuracy ?? 0)}`));
     cards.push(card("spikes per neuron", fmt(v.spikesPerNeuron)));
+    const c = v.chip;
+    if (c) {
+      // The chip's numbers on the same inputs, next to the exact SNN's (an audit found only the exact ones here).
+      cards.push(card(`agreement on ${c.target} (${fmt(c.ticksPerWindow)} ticks per window)`, `${pct(c.agreement)} (goal ${pct(c.goal)})`, c.reachesGoal ? "good" : "bad"));
+      if (c.accuracy !== null) cards.push(card(`accuracy on ${c.target}`, pct(c.accuracy)));
+    }
+    const o = v.onnxruntime;
+    if (o) cards.push("skipped" in o ? card("ANN vs onnxruntime", "not compared") : card(`ANN vs onnxruntime (${o.inputType} input)`, `max |Δ| ${fmt(o.maxAbsDelta)}`, o.agrees ? "good" : "bad"));
   } else if (d.logits) {
     cards.push(card(`agreement (${fmt(d.logits.samples)} samples)`, pct(d.logits.agreement), d.logits.agreement === 1 ? "good" : "bad"));
   }
@@ -95,6 +118,8 @@ export function renderReportHtml(d: ReportData): string {
       `<p><b>${pct(l.agreement)}</b> of the plotted samples give the same class.</p>`,
       `<p>Largest |Δlogit|: <b>${fmt(l.maxAbsDelta)}</b>, ${fmt(l.maxAbsDelta / Math.max(l.maxAbsReference, 1e-300))} × the largest logit.</p>`,
       v ? `<p>Whole verify run (${fmt(v.samples)} inputs of ${esc(basename(v.source))}): agreement ${pct(v.agreement)}, max |Δ| ${fmt(v.maxAbsDelta)} ${v.matches ? tag("ok", "exact") : tag("bad", "not exact")}</p>` : "",
+      v?.chip ? `<p>${chipLine(v.chip)}</p>` : "",
+      v?.onnxruntime ? `<p>${"skipped" in v.onnxruntime ? `ANN vs onnxruntime: not compared (${esc(v.onnxruntime.skipped)})` : `ANN (float64) vs onnxruntime (${esc(v.onnxruntime.inputType)} input): agreement ${pct(v.onnxruntime.agreement)}, max |Δ| ${fmt(v.onnxruntime.maxAbsDelta)}`}</p>` : "",
       `<p class="lead">Dots on the dashed line: the SNN reproduces the ANN's logits. Red: a sample whose predicted class changed.</p>`,
     ];
     parts.push(panel("logits", "ANN vs SNN readout", `First ${fmt(l.samples)} samples of ${esc(basename(l.source))}.`, `<div class="pair"><div>${renderScatter(l)}</div><div class="side">${side.join("")}</div></div>`));
