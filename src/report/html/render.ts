@@ -177,7 +177,7 @@ export function renderReportHtml(d: ReportData): string {
       ),
     );
   }
-  parts.push(panel("layers", "Layers", "What each population computes, its size, the calibrated maximum activation X_n and its window.", layerTable(d)));
+  parts.push(panel("layers", "Layers", "What each population computes, its size, the calibrated maximum activation X_n (of the rescaled network: the model's activation times the layer's scale, docs/concepts.md) and its window.", layerTable(d)));
   const rewrites = rewritesTable(d);
   parts.push(panel("notes", "Approximations and adjustments", "Everything the compiler changed or approximated, and its measured effect.", notesTable(d) + (rewrites ? `<h2 style="margin-top:14px">Graph rewrites</h2>${rewrites}` : "")));
   const title = `spikec report: ${basename(d.report.model)}`;
