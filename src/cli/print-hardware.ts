@@ -1,7 +1,7 @@
 /** Terminal view of report.json's `hardware` section (compile --target). */
 import type { HardwareReport } from "../hw/report.js";
 import { formatNumber, table } from "./table.js";
-import { tickPointText } from "../hw/ticks.js";
+import { goalText, tickPointText } from "../hw/ticks.js";
 
 /**
  * Notes of approximations that change results and that the user chose nothing to cause: channels finer than a tick,
@@ -15,8 +15,8 @@ export function printHardware(h: HardwareReport, msPerSample?: number): void {
   const out = (s: string) => process.stdout.write(s);
   const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
   out(`\nhardware: ${h.target}, ${h.ticksPerWindow} ticks per window, readout at tick ${h.latencyTicks} (${h.ticks} ticks per sample)\n`);
-  if (h.ticksGiven) out(`ticks per window: ${h.ticksPerWindow} (--ticks), judged by the goal ${pct(h.agreementGoal)} on the calibration data${h.reached ? "" : " (goal NOT reached)"}\n`);
-  else out(`tick search (goal ${pct(h.agreementGoal)} on the calibration data): ` + h.curve.map(tickPointText).join(", ") + (h.reached ? "" : "  (goal NOT reached)") + "\n");
+  if (h.ticksGiven) out(`ticks per window: ${h.ticksPerWindow} (--ticks), judged by the goal ${pct(h.agreementGoal)} on the calibration data${goalText(h)}\n`);
+  else out(`tick search (goal ${pct(h.agreementGoal)} on the calibration data): ` + h.curve.map(tickPointText).join(", ") + goalText(h) + "\n");
   out(
     `cycle simulation on ${h.calibration.samples} calibration samples: agreement with the ANN ${pct(h.calibration.agreement)}, ${h.calibration.spikesPerNeuron.toFixed(3)} spikes per neuron` +
       (msPerSample !== undefined ? `, ${formatNumber(msPerSample)} ms per sample` : "") +

@@ -40,6 +40,8 @@ export interface Activity {
   samples: number;
   spikes: number;
   synapticEvents: number;
+  /** Measured only: input values of the samples outside the input range (clipped by the encoding, as on the chip). */
+  clippedInputs?: number;
 }
 
 export interface EnergyEstimate {
@@ -89,7 +91,7 @@ export function measureActivity(net: HwNetwork, target: Target, x: Float64Array,
   const r = simulateCycleBatch(prog, x.subarray(0, n * sampleSize(prog)), n);
   // The compartments' spikes and the sources' (inputs, clocks), as the bound counts them.
   const spikes = Object.values(r.spikeCount).reduce((a, b) => a + b, 0) + r.stats.sourceSpikes;
-  return { basis: "measured", samples: n, spikes: spikes / n, synapticEvents: r.stats.synapticEvents / n };
+  return { basis: "measured", samples: n, spikes: spikes / n, synapticEvents: r.stats.synapticEvents / n, clippedInputs: r.clippedInputs };
 }
 
 /**

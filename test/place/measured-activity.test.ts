@@ -7,7 +7,8 @@
 import { describe, expect, it } from "vitest";
 import { compile, loadSamples } from "../../src/compile.js";
 import { encodeInputTicks } from "../../src/hw/io.js";
-import { boundActivity } from "../../src/place/fit-report.js";
+import { boundActivity, measureActivity } from "../../src/place/fit-report.js";
+import { inputOf } from "../../src/snn/network.js";
 import { place } from "../../src/place/place.js";
 import { simulateCycle } from "../../src/sim/cycle/index.js";
 
@@ -32,5 +33,20 @@ describe("measured activity", () => {
     // Every synapse carries one event per sample (8,956 here): an audit measured 8,382.75 of 8,938 at the tick search's
     // budget (the events landing after the last tick left out), and the energy estimate low by the same 6 %.
     expect(fit.totals.synapticEventsPerInference).toBe(boundActivity(place(net, t)).synapticEvents);
+  });
+});
+
+describe("measured activity on inputs beyond the input range", () => {
+  it("counts the clipped input values and fit says so next to the measurement (audit: measured on 367 clipped values silently)", () => {
+    const compiled = compile(`${FIX}/mlp_digits.onnx`, `${FIX}/digits_calib_x.npy`, { target: "loihi2", ticks: 8, hardwareSamples: 20 });
+    const { net, target: t } = compiled.hw!;
+    const { array } = loadSamples(`${FIX}/digits_calib_x.npy`, [64]);
+    const x2 = array.data.slice(0, 20 * 64).map((v) => 2 * v);
+    const high = inputOf(compiled.net).range.high;
+    const expected = x2.reduce((a, v) => a + +(v > high), 0);
+    expect(expected).toBeGreaterThan(0);
+    const a = measureActivity(net, t, x2, 20);
+    expect(a.clippedInputs).toBe(expected);
+    expect(measureActivity(net, t, array.data, 20).clippedInputs).toBe(0);
   });
 });
