@@ -57,6 +57,24 @@ describe("network.json and hw.json", () => {
     expect(() => verifyNetwork(zero)).toThrow(/pool over .*dilation \[0,0\].*must be whole numbers ≥ 1/);
   }, 120_000);
 
+  it("network.json with a field its population or projection kind does not have (misspelled or misplaced) is refused by the schema, naming the path (audit: read and ignored)", () => {
+    const edits: [string, (doc: { populations: Record<string, unknown>[] }) => void, RegExp][] = [
+      ["relu on a spiking population", (d) => (d.populations[1]!.relu = true), /\/populations\/1: must NOT have unevaluated properties/],
+      ["threshold on the input", (d) => (d.populations[0]!.threshold = 3), /\/populations\/0: must NOT have unevaluated properties/],
+      ["a conv kernel on a dense projection", (d) => ((d.populations[1]!.projections as Record<string, unknown>[])[0]!.kernel = [3, 3]), /\/populations\/1\/projections\/0: must NOT have unevaluated properties/],
+      ["a key in the input range", (d) => ((d.populations[0]!.range as Record<string, unknown>).mid = 0.5), /\/populations\/0\/range: must NOT have additional properties/],
+      ["a negative margin", (d) => ((d as unknown as { compiledFrom: { margin: number } }).compiledFrom.margin = -5), /\/compiledFrom\/margin: must be >= 0/],
+    ];
+    for (const [what, edit, message] of edits) {
+      const d = join(dir, `schema-${what.replace(/\W+/g, "-")}`);
+      saveNetwork(d, compiled.net);
+      const doc = JSON.parse(readFileSync(join(d, "network.json"), "utf8"));
+      edit(doc);
+      writeFileSync(join(d, "network.json"), JSON.stringify(doc));
+      expect(inputErrorOf(() => loadNetwork(d)).message, what).toMatch(message);
+    }
+  });
+
   it("hw.json: a NaN readout offset or an infinite input encoding are issues, so simulate and fit refuse them", () => {
     const hw = structuredClone(compiled.hw!.net);
     hw.readouts[0]!.offset![3] = Number.NaN;
