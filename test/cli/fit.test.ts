@@ -3,7 +3,7 @@
  * (naming the resource, the amount and the limit), 2 on bad input; --json validated by schemas/fit-report.schema.json;
  * loihi/cores.json readable by readCoresFile and consistent with the fit report.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readCoresFile } from "../../src/backends/loihi/files.js";
@@ -76,6 +76,38 @@ describe("spikec compile --emit loihi", () => {
     // Input: 64 channels, each routed to at least one axon.
     expect(cfg.inputs[0]!.offsets.length).toBe(65);
     expect(cfg.inputs[0]!.core.length).toBeGreaterThanOrEqual(64);
+  });
+});
+
+describe("loihi/cores.json read back", () => {
+  /** A copy of the compiled folder's cores.json (+ its .bin) with one edit of the JSON. */
+  const editedCores = (name: string, edit: (doc: Record<string, any>) => void): string => {
+    const d = join(tmp, `cores-${name}`, "loihi");
+    mkdirSync(d, { recursive: true });
+    copyFileSync(join(compiled, "loihi", "cores.bin"), join(d, "cores.bin"));
+    const doc = JSON.parse(readFileSync(join(compiled, "loihi", "cores.json"), "utf8"));
+    edit(doc);
+    writeFileSync(join(d, "cores.json"), JSON.stringify(doc));
+    return join(d, "cores.json");
+  };
+
+  it("refuses what the writer never writes, naming the path (audit: 14 of 17 wrong documents accepted)", () => {
+    const cases: [string, (doc: Record<string, any>) => void, RegExp][] = [
+      ["extra-key", (d) => (d.extra = 1), /at \/: must NOT have additional properties/],
+      ["sidecar-path", (d) => (d.sidecar = "../../etc/passwd"), /cores\.json.*sidecar/],
+      ["negative-core", (d) => (d.cores[0].core = -3), /at \/cores\/0\/core: must be >= 0/],
+      ["bad-shape", (d) => (d.populations[0].shape = [-5]), /at \/populations\/0\/shape\/0: must be >= 1/],
+      ["decay-string", (d) => (d.cores[0].compartmentProfiles[0].decayU = "abc"), /at \/cores\/0\/compartmentProfiles\/0/],
+      ["profile-missing", (d) => delete d.cores[0].compartmentProfiles[0].decayV, /at \/cores\/0\/compartmentProfiles\/0/],
+      ["empty-encoding", (d) => (d.inputs[0].encoding = {}), /at \/inputs\/0\/encoding: must have required property/],
+      ["odd-offset", (d) => (d.cores[0].inputAxons.weight.offset = 3), /at \/cores\/0\/inputAxons\/weight\/offset: must be multiple of 8/],
+      ["negative-delay-bits", (d) => d.cores[0].synapseFormats.length && (d.cores[0].synapseFormats[0].delayBits = -4), /at \/cores\/0\/synapseFormats\/0\/delayBits: must be >= 0/],
+      ["wrong-array-type", (d) => (d.cores[0].compartments.population.$array = "float64"), /at \/cores\/0\/compartments\/population\/\$array: must be equal to constant/],
+      ["extra-array", (d) => (d.cores[0].compartments.extra = d.cores[0].compartments.population), /at \/cores\/0\/compartments: must NOT have additional properties/],
+    ];
+    for (const [name, edit, message] of cases) expect(() => readCoresFile(editedCores(name, edit)), name).toThrow(message);
+    // The unedited copy reads.
+    expect(readCoresFile(editedCores("unedited", () => {})).cores.length).toBeGreaterThan(0);
   });
 });
 
