@@ -21,11 +21,14 @@ export interface ChipWindow {
   calibrated: Float64Array;
 }
 
-/** Per spiking population, its neurons' chip windows (encoded < calibrated for b1, which leaves the top tick out). */
-export function chipWindows(snn: SnnNetwork, timing: Timing): Map<string, ChipWindow> {
+/**
+ * Per spiking population, its neurons' chip windows (encoded < calibrated for b1, which leaves the top tick out); with
+ * `gates`, max-pool gates too (they pass on their inputs' spikes, clipped as those were).
+ */
+export function chipWindows(snn: SnnNetwork, timing: Timing, options: { gates?: boolean } = {}): Map<string, ChipWindow> {
   const out = new Map<string, ChipWindow>();
   for (const p of snn.populations) {
-    if (p.kind !== "spiking") continue;
+    if (p.kind !== "spiking" && !(options.gates && p.kind === "gate")) continue;
     const pt = timing.populations.get(p.id)!;
     const ticks = pt.w2 - pt.w1;
     const encodedTicks = ticks - (snn.model === "b1" ? 1 : 0);

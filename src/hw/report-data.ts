@@ -13,6 +13,7 @@ import type { CycleSection, QuantizationRow, QuantizationSection } from "../repo
 import { encodeInputTicks } from "./io.js";
 import type { HwNetwork } from "./network.js";
 import { deltaAt, type Timing } from "./passes/lowering.js";
+import { chipWindows } from "./chip-windows.js";
 import type { Target } from "./target/target.js";
 
 /** What the exact simulator gave on the same samples (times per population [n · size], Infinity = no spike). */
@@ -43,7 +44,9 @@ export function hardwareReportSections(snn: SnnNetwork, hw: HwNetwork, target: T
   const prog = compileCycle(hw, target);
   const size = x.length / n;
   const pops = snn.populations.filter((p) => p.kind !== "readout");
-  const acc = new Map(pops.map((p) => [p.id, { sum: 0, max: 0, sumTicks: 0, maxTicks: 0, missing: 0, extra: 0, spikes: 0 }]));
+  const acc = new Map(pops.map((p) => [p.id, { sum: 0, max: 0, sumTicks: 0, maxTicks: 0, missing: 0, extra: 0, spikes: 0, clipped: 0, maxTicksInWindow: 0 }]));
+  // An activation above its chip window is clipped there: counted apart, so the largest error says what the grid does.
+  const windows = chipWindows(snn, timing, { gates: true });
   const classes = exact.logits.length / Math.max(1, n);
   const logits = new Float64Array(n * classes);
   const cycle: CycleSection = { target: target.id, tickWindows: NaN, populations: [] };
@@ -60,6 +63,7 @@ export function hardwareReportSections(snn: SnnNetwork, hw: HwNetwork, target: T
       } else ticks.set(r.firstSpike[p.id]!);
       const te = exact.times.get(p.id)!.subarray(s * k, (s + 1) * k);
       const a = acc.get(p.id)!;
+      const w = windows.get(p.id);
       const neuron: number[] = [];
       const time: number[] = [];
       for (let i = 0; i < k; i++) {
@@ -77,6 +81,8 @@ export function hardwareReportSections(snn: SnnNetwork, hw: HwNetwork, target: T
           a.sumTicks += dt;
           a.maxTicks = Math.max(a.maxTicks, dt);
           a.spikes++;
+          if (w && p.window.tMax - te[i]! > w.encoded[i]!) a.clipped++;
+          else a.maxTicksInWindow = Math.max(a.maxTicksInWindow, dt);
         }
         if (s === rasterSample && fc) neuron.push(i), time.push(round6(tc));
       }
@@ -100,6 +106,8 @@ export function hardwareReportSections(snn: SnnNetwork, hw: HwNetwork, target: T
       missing: a.missing,
       extra: a.extra,
       spikes: a.spikes,
+      clipped: a.clipped,
+      maxTicksInWindow: round6(a.maxTicksInWindow),
     };
   });
   const ac = argmaxRows(logits, n);

@@ -11,6 +11,14 @@ import { tickPointText } from "../hw/ticks.js";
 const pct = (x: number): string => `${(100 * x).toFixed(2)} %`;
 const fmt = (x: number): string => (Math.abs(x) >= 0.01 || x === 0 ? x.toFixed(3) : x.toExponential(2)).replace(/\.?0+(e|$)/, "$1");
 
+/** ", N clipped to their chip window (the others: at most X ticks)" when the largest error is a clip's. */
+function clippedText(q: QuantizationSection): string {
+  const clipped = q.rows.reduce((a, r) => a + (r.clipped ?? 0), 0);
+  if (clipped === 0) return "";
+  const others = Math.max(0, ...q.rows.map((r) => r.maxTicksInWindow ?? 0));
+  return ` with ${clipped.toLocaleString("en-US")} spike${clipped === 1 ? "" : "s"} clipped to ${clipped === 1 ? "its" : "their"} chip window (activations above it), the others at most ${fmt(others)} ticks`;
+}
+
 export function hardwareApproximations(compiled: Compiled, quantization: QuantizationSection | undefined): Approximation[] {
   const h = compiled.report.hardware;
   if (!h) return [];
@@ -21,7 +29,7 @@ export function hardwareApproximations(compiled: Compiled, quantization: Quantiz
     `cycle simulation vs the ANN on ${cal.samples} calibration samples: argmax agreement ${pct(cal.agreement)} (the exact SNN: 100 %)` +
     (quantization
       ? `; against the exact simulation on ${quantization.samples} report samples: largest spike-time error ` +
-        `${fmt(Math.max(0, ...quantization.rows.map((r) => r.maxTicks)))} ticks (of the layer's own), argmax agreement ${pct(quantization.agreement)}, max |Δlogit| ${fmt(quantization.maxAbsDelta)}`
+        `${fmt(Math.max(0, ...quantization.rows.map((r) => r.maxTicks)))} ticks (of the layer's own)${clippedText(quantization)}, argmax agreement ${pct(quantization.agreement)}, max |Δlogit| ${fmt(quantization.maxAbsDelta)}`
       : "");
   rows.push({
     stage: "time",

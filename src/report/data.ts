@@ -117,6 +117,12 @@ export interface QuantizationRow {
   extra: number;
   /** Compared spikes. */
   spikes: number;
+  /**
+   * Of those, the ones whose exact activation lies above the chip's window (clipped there: their error is the clip,
+   * not the tick grid's rounding), and the largest error in own ticks over the others. Absent in older reports.
+   */
+  clipped?: number;
+  maxTicksInWindow?: number;
 }
 
 export interface QuantizationSection {

@@ -6,6 +6,11 @@ import { describe, expect, it } from "vitest";
 import { compile, loadSamples } from "../../src/compile.js";
 import { buildReportData } from "../../src/report/collect.js";
 import { renderReportHtml } from "../../src/report/html/render.js";
+import { compileGraph } from "../../src/compile.js";
+import { importOnnx } from "../../src/onnx/import.js";
+import { chipWindows } from "../../src/hw/chip-windows.js";
+import { simulateExact } from "../../src/sim/exact/simulate.js";
+import type { SpikingPopulation } from "../../src/snn/network.js";
 
 const FIX = "test/fixtures";
 
@@ -50,5 +55,30 @@ describe("report data of a lowered network", () => {
     const html = renderReportHtml(data);
     expect(html).toContain('data-panel="quantization"');
     expect(html).toContain("spikes-cycle");
+  }, 60_000);
+
+  it("inputs beyond the calibration data: spikes clipped to their chip window are counted apart, and the largest error of the others given (audit: a 10.4-tick error from one clip read as the grid's)", () => {
+    // Calibrated on dimmed digits (× 0.4): the full-contrast test digits drive hidden activations above the windows.
+    const calib = loadSamples(`${FIX}/digits_calib_x.npy`, [64]);
+    const dim = { ...calib.array, data: calib.array.data.map((v) => 0.4 * v) };
+    const compiled = compileGraph(importOnnx(`${FIX}/mlp_digits.onnx`), dim, calib.count, "dimmed", { target: "loihi2", ticks: 16, hardwareSamples: 100, inputRange: { low: 0, high: 16 } });
+    const test = loadSamples(`${FIX}/digits_test_x.npy`, [64]);
+    const n = 32;
+    const x = test.array.data.subarray(0, n * 64);
+    const data = buildReportData(compiled, { x, n, source: "digits_test_x.npy" });
+    const hidden = data.quantization!.rows[1]!;
+    // Recount: exact activations above the chip's encoded window.
+    const pop = compiled.net.populations[1] as SpikingPopulation;
+    const w = chipWindows(compiled.net, compiled.hw!.choice.lowered.lowering.timing!).get(pop.id)!;
+    const t = simulateExact(compiled.net, x, n, { keep: (id) => id === pop.id }).times.get(pop.id)!;
+    let clipped = 0;
+    for (let i = 0; i < t.length; i++) if (pop.window.tMax - t[i]! > w.encoded[i % w.encoded.length]!) clipped++;
+    expect(clipped).toBeGreaterThan(0);
+    expect(hidden.clipped).toBe(clipped);
+    // The clipped spikes carry the largest errors (those of the others are rounding, large only in the own ticks of
+    // small channels).
+    expect(hidden.maxTicksInWindow!).toBeLessThan(hidden.maxTicks);
+    const time = data.approximations!.find((a) => a.stage === "time")!;
+    expect(time.effect).toMatch(new RegExp(`with ${clipped} spikes clipped to their chip window \\(activations above it\\), the others at most [\\d.]+ ticks`));
   }, 60_000);
 });
