@@ -15,8 +15,8 @@ export function printHardware(h: HardwareReport, msPerSample?: number): void {
   const out = (s: string) => process.stdout.write(s);
   const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
   out(`\nhardware: ${h.target}, ${h.ticksPerWindow} ticks per window, readout at tick ${h.latencyTicks} (${h.ticks} ticks per sample)\n`);
-  if (h.ticksGiven) out(`ticks per window: ${h.ticksPerWindow} (--ticks), judged by the goal ${pct(h.agreementGoal)} on the calibration data${goalText(h)}\n`);
-  else out(`tick search (goal ${pct(h.agreementGoal)} on the calibration data): ` + h.curve.map(tickPointText).join(", ") + goalText(h) + "\n");
+  if (h.ticksGiven) out(`ticks per window: ${h.ticksPerWindow} (--ticks), judged by the goal ${pct(h.agreementGoal)} on the calibration data${h.reached ? "" : ` ${goalText(h)}`}\n`);
+  else out(`tick search (goal ${pct(h.agreementGoal)} on the calibration data): ` + h.curve.map(tickPointText).join(", ") + (h.reached ? "" : `  ${goalText(h)}`) + "\n");
   out(
     `cycle simulation on ${h.calibration.samples} calibration samples: agreement with the ANN ${pct(h.calibration.agreement)}, ${h.calibration.spikesPerNeuron.toFixed(3)} spikes per neuron` +
       (msPerSample !== undefined ? `, ${formatNumber(msPerSample)} ms per sample` : "") +

@@ -113,16 +113,16 @@ export function tickPointText(p: Pick<TickPoint, "ticks" | "agreement" | "sample
 }
 
 /**
- * " (goal NOT reached…)" after a tick line, or "" when reached. The search judges a budget by a lower bound on its
+ * "(goal NOT reached…)" for the end of a tick line, or "" when reached. The search judges a budget by a lower bound on its
  * agreement, so a budget whose measured agreement meets the goal can still miss it: then say by how much (an audit
  * read "99.00 % … goal 99.00 % … NOT reached" as a contradiction).
  */
 export function goalText(h: { reached: boolean; agreementGoal: number; ticksPerWindow: number; curve: Pick<TickPoint, "ticks" | "agreement" | "lowerBound" | "samples" | "stopped">[] }): string {
   if (h.reached) return "";
   const p = h.curve.find((q) => q.ticks === h.ticksPerWindow && !q.stopped);
-  if (!p || p.agreement < h.agreementGoal) return "  (goal NOT reached)";
+  if (!p || p.agreement < h.agreementGoal) return "(goal NOT reached)";
   const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
-  return `  (goal NOT reached: ${pct(p.agreement)} on ${p.samples} samples leaves a lower bound of ${pct(p.lowerBound)}, half a standard deviation below, under the goal)`;
+  return `(goal NOT reached: ${pct(p.agreement)} on ${p.samples} samples leaves a lower bound of ${pct(p.lowerBound)}, half a standard deviation below, under the goal)`;
 }
 
 export function chooseTicks(snn: SnnNetwork, target: Target, x: Float64Array, n: number, reference: Float64Array, options: TickOptions = {}): TickChoice {

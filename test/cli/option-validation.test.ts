@@ -118,7 +118,7 @@ describe("combinations", () => {
     expect([ok.code, JSON.parse(ok.stdout).cycle.goal, JSON.parse(ok.stdout).cycle.reachesGoal]).toEqual([0, 0.5, true]);
     // compile says the budget was given, not searched (audit: "tick search (goal 99.00 %): 16 → …" with --ticks 16).
     const given = await runCli(["compile", MLP, "--calib", CALIB, "-o", join(tmp, "given"), "--target", "loihi2", "--ticks", "4", "--no-html"]);
-    expect(given.stdout).toMatch(/\nticks per window: 4 \(--ticks\), judged by the goal 99\.00 % on the calibration data \(goal NOT reached\)\n/);
+    expect(given.stdout).toMatch(/\nticks per window: 4 \(--ticks\), judged by the goal 99\.00 % on the calibration data \(goal NOT reached(: [\d.]+ % on 500 samples leaves a lower bound of [\d.]+ %, half a standard deviation below, under the goal)?\)\n/);
     expect(given.stdout).not.toContain("tick search (goal");
     const searched = await runCli(["compile", MLP, "--calib", CALIB, "-o", join(tmp, "searched"), "--target", "loihi2", "--no-html"]);
     expect(searched.stdout).toMatch(/\ntick search \(goal 99\.00 % on the calibration data\): 4 → /);

@@ -8,7 +8,7 @@ import { compileGraph, loadSamples } from "../../src/compile.js";
 import { execute } from "../../src/ann/execute.js";
 import { importOnnx } from "../../src/onnx/import.js";
 import { loadTarget } from "../../src/hw/target/load.js";
-import { agreementLowerBound, chooseTicks, confidentAgreement, samplesToShow } from "../../src/hw/ticks.js";
+import { agreementLowerBound, chooseTicks, confidentAgreement, goalText, samplesToShow } from "../../src/hw/ticks.js";
 import { AnnBuilder, randomInputs } from "../helpers/ann-builder.js";
 
 const FIX = "test/fixtures";
@@ -104,4 +104,17 @@ describe("a tick search on too few samples to show its goal", () => {
     expect(many.report.hardware!.notes.some((s) => s.startsWith("tick search:"))).toBe(confidentAgreement(k, 500) < 0.99);
     console.log(`500 samples: ${k} agree at ${many.hw!.choice.ticks} ticks, shown ${(100 * confidentAgreement(k, 500)).toFixed(2)} %`);
   }, 120_000);
+});
+
+describe("goalText", () => {
+  const point = (agreement: number, samples: number) => ({ ticks: 4, agreement, lowerBound: agreementLowerBound(Math.round(agreement * samples), samples), samples, stopped: false });
+  it("says why a budget whose measured agreement meets the goal misses it (audit: '99.00 % … goal 99.00 % … NOT reached')", () => {
+    expect(goalText({ reached: true, agreementGoal: 0.99, ticksPerWindow: 4, curve: [point(1, 500)] })).toBe("");
+    expect(goalText({ reached: false, agreementGoal: 0.99, ticksPerWindow: 4, curve: [point(0.98, 500)] })).toBe("(goal NOT reached)");
+    const lb = agreementLowerBound(496, 500);
+    expect(lb).toBeLessThan(0.99);
+    expect(goalText({ reached: false, agreementGoal: 0.99, ticksPerWindow: 4, curve: [point(0.992, 500)] })).toBe(
+      `(goal NOT reached: 99.20 % on 500 samples leaves a lower bound of ${(100 * lb).toFixed(2)} %, half a standard deviation below, under the goal)`,
+    );
+  });
 });

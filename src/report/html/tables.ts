@@ -67,11 +67,11 @@ export function quantizationTable(data: ReportData): string {
     { head: "max |Δt| (windows)", cell: (r) => fmt(r.maxError), numeric: true },
     { head: "mean |Δt| (windows)", cell: (r) => fmt(r.meanError), numeric: true },
     { head: "max |Δt| (own ticks)", cell: (r) => fmt(r.maxTicks), numeric: true },
-    { head: "clipped to the chip window", cell: (r) => (r.clipped === undefined ? "–" : fmt(r.clipped)), numeric: true },
-    { head: "max |Δt| of the others (own ticks)", cell: (r) => (r.maxTicksInWindow === undefined ? "–" : fmt(r.maxTicksInWindow)), numeric: true },
     { head: "mean |Δt| (own ticks)", cell: (r) => fmt(r.meanTicks), numeric: true },
     { head: "missing", cell: (r) => fmt(r.missing), numeric: true },
     { head: "extra", cell: (r) => fmt(r.extra), numeric: true },
+    { head: "clipped to the chip window", cell: (r) => (r.clipped === undefined ? "–" : fmt(r.clipped)), numeric: true },
+    { head: "max |Δt| of the others (own ticks)", cell: (r) => (r.maxTicksInWindow === undefined ? "–" : fmt(r.maxTicksInWindow)), numeric: true },
   ]);
 }
 
