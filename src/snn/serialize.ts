@@ -18,7 +18,32 @@ export function saveNetwork(dir: string, net: SnnNetwork): string {
 /** saveNetwork, also returning the SHA-256 of the network.json written (hw.json names it: networkSha256). */
 export function saveNetworkFiles(dir: string, net: SnnNetwork): { path: string; sha256: string } {
   const path = join(dir, NETWORK_FILE);
-  return { path, sha256: writeWithSidecar(path, net) };
+  return { path, sha256: writeWithSidecar(path, networkForDisk(net)) };
+}
+
+/** A projection's keys in one order, whoever built it (the mapping, the NIR importer): the mapping's. */
+const PROJECTION_KEYS = ["kind", "source", "group", "weight", "kernel", "stride", "pads", "dilation", "countIncludePad", "ceilMode", "delay"];
+const POOL_KEYS = ["kind", "source", "delay", "ceilMode", "kernel", "stride", "pads", "dilation"];
+
+function ordered<T extends object>(o: T, keys: readonly string[]): T {
+  const out: Record<string, unknown> = {};
+  const r = o as Record<string, unknown>;
+  for (const k of keys) if (k in r) out[k] = r[k];
+  for (const k of Object.keys(r)) if (!(k in out)) out[k] = r[k];
+  return out as T;
+}
+
+/**
+ * The network as network.json spells it: projection keys in one order, so the same network gives the same bytes
+ * (and the same networkSha256) whether compiled or imported from NIR (an audit found the keys reordered).
+ */
+export function networkForDisk(net: SnnNetwork): SnnNetwork {
+  return {
+    ...net,
+    populations: net.populations.map((p) =>
+      p.kind === "gate" ? { ...p, projection: ordered(p.projection, POOL_KEYS) } : p.kind === "spiking" || p.kind === "readout" ? { ...p, projections: p.projections.map((q) => ordered(q, PROJECTION_KEYS)) } : p,
+    ),
+  };
 }
 
 /** Loads DIR/network.json (or a path to the JSON file itself), checks schema and invariants. */

@@ -55,6 +55,8 @@ describe("spikec export nir / import nir", () => {
     expect(la.length).toBeGreaterThan(1000);
     expect(logits(b)).toEqual(la);
     expect(readFileSync(join(back, "network.bin"))).toEqual(readFileSync(join(compiled, "network.bin")));
+    // The same network, the same bytes (audit: projection keys reordered, so another networkSha256).
+    expect(readFileSync(join(back, "network.json"), "utf8")).toBe(readFileSync(join(compiled, "network.json"), "utf8"));
   });
 
   it("import into a folder holding an earlier lowering removes that hw.json (it belongs to another network)", async () => {

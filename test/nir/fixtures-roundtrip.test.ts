@@ -12,6 +12,8 @@ import { readNir } from "../../src/nir/read.js";
 import { writeNir } from "../../src/nir/write.js";
 import { simulateExact } from "../../src/sim/exact/simulate.js";
 import { tempDir } from "./helpers.js";
+import { encodeWithSidecar } from "../../src/io/sidecar.js";
+import { networkForDisk } from "../../src/snn/serialize.js";
 
 const FIX = "test/fixtures";
 const cases = [
@@ -28,6 +30,9 @@ describe.each(cases)("$name through NIR", (c) => {
     const exportMs = performance.now() - t0;
     const back = importNir(await readNir(file));
     expect(back).toStrictEqual(net);
+    // And the same bytes on disk (key order too: conv projections and max-pool gates).
+    expect(encodeWithSidecar(networkForDisk(back), "network.bin").json).toBe(encodeWithSidecar(networkForDisk(net), "network.bin").json);
+    expect(encodeWithSidecar(networkForDisk(net), "network.bin").json).toBe(encodeWithSidecar(net, "network.bin").json);
     const test = loadSamples(c.x, ann.nodes[0]!.shape);
     const n = Math.min(test.count, 64);
     const x = test.array.data.subarray(0, n * (test.array.data.length / test.count));

@@ -25,7 +25,7 @@ import { join } from "node:path";
 import { existsSync } from "node:fs";
 import { encodeWithSidecar } from "../../io/sidecar.js";
 import { sha256 } from "../../util/sha256.js";
-import { NETWORK_FILE } from "../../snn/serialize.js";
+import { NETWORK_FILE, networkForDisk } from "../../snn/serialize.js";
 import { HW_FILE } from "../../hw/serialize.js";
 
 interface VerifyArgs extends MappingArgs, ReportArgs, HardwareArgs {
@@ -217,7 +217,7 @@ function refuseOtherCompile(dir: string, compiled: Compiled): void {
   if (!existsSync(networkPath)) return;
   const networkSha = sha256(readInputFile(networkPath, "write the report to another folder"));
   const hint = "verify with the options, model and calibration data that compiled it (the same --target and --ticks too), or write the report to another folder";
-  if (jsonDigest(compiled.net, "network.bin") !== networkSha)
+  if (jsonDigest(networkForDisk(compiled.net), "network.bin") !== networkSha)
     throw new InputError(`-o ${dir} holds a network compiled with other options, model or calibration data (its network.json is not the one this verify compiles)`, hint);
   const hwPath = join(dir, HW_FILE);
   if (!existsSync(hwPath)) return;
