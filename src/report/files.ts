@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { writeFileAtomic } from "../io/atomic.js";
 import { sha256 } from "../util/sha256.js";
 import { InputError } from "../util/errors.js";
+import { compileSchema, validateOrThrow } from "../util/schema.js";
 import { REPORT_DATA_FORMAT, type ReportData, type StoredReportData } from "./data.js";
 import { renderReportHtml } from "./html/render.js";
 import type { CompileReport } from "./report.js";
@@ -57,6 +58,8 @@ export function loadReportData(dir: string): ReportData {
   }
   if (report.version !== 1) throw new InputError(`${join(dir, REPORT_FILE)} has version ${String(report.version)}; this spikec reads version 1`, "compile again to rewrite it");
   if (stored.version !== 1) throw new InputError(`${join(dir, REPORT_DATA_FILE)} has version ${String(stored.version)}; this spikec reads version 1`, "compile again to rewrite it");
+  // Every field as spikec writes it (an audit's edited report, with −5 neurons, was drawn).
+  validateOrThrow(compileSchema("report.schema.json"), report, join(dir, REPORT_FILE), "compile again (or spikec verify -o) to rewrite it");
   if (stored.reportSha256 !== undefined && stored.reportSha256 !== reportDigest(report))
     throw new InputError(
       `${join(dir, REPORT_DATA_FILE)} belongs to another ${REPORT_FILE} than the one in ${dir} (SHA-256 differs): the folder holds files of two different runs (an interrupted or concurrent write)`,

@@ -10,6 +10,7 @@ import type { Population } from "../snn/network.js";
 import { synapseCount } from "../snn/synapses.js";
 import type { HardwareReport } from "../hw/report.js";
 import type { FitReport } from "../place/fit-report.js";
+import type { VerificationSummary } from "./data.js";
 
 export interface LayerRow {
   population: string;
@@ -50,8 +51,8 @@ export interface CompileReport {
   passes: PassLog[];
   /** Adjustments and approximations, in words. */
   notes: string[];
-  /** Filled by `spikec verify` (and by compile when given test data). */
-  verification?: unknown;
+  /** Filled by `spikec verify -o` (src/report/data.ts). */
+  verification?: VerificationSummary;
   /** Filled by compile --target: the hardware lowering (src/hw/report.ts). */
   hardware?: HardwareReport;
   /** Filled by compile --target: placement on the target's cores (src/place/fit-report.ts). */

@@ -14,9 +14,13 @@ export function schemaPath(name: string): string {
   return `${PACKAGE_ROOT}schemas/${name}`;
 }
 
+/** Schemas another one refers to by $id (report.json's fit section is a fit report). */
+const REFERENCED: Record<string, string[]> = { "report.schema.json": ["fit-report.schema.json"] };
+
 /** Compiles a schema from schemas/NAME (each call compiles anew: no module-level cache, no global state). */
 export function compileSchema(name: string): ValidateFunction {
   const ajv = new Ajv2020({ allErrors: true, strict: false });
+  for (const other of REFERENCED[name] ?? []) ajv.addSchema(JSON.parse(readFileSync(schemaPath(other), "utf8")));
   return ajv.compile(JSON.parse(readFileSync(schemaPath(name), "utf8")));
 }
 

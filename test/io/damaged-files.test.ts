@@ -163,8 +163,15 @@ describe(".npy, target and report files", () => {
     const d = join(dir, "report");
     saveNetwork(d, compiled.net);
     const r0 = { ...compiled.report };
+    writeFileSync(join(d, "report-data.json"), JSON.stringify({ format: "spikec.report-data", version: 1, network: { populations: null } }));
+    // report.json follows schemas/report.schema.json (an audit's −5 neurons were drawn).
     writeFileSync(join(d, "report.json"), JSON.stringify({ ...r0, layers: null }));
-    writeFileSync(join(d, "report-data.json"), JSON.stringify({ format: "spikec.report-data", version: 1, network: { populations: [] } }));
+    expect(inputErrorOf(() => loadReportData(d)).message).toMatch(/report\.json does not follow its schema:\n  at \/layers: must be array/);
+    writeFileSync(join(d, "report.json"), JSON.stringify({ ...r0, layers: r0.layers.map((l, i) => (i === 0 ? { ...l, neurons: -5 } : l)) }));
+    expect(inputErrorOf(() => loadReportData(d)).message).toMatch(/at \/layers\/0\/neurons: must be >= 1/);
+    writeFileSync(join(d, "report.json"), JSON.stringify({ ...r0, junk: 1 }));
+    expect(inputErrorOf(() => loadReportData(d)).message).toMatch(/at \/: must NOT have additional properties/);
+    writeFileSync(join(d, "report.json"), JSON.stringify(r0));
     const data = loadReportData(d);
     const e = inputErrorOf(() => renderStoredReport(d, data));
     expect(e.message).toMatch(/report\.json and .*report-data\.json cannot be drawn: they do not have the layout spikec writes/);

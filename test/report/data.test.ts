@@ -9,6 +9,7 @@ import { compile } from "../../src/compile.js";
 import { readNpy } from "../../src/io/npy.js";
 import { buildReportData, REPORT_SAMPLES } from "../../src/report/collect.js";
 import { renderReportHtml } from "../../src/report/html/render.js";
+import { compileSchema } from "../../src/util/schema.js";
 import { runCli } from "../helpers/cli.js";
 import { scratchDir } from "../helpers/scratch.js";
 
@@ -118,6 +119,9 @@ describe("report files from the CLI", () => {
     expect(verification.chip).toEqual(cycle);
     expect(verification.chip.accuracy).toBeGreaterThan(0.9);
     expect(verification.onnxruntime).toEqual({ inputType: doc.annVsOnnxruntime.inputType, agreement: doc.annVsOnnxruntime.agreement, maxAbsDelta: doc.annVsOnnxruntime.maxAbsDelta, agrees: true });
+    // report.json follows its schema with every section (hardware, fit, verification with chip and onnxruntime).
+    const validate = compileSchema("report.schema.json");
+    expect(validate(JSON.parse(readFileSync(join(out, "report.json"), "utf8"))), JSON.stringify(validate.errors)).toBe(true);
     const html = readFileSync(join(out, "report.html"), "utf8");
     const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
     expect(html).toContain(`On loihi2 (cycle simulation, 8 ticks per window, latency ${cycle.latencyTicks} ticks): agreement with the ANN ${pct(cycle.agreement)}`);
