@@ -60,6 +60,7 @@ export function loadReportData(dir: string): ReportData {
   if (stored.version !== 1) throw new InputError(`${join(dir, REPORT_DATA_FILE)} has version ${String(stored.version)}; this spikec reads version 1`, "compile again to rewrite it");
   // Every field as spikec writes it (an audit's edited report, with −5 neurons, was drawn).
   validateOrThrow(compileSchema("report.schema.json"), report, join(dir, REPORT_FILE), "compile again (or spikec verify -o) to rewrite it");
+  validateOrThrow(compileSchema("report-data.schema.json"), stored, join(dir, REPORT_DATA_FILE), "compile again (or spikec verify -o) to rewrite it");
   if (stored.reportSha256 !== undefined && stored.reportSha256 !== reportDigest(report))
     throw new InputError(
       `${join(dir, REPORT_DATA_FILE)} belongs to another ${REPORT_FILE} than the one in ${dir} (SHA-256 differs): the folder holds files of two different runs (an interrupted or concurrent write)`,
@@ -68,18 +69,3 @@ export function loadReportData(dir: string): ReportData {
   return { ...stored, report };
 }
 
-/**
- * The report's HTML, or an InputError naming the folder when its JSON files do not have the layout spikec writes
- * (edited by hand): the renderer reads them as written, so a field of the wrong kind surfaces as a TypeError here.
- */
-export function renderStoredReport(dir: string, data: ReportData): string {
-  try {
-    return renderReportHtml(data);
-  } catch (e) {
-    if (!(e instanceof TypeError || e instanceof RangeError)) throw e;
-    throw new InputError(
-      `${join(dir, REPORT_FILE)} and ${join(dir, REPORT_DATA_FILE)} cannot be drawn: they do not have the layout spikec writes (${e.message})`,
-      "compile again (or spikec verify -o) to rewrite them",
-    );
-  }
-}

@@ -14,8 +14,11 @@ export function schemaPath(name: string): string {
   return `${PACKAGE_ROOT}schemas/${name}`;
 }
 
-/** Schemas another one refers to by $id (report.json's fit section is a fit report). */
-const REFERENCED: Record<string, string[]> = { "report.schema.json": ["fit-report.schema.json"] };
+/** Schemas another one refers to by $id (report.json's fit section is a fit report; report data shares its verification). */
+const REFERENCED: Record<string, string[]> = {
+  "report.schema.json": ["fit-report.schema.json"],
+  "report-data.schema.json": ["report.schema.json", "fit-report.schema.json"],
+};
 
 /** Compiles a schema from schemas/NAME (each call compiles anew: no module-level cache, no global state). */
 export function compileSchema(name: string): ValidateFunction {

@@ -14,7 +14,7 @@ import { loadTarget } from "../../src/hw/target/load.js";
 import { encodeNpy, readNpy } from "../../src/io/npy.js";
 import { h5Ready } from "../../src/nir/h5tree.js";
 import { readNir } from "../../src/nir/read.js";
-import { loadReportData, renderStoredReport } from "../../src/report/files.js";
+import { loadReportData } from "../../src/report/files.js";
 import { loadNetwork, saveNetwork } from "../../src/snn/serialize.js";
 import { verifyNetwork } from "../../src/snn/verify.js";
 import { InputError } from "../../src/util/errors.js";
@@ -171,10 +171,14 @@ describe(".npy, target and report files", () => {
     expect(inputErrorOf(() => loadReportData(d)).message).toMatch(/at \/layers\/0\/neurons: must be >= 1/);
     writeFileSync(join(d, "report.json"), JSON.stringify({ ...r0, junk: 1 }));
     expect(inputErrorOf(() => loadReportData(d)).message).toMatch(/at \/: must NOT have additional properties/);
+    // report-data.json too (schemas/report-data.schema.json): a wrong kind, a nested logit array, an unknown section.
     writeFileSync(join(d, "report.json"), JSON.stringify(r0));
-    const data = loadReportData(d);
-    const e = inputErrorOf(() => renderStoredReport(d, data));
-    expect(e.message).toMatch(/report\.json and .*report-data\.json cannot be drawn: they do not have the layout spikec writes/);
+    expect(inputErrorOf(() => loadReportData(d)).message).toMatch(/report-data\.json does not follow its schema:\n(  at .*\n)*  at \/network\/populations: must be array/);
+    const network = { populations: [], edges: [] };
+    writeFileSync(join(d, "report-data.json"), JSON.stringify({ format: "spikec.report-data", version: 1, network, logits: { source: "x", samples: 1, classes: 1, ann: [[1]], snn: [1], agreement: 1, maxAbsDelta: 0, maxAbsReference: 1 } }));
+    expect(inputErrorOf(() => loadReportData(d)).message).toMatch(/at \/logits\/ann\/0: must be number/);
+    writeFileSync(join(d, "report-data.json"), JSON.stringify({ format: "spikec.report-data", version: 1, network, junk: {} }));
+    expect(inputErrorOf(() => loadReportData(d)).message).toMatch(/report-data\.json does not follow its schema:\n  at \/: must NOT have additional properties/);
     writeFileSync(join(d, "report.json"), JSON.stringify({ ...r0, version: 2 }));
     expect(inputErrorOf(() => loadReportData(d)).message).toMatch(/report\.json has version 2; this spikec reads version 1/);
   });

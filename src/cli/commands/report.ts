@@ -2,7 +2,8 @@
 import { join } from "node:path";
 import type { CommandModule } from "yargs";
 import { writeFileAtomic } from "../../io/atomic.js";
-import { loadReportData, renderStoredReport, REPORT_DATA_FILE, REPORT_FILE, REPORT_HTML_FILE } from "../../report/files.js";
+import { loadReportData, REPORT_DATA_FILE, REPORT_FILE, REPORT_HTML_FILE } from "../../report/files.js";
+import { renderReportHtml } from "../../report/html/render.js";
 import { checkOutputPath, refuseOverwrite } from "../options.js";
 import { refuseFolderFile, requireExtension } from "../output-guard.js";
 
@@ -28,7 +29,8 @@ export const reportCommand: CommandModule<object, ReportCommandArgs> = {
     requireExtension("--output", path, [".html", ".htm"], "an HTML page");
     refuseFolderFile("--output", path, args.dir, REPORT_HTML_FILE);
     const data = loadReportData(args.dir);
-    const html = renderStoredReport(args.dir, data);
+    // Both files follow their schemas (loadReportData), so the page draws them as written.
+    const html = renderReportHtml(data);
     writeFileAtomic(path, html);
     const bytes = Buffer.byteLength(html, "utf8");
     if (args.json) process.stdout.write(JSON.stringify({ output: path, bytes }) + "\n");
