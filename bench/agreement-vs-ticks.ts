@@ -33,16 +33,17 @@ export async function agreementVsTicks(): Promise<BenchTable> {
     const reference = execute(compiled.ann, x, count).get(compiled.ann.output)!;
     const only = process.env.WINDOWS?.split(",");
     const choices = [
-      ["(1+ζ)·X", null, null, null],
-      ["X", 0, null, null],
-      ["q99.9%", 0, quantileWindows(stats, 0.999), null],
-      ["channel X", 0, null, channelWindows(stats)],
+      ["(1+ζ)·X", null, null, null, false],
+      ["X", 0, null, null, false],
+      ["q99.9%", 0, quantileWindows(stats, 0.999), null, false],
+      ["channel X", 0, null, channelWindows(stats), false],
+      ["channel X, mixed-sign", 0, null, channelWindows(stats), true],
     ] as const;
     const ticksList = process.env.TICKS ? process.env.TICKS.split(",").map(Number) : TICKS;
-    for (const [windows, windowMargin, given, channels] of choices) {
+    for (const [windows, windowMargin, given, channels, mixedSign] of choices) {
       if (only && !only.includes(windows)) continue;
       for (const ticks of ticksList) {
-        const { hw, lowering } = lowerToHw(compiled.net, target, ticks, { activationMeans: means, windowMargin, windows: given, channelWindows: channels });
+        const { hw, lowering } = lowerToHw(compiled.net, target, ticks, { activationMeans: means, windowMargin, windows: given, channelWindows: channels, mixedSign });
         const ev = evaluateCycle(compiled.net, hw, target, x, count, { reference });
         let maxDelta = 0;
         for (let i = 0; i < reference.length; i++) maxDelta = Math.max(maxDelta, Math.abs(reference[i]! - ev.logits[i]!));
@@ -56,7 +57,7 @@ export async function agreementVsTicks(): Promise<BenchTable> {
     rows,
     notes: [
       "goal to aim at: ≥ 99.5 % agreement at ≤ 16 ticks per window on lenet5_fmnist",
-      "channel X (the compiler's default): every channel (dense: neuron) gets its calibrated maximum as window on the same ticks; X: one window per layer",
+      "channel X (the compiler's default): every channel (dense: neuron) gets its calibrated maximum as window on the same ticks; X: one window per layer; mixed-sign: --mixed-sign, one synapse list per projection (mantissas in steps of 2)",
       "ceiling at 16 ticks (float ANN, 8-bit weights, every hidden activation on 16 uniform levels, lenet5_fmnist): layer windows 94.7–96.7 %, channel windows 97.5–98.7 % (by clip): 99.5 % needs about 32 ticks",
       "weights 8-bit per sign with one exponent per neuron/channel, rounding bias-corrected on the calibration data; thresholds place the crossing half a tick early (nearest rounding)",
       "a firing gate holds every neuron until all its inputs have arrived (t1): activations above the window fire at t1 (clipped), one spike per neuron always",
