@@ -37,7 +37,7 @@ export async function agreementVsTicks(): Promise<BenchTable> {
       ["X", 0, null, null, false],
       ["q99.9%", 0, quantileWindows(stats, 0.999), null, false],
       ["channel X", 0, null, channelWindows(stats), false],
-      ["channel X, mixed-sign", 0, null, channelWindows(stats), true],
+      ["channel X mixed-sign", 0, null, channelWindows(stats), true],
     ] as const;
     const ticksList = process.env.TICKS ? process.env.TICKS.split(",").map(Number) : TICKS;
     for (const [windows, windowMargin, given, channels, mixedSign] of choices) {
