@@ -130,7 +130,7 @@ function splitBySign(groups: RealGroup[], mixed: boolean): SignedGroup[] {
   const out: SignedGroup[] = [];
   for (const g of groups)
     for (const part of mixed ? (["mixed"] as const) : (["exc", "inh"] as const)) {
-      const keep = (x: number) => (part === "mixed" ? x : part === "exc" ? Math.max(x, 0) : Math.min(x, 0));
+      const keep = (x: number) => (part === "exc" ? Math.max(x, 0) : Math.min(x, 0));
       const w = part === "mixed" ? g.w : g.w.map(keep);
       const virtualW = part === "mixed" ? g.virtualW : g.virtualW?.map(keep);
       if (!w.some((x) => x !== 0) && !virtualW?.some((x) => x !== 0) && !(g.layout === "conv" && part !== "inh")) continue;
