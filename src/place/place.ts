@@ -15,7 +15,7 @@ import { memoryModelOf, type SynapseMemoryModel } from "./cost/index.js";
 import { budgetsOf, RESOURCES, tileAmounts, type Budget, type Resource } from "./budget.js";
 import { prepare, type PreparedNet } from "./prepared.js";
 import { tilePopulation, type TiledPopulation } from "./tiling.js";
-import { formatsNeeded, type Tile, type TileUsage } from "./usage.js";
+import { formatsNeeded, tileUsage, type Tile, type TileUsage } from "./usage.js";
 import { mergeDemand, type FormatDemand } from "./formats.js";
 
 export interface PlacedTile {
@@ -113,11 +113,41 @@ class OpenCore {
   readonly groups = new Set<string>();
   shared: string | null = null;
   readonly tiles: number[] = [];
+  /**
+   * Per population with neuron-list tiles here (dense, sparse), the union of their neurons and what its lists cost:
+   * the core stores one list per (input axon, format) for all of them, as cores.json does, not one per tile (an audit
+   * found 41 two-neuron tiles charged 1,035,264 bits where their merged lists take 442,944).
+   */
+  private readonly merged = new Map<string, { neurons: Int32Array; memory: number }>();
+  /** The last memoryWith result, reused by add() for the same tile. */
+  private last: { tile: Tile; total: number; merged: { neurons: Int32Array; memory: number } | null } | null = null;
 
   constructor(
     readonly index: number,
     private readonly pn: PreparedNet,
+    private readonly mem: SynapseMemoryModel,
   ) {}
+
+  /**
+   * The core's synapse memory with `tile` added, and the population's merged lists here (null: nothing to merge with,
+   * or a conv box, whose lists are costed per box).
+   */
+  private memoryWith(tile: Tile, u: TileUsage): { total: number; merged: { neurons: Int32Array; memory: number } | null } {
+    if (this.last?.tile === tile) return this.last;
+    const here = tile.box === null ? this.merged.get(tile.population) : undefined;
+    let result: { total: number; merged: { neurons: Int32Array; memory: number } | null };
+    if (!here) result = { total: this.memory + u.memory, merged: tile.box === null ? { neurons: tile.neurons, memory: u.memory } : null };
+    else {
+      const neurons = new Int32Array(here.neurons.length + tile.neurons.length);
+      neurons.set(here.neurons);
+      neurons.set(tile.neurons, here.neurons.length);
+      neurons.sort();
+      const memory = tileUsage(this.pn, { population: tile.population, neurons, box: null }, this.mem).memory;
+      result = { total: this.memory - here.memory + memory, merged: { neurons, memory } };
+    }
+    this.last = { tile, ...result };
+    return result;
+  }
 
   /** Format entries with `u`'s demands added (re-encoded only when the plain count exceeds the table). */
   private formatsWith(u: TileUsage, cap: number): number {
@@ -135,21 +165,27 @@ class OpenCore {
   }
 
   /** Every budget but input axons (those need the window's masks): the cheap checks, tried first. */
-  acceptsBesidesAxons(u: TileUsage, population: string, cap: (r: Resource) => number): boolean {
+  acceptsBesidesAxons(u: TileUsage, tile: Tile, cap: (r: Resource) => number): boolean {
+    const population = tile.population;
     if (this.shared !== null && u.shared !== this.shared) return false;
     if (this.neurons + u.neurons > cap("neurons")) return false;
-    if (this.memory + u.memory > cap("synapse memory")) return false;
     if (this.outputSlots + u.outputSlots > cap("output axons")) return false;
     if (!this.groups.has(population) && this.groups.size + 1 > cap("neuron groups")) return false;
     if (this.formatsWith(u, cap("synapse formats")) > cap("synapse formats")) return false;
     if (this.grown(this.compartments, u.compartmentProfiles) > cap("compartment profiles")) return false;
-    return this.grown(this.thresholds, u.thresholds) <= cap("thresholds");
+    if (this.grown(this.thresholds, u.thresholds) > cap("thresholds")) return false;
+    // Last: merging lists re-costs the population's neurons here.
+    return this.memoryWith(tile, u).total <= cap("synapse memory");
   }
 
-  add(k: number, u: TileUsage, population: string, newAxons: number): void {
+  add(k: number, u: TileUsage, tile: Tile, newAxons: number): void {
+    const population = tile.population;
+    const { total, merged } = this.memoryWith(tile, u);
+    this.last = null;
+    this.memory = total;
+    if (merged) this.merged.set(population, merged);
     this.tiles.push(k);
     this.neurons += u.neurons;
-    this.memory += u.memory;
     this.outputSlots += u.outputSlots;
     this.axonCount += newAxons;
     this.groups.add(population);
@@ -310,7 +346,7 @@ function placeOnce(net: HwNetwork, target: Target, options: PlaceOptions, output
   for (const t of tiled) {
     for (const { tile, usage } of t.tiles) {
       const k = tiles.length;
-      const candidates = open.slice(-window).filter((c) => c.acceptsBesidesAxons(usage, tile.population, cap));
+      const candidates = open.slice(-window).filter((c) => c.acceptsBesidesAxons(usage, tile, cap));
       let core: OpenCore | undefined;
       if (candidates.length) {
         let bits = 0;
@@ -322,13 +358,13 @@ function placeOnce(net: HwNetwork, target: Target, options: PlaceOptions, output
         for (const a of axonsOf(usage)) for (let m = inWindow[a]! & bits; m !== 0; m &= m - 1) shared[31 - Math.clz32(m & -m)]!++;
         core = candidates.find((c) => c.axonCount + usage.axons.count - shared[c.index % window]! <= axonCap);
       }
-      if (core) core.add(k, usage, tile.population, mask(core, axonsOf(usage)));
+      if (core) core.add(k, usage, tile, mask(core, axonsOf(usage)));
       else {
-        core = new OpenCore(open.length, pn);
+        core = new OpenCore(open.length, pn, memory);
         open.push(core);
         if (open.length > window) retire(open[open.length - 1 - window]!);
         // A fresh core: every axon of the tile is new there.
-        core.add(k, usage, tile.population, usage.axons.count);
+        core.add(k, usage, tile, usage.axons.count);
       }
       tiles.push({ tile, usage, core: core.index });
     }
