@@ -53,7 +53,7 @@ export interface CompileOptions {
   weightTerms?: 1 | 2;
   /**
    * One mixed-sign synapse list per projection on the chip (7-bit magnitudes on Loihi) instead of an excitatory and an
-   * inhibitory list (default false): less synapse memory, one bit of weight precision less.
+   * inhibitory list (default false): fewer synapse-format entries and lists, one bit of weight precision less.
    */
   mixedSign?: boolean;
   /** Chip windows (1 + margin)·X_n (default 0: the calibrated maximum), or null for the SNN's own windows. */

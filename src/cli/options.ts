@@ -171,7 +171,7 @@ export function hardwareOptions<T>(y: Argv<T>): Argv<T & HardwareArgs> {
       type: "boolean",
       default: false,
       describe:
-        "One mixed-sign synapse list per projection (Loihi: 7-bit weight magnitudes + sign) instead of an excitatory and an inhibitory list (8 bits each): about half the synapse memory of dense layers, one weight bit less (the report measures the agreement)",
+        "One mixed-sign synapse list per projection (Loihi: 7-bit weight magnitudes + sign) instead of an excitatory and an inhibitory list (8 bits each): one sign mode per neuron in a core's synapse-format table and fewer lists (fewer cores where those bind), one weight bit less (measure the agreement: spikec verify --target … --mixed-sign)",
     }) as Argv<T & HardwareArgs>;
 }
 

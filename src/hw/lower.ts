@@ -69,7 +69,8 @@ export function lowerToHw(snn: SnnNetwork, target: Target, ticksPerWindow: numbe
       snn, target, ticksPerWindow, slopeFactor, windowMargin: options.windowMargin === undefined ? DEFAULT_WINDOW_MARGIN : options.windowMargin,
       activationMeans: options.activationMeans ?? null,
       weightTerms: options.weightTerms ?? 1,
-      mixedSign: options.mixedSign ?? false,
+      // A chip without one-signed lists gains nothing from two lists per projection (both would be mixed).
+      mixedSign: (options.mixedSign ?? false) || !(target.synapse.weightRanges.excitatory && target.synapse.weightRanges.inhibitory),
       windows: options.windows ?? null,
       layerTicks: options.layerTicks ?? null,
       channelWindows: options.channelWindows ?? null,

@@ -166,7 +166,7 @@ describe("spikec fit", () => {
     const split = await runCli(["fit", MLP, "--calib", CALIB, "--target", file, "--ticks", "16", "--samples", "0"]);
     expect(split.code).toBe(3);
     expect(split.stdout).toMatch(/problem: the network needs 2 chips \(4 cores at 3 per chip\)/);
-    expect(split.stderr).toMatch(/try: compile with --mixed-sign \(one synapse list per projection .*bound by them here: \/0\/Gemm \(synapse formats\), \/2\/Gemm \(synapse formats\)\)/);
+    expect(split.stderr).toMatch(/try: compile with --mixed-sign \(one synapse list per projection .*bound by formats or memory here: \/0\/Gemm \(synapse formats\), \/2\/Gemm \(synapse formats\)\)/);
     const mixed = await runCli(["fit", MLP, "--calib", CALIB, "--target", file, "--ticks", "16", "--samples", "0", "--mixed-sign", "--json"]);
     expect(mixed.code, mixed.stderr).toBe(0);
     const doc = JSON.parse(mixed.stdout);

@@ -102,6 +102,23 @@ describe("--mixed-sign on the fixtures", () => {
   }, 600_000);
 });
 
+describe("a chip whose only sign mode is mixed", () => {
+  it("gets one mixed-sign list per projection without --mixed-sign, and the note says why (audit: two mixed lists named exc/inh, twice the cores)", () => {
+    const xml = readFileSync("targets/loihi1.xml", "utf8")
+      .replace(/<signModes value="[^"]*"/, '<signModes value="mixed"')
+      .replace(/<weightRange mode="excitatory"[^>]*\/>/, "")
+      .replace(/<weightRange mode="inhibitory"[^>]*\/>/, "");
+    const target = parseTarget(xml, "only-mixed.xml");
+    const ann = importOnnx(`${FIX}/mlp_digits.onnx`);
+    const calib = loadSamples(`${FIX}/digits_calib_x.npy`, ann.nodes[0]!.shape);
+    const snn = compileGraph(ann, calib.array, calib.count, "calib").net;
+    const { hw } = lowerToHw(snn, target, 16);
+    expect(hasMixedSignLists(hw)).toBe(true);
+    expect(hw.synapses.filter((g) => /\/(exc|inh)$/.test(g.id))).toEqual([]);
+    expect(hw.notes.find((n) => n.startsWith("quantize:"))).toMatch(/one mixed-sign synapse list per projection \(the target has no one-signed lists; mantissas -256\.\.254 in steps of 2\)/);
+  });
+});
+
 describe("a chip without the mixed sign mode", () => {
   it("is refused with exit 3 before lowering, naming the element (clock and latch lists need both signs in one list)", () => {
     const xml = readFileSync("targets/loihi1.xml", "utf8").replace(/<signModes value="[^"]*"/, '<signModes value="excitatory inhibitory"').replace(/<weightRange mode="mixed"[^>]*\/>/, "");

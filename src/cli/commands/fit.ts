@@ -77,7 +77,7 @@ function hintFor(r: FitReport, mixedSign: boolean): string {
   const listBound = r.layers.filter((l) => l.binding === "synapse memory" || l.binding === "synapse formats").map((l) => `${l.population} (${l.binding})`);
   const oneList =
     !mixedSign && listBound.length
-      ? `compile with --mixed-sign (one synapse list per projection instead of an excitatory and an inhibitory one: about half the memory of dense layers and one sign mode per list, one weight bit less; bound by them here: ${listBound.slice(0, 3).join(", ")}${listBound.length > 3 ? ", …" : ""}); `
+      ? `compile with --mixed-sign (one synapse list per projection instead of an excitatory and an inhibitory one: one sign mode per neuron in the format table and fewer lists, one weight bit less; bound by formats or memory here: ${listBound.slice(0, 3).join(", ")}${listBound.length > 3 ? ", …" : ""}); `
       : "";
   if (resources.has("synapse formats"))
     return `each distinct (sign mode, weight exponent, delay) into a neuron takes a synapse-format entry; compiled for a target, a neuron's finest weight rows already move to exponents it keeps, so what is left comes from sign modes and delays: ${oneList}fewer projections into the layer (or a target with a larger format table, e.g. loihi2)`;

@@ -189,7 +189,8 @@ export interface Lowering {
   weightTerms: 1 | 2;
   /**
    * One mixed-sign synapse list per projection (7-bit magnitudes on Loihi) instead of an excitatory and an inhibitory
-   * list (8 bits each): about half the synapse memory of dense layers, one bit of weight precision less.
+   * list (8 bits each): one sign mode per neuron in the synapse-format table and fewer lists, one bit of weight
+   * precision less. Always on for a target without one-signed lists.
    */
   mixedSign: boolean;
   /** Chip window length per spiking population (activation units), overriding windowMargin where given. */

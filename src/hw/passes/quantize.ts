@@ -123,8 +123,9 @@ function realGroups(pop: SpikingPopulation | ReadoutPopulation, byId: Map<string
 /**
  * Each projection becomes two groups, its positive and its negative weights: one sign mode each gives every weight
  * the full 8-bit magnitude (steps of 1 instead of the mixed mode's 2) and its own exponent per row. With `mixed`
- * (Lowering.mixedSign) it stays one mixed-sign group: one list instead of two, which halves a dense layer's synapse
- * memory (a dense list stores every entry, zeros included) at the cost of that bit.
+ * (Lowering.mixedSign) it stays one mixed-sign group: one list per input axon instead of two (one sign mode in a
+ * neuron's share of the synapse-format table, fewer list headers; a dense list of one exponent stores each entry
+ * once instead of twice) at the cost of that bit.
  */
 function splitBySign(groups: RealGroup[], mixed: boolean): SignedGroup[] {
   const out: SignedGroup[] = [];
@@ -604,11 +605,11 @@ function designGate(pop: Population & { kind: "gate" }, byId: Map<string, Popula
   return { kind: "gate", id: pop.id, taps, sign: Int8Array.from({ length: size }, (_, i) => pop.channelSign[Math.floor(i / area)]!) };
 }
 
-/** What the mixed sign mode costs a weight, in the target's own terms (Loihi: mantissas in steps of 2). */
-function mixedStepText(f: WeightFormat): string {
-  const m = f.mixed;
-  const one = f.excitatory ?? f.inhibitory;
-  return one && one.step < m.step ? `mantissas in steps of ${m.step} instead of ${one.step}` : `mantissas ${m.min}..${m.max}`;
+/** Why the lists are mixed-sign, and what that costs a weight in the target's own terms (Loihi: mantissas in steps of 2). */
+function mixedListText(f: WeightFormat): string {
+  if (!f.excitatory || !f.inhibitory) return `the target has no one-signed lists; mantissas ${f.mixed.min}..${f.mixed.max}${f.mixed.step > 1 ? ` in steps of ${f.mixed.step}` : ""}`;
+  const step = Math.min(f.excitatory.step, f.inhibitory.step);
+  return f.mixed.step > step ? `--mixed-sign: the sign takes a bit, mantissas in steps of ${f.mixed.step} instead of ${step}` : `--mixed-sign: mantissas ${f.mixed.min}..${f.mixed.max}, as precise as the one-signed lists`;
 }
 
 export const quantizePass: Pass<Lowering, Lowering> = {
@@ -635,9 +636,7 @@ export const quantizePass: Pass<Lowering, Lowering> = {
       notes: [
         ...ir.notes,
         `quantize: weights as ${ir.target.synapse.weightBits}-bit mantissas with one exponent per target neuron (dense) or output channel (conv); ` +
-          (ir.mixedSign
-            ? `one mixed-sign synapse list per projection (--mixed-sign: the sign takes a bit, ${mixedStepText(weightFormat(ir.target))}); `
-            : `an excitatory and an inhibitory list per projection; `) +
+          (ir.mixedSign ? `one mixed-sign synapse list per projection (${mixedListText(weightFormat(ir.target))}); ` : `an excitatory and an inhibitory list per projection; `) +
           `largest weight error ${(100 * Math.max(0, ...worst)).toPrecision(3)} % of the group's largest weight; per-layer slope S chosen as large as the registers allow`,
         ...(lossy.length
           ? [
