@@ -36,8 +36,13 @@ export function writeReportData(dir: string, data: ReportData, options: { html?:
   return written;
 }
 
-/** The report's digest, independent of how report.json is laid out (compact JSON of the parsed object). */
-const reportDigest = (report: unknown): string => sha256(JSON.stringify(report));
+/**
+ * The report's digest, independent of how report.json is laid out: compact JSON of the parsed object with every
+ * object's keys sorted (re-indenting or re-saving with sorted keys, as `jq -S` does, changes nothing).
+ */
+const reportDigest = (report: unknown): string => sha256(JSON.stringify(report, (_k, v: unknown) => (v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v)));
+/** The digest report-data.json files written before keys were sorted hold: compact JSON in the file's key order. */
+const legacyDigest = (report: unknown): string => sha256(JSON.stringify(report));
 
 function readJson(path: string, what: string): unknown {
   if (!existsSync(path)) throw new InputError(`${path} does not exist`, `pass the output folder of \`spikec compile\` (it holds ${what}), or compile again`);
@@ -61,7 +66,7 @@ export function loadReportData(dir: string): ReportData {
   // Every field as spikec writes it (an audit's edited report, with −5 neurons, was drawn).
   validateOrThrow(compileSchema("report.schema.json"), report, join(dir, REPORT_FILE), "compile again (or spikec verify -o) to rewrite it");
   validateOrThrow(compileSchema("report-data.schema.json"), stored, join(dir, REPORT_DATA_FILE), "compile again (or spikec verify -o) to rewrite it");
-  if (stored.reportSha256 !== undefined && stored.reportSha256 !== reportDigest(report))
+  if (stored.reportSha256 !== undefined && stored.reportSha256 !== reportDigest(report) && stored.reportSha256 !== legacyDigest(report))
     throw new InputError(
       `${join(dir, REPORT_DATA_FILE)} belongs to another ${REPORT_FILE} than the one in ${dir} (SHA-256 differs): the folder holds files of two different runs (an interrupted or concurrent write)`,
       "compile again (or spikec verify -o) to rewrite both",

@@ -7,6 +7,7 @@
  * work, and a NIR write that fails (a file size limit) is exit 2, not an internal error.
  */
 import { execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { tempPathFor } from "../../src/io/atomic.js";
@@ -66,6 +67,24 @@ describe("a folder with files of two runs", () => {
     expect(existsSync(join(dir, "report.html"))).toBe(false);
     // Both files of one run: drawn.
     expect((await runCli(["report", a()])).code).toBe(0);
+  });
+
+  it("report.json re-saved with sorted keys (jq -S) or re-indented is still its run's (audit: refused as two runs)", async () => {
+    const dir = mixed("resaved", []);
+    const sortKeys = (v: unknown): unknown =>
+      Array.isArray(v) ? v.map(sortKeys) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => (x < y ? -1 : 1)).map(([k, x]) => [k, sortKeys(x)])) : v;
+    const report = JSON.parse(readFileSync(join(dir, "report.json"), "utf8"));
+    writeFileSync(join(dir, "report.json"), JSON.stringify(sortKeys(report), null, 4));
+    const r = await runCli(["report", dir]);
+    expect(r.code, r.stderr).toBe(0);
+    // A changed number is still another report.
+    writeFileSync(join(dir, "report.json"), JSON.stringify({ ...report, margin: report.margin + 1 }));
+    expect((await runCli(["report", dir])).stderr).toContain("belongs to another report.json");
+    // A folder written before keys were sorted (the digest of the compact JSON in file order) still reads.
+    writeFileSync(join(dir, "report.json"), JSON.stringify(report));
+    const data = JSON.parse(readFileSync(join(dir, "report-data.json"), "utf8"));
+    writeFileSync(join(dir, "report-data.json"), JSON.stringify({ ...data, reportSha256: createHash("sha256").update(JSON.stringify(report)).digest("hex") }));
+    expect((await runCli(["report", dir])).code).toBe(0);
   });
 
   it("verify -o into a compiled folder writes its report only when it compiles that folder's network", async () => {
