@@ -71,6 +71,8 @@ export interface Placement {
   chips: number;
   problems: FitProblem[];
   fits: boolean;
+  /** Placements tried (the first, and the rounds that split layers by their measured output axon slots). */
+  attempts: number;
   /** Core and compartment slot of each global neuron id (PreparedNet.base + index); −1 for the host's input. */
   coreOf: Int32Array;
   slotOf: Int32Array;
@@ -218,25 +220,33 @@ const MAX_WINDOW = 32;
 const SLOT_ROUNDS = 12;
 const STALE_ROUNDS = 3;
 
+/**
+ * Whether placing again with measured output axon slots can help: output axon slots are the only problems more
+ * splitting can solve; a layer one neuron of which fits no core (unplaced: no tiles) stays a problem whatever the
+ * rounds do, and must not keep them from fixing the others, nor start them when its slots are all there is (the
+ * ResNet-18 bench ran ~7 placements, ~44 s, for slot problems of unplaced clocks); nor must the chip count, which the
+ * rounds change too (a first placement's slot overflows are normal: with a chip limit they once returned it
+ * unrepaired, "does not fit" for a network that fits).
+ */
+export function slotRoundsCanHelp(x: Pick<Placement, "layers" | "problems">): boolean {
+  const unplaced = new Set(x.layers.filter((l) => l.tiles === 0).map((l) => l.population));
+  const slots = x.problems.filter((q) => q.resource === "output axons" && !unplaced.has(q.population)).length;
+  return slots > 0 && x.problems.every((q) => q.resource === "output axons" || q.resource === "chips" || unplaced.has(q.population));
+}
+
 export function place(net: HwNetwork, target: Target, options: PlaceOptions = {}): Placement {
-  // Output axon slots are the only problems more splitting can solve; a layer one neuron of which fits no core
-  // (unplaced: no tiles) stays a problem whatever the rounds do, and must not keep them from fixing the others; nor
-  // must the chip count, which the rounds change too (a first placement's slot overflows are normal: with a chip
-  // limit they once returned it unrepaired, "does not fit" for a network that fits).
-  const slotsOnly = (x: Placement): boolean => {
-    const unplaced = new Set(x.layers.filter((l) => l.tiles === 0).map((l) => l.population));
-    const slots = x.problems.filter((q) => q.resource === "output axons").length;
-    return slots > 0 && x.problems.every((q) => q.resource === "output axons" || q.resource === "chips" || unplaced.has(q.population));
-  };
   const better = (a: Placement, b: Placement): boolean =>
     a.problems.length < b.problems.length || (a.problems.length === b.problems.length && a.cores.length < b.cores.length);
+  let attempts = 1;
+  const done = (x: Placement): Placement => ({ ...x, attempts });
   let run = placeOnce(net, target, options, null);
-  if (!slotsOnly(run.placement)) return run.placement;
+  if (!slotRoundsCanHelp(run.placement)) return done(run.placement);
   // Exponent-run channel blocks save synapse memory but spread a source neuron's spikes over more cores: when
   // output axon slots are all that keeps the network from fitting, plain channel ranges are tried too.
   let chosen = options;
   if (options.channelRuns !== false) {
     const plain = placeOnce(net, target, { ...options, channelRuns: false }, null);
+    attempts++;
     if (better(plain.placement, run.placement)) [run, chosen] = [plain, { ...options, channelRuns: false }];
   }
   // Then again with each neuron's slots (the most any placement so far measured) counted while tiling and packing.
@@ -244,17 +254,18 @@ export function place(net: HwNetwork, target: Target, options: PlaceOptions = {}
   // rounds go on from the latest placement, and the best one is kept.
   let best = run;
   let estimate: Float64Array | null = null;
-  for (let round = 0, stale = 0; round < SLOT_ROUNDS && stale < STALE_ROUNDS && slotsOnly(run.placement); round++) {
+  for (let round = 0, stale = 0; round < SLOT_ROUNDS && stale < STALE_ROUNDS && slotRoundsCanHelp(run.placement); round++) {
     // A new array each round: earlier placements keep the estimate they were made with (Placement.prepared).
     const previous: Float64Array | null = estimate;
     const latest = run.destinations;
     estimate = Float64Array.from(latest, (d, g): number => Math.max(d, previous?.[g] ?? 0));
     run = placeOnce(net, target, chosen, estimate);
-    if (run.placement.fits) return run.placement;
+    attempts++;
+    if (run.placement.fits) return done(run.placement);
     if (better(run.placement, best.placement)) (best = run), (stale = 0);
     else stale++;
   }
-  return best.placement;
+  return done(best.placement);
 }
 
 /** One placement; `outputSlots` is a per-neuron slot estimate from earlier ones (see `place`). */
@@ -458,6 +469,7 @@ function placeOnce(net: HwNetwork, target: Target, options: PlaceOptions, output
     chips,
     problems,
     fits: problems.length === 0,
+    attempts: 1,
     coreOf,
     slotOf,
     prepared: pn,

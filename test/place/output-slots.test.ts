@@ -9,7 +9,7 @@ import { mapToSnn } from "../../src/mapping/map.js";
 import { lowerToHw } from "../../src/hw/lower.js";
 import { loadTarget } from "../../src/hw/target/load.js";
 import type { Target } from "../../src/hw/target/target.js";
-import { place } from "../../src/place/place.js";
+import { place, slotRoundsCanHelp, type Placement } from "../../src/place/place.js";
 import { buildCoresConfig } from "../../src/backends/loihi/build.js";
 import { compileCycle } from "../../src/sim/cycle/engine.js";
 import { simulateCycleBatch } from "../../src/sim/cycle/batch.js";
@@ -111,7 +111,20 @@ describe("placement splits layers whose neurons reach too many cores", () => {
     expect(p.problems.length).toBeGreaterThan(0);
     for (const q of p.problems) expect(q.resource).toBe("output axons");
     expect(p.problems.some((q) => /one neuron needs 2 output axons but a core has 1/.test(q.message))).toBe(true);
+    // The rounds fixed the placed layers' slots; what is left is the unplaced layer's, which they cannot help.
+    expect(p.attempts).toBeGreaterThan(1);
+    expect(slotRoundsCanHelp(p)).toBe(false);
   }, 120_000);
+
+  it("slot rounds run only for placed layers' slot problems (the ResNet-18 bench ran ~7 placements for unplaced clocks')", () => {
+    const layer = (population: string, tiles: number) => ({ population, tiles }) as Placement["layers"][number];
+    const problem = (population: string, resource: string) => ({ population, resource }) as Placement["problems"][number];
+    const unplacedClock = { layers: [layer("conv", 4), layer("conv/clock", 0)], problems: [problem("conv/clock", "output axons")] };
+    expect(slotRoundsCanHelp(unplacedClock)).toBe(false);
+    expect(slotRoundsCanHelp({ ...unplacedClock, problems: [...unplacedClock.problems, problem("conv", "output axons")] })).toBe(true);
+    expect(slotRoundsCanHelp({ ...unplacedClock, problems: [problem("conv", "output axons"), problem("conv", "chips")] })).toBe(true);
+    expect(slotRoundsCanHelp({ ...unplacedClock, problems: [problem("conv", "output axons"), problem("conv", "synapse memory")] })).toBe(false);
+  });
 });
 
 describe("an untrained small ResNet on Loihi 1 at 4 ticks (an audit's model: Kaiming-uniform weights, BatchNorm, 1×1 shortcuts)", () => {
