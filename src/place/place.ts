@@ -239,13 +239,15 @@ export function place(net: HwNetwork, target: Target, options: PlaceOptions = {}
     a.problems.length < b.problems.length || (a.problems.length === b.problems.length && a.cores.length < b.cores.length);
   let attempts = 1;
   const done = (x: Placement): Placement => ({ ...x, attempts });
-  let run = placeOnce(net, target, options, null);
+  // One preparation and memory model for every attempt (was: each attempt prepared anew, its memos cold).
+  const common: Shared = { prepared: prepare(net, target), memory: memoryModelOf(target) };
+  let run = placeOnce(common, options, null);
   if (!slotRoundsCanHelp(run.placement)) return done(run.placement);
   // Exponent-run channel blocks save synapse memory but spread a source neuron's spikes over more cores: when
   // output axon slots are all that keeps the network from fitting, plain channel ranges are tried too.
   let chosen = options;
   if (options.channelRuns !== false) {
-    const plain = placeOnce(net, target, { ...options, channelRuns: false }, null);
+    const plain = placeOnce(common, { ...options, channelRuns: false }, null);
     attempts++;
     if (better(plain.placement, run.placement)) [run, chosen] = [plain, { ...options, channelRuns: false }];
   }
@@ -259,7 +261,7 @@ export function place(net: HwNetwork, target: Target, options: PlaceOptions = {}
     const previous: Float64Array | null = estimate;
     const latest = run.destinations;
     estimate = Float64Array.from(latest, (d, g): number => Math.max(d, previous?.[g] ?? 0));
-    run = placeOnce(net, target, chosen, estimate);
+    run = placeOnce(common, chosen, estimate);
     attempts++;
     if (run.placement.fits) return done(run.placement);
     if (better(run.placement, best.placement)) (best = run), (stale = 0);
@@ -268,13 +270,20 @@ export function place(net: HwNetwork, target: Target, options: PlaceOptions = {}
   return done(best.placement);
 }
 
+/** What every placement attempt of one network shares: the usage memos (per prepared group and model) carry over. */
+interface Shared {
+  prepared: PreparedNet;
+  memory: SynapseMemoryModel;
+}
+
 /** One placement; `outputSlots` is a per-neuron slot estimate from earlier ones (see `place`). */
-function placeOnce(net: HwNetwork, target: Target, options: PlaceOptions, outputSlots: Float64Array | null): { placement: Placement; destinations: Int32Array } {
-  const memory = memoryModelOf(target);
+function placeOnce(common: Shared, options: PlaceOptions, outputSlots: Float64Array | null): { placement: Placement; destinations: Int32Array } {
+  const { prepared, memory } = common;
+  const { net, target } = prepared;
   const budgets = budgetsOf(target, memory);
   const capOf = new Map(budgets.map((b) => [b.resource, b.capacity ?? Infinity]));
   const cap = (r: Resource) => capOf.get(r)!;
-  const pn = { ...prepare(net, target), outputSlots };
+  const pn = { ...prepared, outputSlots };
   const problems: FitProblem[] = [];
   const tiled: TiledPopulation[] = [];
   // Every compartment population and every clock is placed; the input is the host's (it drives input axons only).
