@@ -23,6 +23,20 @@ export interface ActivationStats {
 export const channelsOf = (shape: readonly number[]): number => (shape.length === 3 ? shape[0]! : product(shape));
 
 /**
+ * The exact simulator on x [n, …] in passes of 64 samples (the kept populations' spike times of a pass fit in
+ * memory), each pass's kept times handed to `visit`.
+ */
+export function forEachExactBatch(net: SnnNetwork, x: Float64Array, n: number, keep: (id: string) => boolean, visit: (times: Map<string, Float64Array>) => void): void {
+  const prepared = prepareNetwork(net);
+  const size = x.length / n;
+  const step = 64;
+  for (let b0 = 0; b0 < n; b0 += step) {
+    const nb = Math.min(step, n - b0);
+    visit(simulateExact(net, x.subarray(b0 * size, (b0 + nb) * size), nb, { prepared, keep }).times);
+  }
+}
+
+/**
  * `sorted`: also keep every positive activation (for quantileWindows; samples × neurons numbers, so only on request:
  * the compiler takes its statistics over the whole calibration set).
  */
@@ -31,14 +45,9 @@ export function activationStats(net: SnnNetwork, x: Float64Array, n: number, opt
   const means = new Map(pops.map((p) => [p.id, new Float64Array(product(p.shape))]));
   const positives = new Map<string, number[]>(options.sorted ? pops.filter((p) => p.kind === "spiking").map((p) => [p.id, []]) : []);
   const channelMax = new Map(pops.filter((p) => p.kind === "spiking").map((p) => [p.id, new Float64Array(channelsOf(p.shape))]));
-  const prepared = prepareNetwork(net);
-  const size = x.length / n;
-  const step = 64;
-  for (let b0 = 0; b0 < n; b0 += step) {
-    const nb = Math.min(step, n - b0);
-    const r = simulateExact(net, x.subarray(b0 * size, (b0 + nb) * size), nb, { prepared, keep: (id) => means.has(id) });
+  forEachExactBatch(net, x, n, (id) => means.has(id), (times) => {
     for (const p of pops) {
-      const t = r.times.get(p.id)!;
+      const t = times.get(p.id)!;
       const m = means.get(p.id)!;
       const pos = positives.get(p.id);
       const cmax = channelMax.get(p.id);
@@ -56,7 +65,7 @@ export function activationStats(net: SnnNetwork, x: Float64Array, n: number, opt
         }
       }
     }
-  }
+  });
   for (const m of means.values()) for (let i = 0; i < m.length; i++) m[i]! /= n;
   const sorted = new Map([...positives].map(([id, v]) => [id, Float64Array.from(v).sort()]));
   return { means, sorted, channelMax };

@@ -9,8 +9,7 @@
  */
 import { product } from "../ann/graph.js";
 import type { SnnNetwork, SpikingPopulation } from "../snn/network.js";
-import { prepareNetwork } from "../sim/exact/prepare.js";
-import { simulateExact } from "../sim/exact/simulate.js";
+import { forEachExactBatch } from "./calibration.js";
 import { deltaAt, type Timing } from "./passes/lowering.js";
 
 /** Per neuron, in activation units: what the chip encodes, and the window the calibration data chose. */
@@ -42,6 +41,24 @@ export function chipWindows(snn: SnnNetwork, timing: Timing, options: { gates?: 
 }
 
 /**
+ * Of the activations tMax − t of spike times `times` ([samples, neurons], +∞ = none) under window `w`: the positive
+ * ones, those above what the chip encodes (clipped there) and those above the calibrated window.
+ */
+export function windowCounts(w: ChipWindow, tMax: number, times: Float64Array): { positive: number; aboveEncoded: number; aboveCalibrated: number } {
+  const k = w.encoded.length;
+  let positive = 0;
+  let aboveEncoded = 0;
+  let aboveCalibrated = 0;
+  for (let i = 0; i < times.length; i++) {
+    const a = tMax - times[i]!;
+    if (a > 0) positive++;
+    if (a > w.encoded[i % k]!) aboveEncoded++;
+    if (a > w.calibrated[i % k]!) aboveCalibrated++;
+  }
+  return { positive, aboveEncoded, aboveCalibrated };
+}
+
+/**
  * b1 only: how many hidden activations of the samples x [n, …] fall in the top tick of their calibrated window, which a
  * b1 neuron does not encode (they fire one tick low), and of how many positive ones. Null for alpha (it encodes the
  * whole window).
@@ -49,24 +66,14 @@ export function chipWindows(snn: SnnNetwork, timing: Timing, options: { gates?: 
 export function topTickActivations(snn: SnnNetwork, timing: Timing, x: Float64Array, n: number): { topTick: number; positive: number } | null {
   if (snn.model !== "b1") return null;
   const windows = chipWindows(snn, timing);
-  const prepared = prepareNetwork(snn);
-  const size = x.length / n;
   let topTick = 0;
   let positive = 0;
-  const step = 64;
-  for (let b0 = 0; b0 < n; b0 += step) {
-    const nb = Math.min(step, n - b0);
-    const r = simulateExact(snn, x.subarray(b0 * size, (b0 + nb) * size), nb, { prepared, keep: (id) => windows.has(id) });
+  forEachExactBatch(snn, x, n, (id) => windows.has(id), (times) => {
     for (const [id, w] of windows) {
-      const t = r.times.get(id)!;
-      const tMax = (snn.populations.find((p) => p.id === id) as SpikingPopulation).window.tMax;
-      const k = w.encoded.length;
-      for (let i = 0; i < t.length; i++) {
-        const a = tMax - t[i]!;
-        if (a > 0) positive++;
-        if (a > w.encoded[i % k]! && a <= w.calibrated[i % k]!) topTick++;
-      }
+      const c = windowCounts(w, (snn.populations.find((p) => p.id === id) as SpikingPopulation).window.tMax, times.get(id)!);
+      positive += c.positive;
+      topTick += c.aboveEncoded - c.aboveCalibrated;
     }
-  }
+  });
   return { topTick, positive };
 }

@@ -18,7 +18,7 @@ import { prepareNetwork } from "../sim/exact/prepare.js";
 import { simulateExact } from "../sim/exact/simulate.js";
 import { checkBatchInput } from "../sim/batch-input.js";
 import { accuracy, compareLogits, type Agreement } from "./compare.js";
-import { chipWindows } from "../hw/chip-windows.js";
+import { chipWindows, windowCounts } from "../hw/chip-windows.js";
 
 export interface LayerCheck {
   population: string;
@@ -123,12 +123,9 @@ export function verifyCompiled(
       }
       const window = chip?.get(pop.id);
       if (window) {
-        const k = window.encoded.length;
-        for (let i = 0; i < t.length; i++) {
-          const x = tMax - t[i]!;
-          if (x > window.encoded[i % k]!) check.aboveChipWindow!++;
-          if (x > window.calibrated[i % k]!) check.aboveCalibratedWindow!++;
-        }
+        const c = windowCounts(window, tMax, t);
+        check.aboveChipWindow! += c.aboveEncoded;
+        check.aboveCalibratedWindow! += c.aboveCalibrated;
       }
     }
     onProgress?.(b0 + nb, n);

@@ -19,6 +19,7 @@ import { progressFor } from "../progress.js";
 import { formatNumber, table } from "../table.js";
 import { reportOptions, type ReportArgs } from "../report-options.js";
 import { writeVerifyReport } from "../../report/write.js";
+import type { ChipVerification } from "../../report/data.js";
 import { REPORT_DATA_FILE, REPORT_FILE, REPORT_HTML_FILE } from "../../report/files.js";
 import { readoutOf } from "../../snn/network.js";
 import { join } from "node:path";
@@ -82,7 +83,8 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
     const x = array.data.subarray(0, n * size);
     const result = verifyCompiled(compiled, x, n, labels, (d, t) => progress.update("verify", d, t));
     const cycle = compiled.hw ? evaluateCycle(compiled.net, compiled.hw.net, compiled.hw.target, x, n, { reference: result.annLogits, onProgress: (d, t) => progress.update("cycle", d, t) }) : null;
-    const cycleDoc = cycle && compiled.hw
+    // The chip's numbers on these inputs (report.json's verification.chip), and in --json also whether it fits.
+    const chip: ChipVerification | null = cycle && compiled.hw
       ? {
           target: compiled.hw.target.id,
           ticksPerWindow: compiled.hw.choice.ticks,
@@ -99,10 +101,10 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
           aboveChipWindow: result.layers.reduce((a, l) => a + (l.aboveChipWindow ?? 0), 0),
           /** Of those, the ones above the window the calibration data chose (b1 leaves its top tick out). */
           aboveCalibratedWindow: result.layers.reduce((a, l) => a + (l.aboveCalibratedWindow ?? 0), 0),
-          /** Whether the network fits the target's cores (spikec fit has the details); verify's exit code is about agreement. */
-          fit: { fits: compiled.report.fit!.fits, verdict: compiled.report.fit!.verdict, problems: compiled.report.fit!.problems.map((p) => p.message) },
         }
       : null;
+    // Whether the network fits the target's cores (spikec fit has the details); verify's exit code is about agreement.
+    const cycleDoc = chip && { ...chip, fit: { fits: compiled.report.fit!.fits, verdict: compiled.report.fit!.verdict, problems: compiled.report.fit!.problems.map((p) => p.message) } };
     progress.done();
     let onnxruntime: (ReturnType<typeof compareLogits> & { inputType: string; read: string; tolerance: number; agrees: boolean }) | null = null;
     // Why the reference comparison was not made although asked for (onnxruntime lacks a kernel the model needs).
@@ -119,7 +121,6 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
     }
     if (args.out) {
       // The report carries what this run printed: the chip's cycle lines and the onnxruntime comparison too.
-      const chip = cycleDoc ? (({ fit: _fit, ...rest }) => rest)(cycleDoc) : undefined;
       const ort = onnxruntime ? { inputType: onnxruntime.inputType, agreement: onnxruntime.agreement, maxAbsDelta: onnxruntime.maxAbsDelta, agrees: onnxruntime.agrees } : onnxruntimeSkipped ? { skipped: onnxruntimeSkipped } : undefined;
       const files = writeVerifyReport(args.out, compiled, result, {
         input: args["report-input"] ?? args.input, labels: args["report-input"] ? undefined : args.labels, sample: args["report-sample"], html: args.html, verified: args.input,
