@@ -70,6 +70,25 @@ export class AxonSet {
     return k;
   }
 
+  /** Adds 1 to counts[a] for every axon a (a retired core's destinations), without writing the ids out first. */
+  countInto(counts: Int32Array): void {
+    for (const p of this.parts) {
+      if (p.kind === "ids") {
+        for (const a of p.ids) counts[a]!++;
+        continue;
+      }
+      const { rows, cols, rowClass, colClass, R, S, any, H, W, base } = p;
+      for (let ci = 0; ci < p.C; ci++) {
+        const cb = base + ci * H * W;
+        for (let a = 0; a < rows.length; a++) {
+          const rb = cb + rows[a]! * W;
+          const ab = (ci * R + rowClass[a]!) * S;
+          for (let b = 0; b < cols.length; b++) if (p.full || any[ab + colClass[b]!] !== 0) counts[rb + cols[b]!]!++;
+        }
+      }
+    }
+  }
+
   /** The axons ascending (tests, small tiles). */
   sorted(): Int32Array {
     const out = new Int32Array(this.count);

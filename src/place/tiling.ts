@@ -117,6 +117,30 @@ export function channelRuns(pn: PreparedNet, pop: HwPopulation): { order: Int32A
   return { order, runs };
 }
 
+/** Output axon slots of `neurons` under the estimate (0 without one). */
+function slotsOf(pn: PreparedNet, population: string, neurons: Int32Array): number {
+  if (!pn.outputSlots) return 0;
+  const base = pn.base.get(population)!;
+  let slots = 0;
+  for (const i of neurons) slots += pn.outputSlots[base + i]!;
+  return slots;
+}
+
+/**
+ * An earlier attempt's tiling of the population, its tiles' output axon slots re-counted under `pn`'s estimate, when
+ * every tile still fits; else null (tile anew). Estimates only grow from attempt to attempt, so a tiling that still
+ * fits is the one tilePopulation would choose again but for the grids it never tried: a layer is re-tiled only when
+ * its measured slots no longer fit (each tiling costs a full usage pass over the layer; ResNet-18 has 38 of them).
+ */
+export function retile(pn: PreparedNet, earlier: TiledPopulation, budgets: Budget[]): TiledPopulation | null {
+  if (earlier.unfit || earlier.tiles.length === 0) return null;
+  const tiles = earlier.tiles.map(({ tile, usage }) => ({ tile, usage: { ...usage, outputSlots: slotsOf(pn, tile.population, tile.neurons) } }));
+  if (!tiles.every((t) => fits(t.usage, budgets))) return null;
+  const whole = { ...earlier.whole, outputSlots: tiles.reduce((a, t) => a + t.usage.outputSlots, 0) };
+  const { ratio, resource } = worstRatio(tileAmounts(whole), budgets);
+  return { ...earlier, tiles, whole, naiveTiles: Math.max(1, Math.ceil(ratio)), binding: resource };
+}
+
 export function tilePopulation(pn: PreparedNet, pop: HwPopulation, budgets: Budget[], mem: SynapseMemoryModel, useRuns = true): TiledPopulation {
   const n = populationSize(pop);
   const isBox = pop.kind === "compartments" && pop.shape.length === 3;

@@ -120,6 +120,12 @@ describe("closed-form conv tiles = synapse-by-synapse enumeration", () => {
           const closed = tileUsage(pn, { population: "conv", neurons, box }, mem);
           const enumerated = tileUsage(pn, { population: "conv", neurons, box: null }, mem);
           expect(Array.from(closed.axons.sorted())).toEqual(Array.from(enumerated.axons.sorted()));
+          // countInto (a retired core's destinations) adds one per axon, as writing the ids out and counting them does.
+          const counted = new Int32Array(pn.totalNeurons);
+          closed.axons.countInto(counted);
+          const expected = new Int32Array(pn.totalNeurons);
+          for (const a of enumerated.axons.sorted()) expected[a]!++;
+          expect(Array.from(counted)).toEqual(Array.from(expected));
           expect(closed.synapses).toBe(enumerated.synapses);
           expect(closed.memory).toBe(enumerated.memory);
           expect([...closed.formats].sort()).toEqual([...enumerated.formats].sort());

@@ -5,11 +5,12 @@
  */
 import { describe, expect, it } from "vitest";
 import type { HwNetwork } from "../../src/hw/network.js";
+import { populationSize } from "../../src/hw/network.js";
 import { loadTarget } from "../../src/hw/target/load.js";
 import { memoryModelOf } from "../../src/place/cost/index.js";
 import { budgetsOf, tileAmounts, worstRatio } from "../../src/place/budget.js";
 import { prepare } from "../../src/place/prepared.js";
-import { channelRuns, tilePopulation } from "../../src/place/tiling.js";
+import { channelRuns, retile, tilePopulation } from "../../src/place/tiling.js";
 import { boxChannels, boxNeurons, tileUsage } from "../../src/place/usage.js";
 import { rng } from "../helpers/rng.js";
 
@@ -80,5 +81,43 @@ describe("conv tiles cut inside runs of equal exponents", () => {
     expect(b.formats.size).toBeGreaterThan(1);
     expect(a.synapses).toBe(b.synapses);
     expect(a.memory).toBeLessThan(b.memory);
+  });
+});
+
+describe("a later placement attempt keeps a layer's tiles while they fit its measured output axon slots", () => {
+  const net = convLayer();
+  const pn = prepare(net, target);
+  const mem = memoryModelOf(target);
+  const budgets = budgetsOf(target, mem);
+  const pop = net.populations[1]!;
+  const first = tilePopulation(pn, pop, budgets, mem);
+  const base = pn.base.get("conv")!;
+  const slotCap = budgets.find((b) => b.resource === "output axons")!.capacity!;
+  const withSlots = (perNeuron: number) => {
+    const outputSlots = new Float64Array(pn.totalNeurons);
+    for (let i = 0; i < populationSize(pop); i++) outputSlots[base + i] = perNeuron;
+    return { ...pn, outputSlots };
+  };
+
+  it("slots that fit: the same tiles, each charged its neurons' slots, the whole layer their sum", () => {
+    const q = withSlots(2);
+    const kept = retile(q, first, budgets)!;
+    expect(kept).not.toBeNull();
+    expect(kept.tiles.map((t) => t.tile)).toEqual(first.tiles.map((t) => t.tile));
+    kept.tiles.forEach(({ tile, usage }) => {
+      expect(usage.outputSlots).toBe(2 * tile.neurons.length);
+      // Equal to a fresh usage count under the same estimate, every other amount unchanged.
+      expect(tileAmounts(usage)).toEqual(tileAmounts(tileUsage(q, tile, mem)));
+    });
+    expect(kept.whole.outputSlots).toBe(2 * populationSize(pop));
+  });
+
+  it("slots that overflow a tile: tiled anew (null), and the new tiling fits them", () => {
+    const most = Math.max(...first.tiles.map((t) => t.tile.neurons.length));
+    const q = withSlots(Math.ceil((slotCap + 1) / most));
+    expect(retile(q, first, budgets)).toBeNull();
+    const again = tilePopulation(q, pop, budgets, mem);
+    expect(again.tiles.length).toBeGreaterThan(first.tiles.length);
+    for (const { usage } of again.tiles) expect(usage.outputSlots).toBeLessThanOrEqual(slotCap);
   });
 });
