@@ -326,7 +326,8 @@ function placeOnce(common: Shared, options: PlaceOptions, outputSlots: Float64Ar
   // final: its axons then count one output axon slot each at their source (one per (neuron, destination core)).
   const window = Math.max(1, Math.min(MAX_WINDOW, options.window ?? 8));
   const inWindow = new Uint32Array(pn.totalNeurons);
-  const destinations = new Int32Array(pn.totalNeurons);
+  // Destination cores per source neuron as a difference array while cores retire (runs of axons: two writes each).
+  const destinationRuns = new Int32Array(pn.totalNeurons + 1);
   let scratch = new Int32Array(4096);
   const axonsOf = (u: TileUsage): Int32Array => {
     if (scratch.length < u.axons.count) scratch = new Int32Array(2 * u.axons.count);
@@ -365,13 +366,15 @@ function placeOnce(common: Shared, options: PlaceOptions, outputSlots: Float64Ar
   const retire = (c: OpenCore): void => {
     const list = windowAxons.get(c);
     if (!list) {
-      tiles[c.tiles[0]!]!.usage.axons.countInto(destinations);
+      tiles[c.tiles[0]!]!.usage.axons.addRunsTo(destinationRuns);
       return;
     }
     const bit = 1 << c.index % window;
     for (let q = 0; q < list.n; q++) {
-      inWindow[list.ids[q]!]! &= ~bit;
-      destinations[list.ids[q]!]!++;
+      const a = list.ids[q]!;
+      inWindow[a]! &= ~bit;
+      destinationRuns[a]!++;
+      destinationRuns[a + 1]!--;
     }
     windowAxons.delete(c);
     spare.push(list.ids);
@@ -405,6 +408,8 @@ function placeOnce(common: Shared, options: PlaceOptions, outputSlots: Float64Ar
     }
   }
   for (const c of open.slice(-window)) retire(c);
+  const destinations = new Int32Array(pn.totalNeurons);
+  for (let g = 0, run = 0; g < pn.totalNeurons; g++) destinations[g] = run += destinationRuns[g]!;
 
   // Compartment slots, in tile order per core.
   const coreOf = new Int32Array(pn.totalNeurons).fill(-1);

@@ -120,11 +120,14 @@ describe("closed-form conv tiles = synapse-by-synapse enumeration", () => {
           const closed = tileUsage(pn, { population: "conv", neurons, box }, mem);
           const enumerated = tileUsage(pn, { population: "conv", neurons, box: null }, mem);
           expect(Array.from(closed.axons.sorted())).toEqual(Array.from(enumerated.axons.sorted()));
-          // countInto (a retired core's destinations) adds one per axon, as writing the ids out and counting them does.
+          // addRunsTo (a retired core's destinations, as a difference array) adds one per axon, as counting them does.
+          const diff = new Int32Array(pn.totalNeurons + 1);
+          closed.axons.addRunsTo(diff);
+          closed.axons.addRunsTo(diff);
           const counted = new Int32Array(pn.totalNeurons);
-          closed.axons.countInto(counted);
+          for (let g = 0, run = 0; g < pn.totalNeurons; g++) counted[g] = run += diff[g]!;
           const expected = new Int32Array(pn.totalNeurons);
-          for (const a of enumerated.axons.sorted()) expected[a]!++;
+          for (const a of enumerated.axons.sorted()) expected[a]! += 2;
           expect(Array.from(counted)).toEqual(Array.from(expected));
           expect(closed.synapses).toBe(enumerated.synapses);
           expect(closed.memory).toBe(enumerated.memory);
