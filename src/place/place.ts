@@ -14,7 +14,7 @@ import type { Target } from "../hw/target/target.js";
 import { memoryModelOf, type SynapseMemoryModel } from "./cost/index.js";
 import { budgetsOf, RESOURCES, tileAmounts, type Budget, type Resource } from "./budget.js";
 import { prepare, type PreparedNet } from "./prepared.js";
-import { retile, tilePopulation, type TiledPopulation } from "./tiling.js";
+import { channelRunsApply, retile, tilePopulation, type TiledPopulation } from "./tiling.js";
 import { formatsNeeded, tileUsage, type Tile, type TileUsage } from "./usage.js";
 import { mergeDemand, type FormatDemand } from "./formats.js";
 
@@ -245,9 +245,12 @@ export function place(net: HwNetwork, target: Target, options: PlaceOptions = {}
   if (!slotRoundsCanHelp(run.placement)) return done(run.placement);
   // Exponent-run channel blocks save synapse memory but spread a source neuron's spikes over more cores: when
   // output axon slots are all that keeps the network from fitting, plain channel ranges are tried too.
+  // Layers without exponent runs tile the same either way: they keep the first attempt's tiles, and when no layer has
+  // runs the plain attempt would repeat the first one, so it is not made.
   let chosen = options;
-  if (options.channelRuns !== false) {
-    const plain = placeOnce(common, { ...options, channelRuns: false }, null, null);
+  const same = new Map([...run.tiled].filter(([id]) => !channelRunsApply(common.prepared, common.prepared.pops.get(id)!)));
+  if (options.channelRuns !== false && same.size < run.tiled.size) {
+    const plain = placeOnce(common, { ...options, channelRuns: false }, null, same);
     attempts++;
     if (better(plain.placement, run.placement)) [run, chosen] = [plain, { ...options, channelRuns: false }];
   }

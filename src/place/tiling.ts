@@ -141,6 +141,11 @@ export function retile(pn: PreparedNet, earlier: TiledPopulation, budgets: Budge
   return { ...earlier, tiles, whole, naiveTiles: Math.max(1, Math.ceil(ratio)), binding: resource };
 }
 
+/** Whether tiling `pop` with channel runs differs from plain channel ranges (a conv layer whose exponents vary). */
+export function channelRunsApply(pn: PreparedNet, pop: HwPopulation): boolean {
+  return pop.kind === "compartments" && pop.shape.length === 3 && channelRuns(pn, pop).order !== undefined;
+}
+
 export function tilePopulation(pn: PreparedNet, pop: HwPopulation, budgets: Budget[], mem: SynapseMemoryModel, useRuns = true): TiledPopulation {
   const n = populationSize(pop);
   const isBox = pop.kind === "compartments" && pop.shape.length === 3;

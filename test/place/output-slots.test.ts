@@ -72,6 +72,18 @@ describe("placement splits layers whose neurons reach too many cores", () => {
     expect(Math.max(...slots)).toBeLessThanOrEqual(99);
   }, 120_000);
 
+  it("without conv layers whose exponents vary, plain channel ranges are not tried again: the same placement, one attempt fewer", () => {
+    const c = loihi1.coreClasses[0]!;
+    const t99: Target = { ...loihi1, id: "out99", coreClasses: [{ ...c, maxOutputAxonSlots: 99 }] };
+    const { hw, p } = placed([100], t99);
+    const plain = place(hw, t99, { channelRuns: false });
+    expect(p.attempts).toBeGreaterThan(1);
+    // Before, the default options placed the network once more with plain channel ranges: the first placement again.
+    expect(p.attempts).toBe(plain.attempts);
+    expect(Array.from(p.coreOf)).toEqual(Array.from(plain.coreOf));
+    expect(p.cores.map((x) => x.used)).toEqual(plain.cores.map((x) => x.used));
+  }, 120_000);
+
   it("a layer one neuron of which fits no core does not keep the other layers from being split by their slots", () => {
     // conv1 (4×16×16) → pool → conv2 (6×4×4, fan-in 36) → readout (fan-in 96 + 256: it reads the input too): with
     // 80 input axons per core the readout fits no core; with 24 output axon slots conv1 and the pool must be split
