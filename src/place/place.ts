@@ -116,13 +116,14 @@ class OpenCore {
   shared: string | null = null;
   readonly tiles: number[] = [];
   /**
-   * Per population with neuron-list tiles here (dense, sparse), the union of their neurons and what its lists cost:
-   * the core stores one list per (input axon, format) for all of them, as cores.json does, not one per tile (an audit
-   * found 41 two-neuron tiles charged 1,035,264 bits where their merged lists take 442,944).
+   * Per population with tiles here, the union of their neurons and what its lists cost: the core stores one list per
+   * (input axon, format) for all of them, as cores.json does, not one per tile (an audit found 41 two-neuron tiles
+   * charged 1,035,264 bits where their merged lists take 442,944; and conv boxes charged box by box 166,208 bits
+   * over, or 192 under, what their merged lists take).
    */
   private readonly merged = new Map<string, { neurons: Int32Array; memory: number }>();
-  /** The last memoryWith result, reused by add() for the same tile. */
-  private last: { tile: Tile; total: number; merged: { neurons: Int32Array; memory: number } | null } | null = null;
+  /** The last exact memoryWith result, reused by add() for the same tile. */
+  private last: { tile: Tile; total: number; merged: { neurons: Int32Array; memory: number } } | null = null;
 
   constructor(
     readonly index: number,
@@ -131,24 +132,24 @@ class OpenCore {
   ) {}
 
   /**
-   * The core's synapse memory with `tile` added, and the population's merged lists here (null: nothing to merge with,
-   * or a conv box, whose lists are costed per box).
+   * The core's synapse memory with `tile` added, and the population's merged lists here. A conv box joining boxes of
+   * its layer is first screened by the sum of the boxes' own costs (`exact` false): merging their lists means
+   * enumerating every synapse of the union, too slow for every window core (ResNet-18: minutes); it is done only for
+   * the core chosen (acceptsMerged), as the sum is not a bound (blocks of ≤ N entries: a merged list can take a word
+   * more than its parts).
    */
-  private memoryWith(tile: Tile, u: TileUsage): { total: number; merged: { neurons: Int32Array; memory: number } | null } {
+  private memoryWith(tile: Tile, u: TileUsage, exact: boolean): { total: number; merged: { neurons: Int32Array; memory: number } | null } {
     if (this.last?.tile === tile) return this.last;
-    const here = tile.box === null ? this.merged.get(tile.population) : undefined;
-    let result: { total: number; merged: { neurons: Int32Array; memory: number } | null };
-    if (!here) result = { total: this.memory + u.memory, merged: tile.box === null ? { neurons: tile.neurons, memory: u.memory } : null };
-    else {
-      const neurons = new Int32Array(here.neurons.length + tile.neurons.length);
-      neurons.set(here.neurons);
-      neurons.set(tile.neurons, here.neurons.length);
-      neurons.sort();
-      const memory = tileUsage(this.pn, { population: tile.population, neurons, box: null }, this.mem).memory;
-      result = { total: this.memory - here.memory + memory, merged: { neurons, memory } };
-    }
-    this.last = { tile, ...result };
-    return result;
+    const here = this.merged.get(tile.population);
+    if (!here) return { total: this.memory + u.memory, merged: { neurons: tile.neurons, memory: u.memory } };
+    if (!exact && tile.box !== null) return { total: this.memory + u.memory, merged: null };
+    const neurons = new Int32Array(here.neurons.length + tile.neurons.length);
+    neurons.set(here.neurons);
+    neurons.set(tile.neurons, here.neurons.length);
+    neurons.sort();
+    const memory = tileUsage(this.pn, { population: tile.population, neurons, box: null }, this.mem).memory;
+    this.last = { tile, total: this.memory - here.memory + memory, merged: { neurons, memory } };
+    return this.last;
   }
 
   /** Format entries with `u`'s demands added (re-encoded only when the plain count exceeds the table). */
@@ -176,16 +177,21 @@ class OpenCore {
     if (this.formatsWith(u, cap("synapse formats")) > cap("synapse formats")) return false;
     if (this.grown(this.compartments, u.compartmentProfiles) > cap("compartment profiles")) return false;
     if (this.grown(this.thresholds, u.thresholds) > cap("thresholds")) return false;
-    // Last: merging lists re-costs the population's neurons here.
-    return this.memoryWith(tile, u).total <= cap("synapse memory");
+    // Last: merging lists re-costs the population's neurons here (conv boxes: screened, see memoryWith).
+    return this.memoryWith(tile, u, false).total <= cap("synapse memory");
+  }
+
+  /** The synapse memory check with the merged lists of the tile's layer here, exact (after acceptsBesidesAxons). */
+  acceptsMerged(u: TileUsage, tile: Tile, cap: (r: Resource) => number): boolean {
+    return this.memoryWith(tile, u, true).total <= cap("synapse memory");
   }
 
   add(k: number, u: TileUsage, tile: Tile, newAxons: number): void {
     const population = tile.population;
-    const { total, merged } = this.memoryWith(tile, u);
+    const { total, merged } = this.memoryWith(tile, u, true);
     this.last = null;
     this.memory = total;
-    if (merged) this.merged.set(population, merged);
+    this.merged.set(population, merged!);
     this.tiles.push(k);
     this.neurons += u.neurons;
     this.outputSlots += u.outputSlots;
@@ -397,7 +403,7 @@ function placeOnce(common: Shared, options: PlaceOptions, outputSlots: Float64Ar
         }
         shared.fill(0);
         for (const a of axonsOf(usage)) for (let m = inWindow[a]! & bits; m !== 0; m &= m - 1) shared[31 - Math.clz32(m & -m)]!++;
-        core = candidates.find((c) => c.axonCount + usage.axons.count - shared[c.index % window]! <= axonCap);
+        core = candidates.find((c) => c.axonCount + usage.axons.count - shared[c.index % window]! <= axonCap && c.acceptsMerged(usage, tile, cap));
       }
       if (core) core.add(k, usage, tile, mask(core, axonsOf(usage)));
       else {

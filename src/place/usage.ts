@@ -541,7 +541,13 @@ function convClassUsage(
   return { memory: acc.memory, synapses: acc.synapses, demands: acc.demands, any, full: any.every((x) => x === 1), axons };
 }
 
-/** A conv group into an arbitrary neuron set: its synapses enumerated one by one (exact, slower than boxes). */
+/** Per conv group, counters over its (source neuron, format) keys for convNeuronUsage (reused: no garbage per call). */
+const convScratch = new WeakMap<PreparedGroup, { counts: Int32Array; keys: Int32Array }>();
+
+/**
+ * A conv group into an arbitrary neuron set (the union of a layer's boxes on one core, stored as one list per input
+ * axon and format as cores.json does): its synapses enumerated one by one (exact, slower than boxes).
+ */
 function convNeuronUsage(gr: PreparedGroup, g: HwConvSynapses, t: Tile, srcBase: number, acc: Acc): AxonPart {
   const [C, H, W] = gr.source.shape as [number, number, number];
   const [kh, kw] = g.kernel;
@@ -549,7 +555,10 @@ function convNeuronUsage(gr: PreparedGroup, g: HwConvSynapses, t: Tile, srcBase:
   const Co = g.weight.length / (cinG * kh * kw);
   const coutG = Co / g.group;
   const nF = gr.exps.length;
-  const lists = new Map<number, number>();
+  let s = convScratch.get(gr);
+  if (!s) convScratch.set(gr, (s = { counts: new Int32Array(C * H * W * nF), keys: new Int32Array(1024) }));
+  const { counts } = s;
+  let nKeys = 0;
   // The target's [Co, Ho, Wo] shape follows from the geometry.
   const Ho = Math.floor((H + g.pads[0] + g.pads[2] - g.dilation[0] * (kh - 1) - 1) / g.stride[0]) + 1;
   const Wo = Math.floor((W + g.pads[1] + g.pads[3] - g.dilation[1] * (kw - 1) - 1) / g.stride[1]) + 1;
@@ -568,12 +577,21 @@ function convNeuronUsage(gr: PreparedGroup, g: HwConvSynapses, t: Tile, srcBase:
           const ix = ox * g.stride[1] - g.pads[1] + j * g.dilation[1];
           if (ix < 0 || ix >= W || g.weight[((co * cinG + cl) * kh + i) * kw + j] === 0) continue;
           const key = (((c0 + cl) * H + iy) * W + ix) * nF + f;
-          lists.set(key, (lists.get(key) ?? 0) + 1);
+          if (counts[key]!++ === 0) {
+            if (nKeys === s.keys.length) {
+              const grown = new Int32Array(2 * nKeys);
+              grown.set(s.keys);
+              s.keys = grown;
+            }
+            s.keys[nKeys++] = key;
+          }
         }
       }
   }
-  const keys = Float64Array.from(lists.keys()).sort();
-  return chargeLists(acc, gr, keys, keys.length, (key) => lists.get(key)!, nF, srcBase);
+  const keys = s.keys.subarray(0, nKeys).sort();
+  const part = chargeLists(acc, gr, keys, nKeys, (key) => counts[key]!, nF, srcBase);
+  for (let q = 0; q < nKeys; q++) counts[keys[q]!] = 0;
+  return part;
 }
 
 /**

@@ -10,11 +10,10 @@ import fc from "fast-check";
 import type { HwNetwork, HwSynapseGroup } from "../../src/hw/network.js";
 import { populationSize } from "../../src/hw/network.js";
 import { loadTarget } from "../../src/hw/target/load.js";
-import type { Target } from "../../src/hw/target/target.js";
 import { memoryModelOf } from "../../src/place/cost/index.js";
-import { prepare, type PreparedNet } from "../../src/place/prepared.js";
+import { prepare } from "../../src/place/prepared.js";
 import { boxNeurons, tileUsage, type Tile } from "../../src/place/usage.js";
-import { forEachSynapse } from "../../src/hw/synapses.js";
+import { referenceUsage } from "../helpers/reference-usage.js";
 import { rng } from "../helpers/rng.js";
 
 const V = 2 ** 23 - 1;
@@ -61,42 +60,6 @@ function randomNet({ c, h, w, cout, k, s, p, seed }: Geometry, target: string): 
     ],
     synapses: [conv, dense, sparse],
   };
-}
-
-/** The reference count: one list per (input axon, group, exponent); dense storage only for one-exponent dense groups. */
-function referenceUsage(pn: PreparedNet, t: Tile, target: Target) {
-  const mem = memoryModelOf(target);
-  const pos = new Map<number, number>();
-  t.neurons.forEach((n, i) => pos.set(n, i));
-  const axons = new Set<number>();
-  const formats = new Set<string>();
-  let memory = 0;
-  let synapses = 0;
-  for (const gr of pn.incoming.get(t.population)!) {
-    const srcBase = pn.base.get(gr.g.source)!;
-    const lists = new Map<string, { f: number; n: number; lo: number; hi: number }>();
-    forEachSynapse(gr.g, gr.source, pn.pops.get(t.population)!, (pre, post, _w, exp) => {
-      const p = pos.get(post);
-      if (p === undefined) return;
-      const f = gr.exps.indexOf(exp);
-      const key = `${pre}/${f}`;
-      const l = lists.get(key) ?? { f, n: 0, lo: p, hi: p };
-      l.n++;
-      l.lo = Math.min(l.lo, p);
-      l.hi = Math.max(l.hi, p);
-      lists.set(key, l);
-      axons.add(srcBase + pre);
-    });
-    const base = { weightBits: gr.weightBits, delayBits: gr.delayBits, indexBits: pn.indexBits };
-    for (const l of lists.values()) {
-      const sparse = mem.listCost(l.n, { ...base, dense: false });
-      const dense = gr.g.kind === "dense" && gr.exps.length === 1 ? mem.listCost(l.hi - l.lo + 1, { ...base, dense: true }) : Infinity;
-      memory += Math.min(sparse, dense);
-      synapses += l.n;
-      formats.add(`${gr.mode} exp=${gr.exps[l.f]} w${gr.weightBits} d${gr.delayBits} ${dense < sparse ? "dense" : "sparse"}`);
-    }
-  }
-  return { axons: [...axons].sort((a, b) => a - b), memory, synapses, formats: [...formats].sort() };
 }
 
 function shuffled(n: number, rand: () => number): Int32Array {
