@@ -2,6 +2,7 @@
 import type { HardwareReport } from "../hw/report.js";
 import { formatNumber, table } from "./table.js";
 import { goalText, tickPointText } from "../hw/ticks.js";
+import { goalAdvice } from "../hw/goal-advice.js";
 
 /**
  * Notes of approximations that change results and that the user chose nothing to cause: channels finer than a tick,
@@ -44,4 +45,8 @@ export function printHardware(h: HardwareReport, msPerSample?: number): void {
   );
   // The approximations a user must not miss (every note is in report.json and report.html).
   for (const note of h.notes) if (ATTENTION.some((re) => re.test(note))) out(`note: ${note}\n`);
+  if (!h.reached) {
+    const { why, hint } = goalAdvice(h);
+    out(`\nthe agreement goal ${pct(h.agreementGoal)} is not reached at ${h.ticksPerWindow} ticks per window${why.length ? ":" : ""}\n${why.map((w) => `  - ${w}\n`).join("")}${hint}\n`);
+  }
 }

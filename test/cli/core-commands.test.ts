@@ -68,6 +68,10 @@ describe("compile → simulate", () => {
     expect(doc).toMatchObject({ clippedInputs: 0, earlySpikes: early });
     const text = await runCli(["simulate", out, "--input", TEST_X, "--output", join(tmp, "few-logits.npy")]);
     expect(text.stdout).toContain(`; ${early} spikes before their window (activations beyond the calibrated windows: these logits are not the ANN's; spikec verify measures the difference)`);
+    // A failed verify (exit 1) says what to try, from the causes it measured (an audit: no hint at all).
+    const failed = await runCli(["verify", MLP, "--calib", few, "--input", TEST_X, "--margin", "0", "--input-range", "0,16", "--no-onnxruntime"]);
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toContain(`try: a larger --margin, or calibration data that covers these inputs (${early} neurons spiked early: their activations exceeded the windows calibrated on ${few})`);
   });
 
   it("compiles byte-identical files twice (deterministic)", async () => {

@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { compileGraph, inputRangeFor } from "../../src/compile.js";
+import { InputError } from "../../src/util/errors.js";
 import type { NpyArray } from "../../src/io/npy.js";
 import { importOnnxBytes } from "../../src/onnx/index.js";
 import { verifyCompiled } from "../../src/verify/verify.js";
@@ -34,6 +35,25 @@ describe("inputRangeFor", () => {
   ])("%j → [%d, %d]", (values, low, high) => {
     const r = inputRangeFor(samples(values));
     expect([r.low, r.high]).toEqual([low, high]);
+  });
+});
+
+describe("calibration data without spread", () => {
+  const b = new OnnxBuilder({ seed: 2 });
+  const x = b.input("x", [4]);
+  b.output(b.gemm(b.relu(b.gemm(x, { b: b.randn([5, 4]), c: b.randn([5], 0.1), transB: 1 })), { b: b.randn([3, 5]), c: b.randn([3], 0.1), transB: 1 }));
+  const ann = importOnnxBytes(b.toBytes(), "tiny.onnx");
+  it.each([0, 0.5])("every value %d: refused, naming the file and the value (was: accepted, 15 %% agreement on real inputs)", (v) => {
+    const calib = samples(Array.from({ length: 40 }, () => v), [10, 4]);
+    expect(() => compileGraph(ann, calib, 10, "calib.npy")).toThrow(InputError);
+    expect(() => compileGraph(ann, calib, 10, "calib.npy")).toThrow(new RegExp(`calib\\.npy: every calibration value is ${v} \\(40 values\\)`));
+  });
+  it("one differing value is spread enough", () => {
+    const calib = samples([...Array.from({ length: 39 }, () => 0.5), 0.25], [10, 4]);
+    expect(compileGraph(ann, calib, 10, "calib.npy").report.calibration.inputRange).toEqual({ low: 0, high: 1 });
+  });
+  it("the range rule of constant data says so (library callers of inputRangeFor)", () => {
+    expect(inputRangeFor(samples([0.5, 0.5])).rule).toMatch(/one value, 0.5, and one unit above \(the data has no spread\)/);
   });
 });
 

@@ -28,6 +28,7 @@ import { encodeWithSidecar } from "../../io/sidecar.js";
 import { sha256 } from "../../util/sha256.js";
 import { NETWORK_FILE, networkForDisk } from "../../snn/serialize.js";
 import { HW_FILE } from "../../hw/serialize.js";
+import { goalAdvice } from "../../hw/goal-advice.js";
 
 interface VerifyArgs extends MappingArgs, ReportArgs, HardwareArgs {
   out?: string;
@@ -185,14 +186,36 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
         out(
           cycleDoc.reachesGoal
             ? `on ${cycleDoc.target} the cycle simulation reaches the goal: ${(100 * cycleDoc.agreement).toFixed(2)} % ≥ ${(100 * cycleDoc.goal).toFixed(2)} %\n`
-            : `on ${cycleDoc.target} the cycle simulation does NOT reach the goal: ${(100 * cycleDoc.agreement).toFixed(2)} % < ${(100 * cycleDoc.goal).toFixed(2)} % (--agreement)\n`,
+            : `on ${cycleDoc.target} the cycle simulation does NOT reach the goal: ${(100 * cycleDoc.agreement).toFixed(2)} % < ${(100 * cycleDoc.goal).toFixed(2)} % (--agreement)\n` +
+                adviceText(goalAdvice(compiled.report.hardware!)),
         );
       // The mapping's notes (widened windows, coarse float64 resolution, silent layers) are what explains a mismatch.
       if (!result.matches && compiled.report.notes.length) out(`notes from the mapping:\n${compiled.report.notes.map((n) => `  - ${n}\n`).join("")}`);
+      if (!result.matches) out(`${mismatchHint(result, compiled.report.calibration)}\n`);
     }
     process.exitCode = failed.length === 0 ? 0 : 1;
   },
 };
+
+/**
+ * What to try when the SNN does not match the ANN: inputs outside the input range (clipped) call for --input-range,
+ * neurons spiking early (activations above their calibrated windows) for a larger --margin or calibration data that
+ * covers these inputs (an audit: exit 1 with both causes printed and no hint).
+ */
+function mismatchHint(
+  result: { clippedInputs: number; layers: { early: number }[] },
+  calibration: { file: string; inputRange: { low: number; high: number } },
+): string {
+  const early = result.layers.reduce((a, l) => a + l.early, 0);
+  const tries: string[] = [];
+  if (result.clippedInputs) tries.push(`--input-range LOW,HIGH covering these inputs (${result.clippedInputs} values outside [${calibration.inputRange.low}, ${calibration.inputRange.high}] were clipped)`);
+  if (early) tries.push(`a larger --margin, or calibration data that covers these inputs (${early} neuron${early === 1 ? "" : "s"} spiked early: their activations exceeded the windows calibrated on ${calibration.file})`);
+  return tries.length ? `try: ${tries.join("; or ")}` : "try: spikec verify --json for every layer's numbers; a mismatch without clipped inputs or early spikes is a bug: please report it with the model";
+}
+
+function adviceText({ why, hint }: { why: string[]; hint: string }): string {
+  return why.map((w) => `  - ${w}\n`).join("") + `${hint}\n`;
+}
 
 /** -o DIR: the report files verify writes there, writable and none of them a file it reads. */
 function checkOutputs(dir: string, args: VerifyArgs): void {
