@@ -180,7 +180,7 @@ export function checkMargin(margin: number, typedAs = String(margin)): void {
   if (margin >= 0 && margin <= MAX_MARGIN) return;
   throw new InputError(
     `--margin ${typedAs} is outside [0, ${MAX_MARGIN}]: the margin ζ makes each window (1 + ζ) × its calibrated maximum`,
-    "use a margin between 0 and 1 (default 0.5; raise it when inputs exceed the calibration data)",
+    `use a margin from 0 to ${MAX_MARGIN} (default 0.5; 0.5–1 is usual; raise it when inputs exceed the calibration data)`,
   );
 }
 

@@ -6,7 +6,9 @@ export function formatNumber(v: number, digits = 4): string {
   if (!Number.isFinite(v)) return String(v);
   if (Number.isInteger(v) && Math.abs(v) < 1e15) return v.toLocaleString("en-US");
   const a = Math.abs(v);
-  if (a !== 0 && (a < 1e-3 || a >= 1e6)) return v.toExponential(2);
+  // Large averages (synaptic events per inference) in the same grouping as the counts beside them, not 2.599e+5.
+  if (a >= 1e3 && a < 1e15) return v.toLocaleString("en-US", { maximumFractionDigits: 1 });
+  if (a !== 0 && a < 1e-3) return v.toExponential(2);
   return v.toPrecision(digits);
 }
 

@@ -36,6 +36,15 @@ async function expectRefused(args: string[], message: string, hint: string): Pro
 const compileArgs = (...more: string[]) => ["compile", MLP, "--calib", CALIB, "-o", join(tmp, "out"), "--json", ...more];
 const verifyArgs = (...more: string[]) => ["verify", MLP, "--calib", CALIB, "--input", TEST_X, "--no-onnxruntime", "--json", ...more];
 
+describe("--emit takes formats space- or comma-separated (an audit: nir,lava was refused)", () => {
+  it("each comma-separated name is checked on its own", async () => {
+    const r = await runCli(["compile", "model.onnx", "--calib", "calib.npy", "--emit", "nir,bogus"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('Given: "bogus"');
+    expect(r.stderr).not.toContain("nir,bogus");
+  });
+});
+
 describe("numbers", () => {
   it("verify --limit: a positive integer, echoed as typed", async () => {
     for (const v of ["abc", "0", "-5", "2.5"]) await expectRefused(verifyArgs("--limit", v), `--limit ${v} must be a positive integer`, "give a whole number ≥ 1, e.g. --limit 10");
@@ -52,7 +61,7 @@ describe("numbers", () => {
     for (const v of ["1e400", "Infinity", "abc"]) await expectRefused(compileArgs("--margin", v), `--margin ${v} is not a finite number`, "use a margin ζ ≥ 0 (default 0.5)");
     // Audit 2026-11-27: -0.5 compiled (windows then widened), 1e20 compiled with 11.9 % agreement, "" and --no-margin as 0.
     for (const v of ["-1", "-0.5", "1e12", "100.5"])
-      await expectRefused(compileArgs("--margin", v), `--margin ${v} is outside [0, 100]: the margin ζ makes each window (1 + ζ) × its calibrated maximum`, "use a margin between 0 and 1 (default 0.5; raise it when inputs exceed the calibration data)");
+      await expectRefused(compileArgs("--margin", v), `--margin ${v} is outside [0, 100]: the margin ζ makes each window (1 + ζ) × its calibrated maximum`, "use a margin from 0 to 100 (default 0.5; 0.5–1 is usual; raise it when inputs exceed the calibration data)");
     await expectRefused(compileArgs("--margin", ""), "--margin is empty", "give --margin a value, or leave it out");
     await expectRefused(compileArgs("--margin="), "--margin is empty", "give --margin a value, or leave it out");
     await expectRefused(compileArgs("--no-margin"), '--no-margin: --margin takes a value and has no "no-" form', "leave out --no-margin, or give --margin a value");

@@ -59,6 +59,17 @@ describe("spikec export nir / import nir", () => {
     expect(readFileSync(join(back, "network.json"), "utf8")).toBe(readFileSync(join(compiled, "network.json"), "utf8"));
   });
 
+  it("--json on export and import: one JSON object of what was written (an audit: 'Unknown argument: json')", async () => {
+    const file = join(tmp, "json.nir");
+    const e = await runCli(["export", "nir", compiled, "-o", file, "--json"]);
+    expect(e.code).toBe(0);
+    expect(JSON.parse(e.stdout)).toMatchObject({ wrote: file, model: "alpha" });
+    const back = join(tmp, "json-back");
+    const i = await runCli(["import", "nir", file, "-o", back, "--json"]);
+    expect(i.code).toBe(0);
+    expect(JSON.parse(i.stdout)).toEqual({ wrote: join(back, "network.json"), populations: JSON.parse(readFileSync(join(back, "network.json"), "utf8")).populations.length, model: "alpha", removed: [] });
+  });
+
   it("import into a folder holding an earlier lowering removes that hw.json (it belongs to another network)", async () => {
     const lowered = join(tmp, "lowered");
     expect((await runCli(["compile", MLP, "--calib", CALIB, "--target", "loihi2", "--ticks", "16", "-o", lowered, "--no-html", "--json"])).code).toBe(0);

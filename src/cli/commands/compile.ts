@@ -35,8 +35,8 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
         .option("calib", { type: "string", demandOption: true, describe: "Representative inputs (.npy, [N, …input shape]) for the per-layer maxima" })
         .option("out", { alias: "o", type: "string", describe: "Output folder (default: MODEL-snn in the current folder)" })
         .option("json", { type: "boolean", default: false, describe: "Print only the report as JSON" })
-        .option("emit", { type: "string", array: true, choices: EMIT_FORMATS, default: [] as string[], describe: "Also write these formats into the output folder (nir: model.nir; lava: lava/network.py + arrays, needs --target loihi2; loihi: loihi/cores.json + .bin, the per-core configuration, needs --target)" }),
-    ))).example("$0 compile lenet5.onnx --calib calib.npy --target loihi2 -o out/lenet5", "also lowers to Loihi 2: writes out/lenet5/hw.json and the report's hardware section")
+        .option("emit", { type: "string", array: true, choices: EMIT_FORMATS, default: [] as string[], coerce: (v: string[]) => v.flatMap((s) => s.split(",").filter(Boolean)), describe: "Also write these formats into the output folder, space- or comma-separated (nir: model.nir; lava: lava/network.py + arrays, needs --target loihi2; loihi: loihi/cores.json + .bin, the per-core configuration, needs --target)" }),
+    ), "the calibration data")).example("$0 compile lenet5.onnx --calib calib.npy --target loihi2 -o out/lenet5", "also lowers to Loihi 2: writes out/lenet5/hw.json and the report's hardware section")
       .example("$0 compile lenet5.onnx --calib calib.npy -o out/lenet5", "writes out/lenet5/network.json, network.bin, report.json and report.html"),
   handler: async (args) => {
     const dir = args.out ?? `${basename(args.model).replace(/\.onnx$/i, "")}-snn`;

@@ -13,6 +13,7 @@ const NIR_EXTENSIONS = [".nir", ".h5"];
 interface ExportNirArgs {
   dir: string;
   out: string;
+  json: boolean;
 }
 
 const exportNirCommand: CommandModule<object, ExportNirArgs> = {
@@ -22,6 +23,7 @@ const exportNirCommand: CommandModule<object, ExportNirArgs> = {
     (y as Argv<object>)
       .positional("dir", { type: "string", demandOption: true, describe: "Output folder of `spikec compile` (holds network.json)" })
       .option("out", { alias: "o", type: "string", demandOption: true, describe: "The .nir file to write" })
+      .option("json", { type: "boolean", default: false, describe: "Print what was written as JSON (file, nodes, edges, model)" })
       .example("$0 export nir out/lenet5 -o lenet5.nir", "then `spikec nir check lenet5.nir`, or nir.read in Python") as Argv<ExportNirArgs>,
   handler: async (args) => {
     checkOutputPath("--out", args.out);
@@ -31,7 +33,11 @@ const exportNirCommand: CommandModule<object, ExportNirArgs> = {
     const net = loadNetwork(args.dir);
     const graph = exportNir(net);
     await writeNirFile(args.out, graph);
-    process.stdout.write(`wrote ${args.out}: ${graph.nodes.size} nodes, ${graph.edges.length} edges (${net.model} model)\n`);
+    process.stdout.write(
+      args.json
+        ? JSON.stringify({ wrote: args.out, nodes: graph.nodes.size, edges: graph.edges.length, model: net.model }) + "\n"
+        : `wrote ${args.out}: ${graph.nodes.size} nodes, ${graph.edges.length} edges (${net.model} model)\n`,
+    );
     noteNirFile(graph, args.out);
   },
 };

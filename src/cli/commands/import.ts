@@ -13,6 +13,7 @@ import { staleOutputs } from "../emit.js";
 interface ImportNirArgs {
   file: string;
   out: string;
+  json: boolean;
 }
 
 const importNirCommand: CommandModule<object, ImportNirArgs> = {
@@ -22,6 +23,7 @@ const importNirCommand: CommandModule<object, ImportNirArgs> = {
     (y as Argv<object>)
       .positional("file", { type: "string", demandOption: true, describe: "The .nir file (written by `spikec export nir`)" })
       .option("out", { alias: "o", type: "string", demandOption: true, describe: "Output folder" })
+      .option("json", { type: "boolean", default: false, describe: "Print what was written as JSON (file, populations, model, stale files removed)" })
       .example("$0 import nir lenet5.nir -o out/lenet5-back", "then `spikec simulate out/lenet5-back …`") as Argv<ImportNirArgs>,
   handler: async (args) => {
     checkOutputDir("--out", args.out);
@@ -41,8 +43,11 @@ const importNirCommand: CommandModule<object, ImportNirArgs> = {
     const path = saveNetwork(args.out, net);
     // The folder may hold an earlier compile's lowering, which belongs to another network.
     const stale = removeStaleHw(args.out);
-    process.stdout.write(`wrote ${path} (${net.populations.length} populations, ${net.model} model)\n`);
-    if (stale.length > 0) process.stdout.write(`removed ${stale.join(", ")}: an earlier compile's lowering, stale for this network\n`);
+    if (args.json) process.stdout.write(JSON.stringify({ wrote: path, populations: net.populations.length, model: net.model, removed: stale }) + "\n");
+    else {
+      process.stdout.write(`wrote ${path} (${net.populations.length} populations, ${net.model} model)\n`);
+      if (stale.length > 0) process.stdout.write(`removed ${stale.join(", ")}: an earlier compile's lowering, stale for this network\n`);
+    }
     const old = staleOutputs(args.out, [path]);
     if (old.length > 0) process.stderr.write(`note: ${old.join(", ")} in ${args.out} come from an earlier run and describe another network: remove them, or compile again\n`);
   },

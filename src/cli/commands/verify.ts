@@ -55,7 +55,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
         .option("onnxruntime", { type: "boolean", default: true, describe: "Also compare the ANN with onnxruntime on the original model" })
         .option("json", { type: "boolean", default: false, describe: "Print only JSON (passed and failed: the verdict of the exit code)" })
         .option("out", { alias: "o", type: "string", describe: "Write report.json, report-data.json and report.html (with the verification) to this folder" }),
-    )))
+    ), "the verified --input"))
       .example("$0 verify lenet5.onnx --calib calib.npy --input test_x.npy --labels test_y.npy", "agreement, errors, spikes per neuron")
       .example("$0 verify lenet5.onnx --calib calib.npy --input test_x.npy -o out/lenet5", "also writes out/lenet5/report.html")
       .example("$0 verify lenet5.onnx --calib calib.npy --input test_x.npy --target loihi2", "also the bit-accurate cycle simulation's agreement on Loihi 2"),
@@ -158,7 +158,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
           out(
             `${cycleDoc.aboveChipWindow} hidden activations were above their window on ${cycleDoc.target} and were clipped to it (see the "above ${cycleDoc.target} window" column)` +
               (topTick > 0 ? `; ${topTick} in the top tick of the calibrated window, which b1 neurons do not encode (their firing phase opens a tick after the window)` : "") +
-              (beyond > 0 ? `; ${beyond} above the chip window the calibration data set (its largest activation, plus half a tick): calibrate with inputs like these` : "") +
+              (beyond > 0 ? `; ${beyond} above the chip window set by the calibration data (its largest activation plus half a tick): calibrate with inputs like these` : "") +
               "\n",
           );
         }
