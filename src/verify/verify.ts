@@ -19,6 +19,7 @@ import { simulateExact } from "../sim/exact/simulate.js";
 import { checkBatchInput } from "../sim/batch-input.js";
 import { accuracy, compareLogits, type Agreement } from "./compare.js";
 import { chipWindows, windowCounts } from "../hw/chip-windows.js";
+import { EXACT_TOLERANCE } from "./tolerance.js";
 
 export interface LayerCheck {
   population: string;
@@ -65,7 +66,7 @@ export interface VerifyResult {
   snnLogits: Float64Array;
 }
 
-export const EXACT_TOLERANCE = 1e-9;
+export { EXACT_TOLERANCE };
 
 export function verifyCompiled(
   compiled: Compiled,

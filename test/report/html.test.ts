@@ -28,6 +28,16 @@ describe("renderReportHtml", () => {
     expect(html).not.toContain('class="spikes spikes-cycle"');
   });
 
+  it("a failed verify with every argmax agreeing: agreement in green, the logit difference in red with the reason", () => {
+    const d = syntheticData();
+    d.verification = { source: "x.npy", samples: 200, agreement: 1, maxAbsDelta: 0.4, maxAbsReference: 12, annAccuracy: null, snnAccuracy: null, spikesPerNeuron: 1, matches: false };
+    const html = renderReportHtml(d);
+    expect(html).toContain('<div class="card good"><div class="k">agreement (200 inputs)</div><div class="v">100.00 %</div></div>');
+    expect(html).toMatch(/<div class="card bad"><div class="k">max \|Δlogit\| SNN vs ANN<\/div><div class="v">0\.4 \(&gt; 1e-9 × max \|logit\|: not exact\)<\/div><\/div>/);
+    d.verification = { ...d.verification, maxAbsDelta: 1e-12, matches: true };
+    expect(renderReportHtml(d)).toMatch(/<div class="card good"><div class="k">max \|Δlogit\| SNN vs ANN<\/div><div class="v">[^<]* \(exact\)<\/div>/);
+  });
+
   it("is self-contained: no scripts, no external resources, text escaped", () => {
     const html = renderReportHtml(syntheticData());
     expect(html).not.toMatch(/<script|@import|url\((?!#)|<link|src=/i);

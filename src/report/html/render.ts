@@ -13,6 +13,7 @@ import { renderRaster } from "./raster.js";
 import { renderScatter } from "./scatter.js";
 import { STYLE } from "./style.js";
 import { esc, fmt, pct } from "./svg.js";
+import { EXACT_TOLERANCE } from "../../verify/tolerance.js";
 import { layerTable, notesTable, quantizationTable, rewritesTable, tag, timeErrorTable } from "./tables.js";
 
 /** Panel ids, in page order (the browser test checks them). */
@@ -56,7 +57,11 @@ function summary(d: ReportData): string {
   ];
   const v = d.verification;
   if (v) {
-    cards.push(card(`agreement (${fmt(v.samples)} inputs)`, pct(v.agreement), v.matches ? "good" : "bad"));
+    // Agreement and the logit difference each coloured by their own test: a failed verify with every argmax agreeing
+    // showed a red "100.00 %" and no reason (an audit); the reason is the Δ card.
+    cards.push(card(`agreement (${fmt(v.samples)} inputs)`, pct(v.agreement), v.agreement === 1 ? "good" : "bad"));
+    const exactDelta = v.maxAbsDelta <= EXACT_TOLERANCE * v.maxAbsReference;
+    cards.push(card("max |Δlogit| SNN vs ANN", `${fmt(v.maxAbsDelta)} ${exactDelta ? "(exact)" : `(> ${EXACT_TOLERANCE} × max |logit|: not exact)`}`, exactDelta ? "good" : "bad"));
     if (v.snnAccuracy !== null) cards.push(card("accuracy SNN / ANN", `${pct(v.snnAccuracy)} / ${pct(v.annAccuracy ?? 0)}`));
     cards.push(card("spikes per neuron", fmt(v.spikesPerNeuron)));
     const c = v.chip;
