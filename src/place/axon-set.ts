@@ -97,10 +97,20 @@ export class AxonSet {
         continue;
       }
       const { rows, cols, rowClass, colClass, R, S, any, H, W, base } = p;
+      // Every reached column of a row, and they are consecutive: the row is one run (no per-axon loop).
+      const wholeRows = p.full && cols.length > 0 && cols[cols.length - 1]! - cols[0]! === cols.length - 1;
       for (let ci = 0; ci < p.C; ci++) {
         const cb = base + ci * H * W;
         for (let a = 0; a < rows.length; a++) {
           const rb = cb + rows[a]! * W;
+          if (wholeRows) {
+            if (rb + cols[0]! !== last + 1) {
+              close();
+              start = rb + cols[0]!;
+            }
+            last = rb + cols[cols.length - 1]!;
+            continue;
+          }
           const ab = (ci * R + rowClass[a]!) * S;
           for (let b = 0; b < cols.length; b++) {
             if (!p.full && any[ab + colClass[b]!] === 0) continue;
