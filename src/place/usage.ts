@@ -293,6 +293,39 @@ function chargeLists(acc: Acc, gr: PreparedGroup, keys: ArrayLike<number>, nKeys
   return { kind: "ids", ids };
 }
 
+/**
+ * Synapses counted per (source neuron, format) key, j·nF + f, reused from tile to tile of one group (no garbage per
+ * tile): the keys seen are listed as they come, and only those are zeroed afterwards.
+ */
+class KeyCounts {
+  readonly counts: Int32Array;
+  private keys = new Int32Array(64);
+  private n = 0;
+  constructor(size: number) {
+    this.counts = new Int32Array(size);
+  }
+
+  add(key: number): void {
+    if (this.counts[key]!++ !== 0) return;
+    if (this.n === this.keys.length) {
+      const grown = new Int32Array(2 * this.n);
+      grown.set(this.keys);
+      this.keys = grown;
+    }
+    this.keys[this.n++] = key;
+  }
+
+  /** Charges the counted lists to the tile (chargeLists), returns its input axons, and zeroes the counters. */
+  charge(acc: Acc, gr: PreparedGroup, nF: number, srcBase: number): AxonPart {
+    const keys = this.keys.subarray(0, this.n).sort();
+    const counts = this.counts;
+    const part = chargeLists(acc, gr, keys, keys.length, (key) => counts[key]!, nF, srcBase);
+    for (let q = 0; q < keys.length; q++) counts[keys[q]!] = 0;
+    this.n = 0;
+    return part;
+  }
+}
+
 /** Per sparse group: the format index of each synapse, and scratch counters over its (source neuron, format) keys. */
 interface SparseScratch {
   fOf: Uint8Array | null;
@@ -300,8 +333,7 @@ interface SparseScratch {
   maxW: Float64Array;
   minW: Float64Array;
   or: Int32Array;
-  counts: Int32Array;
-  keys: Int32Array;
+  counted: KeyCounts;
 }
 const sparseScratch = new WeakMap<PreparedGroup, SparseScratch>();
 function scratchOf(gr: PreparedGroup): SparseScratch {
@@ -318,7 +350,7 @@ function scratchOf(gr: PreparedGroup): SparseScratch {
       fOf = new Uint8Array(e.length);
       for (let k = 0; k < e.length; k++) fOf[k] = slot[e[k]! + 128]!;
     }
-    s = { fOf, maxW: new Float64Array(nF), minW: new Float64Array(nF), or: new Int32Array(nF), counts: new Int32Array(populationSize(gr.source) * nF), keys: new Int32Array(64) };
+    s = { fOf, maxW: new Float64Array(nF), minW: new Float64Array(nF), or: new Int32Array(nF), counted: new KeyCounts(populationSize(gr.source) * nF) };
     sparseScratch.set(gr, s);
   }
   return s;
@@ -328,12 +360,10 @@ function sparseUsage(gr: PreparedGroup, g: HwSparseSynapses, t: Tile, srcBase: n
   const { offsets, index } = gr.byPost!;
   const nF = gr.exps.length;
   const s = scratchOf(gr);
-  const { fOf, counts } = s;
-  const { maxW, minW, or } = s;
+  const { fOf, counted, maxW, minW, or } = s;
   maxW.fill(-Infinity);
   minW.fill(Infinity);
   or.fill(0);
-  let nKeys = 0;
   for (const i of t.neurons) {
     for (let a = offsets[i]!; a < offsets[i + 1]!; a++) {
       const k = index[a]!;
@@ -343,22 +373,11 @@ function sparseUsage(gr: PreparedGroup, g: HwSparseSynapses, t: Tile, srcBase: n
       if (w > maxW[f]!) maxW[f] = w;
       if (w < minW[f]!) minW[f] = w;
       or[f]! |= w;
-      const key = g.pre[k]! * nF + f;
-      if (counts[key]!++ === 0) {
-        if (nKeys === s.keys.length) {
-          const grown = new Int32Array(2 * nKeys);
-          grown.set(s.keys);
-          s.keys = grown;
-        }
-        s.keys[nKeys++] = key;
-      }
+      counted.add(g.pre[k]! * nF + f);
     }
   }
   acc.extents.set(gr, new Map(gr.exps.map((x, f) => [x, { maxW: maxW[f]!, minW: minW[f]!, tz: trailingZerosOfOr(or[f]!) }])));
-  const keys = s.keys.subarray(0, nKeys).sort();
-  const part = chargeLists(acc, gr, keys, nKeys, (key) => counts[key]!, nF, srcBase);
-  for (let q = 0; q < nKeys; q++) counts[keys[q]!] = 0;
-  return part;
+  return counted.charge(acc, gr, nF, srcBase);
 }
 
 /** Input rows (or columns) of the source grouped by the set of kernel taps that reach the tile's output range. */
@@ -542,7 +561,7 @@ function convClassUsage(
 }
 
 /** Per conv group, counters over its (source neuron, format) keys for convNeuronUsage (reused: no garbage per call). */
-const convScratch = new WeakMap<PreparedGroup, { counts: Int32Array; keys: Int32Array }>();
+const convScratch = new WeakMap<PreparedGroup, KeyCounts>();
 
 /**
  * A conv group into an arbitrary neuron set (the union of a layer's boxes on one core, stored as one list per input
@@ -555,10 +574,8 @@ function convNeuronUsage(gr: PreparedGroup, g: HwConvSynapses, t: Tile, srcBase:
   const Co = g.weight.length / (cinG * kh * kw);
   const coutG = Co / g.group;
   const nF = gr.exps.length;
-  let s = convScratch.get(gr);
-  if (!s) convScratch.set(gr, (s = { counts: new Int32Array(C * H * W * nF), keys: new Int32Array(1024) }));
-  const { counts } = s;
-  let nKeys = 0;
+  let counted = convScratch.get(gr);
+  if (!counted) convScratch.set(gr, (counted = new KeyCounts(C * H * W * nF)));
   // The target's [Co, Ho, Wo] shape follows from the geometry.
   const Ho = Math.floor((H + g.pads[0] + g.pads[2] - g.dilation[0] * (kh - 1) - 1) / g.stride[0]) + 1;
   const Wo = Math.floor((W + g.pads[1] + g.pads[3] - g.dilation[1] * (kw - 1) - 1) / g.stride[1]) + 1;
@@ -576,22 +593,11 @@ function convNeuronUsage(gr: PreparedGroup, g: HwConvSynapses, t: Tile, srcBase:
         for (let j = 0; j < kw; j++) {
           const ix = ox * g.stride[1] - g.pads[1] + j * g.dilation[1];
           if (ix < 0 || ix >= W || g.weight[((co * cinG + cl) * kh + i) * kw + j] === 0) continue;
-          const key = (((c0 + cl) * H + iy) * W + ix) * nF + f;
-          if (counts[key]!++ === 0) {
-            if (nKeys === s.keys.length) {
-              const grown = new Int32Array(2 * nKeys);
-              grown.set(s.keys);
-              s.keys = grown;
-            }
-            s.keys[nKeys++] = key;
-          }
+          counted.add((((c0 + cl) * H + iy) * W + ix) * nF + f);
         }
       }
   }
-  const keys = s.keys.subarray(0, nKeys).sort();
-  const part = chargeLists(acc, gr, keys, nKeys, (key) => counts[key]!, nF, srcBase);
-  for (let q = 0; q < nKeys; q++) counts[keys[q]!] = 0;
-  return part;
+  return counted.charge(acc, gr, nF, srcBase);
 }
 
 /**
