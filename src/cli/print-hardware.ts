@@ -47,6 +47,6 @@ export function printHardware(h: HardwareReport, msPerSample?: number): void {
   for (const note of h.notes) if (ATTENTION.some((re) => re.test(note))) out(`note: ${note}\n`);
   if (!h.reached) {
     const { why, hint } = goalAdvice(h);
-    out(`\nthe agreement goal ${pct(h.agreementGoal)} is not reached at ${h.ticksPerWindow} ticks per window${why.length ? ":" : ""}\n${why.map((w) => `  - ${w}\n`).join("")}${hint}\n`);
+    out(`\nthe agreement goal ${pct(h.agreementGoal)} is not reached at ${h.ticksPerWindow} ticks per window${why.length ? "; possible causes:" : ""}\n${why.map((w) => `  - ${w}\n`).join("")}${hint}\n`);
   }
 }

@@ -256,7 +256,7 @@ export function place(net: HwNetwork, target: Target, options: PlaceOptions = {}
   let chosen = options;
   const same = new Map([...run.tiled].filter(([id]) => !channelRunsApply(common.prepared, common.prepared.pops.get(id)!)));
   if (options.channelRuns !== false && same.size < run.tiled.size) {
-    const plain = placeOnce(common, { ...options, channelRuns: false }, null, same);
+    const plain = placeOnce(common, { ...options, channelRuns: false }, null, { tiled: same, slots: null });
     attempts++;
     if (better(plain.placement, run.placement)) [run, chosen] = [plain, { ...options, channelRuns: false }];
   }
@@ -272,8 +272,8 @@ export function place(net: HwNetwork, target: Target, options: PlaceOptions = {}
     // A plain loop: Float64Array.from with a map function took ~1 s over ResNet-18's 2.5 M neurons.
     estimate = new Float64Array(latest.length);
     for (let g = 0; g < latest.length; g++) estimate[g] = previous ? Math.max(latest[g]!, previous[g]!) : latest[g]!;
-    // Layers whose tiles still fit under the new estimate keep them (tiling.ts retile); the others are tiled anew.
-    run = placeOnce(common, chosen, estimate, run.tiled);
+    // Conv layers whose tiles still fit under the new estimate keep them (tiling.ts retile); the others are tiled anew.
+    run = placeOnce(common, chosen, estimate, { tiled: run.tiled, slots: run.placement.prepared.outputSlots });
     attempts++;
     if (run.placement.fits) return done(run.placement);
     if (better(run.placement, best.placement)) (best = run), (stale = 0);
@@ -298,9 +298,14 @@ interface Attempt {
 
 /**
  * One placement; `outputSlots` is a per-neuron slot estimate from earlier ones (see `place`), `earlier` the tilings of
- * the previous attempt with the same options (null: tile every population).
+ * the previous attempt with the same options and the estimate they were made with (null: tile every population).
  */
-function placeOnce(common: Shared, options: PlaceOptions, outputSlots: Float64Array | null, earlier: Map<string, TiledPopulation> | null): Attempt {
+function placeOnce(
+  common: Shared,
+  options: PlaceOptions,
+  outputSlots: Float64Array | null,
+  earlier: { tiled: Map<string, TiledPopulation>; slots: Float64Array | null } | null,
+): Attempt {
   const { prepared, memory } = common;
   const { net, target } = prepared;
   const budgets = budgetsOf(target, memory);
@@ -312,8 +317,8 @@ function placeOnce(common: Shared, options: PlaceOptions, outputSlots: Float64Ar
   // Every compartment population and every clock is placed; the input is the host's (it drives input axons only).
   for (const p of net.populations) {
     if (p.kind === "source" && p.role === "input") continue;
-    const before = earlier?.get(p.id);
-    const t = (before && retile(pn, before, budgets)) ?? tilePopulation(pn, p, budgets, memory, options.channelRuns ?? true);
+    const before = earlier?.tiled.get(p.id);
+    const t = (before && retile(pn, before, earlier!.slots, budgets)) ?? tilePopulation(pn, p, budgets, memory, options.channelRuns ?? true);
     tiled.push(t);
     if (t.unfit) {
       const onnx = onnxNodesOf(p.id, options.origins);

@@ -127,18 +127,34 @@ function slotsOf(pn: PreparedNet, population: string, neurons: Int32Array): numb
 }
 
 /**
- * An earlier attempt's tiling of the population, its tiles' output axon slots re-counted under `pn`'s estimate, when
- * every tile still fits; else null (tile anew). Estimates only grow from attempt to attempt, so a tiling that still
- * fits is the one tilePopulation would choose again but for the grids it never tried: a layer is re-tiled only when
- * its measured slots no longer fit (each tiling costs a full usage pass over the layer; ResNet-18 has 38 of them).
+ * An earlier attempt's tiling of the population, its tiles' output axon slots re-counted under `pn`'s estimate, or null
+ * (tile anew). Kept when the population's estimates are those it was tiled with (the same search, the same result),
+ * or when it is a conv grid whose every tile still fits: estimates only grow from attempt to attempt, so the grids
+ * tried before it failed again (each tiling costs a full usage pass over the layer; ResNet-18 has 38 of them); only a
+ * grid the earlier search skipped by its tile-count bound may now fit too, and it is not tried. Range tilings are
+ * tiled anew: their search starts from the estimate's tile count and steps by the worst tile's overshoot, so a larger
+ * estimate can end elsewhere (a review: a 600-neuron layer kept 40 tiles where tiling anew took 43, and its network,
+ * which fit, then did not).
  */
-export function retile(pn: PreparedNet, earlier: TiledPopulation, budgets: Budget[]): TiledPopulation | null {
+export function retile(pn: PreparedNet, earlier: TiledPopulation, earlierSlots: Float64Array | null, budgets: Budget[]): TiledPopulation | null {
   if (earlier.unfit || earlier.tiles.length === 0) return null;
+  const unchanged = sameSlots(pn, earlier.population, earlierSlots);
+  if (!unchanged && earlier.tiles.some((t) => t.tile.box === null)) return null;
   const tiles = earlier.tiles.map(({ tile, usage }) => ({ tile, usage: { ...usage, outputSlots: slotsOf(pn, tile.population, tile.neurons) } }));
-  if (!tiles.every((t) => fits(t.usage, budgets))) return null;
+  if (!unchanged && !tiles.every((t) => fits(t.usage, budgets))) return null;
   const whole = { ...earlier.whole, outputSlots: tiles.reduce((a, t) => a + t.usage.outputSlots, 0) };
   const { ratio, resource } = worstRatio(tileAmounts(whole), budgets);
   return { ...earlier, tiles, whole, naiveTiles: Math.max(1, Math.ceil(ratio)), binding: resource };
+}
+
+/** Whether the population's neurons have the same slot estimates under `pn` as under `earlier` (null: none). */
+function sameSlots(pn: PreparedNet, population: string, earlier: Float64Array | null): boolean {
+  const now = pn.outputSlots;
+  if (now === earlier) return true;
+  const base = pn.base.get(population)!;
+  const n = populationSize(pn.pops.get(population)!);
+  for (let i = base; i < base + n; i++) if ((now?.[i] ?? 0) !== (earlier?.[i] ?? 0)) return false;
+  return true;
 }
 
 /** Whether tiling `pop` with channel runs differs from plain channel ranges (a conv layer whose exponents vary). */

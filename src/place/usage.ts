@@ -319,10 +319,13 @@ class KeyCounts {
   charge(acc: Acc, gr: PreparedGroup, nF: number, srcBase: number): AxonPart {
     const keys = this.keys.subarray(0, this.n).sort();
     const counts = this.counts;
-    const part = chargeLists(acc, gr, keys, keys.length, (key) => counts[key]!, nF, srcBase);
-    for (let q = 0; q < keys.length; q++) counts[keys[q]!] = 0;
-    this.n = 0;
-    return part;
+    try {
+      return chargeLists(acc, gr, keys, keys.length, (key) => counts[key]!, nF, srcBase);
+    } finally {
+      // Zeroed even if charging throws: the counters outlive this call.
+      for (let q = 0; q < keys.length; q++) counts[keys[q]!] = 0;
+      this.n = 0;
+    }
   }
 }
 

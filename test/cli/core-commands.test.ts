@@ -71,7 +71,7 @@ describe("compile → simulate", () => {
     // A failed verify (exit 1) says what to try, from the causes it measured (an audit: no hint at all).
     const failed = await runCli(["verify", MLP, "--calib", few, "--input", TEST_X, "--margin", "0", "--input-range", "0,16", "--no-onnxruntime"]);
     expect(failed.code).toBe(1);
-    expect(failed.stdout).toContain(`try: a larger --margin, or calibration data that covers these inputs (${early} neurons spiked early: their activations exceeded the windows calibrated on ${few})`);
+    expect(failed.stdout).toContain(`try: a larger --margin, or calibration data that covers these inputs (${early} early spikes, neurons × inputs: activations above the windows calibrated on ${few})`);
   });
 
   it("compiles byte-identical files twice (deterministic)", async () => {

@@ -13,9 +13,15 @@ import { prepare } from "../../src/place/prepared.js";
 import { channelRuns, retile, tilePopulation } from "../../src/place/tiling.js";
 import { boxChannels, boxNeurons, tileUsage } from "../../src/place/usage.js";
 import { rng } from "../helpers/rng.js";
+import type { Target } from "../../src/hw/target/target.js";
+import { mapToSnn } from "../../src/mapping/map.js";
+import { lowerToHw } from "../../src/hw/lower.js";
+import { place } from "../../src/place/place.js";
+import { randomMlp } from "../helpers/random-canonical.js";
 
 const V = 2 ** 23 - 1;
 const target = loadTarget("loihi2");
+const loihi1 = loadTarget("loihi1");
 
 function convLayer(): HwNetwork {
   const rand = rng(3);
@@ -101,7 +107,7 @@ describe("a later placement attempt keeps a layer's tiles while they fit its mea
 
   it("slots that fit: the same tiles, each charged its neurons' slots, the whole layer their sum", () => {
     const q = withSlots(2);
-    const kept = retile(q, first, budgets)!;
+    const kept = retile(q, first, null, budgets)!;
     expect(kept).not.toBeNull();
     expect(kept.tiles.map((t) => t.tile)).toEqual(first.tiles.map((t) => t.tile));
     kept.tiles.forEach(({ tile, usage }) => {
@@ -115,9 +121,44 @@ describe("a later placement attempt keeps a layer's tiles while they fit its mea
   it("slots that overflow a tile: tiled anew (null), and the new tiling fits them", () => {
     const most = Math.max(...first.tiles.map((t) => t.tile.neurons.length));
     const q = withSlots(Math.ceil((slotCap + 1) / most));
-    expect(retile(q, first, budgets)).toBeNull();
+    expect(retile(q, first, null, budgets)).toBeNull();
     const again = tilePopulation(q, pop, budgets, mem);
     expect(again.tiles.length).toBeGreaterThan(first.tiles.length);
     for (const { usage } of again.tiles) expect(usage.outputSlots).toBeLessThanOrEqual(slotCap);
   });
+});
+
+describe("range tilings are kept only under the estimates they were made with", () => {
+  // A review: a 600-neuron dense layer kept 40 range tiles where tiling anew under the larger estimate took 43, and
+  // its network, which fit (73 Loihi 1 cores of 150 output axon slots), was then reported as not fitting.
+  const c = loihi1.coreClasses[0]!;
+  const t150: Target = { ...loihi1, id: "out150", coreClasses: [{ ...c, maxOutputAxonSlots: 150 }] };
+  const graph = randomMlp(3, 16, [600, 300, 100], 2);
+  const r = rng(4);
+  const calib = Float64Array.from({ length: 40 * 16 }, () => r());
+  const { net } = mapToSnn(graph, calib, 40, { model: "alpha", margin: 0.5, inputRange: { low: 0, high: 1 }, modelFile: "random-mlp" });
+  const { hw } = lowerToHw(net, t150, 8);
+
+  it("a dense layer: tiled anew when its estimates grew, kept (the same search) when they did not", () => {
+    const pn = prepare(hw, t150);
+    const mem = memoryModelOf(t150);
+    const budgets = budgetsOf(t150, mem);
+    const pop = pn.pops.get("fc0")!;
+    const first = tilePopulation(pn, pop, budgets, mem);
+    expect(first.tiles.every((x) => x.tile.box === null)).toBe(true);
+    const outputSlots = new Float64Array(pn.totalNeurons);
+    const base = pn.base.get("fc0")!;
+    for (let i = 0; i < populationSize(pop); i++) outputSlots[base + i] = 7;
+    const q = { ...pn, outputSlots };
+    expect(retile(q, first, null, budgets)).toBeNull();
+    const again = tilePopulation(q, pop, budgets, mem);
+    const kept = retile(q, again, outputSlots, budgets)!;
+    expect(kept.tiles.map((x) => x.tile)).toEqual(again.tiles.map((x) => x.tile));
+  });
+
+  it("the network fits, as it did before tilings were kept", () => {
+    const p = place(hw, t150);
+    expect(p.problems).toEqual([]);
+    expect(p.fits).toBe(true);
+  }, 120_000);
 });

@@ -209,12 +209,12 @@ function mismatchHint(
   const early = result.layers.reduce((a, l) => a + l.early, 0);
   const tries: string[] = [];
   if (result.clippedInputs) tries.push(`--input-range LOW,HIGH covering these inputs (${result.clippedInputs} values outside [${calibration.inputRange.low}, ${calibration.inputRange.high}] were clipped)`);
-  if (early) tries.push(`a larger --margin, or calibration data that covers these inputs (${early} neuron${early === 1 ? "" : "s"} spiked early: their activations exceeded the windows calibrated on ${calibration.file})`);
+  if (early) tries.push(`a larger --margin, or calibration data that covers these inputs (${early} early spike${early === 1 ? "" : "s"}, neurons × inputs: activations above the windows calibrated on ${calibration.file})`);
   return tries.length ? `try: ${tries.join("; or ")}` : "try: spikec verify --json for every layer's numbers; a mismatch without clipped inputs or early spikes is a bug: please report it with the model";
 }
 
 function adviceText({ why, hint }: { why: string[]; hint: string }): string {
-  return why.map((w) => `  - ${w}\n`).join("") + `${hint}\n`;
+  return (why.length ? "possible causes:\n" : "") + why.map((w) => `  - ${w}\n`).join("") + `${hint}\n`;
 }
 
 /** -o DIR: the report files verify writes there, writable and none of them a file it reads. */

@@ -60,7 +60,7 @@ function summary(d: ReportData): string {
     // Agreement and the logit difference each coloured by their own test: a failed verify with every argmax agreeing
     // showed a red "100.00 %" and no reason (an audit); the reason is the Δ card.
     cards.push(card(`agreement (${fmt(v.samples)} inputs)`, pct(v.agreement), v.agreement === 1 ? "good" : "bad"));
-    const exactDelta = v.maxAbsDelta <= EXACT_TOLERANCE * v.maxAbsReference;
+    const exactDelta = v.maxAbsDelta <= EXACT_TOLERANCE * Math.max(v.maxAbsReference, 1e-300); // verify's own test
     cards.push(card("max |Δlogit| SNN vs ANN", `${fmt(v.maxAbsDelta)} ${exactDelta ? "(exact)" : `(> ${EXACT_TOLERANCE} × max |logit|: not exact)`}`, exactDelta ? "good" : "bad"));
     if (v.snnAccuracy !== null) cards.push(card("accuracy SNN / ANN", `${pct(v.snnAccuracy)} / ${pct(v.annAccuracy ?? 0)}`));
     cards.push(card("spikes per neuron", fmt(v.spikesPerNeuron)));
