@@ -8,6 +8,7 @@ import { InputError, SpikecError } from "../util/errors.js";
 import { commands } from "./commands/index.js";
 import { printError } from "./print-error.js";
 import { TYPED, type Typed } from "./options.js";
+import { EMIT_FORMATS } from "./emit.js";
 
 /** The parts of yargs' option table that tell a repeated option from a list option. */
 interface OptionTable {
@@ -90,7 +91,7 @@ export function buildCli(typed: string[]): Argv {
     .wrap(Math.min(110, process.stdout.columns || 100))
     .exitProcess(false)
     .fail((msg, err) => {
-      throw err ?? new SpikecError(msg, "run the command with --help to see its options and an example");
+      throw err ?? new SpikecError(msg, emitSwallowed(args, msg) ?? "run the command with --help to see its options and an example");
     })
     // Before yargs' own checks, whose message for a repeated option (invalid choice ["a", "a"]) hides the cause.
     .middleware((argv, y?: unknown) => {
@@ -101,6 +102,18 @@ export function buildCli(typed: string[]): Argv {
     }, true);
   for (const command of commands) cli = cli.command(command);
   return cli.help().version();
+}
+
+/**
+ * --emit takes every word after it, so `compile --emit nir model.onnx …` leaves no model path, and yargs says only "Not
+ * enough non-option arguments" (an audit). The hint names the word it took.
+ */
+function emitSwallowed(args: readonly string[], msg: string): string | null {
+  if (!/^Not enough non-option arguments/.test(msg)) return null;
+  const at = args.indexOf("--emit");
+  if (at < 0) return null;
+  const taken = args.slice(at + 1).find((a) => !a.startsWith("-") && !a.split(",").every((f) => EMIT_FORMATS.includes(f)));
+  return taken === undefined ? null : `--emit took '${taken}' as a format: put --emit after the model path, or end its list with another option`;
 }
 
 /** Refuses a first word that names no command (yargs would say "Unknown argument: bogus"). */

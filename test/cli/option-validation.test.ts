@@ -43,6 +43,12 @@ describe("--emit takes formats space- or comma-separated (an audit: nir,lava was
     expect(r.stderr).toContain('Given: "bogus"');
     expect(r.stderr).not.toContain("nir,bogus");
   });
+
+  it("--emit before the model path: the word it took is named (was: only 'Not enough non-option arguments')", async () => {
+    const r = await runCli(["compile", "--emit", "nir", "model.onnx", "--calib", "calib.npy"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("try: --emit took 'model.onnx' as a format: put --emit after the model path, or end its list with another option");
+  });
 });
 
 describe("numbers", () => {
