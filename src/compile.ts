@@ -33,6 +33,7 @@ import type { HwNetwork } from "./hw/network.js";
 import { place, type Placement } from "./place/place.js";
 import { buildFitReport, measureActivity } from "./place/fit-report.js";
 import { originsOf } from "./place/origins.js";
+import { requireNeuronModel } from "./hw/passes/spiking.js";
 
 export interface CompileOptions {
   model?: NeuronModel;
@@ -194,6 +195,8 @@ export function compileGraph(ann: AnnGraph, calib: NpyArray, calibCount: number,
   const range = options.inputRange ?? { low: derived.low, high: derived.high };
   if (!(range.high > range.low)) throw new InputError(`input range [${range.low}, ${range.high}] is empty`, "pass --input-range LOW,HIGH with LOW < HIGH");
   const target = typeof options.target === "string" ? loadTarget(options.target) : options.target;
+  // Before the mapping, naming the model as given (an audit: the refusal came after it, naming the file alone).
+  if (target) requireNeuronModel(model, ann.source, target);
   const { graph: canonical, log } = fitTargetShapes(canonicalize(ann, { inputRange: range }), target);
   const mapping = mapToSnn(canonical, calib.data, calibCount, {
     model,

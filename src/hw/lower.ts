@@ -60,7 +60,7 @@ export interface LowerOptions {
 }
 
 export function lowerToHw(snn: SnnNetwork, target: Target, ticksPerWindow: number, options: LowerOptions = {}): Lowered {
-  requireNeuronModel(snn, target);
+  requireNeuronModel(snn.model, snn.compiledFrom.model, target);
   const unsupported = unsupportedArithmetic(target, "lowering");
   if (unsupported) throw new SpikecError(`${target.file}: spikec cannot lower to ${target.name}: ${unsupported}`, "change the element named above to what Loihi has (compare targets/loihi2.xml), or use a bundled target", 3);
   const slopeFactor = new Map<string, number>();

@@ -74,6 +74,14 @@ describe("compile → simulate", () => {
     expect(failed.stdout).toContain(`try: a larger --margin, or calibration data that covers these inputs (${early} early spikes, neurons × inputs: activations above the windows calibrated on ${few})`);
   });
 
+  it("b1 on a chip without programmable neurons: refused before the mapping (exit 3), naming the model as typed", async () => {
+    const out = join(tmp, "b1-loihi1");
+    const r = await runCli(["compile", MLP, "--calib", CALIB, "--neuron", "b1", "--target", "loihi1", "-o", out]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(new RegExp(`^spikec: ${MLP.replace(/[./]/g, "\\$&")}: the b1 neuron model needs a two-phase neuron`));
+    expect(existsSync(out)).toBe(false);
+  });
+
   it("compiles byte-identical files twice (deterministic)", async () => {
     const a = join(tmp, "det-a");
     const b = join(tmp, "det-b");

@@ -44,11 +44,11 @@ import { maxOf } from "../../util/extrema.js";
  */
 export const LOWERING_INPUTS_PER_NEURON = 8;
 
-/** Refuses a neuron model the target cannot run. */
-export function requireNeuronModel(snn: SnnNetwork, target: Target): void {
-  if (snn.model === "b1" && !target.neuron.models.includes("two-phase-b1"))
+/** Refuses a neuron model the target cannot run; `file` names the model (its path as typed, where known). */
+export function requireNeuronModel(model: SnnNetwork["model"], file: string, target: Target): void {
+  if (model === "b1" && !target.neuron.models.includes("two-phase-b1"))
     throw new SpikecError(
-      `${snn.compiledFrom.model}: the b1 neuron model needs a two-phase neuron (inputs until t1, then a ramp that fires once), ` +
+      `${file}: the b1 neuron model needs a two-phase neuron (inputs until t1, then a ramp that fires once), ` +
         `which ${target.name} cannot run (its neurons: ${target.neuron.models.join(", ")}; no programmable neuron)`,
       "compile with --neuron alpha for this target, or use a target with programmable neurons such as --target loihi2",
       3,
@@ -106,7 +106,7 @@ export const spikingPass: Pass<Lowering, Lowering> = {
   description: "clock neurons, latches, shared thresholds with voltage offsets, max-pool gates: the HW IR",
   run(ir) {
     const { target, snn } = ir;
-    requireNeuronModel(snn, target);
+    requireNeuronModel(snn.model, snn.compiledFrom.model, target);
     const f = weightFormat(target);
     const t = ir.timing!;
     const L = t.latency;
