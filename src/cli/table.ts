@@ -7,7 +7,8 @@ export function formatNumber(v: number, digits = 4): string {
   if (Number.isInteger(v) && Math.abs(v) < 1e15) return v.toLocaleString("en-US");
   const a = Math.abs(v);
   // Large averages (synaptic events per inference) in the same grouping as the counts beside them, not 2.599e+5.
-  if (a >= 1e3 && a < 1e15) return v.toLocaleString("en-US", { maximumFractionDigits: 1 });
+  // (From 999.95, which toPrecision(4) would print as "1000".)
+  if (a >= 999.95 && a < 1e15) return v.toLocaleString("en-US", { maximumFractionDigits: 1 });
   if (a !== 0 && a < 1e-3) return v.toExponential(2);
   return v.toPrecision(digits);
 }
