@@ -28,6 +28,7 @@ export function printFit(r: FitReport): void {
   const e = t.energy;
   out(
     `\ncores ${t.cores} (naive rule: ${t.naiveCores}), chips ${t.chips} (${t.usableCoresPerChip} cores each), ${formatNumber(t.neurons)} neurons, ${formatNumber(t.synapses)} synapses\n` +
+      (t.placements && t.placements > 1 ? `placed ${t.placements} times: the first left cores over their output axon slots, so layers were split by their measured slots\n` : "") +
       `per inference (${t.activity.basis === "measured" ? `measured on ${counted(t.activity.samples, "sample")}${t.activity.clippedInputs ? `, whose ${formatNumber(t.activity.clippedInputs)} input values outside the input range were clipped` : ""}` : "bound: one spike per neuron"}): ${formatNumber(t.spikesPerInference)} spikes (the input's and the clocks' included), ${formatNumber(t.synapticEventsPerInference)} synaptic events; latency ${t.latencyTicks} ticks${t.ticksPerWindow ? ` (${t.ticksPerWindow} ticks per window)` : ""}${t.samplePeriodTicks ? `, one sample every ${t.samplePeriodTicks} ticks` : ""}\n` +
       `energy (estimate): ${e.nanojoules === null ? "no per-operation coefficient in the target file" : `${formatNumber(e.nanojoules)} nJ per inference`}${e.terms.length ? ` (${e.terms.map((x) => `${x.coefficient} ${x.value} ${x.unit}`).join(", ")})` : ""}\n`,
   );

@@ -77,6 +77,11 @@ export interface FitReport {
     ticksPerWindow?: number;
     /** Ticks from one sample's start to the next on the chip (src/hw/sample-period.ts); absent in reports written before. */
     samplePeriodTicks?: number;
+    /**
+     * Placements made: 1, or more when the first left placed layers' cores over their output axon slots and layers
+     * were split by their measured slots (src/place/place.ts); absent in reports written before.
+     */
+    placements?: number;
     energy: EnergyEstimate;
   };
   /** The resource with the highest utilization on any core. */
@@ -186,6 +191,7 @@ export function buildFitReport(p: Placement, activity?: Activity): FitReport {
       latencyTicks,
       ...(encoding ? { ticksPerWindow: encoding.ticksPerWindow } : {}),
       samplePeriodTicks: period.ticks,
+      placements: p.attempts,
       energy: energyOf(p.target, act),
     },
     binding,

@@ -4,7 +4,10 @@
  * each tile and iterate until all fit). Both networks below fit only that way: before, they were declared "does not
  * fit" with most of the chip free. Checked against the emitted per-core configuration (cores.json's output axons).
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { buildFitReport } from "../../src/place/fit-report.js";
+import { printFit } from "../../src/cli/print-fit.js";
+import { compileSchema } from "../../src/util/schema.js";
 import { mapToSnn } from "../../src/mapping/map.js";
 import { lowerToHw } from "../../src/hw/lower.js";
 import { loadTarget } from "../../src/hw/target/load.js";
@@ -70,6 +73,18 @@ describe("placement splits layers whose neurons reach too many cores", () => {
     const slots = checkEmitted(p, 99);
     expect(p.problems).toEqual([]);
     expect(Math.max(...slots)).toBeLessThanOrEqual(99);
+    // The fit report says how many placements it took, and why (a valid report by its schema).
+    const fit = buildFitReport(p);
+    expect(fit.totals.placements).toBe(p.attempts);
+    expect(p.attempts).toBeGreaterThan(1);
+    expect(compileSchema("fit-report.schema.json")(JSON.parse(JSON.stringify(fit)))).toBe(true);
+    const spy = vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+    try {
+      printFit(fit);
+      expect(spy.mock.calls.map((x) => String(x[0])).join("")).toContain(`placed ${p.attempts} times: the first left cores over their output axon slots, so layers were split by their measured slots\n`);
+    } finally {
+      spy.mockRestore();
+    }
   }, 120_000);
 
   it("without conv layers whose exponents vary, plain channel ranges are not tried again: the same placement, one attempt fewer", () => {
