@@ -2,7 +2,8 @@
 import type { HardwareReport } from "../hw/report.js";
 import { formatNumber, table } from "./table.js";
 import { goalText, tickPointText } from "../hw/ticks.js";
-import { goalAdvice } from "../hw/goal-advice.js";
+import { adviceLines, goalAdvice } from "../hw/goal-advice.js";
+import { percent as pct } from "../util/percent.js";
 
 /**
  * Notes of approximations that change results and that the user chose nothing to cause: channels finer than a tick,
@@ -14,7 +15,6 @@ const ATTENTION = [/below one tick/, /do not fit .* one window per layer/, /^qua
 /** `msPerSample`: the calibration run's time, printed only (report.json stays deterministic). */
 export function printHardware(h: HardwareReport, msPerSample?: number): void {
   const out = (s: string) => process.stdout.write(s);
-  const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
   out(`\nhardware: ${h.target}, ${h.ticksPerWindow} ticks per window, readout at tick ${h.latencyTicks} (${h.ticks} ticks per sample)\n`);
   if (h.ticksGiven) out(`ticks per window: ${h.ticksPerWindow} (--ticks), judged by the goal ${pct(h.agreementGoal)} on the calibration data${h.reached ? "" : ` ${goalText(h)}`}\n`);
   else out(`tick search (goal ${pct(h.agreementGoal)} on the calibration data): ` + h.curve.map(tickPointText).join(", ") + (h.reached ? "" : `  ${goalText(h)}`) + "\n");
@@ -46,7 +46,7 @@ export function printHardware(h: HardwareReport, msPerSample?: number): void {
   // The approximations a user must not miss (every note is in report.json and report.html).
   for (const note of h.notes) if (ATTENTION.some((re) => re.test(note))) out(`note: ${note}\n`);
   if (!h.reached) {
-    const { why, hint } = goalAdvice(h);
-    out(`\nthe agreement goal ${pct(h.agreementGoal)} is not reached at ${h.ticksPerWindow} ticks per window${why.length ? "; possible causes:" : ""}\n${why.map((w) => `  - ${w}\n`).join("")}${hint}\n`);
+    const advice = goalAdvice(h);
+    out(`\nthe agreement goal ${pct(h.agreementGoal)} is not reached at ${h.ticksPerWindow} ticks per window${advice.why.length ? "; possible causes:" : ""}\n${adviceLines(advice)}`);
   }
 }

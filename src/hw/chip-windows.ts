@@ -66,11 +66,12 @@ export function windowCounts(w: ChipWindow, tMax: number, times: Float64Array): 
 export function topTickActivations(snn: SnnNetwork, timing: Timing, x: Float64Array, n: number): { topTick: number; positive: number } | null {
   if (snn.model !== "b1") return null;
   const windows = chipWindows(snn, timing);
+  const tMax = new Map(snn.populations.filter((p): p is SpikingPopulation => windows.has(p.id)).map((p) => [p.id, p.window.tMax]));
   let topTick = 0;
   let positive = 0;
   forEachExactBatch(snn, x, n, (id) => windows.has(id), (times) => {
     for (const [id, w] of windows) {
-      const c = windowCounts(w, (snn.populations.find((p) => p.id === id) as SpikingPopulation).window.tMax, times.get(id)!);
+      const c = windowCounts(w, tMax.get(id)!, times.get(id)!);
       positive += c.positive;
       topTick += c.aboveEncoded - c.aboveCalibrated;
     }

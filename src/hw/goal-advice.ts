@@ -7,6 +7,7 @@
  * the rounding alone hid the cure where it was the ticks (mlp_digits on Loihi 1 at --ticks 4: 97.8 %, 99.5 % at 8).
  */
 import type { HardwareReport } from "./report.js";
+import { percent } from "../util/percent.js";
 
 /** Layers with at least this share of their nonzero weights rounded to 0 are named. */
 const LOSSY_SHARE = 0.01;
@@ -21,7 +22,7 @@ export interface GoalAdvice {
 type AdviceInput = Pick<HardwareReport, "layers" | "notes" | "target" | "ticksPerWindow" | "curve"> & { ticksGiven?: boolean };
 
 export function goalAdvice(h: AdviceInput): GoalAdvice {
-  const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+  const pct = (x: number) => percent(x, 1);
   const lossy = h.layers
     .filter((l) => l.zeroedWeights && l.zeroedWeights.nonzero > 0 && l.zeroedWeights.zeroed / l.zeroedWeights.nonzero >= LOSSY_SHARE)
     .map((l) => ({ id: l.population, ...l.zeroedWeights! }))
@@ -46,4 +47,9 @@ export function goalAdvice(h: AdviceInput): GoalAdvice {
   if (lossy.length) tries.push("a model whose weights into each neuron span less than the chip's mantissa range (fine-tuning with weight quantization, or L2 regularization)");
   tries.push("--margin if inputs exceed the calibration data", "a lower goal (--agreement)");
   return { why, hint: `try: ${tries.join("; ")}` };
+}
+
+/** The causes as an indented list, then the hint: the terminal lines compile and verify print under their own lead. */
+export function adviceLines({ why, hint }: GoalAdvice): string {
+  return why.map((w) => `  - ${w}\n`).join("") + `${hint}\n`;
 }

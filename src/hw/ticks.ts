@@ -13,6 +13,7 @@ import { SpikecError } from "../util/errors.js";
 import { evaluateCycle, type CycleEvaluation } from "./evaluate.js";
 import { lowerToHw, type LowerOptions, type Lowered } from "./lower.js";
 import type { Target } from "./target/target.js";
+import { percent as pct } from "../util/percent.js";
 
 /** Wilson score lower bound of a proportion at z standard deviations. */
 export function agreementLowerBound(agreeing: number, n: number, z = 0.5): number {
@@ -45,8 +46,8 @@ export function tickSearchSampleNote(choice: Pick<TickChoice, "evaluation" | "go
   if (!choice.reached || shown >= choice.goal) return null;
   return (
     `tick search: ${agreeing} of ${n} calibration samples agree at ${choice.ticks} ticks per window, which shows the agreement above ${(100 * shown).toFixed(1)} % only ` +
-    `(95 % confidence), not the goal's ${(100 * choice.goal).toFixed(2)} %: other inputs may agree less at this budget; calibrate with more samples ` +
-    `(${samplesToShow(choice.goal)} all agreeing show ${(100 * choice.goal).toFixed(2)} %), or pass --ticks`
+    `(95 % confidence), not the goal's ${pct(choice.goal)}: other inputs may agree less at this budget; calibrate with more samples ` +
+    `(${samplesToShow(choice.goal)} all agreeing show ${pct(choice.goal)}), or pass --ticks`
   );
 }
 
@@ -109,7 +110,7 @@ function lowerWithChannelFallback(snn: SnnNetwork, target: Target, ticks: number
 export function tickPointText(p: Pick<TickPoint, "ticks" | "agreement" | "samples" | "stopped" | "error">): string {
   if (p.error) return `${p.ticks} → does not fit`;
   if (p.stopped) return `${p.ticks} → stopped: ${Math.round(p.agreement * p.samples)} of ${p.samples} agree`;
-  return `${p.ticks} → ${(100 * p.agreement).toFixed(2)} %`;
+  return `${p.ticks} → ${pct(p.agreement)}`;
 }
 
 /**
@@ -121,7 +122,6 @@ export function goalText(h: { reached: boolean; agreementGoal: number; ticksPerW
   if (h.reached) return "";
   const p = h.curve.find((q) => q.ticks === h.ticksPerWindow && !q.stopped);
   if (!p || p.agreement < h.agreementGoal) return "(goal NOT reached)";
-  const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
   return `(goal NOT reached: ${pct(p.agreement)} on ${p.samples} samples leaves a lower bound of ${pct(p.lowerBound)}, half a standard deviation below, under the goal)`;
 }
 

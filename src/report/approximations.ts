@@ -7,8 +7,8 @@
 import type { Compiled } from "../compile.js";
 import type { Approximation, QuantizationSection } from "./data.js";
 import { tickPointText } from "../hw/ticks.js";
+import { percent as pct } from "../util/percent.js";
 
-const pct = (x: number): string => `${(100 * x).toFixed(2)} %`;
 const fmt = (x: number): string => (Math.abs(x) >= 0.01 || x === 0 ? x.toFixed(3) : x.toExponential(2)).replace(/\.?0+(e|$)/, "$1");
 
 /** ", N clipped to their chip window (the others: at most X ticks)" when the largest error is a clip's. */

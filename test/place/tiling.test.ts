@@ -44,12 +44,15 @@ function convLayer(): HwNetwork {
   };
 }
 
-describe("conv tiles cut inside runs of equal exponents", () => {
+/** The conv layer prepared for placement on Loihi 2: its network, budgets and output population. */
+function preparedConvLayer() {
   const net = convLayer();
-  const pn = prepare(net, target);
   const mem = memoryModelOf(target);
-  const budgets = budgetsOf(target, mem);
-  const pop = net.populations[1]!;
+  return { net, pn: prepare(net, target), mem, budgets: budgetsOf(target, mem), pop: net.populations[1]! };
+}
+
+describe("conv tiles cut inside runs of equal exponents", () => {
+  const { net, pn, mem, budgets, pop } = preparedConvLayer();
   const exps = (net.synapses[0]!.weightExp as Int8Array);
 
   it("runs: the channels sorted by exponent, one run per exponent", () => {
@@ -91,11 +94,7 @@ describe("conv tiles cut inside runs of equal exponents", () => {
 });
 
 describe("a later placement attempt keeps a layer's tiles while they fit its measured output axon slots", () => {
-  const net = convLayer();
-  const pn = prepare(net, target);
-  const mem = memoryModelOf(target);
-  const budgets = budgetsOf(target, mem);
-  const pop = net.populations[1]!;
+  const { pn, mem, budgets, pop } = preparedConvLayer();
   const first = tilePopulation(pn, pop, budgets, mem);
   const base = pn.base.get("conv")!;
   const slotCap = budgets.find((b) => b.resource === "output axons")!.capacity!;

@@ -23,6 +23,7 @@ import { printError } from "../print-error.js";
 import { hasMixedSignLists, LOWERING_INPUTS_PER_NEURON } from "../../hw/passes/spiking.js";
 import { MIN_SPLIT_CAPACITY } from "../../ann/passes/split-fan-in.js";
 import { goalText, tickPointText } from "../../hw/ticks.js";
+import { percent as pct } from "../../util/percent.js";
 
 interface FitArgs {
   input: string;
@@ -110,7 +111,7 @@ function fitReportFor(args: FitArgs): { report: FitReport; ticks?: string; mixed
     const h = compiled.report.hardware!;
     // The verdict depends on the budget: say which one, how it was found, and when the search could not tell.
     const ticks =
-      `ticks per window: ${h.ticksPerWindow} (${args.ticks !== undefined ? "--ticks" : `tick search, goal ${(100 * h.agreementGoal).toFixed(2)} % on the calibration data: ${h.curve.map(tickPointText).join(", ")}${h.reached ? "" : `  ${goalText(h)}`}`})\n` +
+      `ticks per window: ${h.ticksPerWindow} (${args.ticks !== undefined ? "--ticks" : `tick search, goal ${pct(h.agreementGoal)} on the calibration data: ${h.curve.map(tickPointText).join(", ")}${h.reached ? "" : `  ${goalText(h)}`}`})\n` +
       h.notes.filter((note) => note.startsWith("tick search:")).map((note) => `note: ${note}\n`).join("");
     return { report: buildFitReport(hw.placement, n > 0 ? measureActivity(hw.net, hw.target, array.data, n) : undefined), ticks, mixedSign: args["mixed-sign"] };
   }

@@ -28,7 +28,8 @@ import { encodeWithSidecar } from "../../io/sidecar.js";
 import { sha256 } from "../../util/sha256.js";
 import { NETWORK_FILE, networkForDisk } from "../../snn/serialize.js";
 import { HW_FILE } from "../../hw/serialize.js";
-import { goalAdvice } from "../../hw/goal-advice.js";
+import { adviceLines, goalAdvice } from "../../hw/goal-advice.js";
+import { percent as pct } from "../../util/percent.js";
 
 interface VerifyArgs extends MappingArgs, ReportArgs, HardwareArgs {
   out?: string;
@@ -142,11 +143,11 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       const a = result.snnVsAnn;
       const out = (s: string) => process.stdout.write(s);
       out(`${args.model} (${args.neuron}), ${n} inputs\n`);
-      out(`agreement (argmax SNN = argmax ANN): ${(100 * a.agreement).toFixed(2)} % (${a.agreeing}/${n})\n`);
+      out(`agreement (argmax SNN = argmax ANN): ${pct(a.agreement)} (${a.agreeing}/${n})\n`);
       if (cycleDoc) {
         out(
           `cycle agreement on ${cycleDoc.target} (bit-accurate, ${cycleDoc.ticksPerWindow} ticks per window, latency ${cycleDoc.latencyTicks} ticks): ` +
-            `${(100 * cycleDoc.agreement).toFixed(2)} % (goal ${(100 * cycleDoc.goal).toFixed(2)} %)${cycleDoc.accuracy !== null ? `, accuracy ${(100 * cycleDoc.accuracy).toFixed(2)} %` : ""}, ` +
+            `${pct(cycleDoc.agreement)} (goal ${pct(cycleDoc.goal)})${cycleDoc.accuracy !== null ? `, accuracy ${pct(cycleDoc.accuracy)}` : ""}, ` +
             `max |Δlogit| vs ANN ${formatNumber(cycleDoc.maxAbsDelta)}, ${cycleDoc.spikesPerNeuron.toFixed(4)} spikes per neuron\n`,
         );
         out(`fit on ${cycleDoc.target}: ${cycleDoc.fit.verdict}${cycleDoc.fit.fits ? "" : ` (spikec fit ${args.model} --calib ${args.calib} --target ${args.target} names the problems)`}\n`);
@@ -168,12 +169,12 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       if (onnxruntimeSkipped) out(`ANN vs onnxruntime: not compared, onnxruntime cannot run this model (${onnxruntimeSkipped})\n`);
       if (onnxruntime)
         out(
-          `ANN (float64) vs onnxruntime (${onnxruntime.inputType} input): agreement ${(100 * onnxruntime.agreement).toFixed(2)} %, max |Δ| ${formatNumber(onnxruntime.maxAbsDelta)}` +
+          `ANN (float64) vs onnxruntime (${onnxruntime.inputType} input): agreement ${pct(onnxruntime.agreement)}, max |Δ| ${formatNumber(onnxruntime.maxAbsDelta)}` +
             (onnxruntime.agrees
               ? "\n"
               : ` — NOT what onnxruntime computes (beyond ${onnxruntime.tolerance} × max |logit|, the ${onnxruntime.inputType} rounding): spikec reads this model differently; please report it with the model\n`),
         );
-      if (result.annAccuracy !== null) out(`accuracy: ANN ${(100 * result.annAccuracy).toFixed(2)} %, SNN ${(100 * result.snnAccuracy!).toFixed(2)} %\n`);
+      if (result.annAccuracy !== null) out(`accuracy: ANN ${pct(result.annAccuracy)}, SNN ${pct(result.snnAccuracy!)}\n`);
       out(`spikes per neuron: ${result.spikesPerNeuron.toFixed(4)}; latency ${formatNumber(result.latency)} input windows\n`);
       if (result.clippedInputs) out(`${result.clippedInputs} input values were outside the input range and clipped\n`);
       const chipColumn = cycleDoc ? [`above ${cycleDoc.target} window`] : [];
@@ -182,13 +183,12 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
         result.layers.map((l) => [l.population, l.kind, l.neurons, l.spikesPerNeuron, l.maxTimeError, l.early, l.scanned, ...(cycleDoc ? [l.aboveChipWindow ?? ""] : [])]),
       ) + "\n");
       out(result.matches ? "\nthe SNN matches the ANN\n" : `\nthe SNN does NOT match the ANN (first disagreeing inputs: ${a.disagreements.join(", ") || "none; logits differ"})\n`);
-      if (cycleDoc)
-        out(
-          cycleDoc.reachesGoal
-            ? `on ${cycleDoc.target} the cycle simulation reaches the goal: ${(100 * cycleDoc.agreement).toFixed(2)} % ≥ ${(100 * cycleDoc.goal).toFixed(2)} %\n`
-            : `on ${cycleDoc.target} the cycle simulation does NOT reach the goal: ${(100 * cycleDoc.agreement).toFixed(2)} % < ${(100 * cycleDoc.goal).toFixed(2)} % (--agreement)\n` +
-                adviceText(goalAdvice(compiled.report.hardware!)),
-        );
+      if (cycleDoc?.reachesGoal) out(`on ${cycleDoc.target} the cycle simulation reaches the goal: ${pct(cycleDoc.agreement)} ≥ ${pct(cycleDoc.goal)}\n`);
+      else if (cycleDoc) {
+        const advice = goalAdvice(compiled.report.hardware!);
+        out(`on ${cycleDoc.target} the cycle simulation does NOT reach the goal: ${pct(cycleDoc.agreement)} < ${pct(cycleDoc.goal)} (--agreement)\n`);
+        out((advice.why.length ? "possible causes:\n" : "") + adviceLines(advice));
+      }
       // The mapping's notes (widened windows, coarse float64 resolution, silent layers) are what explains a mismatch.
       if (!result.matches && compiled.report.notes.length) out(`notes from the mapping:\n${compiled.report.notes.map((n) => `  - ${n}\n`).join("")}`);
       if (!result.matches) out(`${mismatchHint(result, compiled.report.calibration)}\n`);
@@ -211,10 +211,6 @@ function mismatchHint(
   if (result.clippedInputs) tries.push(`--input-range LOW,HIGH covering these inputs (${result.clippedInputs} values outside [${calibration.inputRange.low}, ${calibration.inputRange.high}] were clipped)`);
   if (early) tries.push(`a larger --margin, or calibration data that covers these inputs (${early} early spike${early === 1 ? "" : "s"}, neurons × inputs: activations above the windows calibrated on ${calibration.file})`);
   return tries.length ? `try: ${tries.join("; or ")}` : "try: spikec verify --json for every layer's numbers; a mismatch without clipped inputs or early spikes is a bug: please report it with the model";
-}
-
-function adviceText({ why, hint }: { why: string[]; hint: string }): string {
-  return (why.length ? "possible causes:\n" : "") + why.map((w) => `  - ${w}\n`).join("") + `${hint}\n`;
 }
 
 /** -o DIR: the report files verify writes there, writable and none of them a file it reads. */

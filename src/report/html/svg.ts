@@ -2,6 +2,7 @@
  * Text helpers for hand-written SVG and HTML: escaping, number formatting with a fixed number of decimals (so the same
  * data always gives the same bytes), and a tiny element builder.
  */
+import { percent } from "../../util/percent.js";
 
 export function esc(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -24,9 +25,7 @@ export function fmt(x: number | null | undefined): string {
   return s.replace(/^-/, "−");
 }
 
-export function pct(x: number): string {
-  return `${(100 * x).toFixed(2)} %`;
-}
+export const pct = (x: number): string => percent(x);
 
 export type Attrs = Record<string, string | number | null | undefined | false>;
 
